@@ -1,0 +1,5 @@
+"""Run gatebot as ``python -m gatebot``."""
+
+from gatebot.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Thin edges to the outside world: git, processes, checks, metrics, forges."""

@@ -1,0 +1,254 @@
+"""The one place that runs git: argv lists through ``gatebot.adapters.proc``.
+
+Every method raises ``GitError`` (exit 2) naming the git command and its stderr
+when git fails and the failure is not an expected answer (e.g. "no such ref").
+Board commits (SPEC §4.4) are built with plumbing on a temporary index, so they
+never touch anyone's working tree or index.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatebot.adapters import proc
+from gatebot.errors import EnvironmentProblem, GitError
+
+ZERO_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class Person:
+    """A commit identity: ``name`` and ``email`` as git records them."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit of a range: its SHA, author, committer and full message."""
+
+    sha: str
+    author: Person
+    committer: Person
+    message: str
+
+
+class Git:
+    """A repository at ``root`` (any directory inside a work tree, or a bare repository)."""
+
+    def __init__(self, root: Path | str, env: Mapping[str, str] | None = None) -> None:
+        """Bind to ``root``; ``env`` is added to git's environment for every call."""
+        self.root = Path(root)
+        self.env = dict(env or {})
+
+    # -- the one function -------------------------------------------------
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> proc.ProcResult:
+        """Run ``git ARGS`` in the repository; raise ``GitError`` on failure when ``check``."""
+        argv = ("git", "-c", "core.quotepath=off", *args)
+        try:
+            return proc.run(
+                argv, cwd=self.root, env={**self.env, **(env or {})}, stdin=stdin, check=check
+            )
+        except proc.ProcFailed as exc:
+            raise GitError(str(exc), "check the repository state and retry") from exc
+        except FileNotFoundError as exc:
+            raise EnvironmentProblem("git is not installed", "install git and retry") from exc
+
+    def out(self, *args: str) -> str:
+        """Run ``git ARGS`` and return stdout without its trailing newline."""
+        return self.run(*args).stdout.rstrip("\n")
+
+    # -- questions ------------------------------------------------------------
+    def toplevel(self) -> Path:
+        """The work tree's top directory; ``EnvironmentProblem`` when not in a repository."""
+        result = self.run("rev-parse", "--show-toplevel", check=False)
+        if result.returncode != 0:
+            raise EnvironmentProblem(
+                f"{self.root} is not inside a git work tree",
+                "run gatebot from a clone of the repository",
+            )
+        return Path(result.stdout.strip())
+
+    def common_dir(self) -> Path:
+        """The git common directory shared by every worktree (absolute)."""
+        path = Path(self.out("rev-parse", "--git-common-dir"))
+        return path if path.is_absolute() else (self.root / path).resolve()
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit SHA ``ref`` names, or None when there is no such commit."""
+        result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return result.stdout.strip() or None
+
+    def must_resolve(self, ref: str) -> str:
+        """The commit SHA of ``ref``; ``EnvironmentProblem`` naming the ref when absent."""
+        sha = self.resolve(ref)
+        if sha is None:
+            raise EnvironmentProblem(
+                f"no commit named {ref!r} in {self.root}",
+                "pass --base with an existing branch, or fetch it first",
+            )
+        return sha
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch name, or None on a detached HEAD."""
+        result = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return result.stdout.strip() or None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of ``a`` and ``b``, or None when unrelated."""
+        result = self.run("merge-base", a, b, check=False)
+        return result.stdout.strip() or None
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """Whether commit ``a`` is an ancestor of (or equal to) ``b``."""
+        return self.run("merge-base", "--is-ancestor", a, b, check=False).returncode == 0
+
+    def changed_files(self, base: str, head: str) -> list[str]:
+        """Paths added, copied, modified, renamed or retyped in ``base..head`` (no deletions)."""
+        out = self.run("diff", "--name-only", "-z", "--diff-filter=ACMRT", base, head).stdout
+        return [p for p in out.split("\0") if p]
+
+    def deleted_files(self, base: str, head: str) -> list[str]:
+        """Paths deleted in ``base..head``."""
+        out = self.run("diff", "--name-only", "-z", "--diff-filter=D", base, head).stdout
+        return [p for p in out.split("\0") if p]
+
+    def tracked_files(self, ref: str = "HEAD") -> list[str]:
+        """Every file path in the tree of ``ref``."""
+        out = self.run("ls-tree", "-r", "-z", "--name-only", ref).stdout
+        return [p for p in out.split("\0") if p]
+
+    def commits(self, rev_range: str) -> list[CommitInfo]:
+        """The commits of ``rev_range`` (e.g. ``base..head``), newest first."""
+        fmt = "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B%x1e"
+        out = self.run("log", f"--format={fmt}", rev_range).stdout
+        infos = []
+        for record in out.split("\x1e"):
+            fields = record.strip("\n").split("\x1f")
+            if len(fields) == 6:
+                sha, an, ae, cn, ce, body = fields
+                infos.append(CommitInfo(sha, Person(an, ae), Person(cn, ce), body))
+        return infos
+
+    def show(self, ref: str, path: str) -> bytes | None:
+        """The bytes of ``path`` in the tree of ``ref``, or None when absent."""
+        if self.run("cat-file", "-e", f"{ref}:{path}", check=False).returncode != 0:
+            return None
+        return self.run_bytes("cat-file", "blob", f"{ref}:{path}")
+
+    def run_bytes(self, *args: str) -> bytes:
+        """Run ``git ARGS`` and return raw stdout bytes (for blobs)."""
+        import subprocess  # noqa: PLC0415, TID251 - raw bytes need the subprocess module itself
+
+        completed = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True, check=False,
+            env={**os.environ, **self.env},
+        )
+        if completed.returncode != 0:
+            raise GitError(
+                f"`git {' '.join(args)}` exited {completed.returncode}: "
+                + completed.stderr.decode("utf-8", "replace").strip(),
+                "check the repository state and retry",
+            )
+        return completed.stdout
+
+    def config(self, key: str) -> str | None:
+        """The value of git config ``key``, or None when unset."""
+        result = self.run("config", "--get", key, check=False)
+        return result.stdout.strip() or None
+
+    def has_remote(self, name: str) -> bool:
+        """Whether a remote called ``name`` is configured."""
+        return name in self.out("remote").split()
+
+    # -- plumbing for board commits -----------------------------------------
+    def commit_files(
+        self,
+        parent: str,
+        files: Mapping[str, bytes],
+        message: str,
+        *,
+        identity: Person | None = None,
+        extra_parents: Iterable[str] = (),
+    ) -> str:
+        """Create a commit on top of ``parent`` whose tree is ``parent``'s with ``files`` replaced.
+
+        Works on a temporary index: no work tree or index is touched. Returns
+        the new commit's SHA; no ref is moved.
+        """
+        with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
+            index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self.run("read-tree", parent, env=index_env)
+            for path, data in files.items():
+                blob = self.hash_blob(data)
+                self.run(
+                    "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
+                    env=index_env,
+                )
+            tree = self.run("write-tree", env=index_env).stdout.strip()
+        return self.commit_tree(tree, [parent, *extra_parents], message, identity=identity)
+
+    def hash_blob(self, data: bytes) -> str:
+        """Write ``data`` as a blob and return its SHA."""
+        with tempfile.NamedTemporaryFile(prefix="gatebot-blob-", delete=False) as handle:
+            handle.write(data)
+            name = handle.name
+        try:
+            return self.out("hash-object", "-w", "--", name)
+        finally:
+            Path(name).unlink()
+
+    def commit_tree(
+        self, tree: str, parents: Iterable[str], message: str, *, identity: Person | None = None
+    ) -> str:
+        """Create a commit object for ``tree`` with ``parents``; return its SHA."""
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        env: dict[str, str] = {}
+        if identity is not None:
+            env = {
+                "GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
+                "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email,
+            }
+        return self.run(*args, env=env, stdin=message).stdout.strip()
+
+    def push(self, remote: str, sha: str, branch: str) -> bool:
+        """Push ``sha`` to ``remote``'s ``branch`` without force; False when refused."""
+        result = self.run("push", "--porcelain", remote, f"{sha}:refs/heads/{branch}", check=False)
+        return result.returncode == 0
+
+    def update_ref(self, ref: str, new: str, old: str) -> bool:
+        """Move ``ref`` from ``old`` to ``new`` atomically; False when ``ref`` was not at ``old``."""
+        return self.run("update-ref", ref, new, old, check=False).returncode == 0
+
+    def fetch(self, remote: str, branch: str) -> str | None:
+        """Fetch ``branch`` from ``remote`` into its remote-tracking ref; return its SHA.
+
+        Returns None when the remote has no such branch. Retries briefly when a
+        concurrent fetch holds the ref lock.
+        """
+        tracking = f"refs/remotes/{remote}/{branch}"
+        for attempt in range(20):
+            result = self.run(
+                "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}",
+                check=False,
+            )
+            if result.returncode == 0:
+                return self.resolve(tracking)
+            if "lock" not in result.stderr:
+                return None
+            time.sleep(0.05 * (attempt + 1))
+        raise GitError(f"could not fetch {remote}/{branch}: {result.stderr.strip()}", "retry")

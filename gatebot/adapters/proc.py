@@ -1,0 +1,69 @@
+"""The one place gatebot starts processes: argv lists only, never a shell.
+
+Modelled on pre-commit's ``cmd_output``: a failure names the command, its exit
+code, and the tail of its output, so a user sees what went wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ProcResult:
+    """A finished process: ``argv``, exit ``returncode``, decoded ``stdout``/``stderr``."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class ProcFailed(Exception):
+    """A process exited non-zero where success was required; ``result`` holds its output."""
+
+    def __init__(self, result: ProcResult) -> None:
+        """Describe the command, its exit code and the tail of its stderr."""
+        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        super().__init__(
+            f"`{' '.join(result.argv)}` exited {result.returncode}: " + " | ".join(tail)
+        )
+        self.result = result
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+) -> ProcResult:
+    """Run ``argv`` (no shell) and return its output as text.
+
+    ``env`` entries are added to the current environment. Raises ``ProcFailed``
+    when ``check`` and the exit code is not 0, ``FileNotFoundError`` when the
+    program does not exist, ``subprocess.TimeoutExpired`` past ``timeout`` seconds.
+    """
+    full_env = {**os.environ, **env} if env is not None else None
+    completed = subprocess.run(
+        list(argv),
+        cwd=cwd,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        check=False,
+    )
+    result = ProcResult(tuple(argv), completed.returncode, completed.stdout, completed.stderr)
+    if check and completed.returncode != 0:
+        raise ProcFailed(result)
+    return result

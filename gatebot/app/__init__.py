@@ -1,0 +1,1 @@
+"""One module per command: gather facts, decide, apply."""

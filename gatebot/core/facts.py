@@ -1,0 +1,105 @@
+"""Frozen facts gathered before any decision (design/ARCHITECTURE.md).
+
+Everything here is plain data: the change under review, the measured files and
+the check results. Adapters produce them; rules in ``gatebot.core.rules`` read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+CheckStatus = Literal["pass", "fail", "error"]
+DefKind = Literal["module", "class", "function"]
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A module, class or function in a source file.
+
+    ``line`` is its ``def``/signature line and ``end_line`` its last line
+    (1-based, inclusive), so ``span`` is the SPEC §5.1 function length.
+    ``has_docstring`` is None where the language has no docstring convention.
+    """
+
+    kind: DefKind
+    name: str
+    line: int
+    end_line: int
+    public: bool = True
+    has_docstring: bool | None = None
+
+    @property
+    def span(self) -> int:
+        """Lines from the signature line to the last line, inclusive."""
+        return self.end_line - self.line + 1
+
+
+@dataclass(frozen=True)
+class FileMetrics:
+    """Measurements of one file: its line count and its definitions.
+
+    ``language`` is ``python``, a lizard language name, or ``None`` for files
+    no analyser understands (only ``lines`` is then meaningful). ``error`` says
+    why a file could not be analysed (e.g. a Python syntax error at line N).
+    """
+
+    path: str
+    lines: int
+    language: str | None = None
+    definitions: tuple[Definition, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change under review: ``merge_base..head`` against the base ref.
+
+    ``files`` are repository-relative paths added or modified (the scope);
+    ``changed_lines`` maps each path to the head-side line numbers the change
+    touched, or is None under ``--all`` (every line counts as changed).
+    """
+
+    base: str
+    head: str
+    merge_base: str
+    files: tuple[str, ...]
+    deleted: tuple[str, ...] = ()
+    all_files: bool = False
+    changed_lines: Mapping[str, frozenset[int]] | None = None
+
+    def touched(self, path: str, first: int, last: int) -> bool:
+        """Whether lines ``first..last`` of ``path`` intersect the change."""
+        if self.changed_lines is None:
+            return True
+        lines = self.changed_lines.get(path)
+        if lines is None:
+            return False
+        return any(first <= n <= last for n in lines)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One finished check (``checks.<name>``): its status, exit code, log and timing.
+
+    ``status`` is ``error`` when the check could not run or exceeded its
+    timeout; ``duration_s`` is wall time in seconds.
+    """
+
+    name: str
+    status: CheckStatus
+    returncode: int | None
+    duration_s: float
+    log_path: str | None = None
+    command: tuple[str, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Total line coverage (percent, 0–100) read from coverage.py's JSON report at ``path``."""
+
+    percent: float
+    path: str
+    files: Mapping[str, float] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""One module per rule id of SPEC §5.1; each exposes a pure ``evaluate`` function."""
