@@ -9,6 +9,7 @@ never touch anyone's working tree or index.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,7 @@ from gatebot.adapters import proc
 from gatebot.errors import EnvironmentProblem, GitError
 
 ZERO_SHA = "0" * 40
+HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,27 @@ class Git:
         """Paths added, copied, modified, renamed or retyped in ``base..head`` (no deletions)."""
         out = self.run("diff", "--name-only", "-z", "--diff-filter=ACMRT", base, head).stdout
         return [p for p in out.split("\0") if p]
+
+    def changed_lines(self, base: str, head: str) -> dict[str, frozenset[int]]:
+        """Head-side line numbers added or modified in ``base..head``, per path."""
+        out = self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--diff-filter=ACMRT",
+                       base, head).stdout
+        lines: dict[str, set[int]] = {}
+        current: set[int] | None = None
+        for row in out.splitlines():
+            if row.startswith("+++ "):
+                target = row[4:]
+                current = lines.setdefault(target[2:], set()) if target != "/dev/null" else None
+            elif row.startswith("@@") and current is not None:
+                match = HUNK.match(row)
+                if match:
+                    start, count = int(match.group(1)), int(match.group(2) or "1")
+                    current.update(range(start, start + count))
+        return {path: frozenset(numbers) for path, numbers in lines.items()}
+
+    def is_clean(self) -> bool:
+        """Whether tracked files in the work tree and index match HEAD."""
+        return not self.out("status", "--porcelain", "--untracked-files=no")
 
     def deleted_files(self, base: str, head: str) -> list[str]:
         """Paths deleted in ``base..head``."""

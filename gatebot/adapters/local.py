@@ -1,0 +1,136 @@
+"""The local forge (SPEC §1, §4.4): the board on the base branch is the source of truth.
+
+Each transition is one board commit — only board files, with trailers
+``Gatebot-Task`` and ``Gatebot-Event`` — built with git plumbing (no work tree
+or index is touched) and pushed without force to the remote when there is one,
+else moved onto the local base branch with a compare-and-swap ``update-ref``.
+When the branch moved, the transition is re-applied to the new tip (the edit
+function runs again and may refuse) and pushed again: first push wins.
+Approvals are read back from those commits' trailers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from gatebot.adapters.git import Git, Person
+from gatebot.errors import GatebotError, Refused
+
+TRAILER = re.compile(r"^(Gatebot-[A-Za-z-]+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+BOT_IDENTITY = Person("gatebot", "gatebot@localhost")
+
+Reader = Callable[[str], str | None]
+Edit = Callable[[Reader], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class BoardEvent:
+    """A board commit read back: its SHA and its ``Gatebot-*`` trailers (last value wins)."""
+
+    sha: str
+    trailers: Mapping[str, str]
+
+    @property
+    def event(self) -> str:
+        """The ``Gatebot-Event`` value (``approved``, ``claimed``, …)."""
+        return self.trailers.get("Gatebot-Event", "")
+
+
+def parse_trailers(message: str) -> dict[str, str]:
+    """The ``Gatebot-*`` trailers of a commit message as a dict."""
+    return {m.group(1): m.group(2) for m in TRAILER.finditer(message)}
+
+
+def render_trailers(trailers: Mapping[str, str]) -> str:
+    """Trailer lines for a commit message; values are forced onto one line."""
+    return "\n".join(f"{k}: {' '.join(str(v).split())}" for k, v in trailers.items())
+
+
+class LocalForge:
+    """Board transitions and approvals on ``branch`` of the repository behind ``git``."""
+
+    def __init__(self, git: Git, branch: str, remote: str | None) -> None:
+        """Use ``remote`` (e.g. ``origin``) when given and configured, else the local branch."""
+        self.git = git
+        self.branch = branch
+        self.remote = remote if remote and git.has_remote(remote) else None
+
+    @property
+    def ref(self) -> str:
+        """The ref holding the board: the remote-tracking branch, or the local branch."""
+        if self.remote:
+            return f"refs/remotes/{self.remote}/{self.branch}"
+        return f"refs/heads/{self.branch}"
+
+    def tip(self) -> str:
+        """The current tip of the base branch (fetched first when there is a remote)."""
+        if self.remote:
+            sha = self.git.fetch(self.remote, self.branch)
+            if sha is not None:
+                return sha
+        return self.git.must_resolve(self.ref)
+
+    def reader(self, tip: str) -> Reader:
+        """A function reading a board file at ``tip`` as text (None when absent).
+
+        Undecodable bytes survive through ``surrogateescape`` (SPEC §4: keep every byte).
+        """
+
+        def read(path: str) -> str | None:
+            data = self.git.show(tip, path)
+            return None if data is None else data.decode("utf-8", "surrogateescape")
+
+        return read
+
+    def publish(self, tip: str, commit: str) -> bool:
+        """Move the base branch from ``tip`` to ``commit`` without force; False when it moved."""
+        if self.remote:
+            return self.git.push(self.remote, commit, self.branch)
+        return self.git.update_ref(self.ref, commit, tip)
+
+    def transact(
+        self, edit: Edit, subject: str, trailers: Mapping[str, str], *, attempts: int = 30
+    ) -> str:
+        """Apply ``edit`` to the board at the tip as one board commit; return its SHA.
+
+        ``edit(read)`` returns ``{path: new text}``; it may raise ``Refused`` or
+        ``BoardError``, which end the transaction with nothing written. Raises
+        ``GatebotError`` when the branch kept moving for ``attempts`` tries.
+        """
+        message = f"{subject}\n\n{render_trailers(trailers)}\n"
+        for _ in range(attempts):
+            tip = self.tip()
+            files = edit(self.reader(tip))
+            if not files:
+                raise Refused(f"nothing to change for: {subject}")
+            encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
+            commit = self.git.commit_files(tip, encoded, message, identity=BOT_IDENTITY)
+            if self.publish(tip, commit):
+                if self.remote:
+                    self.git.update_ref(self.ref, commit, tip)
+                return commit
+        raise GatebotError(
+            f"the board on {self.branch} kept moving; gave up after {attempts} tries",
+            "retry the command",
+        )
+
+    def events(self, task: int, tip: str | None = None) -> list[BoardEvent]:
+        """Board commits for ``task`` on the base branch, newest first."""
+        out = self.git.run(
+            "log", "--format=%H%x1f%B%x1e", "-E", f"--grep=^Gatebot-Task: #{task}$",
+            tip or self.tip(),
+        ).stdout
+        events = []
+        for record in out.split("\x1e"):
+            if "\x1f" in record:
+                sha, body = record.strip("\n").split("\x1f", 1)
+                events.append(BoardEvent(sha, parse_trailers(body)))
+        return events
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ``Refused(message)`` unless ``condition`` (a transition precondition)."""
+    if not condition:
+        raise Refused(message)

@@ -1,0 +1,91 @@
+"""Command bodies behind ``gatebot.cli``: each returns its SPEC §6 exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gatebot.app import gate1, output
+from gatebot.app import review as review_app
+from gatebot.app.context import find_task, open_context
+from gatebot.core.protocol import review_eligibility
+from gatebot.core.verdict import RuleResult, Verdict
+from gatebot.errors import EXIT_OK, EXIT_REFUSED, UsageError
+
+
+def _parse_only(only: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (only or "").split(",") if part.strip())
+
+
+def review_command(
+    cwd: Path, *, base: str | None, all_files: bool, approve: bool, reject_msg: str | None,
+    task: int | None, actor: str | None, fmt: str | None, jobs: int | None, only: str | None,
+) -> int:
+    """``gatebot review`` (SPEC §5.2, §7): print the gate-1 verdict, then approve or reject.
+
+    Returns 0 when the verdict passes (and the approval or rejection was
+    recorded), 1 when it fails or the action is refused (naming the rule).
+    """
+    if approve and reject_msg is not None:
+        raise UsageError("--approve and --reject exclude each other", "choose one")
+    ctx = open_context(cwd, {"base": base})
+    fmt = fmt or "text"
+    board = ctx.board()
+    the_task = find_task(board, task, ctx.git.current_branch())
+    acting = approve or reject_msg is not None
+    if acting and the_task is None:
+        raise UsageError("which task? none given and none found for this branch",
+                         "pass --task N, or name the branch task/N-…")
+    who = ctx.actor(actor) if acting else (actor or _quiet_actor(ctx))
+    options = review_app.ReviewOptions(
+        base=ctx.config.base, all_files=all_files, only=_parse_only(only), jobs=jobs,
+        critical=bool(the_task and the_task.critical),
+    )
+    with output.Progress(fmt == "text" and sys.stderr.isatty()) as progress:
+        change, rules = review_app.evaluate(ctx, options, progress)
+    people = gate1.builders(ctx, the_task, change) if acting else []
+    if approve:
+        rules.append(review_eligibility(who, people, bots=ctx.config.bots))
+    verdict = Verdict("review", change.head, change.base, tuple(rules),
+                      the_task.number if the_task else None, who)
+    output.emit(verdict, fmt)
+    if the_task is None or not acting:
+        return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
+    return _act(ctx, verdict, the_task.number, people, reject_msg)
+
+
+def _quiet_actor(ctx: review_app.Context) -> str | None:
+    try:
+        return ctx.actor(None)
+    except UsageError:
+        return None
+
+
+def _act(
+    ctx: review_app.Context, verdict: Verdict, task: int,
+    people: list[gate1.Contributor], reject_msg: str | None,
+) -> int:
+    if reject_msg is not None:
+        sha = gate1.reject(ctx, verdict, task, reject_msg)
+        print(f"task #{task} moved back to READY (board commit {sha[:7]})", file=sys.stderr)
+        return EXIT_OK
+    failed = verdict.failed()
+    if failed:
+        names = ", ".join(r.id for r in failed)
+        print(f"gatebot: approval refused: rule {names} did not pass", file=sys.stderr)
+        _print_reviewer(failed)
+        return EXIT_REFUSED
+    if not ctx.git.is_clean():
+        print("gatebot: approval refused: the work tree has uncommitted changes, so the "
+              "verdict is not of the head SHA; commit or stash them", file=sys.stderr)
+        return EXIT_REFUSED
+    sha = gate1.approve(ctx, verdict, task, people)
+    print(f"task #{task} approved at gate 1 for head {verdict.head[:12]} "
+          f"(board commit {sha[:7]}); moved to RDY FOR PROD", file=sys.stderr)
+    return EXIT_OK
+
+
+def _print_reviewer(failed: tuple[RuleResult, ...]) -> None:
+    for rule in failed:
+        if rule.id == "reviewer":
+            print(f"  {rule.summary}", file=sys.stderr)

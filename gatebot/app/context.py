@@ -1,0 +1,86 @@
+"""What every command needs: the repository, its configuration, the actor and the board.
+
+Gathered once per command (facts first, design/ARCHITECTURE.md). The board is
+read from the tip of the base branch — on the remote when there is one — which
+is its single source of truth (SPEC §4.4).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gatebot import config as config_module
+from gatebot.adapters.git import Git
+from gatebot.adapters.local import LocalForge
+from gatebot.core.board import Board, Task
+from gatebot.errors import UsageError
+
+TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """A repository ready for a command: ``root`` work tree, ``git``, ``config``, ``forge``."""
+
+    root: Path
+    git: Git
+    config: config_module.Config
+    forge: LocalForge
+
+    def actor(self, given: str | None) -> str:
+        """The acting identity (SPEC §3): ``--as``, else ``GATEBOT_ACTOR``, else git user.email."""
+        actor = given or os.environ.get("GATEBOT_ACTOR") or self.git.config("user.email")
+        if not actor:
+            raise UsageError(
+                "no actor: gatebot cannot tell who you are",
+                "pass --as NAME, set GATEBOT_ACTOR, or set git config user.email",
+            )
+        return actor.strip()
+
+    def board(self, tip: str | None = None) -> Board:
+        """TODO.md parsed from the base tip (an empty board when the file is absent)."""
+        path = self.config.board.todo
+        text = self.forge.reader(tip or self.forge.tip())(path)
+        return Board.parse(text or "", path)
+
+    def state_dir(self) -> Path:
+        """gatebot's directory shared by all worktrees: ``<git common dir>/gatebot``."""
+        override = os.environ.get("GATEBOT_STATE_DIR")
+        return Path(override) if override else self.git.common_dir() / "gatebot"
+
+
+def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Context:
+    """Find the repository around ``cwd`` and load its configuration (SPEC §10).
+
+    Raises ``EnvironmentProblem`` outside a git work tree and ``ConfigError``
+    for a bad configuration.
+    """
+    git = Git(cwd)
+    root = git.toplevel()
+    git = Git(root)
+    cfg = config_module.load(root, overrides=overrides)
+    return Context(root, git, cfg, LocalForge(git, cfg.base, cfg.merge.remote))
+
+
+def find_task(board: Board, task: int | None, branch: str | None) -> Task | None:
+    """The task under review: ``--task N``, else a ``task/N-…`` branch, else a TODO.md field.
+
+    The field match takes the task whose ``Branch`` or ``PR`` field equals the
+    branch name. Raises ``BoardError`` when ``--task N`` names no task.
+    """
+    if task is not None:
+        return board.task(task)
+    if branch:
+        match = TASK_BRANCH.match(branch)
+        if match:
+            number = int(match.group(1))
+            return board.task(number) if any(t.number == number for t in board.tasks) else None
+        for candidate in board.tasks:
+            if branch in (candidate.fields.get("Branch"), candidate.fields.get("PR")):
+                return candidate
+    return None

@@ -1,0 +1,145 @@
+"""Gate 1 decisions on the board: approve (REVIEW → RDY FOR PROD) and reject (→ READY).
+
+SPEC §3 (who may review), §4.4 (one board commit per transition, re-applied
+when the base moved), §5.2. The approval is bound to the head SHA through the
+board commit's ``Gatebot-Head`` trailer and the archive entry's ``Head`` field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from gatebot.adapters.local import Reader, require
+from gatebot.app.context import Context
+from gatebot.core import archive
+from gatebot.core.board import Board, Stage, Task
+from gatebot.core.facts import Change
+from gatebot.core.protocol import Contributor, cannot_review
+from gatebot.core.verdict import Verdict
+
+NONE_VALUES = {"", "none", "none yet", "-"}
+
+
+def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributor]:
+    """The builders of the change (SPEC §3): claimants and every author and committer.
+
+    Claimants come from the board commits of ``claimed`` events and the task's
+    ``Assignee``/``Built by`` fields (extra exclusion is safe; the derived
+    ``Cannot review`` line is never read). Commits are ``merge_base..head``.
+    """
+    people: list[Contributor] = []
+    if task is not None:
+        for event in ctx.forge.events(task.number):
+            actor = event.trailers.get("Gatebot-Actor")
+            if event.event == "claimed" and actor:
+                people.append(Contributor(actor, "claimant"))
+        for name in task.field_list("Assignee") + task.field_list("Built by"):
+            people.append(Contributor(name, "claimant"))
+    for commit in ctx.git.commits(f"{change.merge_base}..{change.head}"):
+        short = commit.sha[:7]
+        people.append(Contributor(commit.author.name, f"author of {short}", commit.author.email))
+        people.append(
+            Contributor(commit.committer.name, f"committer of {short}", commit.committer.email)
+        )
+    return people
+
+
+def builder_names(people: Sequence[Contributor]) -> list[str]:
+    """Distinct builder names, claimants first, for the ``Built by`` field."""
+    return list(dict.fromkeys(p.name for p in people if p.name))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _entry(task: Task, event: str, fields: Mapping[str, str]) -> archive.ArchiveEntry:
+    return archive.ArchiveEntry(task.title, task.number, event, dict(fields))
+
+
+def _write(
+    ctx: Context, read: Reader, board: Board, entry: archive.ArchiveEntry, day: datetime
+) -> dict[str, str]:
+    path = archive.archive_path(day.date(), ctx.config.board.archive_dir)
+    return {
+        ctx.config.board.todo: board.render(),
+        path: archive.append_entry(read(path), entry, day.date()),
+    }
+
+
+def approve(
+    ctx: Context, verdict: Verdict, task_number: int, people: Sequence[Contributor]
+) -> str:
+    """Record the gate-1 approval of ``verdict.head`` by ``verdict.actor``; return the commit.
+
+    Moves the task REVIEW → RDY FOR PROD with ``Reviewed by (REVIEW)`` and
+    ``Cannot review`` (and ``Built by`` when empty), plus an ``approved``
+    archive entry, as one board commit. Raises ``Refused`` when the task is
+    not in REVIEW at the base tip.
+    """
+    actor = verdict.actor or ""
+    coverage = next((r.summary.split()[0] for r in verdict.rules if r.id == "coverage"), "n/a")
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
+        task = board.task(task_number)
+        require(task.stage is Stage.REVIEW,
+                f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
+        fields = {"Reviewed by (REVIEW)": f"{actor} ✅",
+                  "Cannot review": cannot_review(people, [actor])}
+        if not task.field_list("Built by"):
+            fields["Built by"] = ", ".join(builder_names(people)) or "None yet"
+        now = _now()
+        entry = _entry(task, "approved", {
+            "Session": actor, "Completed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Status": "Moved to RDY FOR PROD", "Tests": "✅ All pass", "Coverage": coverage,
+            "Reviewed by": actor, "Head": verdict.head, "Base": verdict.base,
+        })
+        return _write(ctx, read, board.move(task_number, Stage.RDY_FOR_PROD, fields), entry, now)
+
+    trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "approved",
+                "Gatebot-Gate": "review", "Gatebot-Head": verdict.head,
+                "Gatebot-Actor": actor}
+    return ctx.forge.transact(edit, f"gatebot: approve #{task_number} (gate 1)", trailers)
+
+
+def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str:
+    """Move the task back to READY and archive why (``rejected``); return the board commit.
+
+    Allowed from REVIEW and RDY FOR PROD. Raises ``Refused`` otherwise.
+    """
+    actor = verdict.actor or ""
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
+        task = board.task(task_number)
+        require(task.stage in (Stage.REVIEW, Stage.RDY_FOR_PROD),
+                f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
+        now = _now()
+        failed = ", ".join(r.id for r in verdict.failed()) or "none"
+        entry = _entry(task, "rejected", {
+            "Session": actor, "Completed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Status": "Moved to READY", "Reason": reason, "Failed rules": failed,
+            "Head": verdict.head,
+        })
+        return _write(ctx, read, board.move(task_number, Stage.READY), entry, now)
+
+    trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "rejected",
+                "Gatebot-Gate": "review", "Gatebot-Head": verdict.head, "Gatebot-Actor": actor}
+    return ctx.forge.transact(edit, f"gatebot: reject #{task_number} (gate 1)", trailers)
+
+
+def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:
+    """The standing gate-1 approval of a task as ``(head SHA, reviewer)``, or None.
+
+    The newest gate event decides: an approval followed by a rejection or a
+    failed merge no longer stands. Binding to the current head is the caller's
+    check (SPEC §3: a new push voids it).
+    """
+    for event in ctx.forge.events(task_number):
+        if event.event in ("rejected", "merge-failed", "escalated"):
+            return None
+        if event.event == "approved":
+            return event.trailers.get("Gatebot-Head", ""), event.trailers.get("Gatebot-Actor", "")
+    return None

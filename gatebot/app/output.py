@@ -1,0 +1,179 @@
+"""Rendering verdicts (SPEC §6): ``text`` (rich), ``json``, ``markdown`` and ``github``.
+
+Data goes to stdout; progress and logs go to stderr. ``github`` prints
+workflow-command annotations and appends a job summary to
+``$GITHUB_STEP_SUMMARY``. User text is escaped for each medium: Markdown
+tables and headings, and workflow-command data and properties.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from gatebot.core.verdict import RuleResult, Verdict
+
+ICON = {"pass": "✅", "fail": "❌", "skip": "⏭️", "error": "💥"}
+STYLE = {"pass": "green", "fail": "red", "skip": "dim", "error": "magenta"}
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside a Markdown table cell or line: no breaks, pipes or leading markers."""
+    flat = " ".join(text.split())
+    for ch in "\\`*_[]<>|#":
+        flat = flat.replace(ch, "\\" + ch)
+    return flat
+
+
+def render_json(verdict: Verdict) -> str:
+    """The ``gatebot.verdict/1`` document, indented, with a trailing newline."""
+    return json.dumps(verdict.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _where(path: str | None, line: int | None) -> str:
+    if path is None:
+        return ""
+    return f"{path}:{line}" if line else path
+
+
+def render_markdown(verdict: Verdict) -> str:
+    """A Markdown report: a table of rules, then each failing rule's findings."""
+    task = f" — task #{verdict.task}" if verdict.task is not None else ""
+    lines = [
+        f"## gatebot {verdict.gate}: {ICON[verdict.verdict]} {verdict.verdict}{task}", "",
+        f"Head `{verdict.head[:12]}` on base `{verdict.base[:12]}`"
+        + (f", by {md_escape(verdict.actor)}" if verdict.actor else ""), "",
+        "| rule | status | summary | time |", "|---|---|---|---|",
+    ]
+    for rule in verdict.rules:
+        lines.append(
+            f"| `{rule.id}` | {ICON[rule.status]} {rule.status} | {md_escape(rule.summary)} "
+            f"| {rule.duration_s:.2f} s |"
+        )
+    for rule in verdict.failed():
+        lines += ["", f"**{rule.id}**", ""]
+        for f in rule.findings[:50]:
+            where = _where(f.path, f.line)
+            prefix = f"`{md_escape(where)}` " if where else ""
+            lines.append(f"- {prefix}{md_escape(f.message)}")
+    return "\n".join(lines) + "\n"
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(verdict: Verdict) -> str:
+    """Workflow-command annotations, one per finding of a failing rule (GitHub Actions)."""
+    out = []
+    for rule in verdict.failed():
+        for f in rule.findings:
+            props = [f"title={_gh_prop(rule.id)}"]
+            if f.path:
+                props.insert(0, f"file={_gh_prop(f.path)}")
+                if f.line:
+                    props.insert(1, f"line={f.line}")
+            out.append(f"::error {','.join(props)}::{_gh_data(f.message)}")
+        if not rule.findings:
+            out.append(f"::error title={_gh_prop(rule.id)}::{_gh_data(rule.summary)}")
+    out.append(f"gatebot {verdict.gate}: {verdict.verdict}")
+    return "\n".join(out) + "\n"
+
+
+def write_step_summary(verdict: Verdict) -> None:
+    """Append the Markdown report to ``$GITHUB_STEP_SUMMARY`` when it is set."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(render_markdown(verdict))
+
+
+def render_text(verdict: Verdict, stream: IO[str]) -> None:
+    """A rich table of rules and findings on ``stream`` (colour unless ``NO_COLOR``)."""
+    from rich.console import Console  # noqa: PLC0415 - rich costs start-up time
+    from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    table = Table(title=f"gatebot {verdict.gate} — {verdict.head[:12]}", title_justify="left")
+    for column in ("rule", "status", "summary", "time"):
+        table.add_column(column, no_wrap=column != "summary")
+    for rule in verdict.rules:
+        table.add_row(rule.id, Text(rule.status, style=STYLE[rule.status]),
+                      Text(rule.summary), f"{rule.duration_s:.2f}s")
+    console.print(table)
+    for rule in verdict.failed():
+        console.print(Text(f"{rule.id}:", style="bold " + STYLE[rule.status]))
+        for f in rule.findings[:50]:
+            where = _where(f.path, f.line)
+            console.print(Text(f"  {where + ': ' if where else ''}{f.message}"))
+        if len(rule.findings) > 50:
+            console.print(Text(f"  … and {len(rule.findings) - 50} more"))
+    summary = "" if verdict.task is None else f" (task #{verdict.task})"
+    console.print(Text(f"verdict: {verdict.verdict}{summary}", style="bold " + STYLE[verdict.verdict]))
+
+
+def emit(verdict: Verdict, fmt: str, stream: IO[str] | None = None) -> None:
+    """Write ``verdict`` to ``stream`` (stdout) in format ``fmt``."""
+    out = stream or sys.stdout
+    if fmt == "json":
+        out.write(render_json(verdict))
+    elif fmt == "markdown":
+        out.write(render_markdown(verdict))
+    elif fmt == "github":
+        out.write(render_github(verdict))
+        write_step_summary(verdict)
+    else:
+        render_text(verdict, out)
+
+
+class Progress:
+    """Live progress of running checks on stderr, with rich (``text`` on a terminal only).
+
+    A context manager; ``__call__(name, state)`` is invoked from check worker
+    threads. rich honours ``NO_COLOR``.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        """Show progress only when ``enabled``; otherwise calls are ignored."""
+        self.enabled = enabled
+        self.lock = threading.Lock()
+        self.running: list[str] = []
+        self.status: Any = None
+        self.console: Any = None
+
+    def __enter__(self) -> Progress:
+        """Start the spinner line on stderr."""
+        if self.enabled:
+            from rich.console import Console  # noqa: PLC0415 - rich costs start-up time
+
+            self.console = Console(stderr=True, highlight=False)
+            self.status = self.console.status("running checks…")
+            self.status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the spinner."""
+        if self.status is not None:
+            self.status.stop()
+
+    def __call__(self, name: str, state: str) -> None:
+        """Record that check ``name`` reached ``state``: a line per finished check."""
+        if self.console is None:
+            return
+        with self.lock:
+            if state == "start":
+                self.running.append(name)
+            else:
+                self.running = [n for n in self.running if n != name]
+                mark = {"pass": "[green]✓[/]", "fail": "[red]✗[/]"}.get(state, "[magenta]![/]")
+                self.console.print(f"  {mark} checks.{name} {state}")
+            self.status.update("running: " + (", ".join(self.running) or "…"))

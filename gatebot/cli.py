@@ -1,0 +1,79 @@
+"""Command wiring only (SPEC §6, §7): flags → app calls → exit codes.
+
+Imports here are cheap on purpose: ``gatebot --help`` must start in well under
+0.15 s, so each command imports its app module (pydantic, rich, PyGithub…)
+when it runs. Every ``GatebotError`` becomes its message, its hint and its exit
+code; anything else is an internal error (exit 3) whose traceback goes to a log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from gatebot import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = click.Choice(["text", "json", "markdown", "github"])
+
+
+def _fail(message: str, hint: str, code: int) -> NoReturn:
+    click.echo(f"gatebot: {message}", err=True)
+    if hint:
+        click.echo(f"  hint: {hint}", err=True)
+    sys.exit(code)
+
+
+def guarded(fn: F) -> F:
+    """Map exceptions to SPEC §6 exit codes around a command body."""
+    import functools  # noqa: PLC0415
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from gatebot.errors import EXIT_INTERNAL, GatebotError  # noqa: PLC0415
+
+        try:
+            return fn(*args, **kwargs)
+        except GatebotError as exc:
+            _fail(exc.message, exc.hint, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", "", 130)
+        except Exception:  # noqa: BLE001 - the last line of defence: exit 3 with a log
+            handle, path = tempfile.mkstemp(prefix="gatebot-crash-", suffix=".log")
+            with os.fdopen(handle, "w", encoding="utf-8") as log:
+                log.write(traceback.format_exc())
+            _fail(f"internal error: {sys.exc_info()[1]!r}",
+                  f"the traceback is in {path}; please report it", EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gatebot")
+def main() -> None:
+    """gatebot: two review gates, tested --no-ff landings, and a true board."""
+
+
+@main.command()
+@click.option("--base", "base", help="Base branch (default: config `base`, i.e. main).")
+@click.option("--all", "all_files", is_flag=True, help="Measure every tracked file.")
+@click.option("--approve", is_flag=True, help="Approve gate 1 if the verdict passes.")
+@click.option("--reject", "reject_msg", metavar="MSG", help="Send the task back to READY.")
+@click.option("--task", type=int, help="Task number (default: from the branch or TODO.md).")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME (default: GATEBOT_ACTOR).")
+@click.option("--format", "fmt", type=FORMATS, default=None, help="Output format.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Checks run in parallel.")
+@click.option("--only", help="Comma-separated rule ids, e.g. function-length,checks.tests.")
+@guarded
+def review(**kwargs: Any) -> None:
+    """Run gate 1 on the current branch (SPEC §5.2)."""
+    from gatebot.app.commands import review_command  # noqa: PLC0415
+
+    sys.exit(review_command(Path.cwd(), **kwargs))
