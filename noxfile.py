@@ -1,0 +1,49 @@
+"""The project's checks: the nox sessions gatebot runs as its own gate-1 checks.
+
+Sessions: ``tests`` (pytest under coverage, writing coverage.py's JSON report
+``coverage.json`` that the ``coverage`` rule reads), ``lint`` (ruff and the
+import-layer check), ``typecheck`` (mypy strict) and ``build`` (sdist + wheel).
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "build"]
+nox.options.reuse_venv = "yes"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite under coverage and write coverage.json (pass pytest args after --)."""
+    session.install("-e", ".[test]")
+    session.run("coverage", "erase")
+    session.run(
+        "pytest", "--cov=gatebot", "--cov-report=json:coverage.json", "--cov-report=term",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff over the code, and the rule that imports point inward (core imports no edge)."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "gatebot", "tests", "benchmarks", "noxfile.py")
+    session.run("python", "tools/check_layers.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".[typecheck]")
+    session.run("mypy")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel into a temporary directory."""
+    session.install("build")
+    with tempfile.TemporaryDirectory() as out:
+        session.run("python", "-m", "build", "--outdir", out)
