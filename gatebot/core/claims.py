@@ -1,0 +1,344 @@
+"""Claim records and the pure rules over them (SPEC §8).
+
+A ``ClaimRecord`` is the seed's lock file (golden-focus-protocol.md, "Lock File
+Structure") plus the process ``fingerprint`` of task-locking-fixes.md ("Session
+Fingerprinting"). Timestamps are ISO-8601 UTC ending in ``Z``. Everything here
+is pure: the clock arrives as a value, liveness of processes as a boolean.
+
+Claimed-file globs (``claimed_files``) name repository paths: ``*`` and ``?``
+stay within one path segment, ``**`` spans any number of them, ``[...]`` is
+one character; a leading ``/`` or ``./`` is dropped. A path without wildcards
+(``lib`` or ``/lib/engine.ts``) covers itself and, as a directory, everything
+below it, as does any pattern ending in ``/``. A wildcard pattern without ``/``
+(``*.py``) matches at any depth, as in .gitignore; a literal name without ``/``
+(``README.md``) is the file at the root, since claims name paths. Two globs
+overlap when some path is covered by both; ``globs_overlap`` decides this
+exactly by intersecting the two patterns' automata (``[...]`` is read as any
+one character but ``/``, so it may over-report an overlap, never miss one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+Clock = Callable[[], datetime]
+ClaimStatus = Literal["claiming", "active", "completed"]
+LIVE_STATUSES: frozenset[str] = frozenset({"claiming", "active"})
+DEFAULT_STALE_AFTER = timedelta(minutes=20)
+IdentityDecision = Literal["same", "live", "fresh", "takeover"]
+
+
+# -- timestamps ----------------------------------------------------------------
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with ``Z``: seconds, plus microseconds when there are any."""
+    moment = as_utc(moment)
+    spec = "microseconds" if moment.microsecond else "seconds"
+    return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def format_seconds(moment: datetime) -> str:
+    """ISO-8601 UTC with ``Z`` to the second, for messages: ``2025-11-01T10:00:00Z``."""
+    return format_timestamp(as_utc(moment).replace(microsecond=0))
+
+
+def parse_timestamp(value: object) -> datetime:
+    """Parse ``YYYY-MM-DDTHH:MM:SS[.fff]Z`` into an aware UTC datetime; ValueError otherwise."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamps must carry a time zone")
+        return value.astimezone(UTC)
+    if not isinstance(value, str) or not value.endswith("Z") or "T" not in value:
+        raise ValueError("expected an ISO-8601 UTC timestamp ending in Z: 2025-11-01T10:00:00Z")
+    return datetime.fromisoformat(value[:-1] + "+00:00").astimezone(UTC)
+
+
+Timestamp = Annotated[
+    datetime, BeforeValidator(parse_timestamp), PlainSerializer(format_timestamp, return_type=str)
+]
+SingleLine = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+# -- the record -----------------------------------------------------------------
+class Fingerprint(BaseModel):
+    """The process that holds a session name (task-locking-fixes.md §2).
+
+    ``process_start`` is the start time in clock ticks since boot from
+    ``/proc/<pid>/stat`` (field 22) on Linux, None where unknown; together with
+    ``host`` and ``pid`` it tells a live holder from a reused pid.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    host: SingleLine
+    pid: int = Field(ge=1)
+    process_start: int | None = Field(default=None, ge=0)
+
+
+class ClaimRecord(BaseModel):
+    """One claim: the seed's lock-file fields exactly, plus ``fingerprint`` (SPEC §8).
+
+    Parsing is strict (no coercion, unknown keys refused); every field is
+    required except ``fingerprint`` (lock files written by hand have none).
+    ``task_number`` is ``"#N"``; ``progress_percent`` is 0 to 100;
+    ``estimated_duration_minutes`` is minutes or null.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    session_id: SingleLine = Field(min_length=1)
+    session_name: SingleLine = Field(min_length=1, max_length=200)
+    ai_type: SingleLine
+    platform: SingleLine
+    started_at: Timestamp
+    status: ClaimStatus
+    claimed_files: tuple[SingleLine, ...]
+    task: SingleLine
+    task_number: str = Field(pattern=r"^#[1-9][0-9]{0,8}$")
+    task_section: SingleLine
+    estimated_duration_minutes: int | None = Field(ge=0)
+    heartbeat_last: Timestamp
+    heartbeat_count: int = Field(ge=0)
+    progress_percent: int = Field(ge=0, le=100)
+    notes: SingleLine
+    fingerprint: Fingerprint | None = None
+
+    @property
+    def number(self) -> int:
+        """The task number as an int (``"#4"`` → 4)."""
+        return int(self.task_number[1:])
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What names a claim: ``(session_name, task number)``."""
+        return (self.session_name, self.number)
+
+
+def order_key(record: ClaimRecord) -> tuple[datetime, str, str]:
+    """Rank claims by seniority: smaller is older (golden-focus-protocol.md "Conflict Resolution").
+
+    Oldest ``started_at`` first, then ``session_id``, then ``session_name``.
+    """
+    return (record.started_at, record.session_id, record.session_name)
+
+
+def precedes(a: ClaimRecord, b: ClaimRecord) -> bool:
+    """Whether claim ``a`` is older than claim ``b`` (``a`` wins a conflict)."""
+    return order_key(a) < order_key(b)
+
+
+def holder_text(record: ClaimRecord) -> str:
+    """``task #4 is claimed by NAME since 2025-11-01T10:00:00Z`` (the refusal wording)."""
+    return (
+        f"task {record.task_number} is claimed by {record.session_name} "
+        f"since {format_seconds(record.started_at)}"
+    )
+
+
+def conflict_reason(mine: ClaimRecord, other: ClaimRecord) -> str | None:
+    """Why ``other`` conflicts with ``mine`` (SPEC §8), or None when it does not.
+
+    Only claiming/active claims conflict; a claim never conflicts with itself
+    (same session name and task). Same task, or overlapping file globs.
+    """
+    if other.key == mine.key or other.status not in LIVE_STATUSES:
+        return None
+    if other.number == mine.number:
+        return holder_text(other)
+    pair = files_overlap(mine.claimed_files, other.claimed_files)
+    if pair is None:
+        return None
+    return f"{holder_text(other)} with {pair[1]}, which overlaps {pair[0]}"
+
+
+# -- staleness and identity --------------------------------------------------------
+def heartbeat_age(record: ClaimRecord, now: datetime) -> timedelta:
+    """Time since the last heartbeat (never negative)."""
+    return max(timedelta(0), as_utc(now) - record.heartbeat_last)
+
+
+def is_stale(record: ClaimRecord, now: datetime, stale_after: timedelta) -> bool:
+    """SPEC §8: a claiming/active claim with no heartbeat for more than ``stale_after``."""
+    return record.status in LIVE_STATUSES and heartbeat_age(record, now) > stale_after
+
+
+def flag_key(record: ClaimRecord) -> str:
+    """Name one lapse of a claim: the key a sweep's stale notice is remembered by.
+
+    A new heartbeat changes ``heartbeat_last`` and so the key: a claim that
+    lapses, recovers and lapses again is noticed twice, a lapse only once.
+    """
+    return f"{record.task_number} {record.session_name} {format_timestamp(record.heartbeat_last)}"
+
+
+def identity_decision(
+    existing: ClaimRecord,
+    mine: Fingerprint,
+    alive: bool | None,
+    now: datetime,
+    stale_after: timedelta,
+) -> IdentityDecision:
+    """Decide whether process ``mine`` may use ``existing.session_name`` (task-locking §2).
+
+    ``alive`` says whether ``existing``'s process runs (None: cannot tell, e.g.
+    another host or no fingerprint). ``same``: it is us. ``live``: another live
+    process holds the name. ``fresh``: not provably live but heartbeat fresh.
+    ``takeover``: gone (or unknowable) and stale: allowed only when forced.
+    """
+    if existing.fingerprint == mine:
+        return "same"
+    if alive:
+        return "live"
+    if not is_stale(existing, now, stale_after):
+        return "fresh"
+    return "takeover"
+
+
+# -- glob overlap ----------------------------------------------------------------------
+_ANY, _NONSLASH = "\0any", "\0nonslash"  # symbolic character classes of an automaton edge
+
+
+@lru_cache(maxsize=1024)
+def _tokens(pattern: str) -> tuple[str, ...]:
+    """Split an anchored glob into ``**/``, ``**``, ``*``, ``?`` and literal characters.
+
+    A ``[...]`` class becomes ``?`` (any one character but ``/``).
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        close = pattern.find("]", i + 2) if pattern[i] == "[" else -1
+        if pattern.startswith("**/", i):
+            out.append("**/")
+        elif pattern.startswith("**", i):
+            out.append("**")
+        elif close > 0:
+            out.append("?")
+            i = close
+        else:
+            out.append(pattern[i])
+        i += len(out[-1]) if out[-1].startswith("**") else 1
+    return tuple(out)
+
+
+def covers(pattern: str, path: str) -> bool:
+    """Whether claimed glob ``pattern`` covers repository ``path`` (module doc semantics)."""
+    path = path.strip().lstrip("/")
+    return any(_regex(v).fullmatch(path) for v in _variants(pattern))
+
+
+@lru_cache(maxsize=1024)
+def _regex(anchored: str) -> re.Pattern[str]:
+    """Compile an anchored glob's tokens into a regular expression."""
+    parts = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(parts.get(t) or re.escape(t) for t in _tokens(anchored)))
+
+
+def _variants(pattern: str) -> tuple[str, ...]:
+    """List the anchored patterns a claimed glob stands for (see the module doc)."""
+    bare = pattern.strip()
+    anchored = bare.startswith(("/", "./"))
+    while bare.startswith("./"):
+        bare = bare[2:]
+    names_dir = bare.endswith("/")
+    bare = bare.strip("/")
+    if not bare:
+        return ("**",)
+    wild = any(c in bare for c in "*?[")
+    if wild and "/" not in bare and not anchored:
+        bare = "**/" + bare
+    return (bare, bare + "/**") if names_dir or not wild else (bare,)
+
+
+def _moves(tokens: Sequence[str], i: int) -> list[tuple[str | None, int]]:
+    """Edges out of automaton state ``i``: (symbol or None for epsilon, next state)."""
+    if i >= len(tokens):
+        return []
+    token = tokens[i]
+    edges: dict[str, list[tuple[str | None, int]]] = {
+        "**/": [(None, i + 1), (_ANY, i), ("/", i + 1)],
+        "**": [(None, i + 1), (_ANY, i)],
+        "*": [(None, i + 1), (_NONSLASH, i)],
+        "?": [(_NONSLASH, i + 1)],
+    }
+    return edges.get(token) or [(token, i + 1)]
+
+
+def _meet(a: str, b: str) -> str | None:
+    """One character both edge symbols accept, or None."""
+    if a in (_ANY, _NONSLASH) and b in (_ANY, _NONSLASH):
+        return "x"
+    if a in (_ANY, _NONSLASH) or b in (_ANY, _NONSLASH):
+        char, cls = (b, a) if a in (_ANY, _NONSLASH) else (a, b)
+        return None if (cls == _NONSLASH and char == "/") else char
+    return a if a == b else None
+
+
+def _closure(tokens: Sequence[str], i: int) -> set[int]:
+    """States reachable from ``i`` by epsilon edges."""
+    seen, todo = {i}, [i]
+    while todo:
+        for symbol, nxt in _moves(tokens, todo.pop()):
+            if symbol is None and nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _witness(a: str, b: str) -> str | None:
+    """Find a path matched by both anchored patterns (product automaton, breadth first)."""
+    ta, tb = _tokens(a), _tokens(b)
+    start = (0, 0)
+    paths: dict[tuple[int, int], str] = {start: ""}
+    todo = deque([start])
+    while todo:
+        pair = todo.popleft()
+        for i in _closure(ta, pair[0]):
+            for j in _closure(tb, pair[1]):
+                if i == len(ta) and j == len(tb):
+                    return paths[pair]
+                for sa, na in _moves(ta, i):
+                    for sb, nb in _moves(tb, j):
+                        char = _meet(sa, sb) if sa and sb else None
+                        if char is not None and (na, nb) not in paths:
+                            paths[(na, nb)] = paths[pair] + char
+                            todo.append((na, nb))
+    return None
+
+
+def overlap_witness(a: str, b: str) -> str | None:
+    """Return a repository path both claimed globs cover, or None when they are disjoint."""
+    for va in _variants(a):
+        for vb in _variants(b):
+            found = _witness(va, vb)
+            if found is not None:
+                return found
+    return None
+
+
+def globs_overlap(a: str, b: str) -> bool:
+    """Whether some path is covered by both claimed globs (module doc: the semantics)."""
+    return overlap_witness(a, b) is not None
+
+
+def files_overlap(a: Iterable[str], b: Iterable[str]) -> tuple[str, str] | None:
+    """Return the first pair ``(glob of a, glob of b)`` that overlaps, or None."""
+    others = tuple(b)
+    for pa in a:
+        for pb in others:
+            if globs_overlap(pa, pb):
+                return (pa, pb)
+    return None
