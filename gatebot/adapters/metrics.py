@@ -1,0 +1,379 @@
+r"""File and function lengths and docstrings of source files (SPEC §5.1).
+
+Python (``.py``, ``.pyi``) is measured exactly from its syntax tree (``ast``);
+every other language lizard knows (JavaScript, TypeScript, Go, Java, C/C++,
+Rust, ...) through lizard; any other text file gets only its line count.
+
+Choices, each tested:
+
+- Lines are ``\\n``-terminated (CRLF counts once); a last line without a newline
+  counts; an empty file has 0 lines.
+- A binary file (a NUL byte in its first 8 KiB) has ``lines=0``, ``language=None``
+  and no error: it is not source code, so no length rule applies to it.
+- A directory (e.g. a submodule) or a dangling symlink is measured like a binary
+  file; any other unreadable file gets ``error="cannot read: ..."``.
+- Text that is not UTF-8 is decoded with U+FFFD replacements, except Python with
+  a PEP 263 coding cookie, which is decoded as it declares.
+- ``public``: Python: the name does not start with ``_`` (so dunder methods need
+  no docstring) and every enclosing definition is a public class — functions
+  nested in functions are private. The module is public unless its file name
+  starts with ``_`` (``__init__.py`` excepted). Lizard languages: the name is an
+  identifier not starting with ``_`` and the function is not nested in another.
+- ``has_docstring``: Python: a string literal as first statement; an empty module
+  is None (nothing to document). JS/TS: a ``/** ... */`` block ends on the line
+  before the function, skipping blank lines and one-line ``@decorator`` lines.
+  Other lizard languages: None (not checked).
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import gc
+import io
+import os
+import tokenize
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from itertools import repeat
+from multiprocessing import get_context
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gatebot.core.facts import Definition, DefKind, FileMetrics
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+JSDOC_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+BINARY_SNIFF_BYTES = 8192
+POOL_MIN_BYTES = 2 * 1024 * 1024
+"""Below this many bytes of source, ``measure_files`` stays in-process."""
+CHUNKS_PER_WORKER = 8
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_COMPOUND = (
+    ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar,
+)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def count_lines(data: bytes) -> int:
+    r"""Lines in ``data``: its ``\\n`` count, +1 when the last line has no newline; 0 if empty."""
+    n = data.count(b"\n")
+    return n + 1 if data and not data.endswith(b"\n") else n
+
+
+def _suffix(path: str) -> str:
+    return PurePosixPath(path).suffix.lower()
+
+
+def _count_text_lines(text: str) -> int:
+    n = text.count("\n")
+    return n + 1 if text and not text.endswith("\n") else n
+
+
+# -- Python -------------------------------------------------------------------------------------
+def measure_python(path: str, source: str) -> FileMetrics:
+    """Measure Python ``source`` (the text of ``path``) from its ``ast``.
+
+    Returns the module, every class and every (async, nested) function as
+    ``Definition``s sorted by line; ``line`` is the ``def``/``class`` line (never
+    a decorator) and ``end_line`` the node's last line. Source that does not
+    parse gives no definitions and ``error="does not parse: line N: msg"``.
+    """
+    lines = _count_text_lines(source)
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        error = f"does not parse: line {exc.lineno}: {exc.msg}"
+        return FileMetrics(path, lines, "python", error=error)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return FileMetrics(path, lines, "python", error=f"does not parse: {exc}")
+    module = Definition(
+        "module", path, 1, max(lines, 1), _module_public(path),
+        _has_docstring(tree.body) if tree.body else None,
+    )
+    return FileMetrics(path, lines, "python", (module, *_python_definitions(tree)))
+
+
+def _module_public(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name == "__init__.py" or not name.startswith("_")
+
+
+def _has_docstring(body: list[ast.stmt]) -> bool:
+    first = body[0]
+    return (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+
+
+def _python_definitions(tree: ast.Module) -> list[Definition]:
+    """Every class and function under ``tree``, walking only statement blocks."""
+    found: list[Definition] = []
+    stack: list[tuple[list[ast.stmt], str, bool]] = [(tree.body, "", True)]
+    while stack:
+        body, prefix, exported = stack.pop()
+        for node in body:
+            if isinstance(node, _SCOPES):
+                is_class = isinstance(node, ast.ClassDef)
+                kind: DefKind = "class" if is_class else "function"
+                name = prefix + node.name
+                public = exported and not node.name.startswith("_")
+                end = node.end_lineno or node.lineno
+                found.append(
+                    Definition(kind, name, node.lineno, end, public, _has_docstring(node.body))
+                )
+                stack.append((node.body, name + ".", public and is_class))
+            elif isinstance(node, _COMPOUND):
+                stack.extend((block, prefix, exported) for block in _blocks(node))
+            elif isinstance(node, ast.Match):
+                stack.extend((case.body, prefix, exported) for case in node.cases)
+    found.sort(key=lambda d: (d.line, d.end_line))
+    return found
+
+
+def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for field in _BLOCK_FIELDS:
+        block = getattr(node, field, None)
+        if block:
+            yield block
+    for handler in getattr(node, "handlers", ()):
+        yield handler.body
+
+
+# -- lizard languages ---------------------------------------------------------------------------
+@cache
+def _lizard_readers() -> dict[str, Any]:
+    """Lizard's language readers by lower-case file suffix (``.ts`` -> reader class)."""
+    from lizard_languages import languages  # noqa: PLC0415 - lizard costs ~45 ms to import
+
+    readers: dict[str, Any] = {}
+    for reader in languages():
+        for ext in reader.ext:
+            readers.setdefault(f".{ext.lower()}", reader)
+    return readers
+
+
+def lizard_language(path: str) -> str | None:
+    """Lizard's name for the language of ``path`` (``javascript``, ``go``...), or None."""
+    reader = _lizard_readers().get(_suffix(path))
+    return None if reader is None else str(reader.language_names[0])
+
+
+def measure_lizard(path: str, source: str) -> FileMetrics:
+    """Measure ``source`` (the text of ``path``) with lizard; the language comes from the suffix.
+
+    Returns a module ``Definition`` (``has_docstring`` None) and one per function
+    lizard finds, ``line``/``end_line`` as lizard reports them. JS/TS functions
+    get ``has_docstring`` from their JSDoc block; other languages None. A suffix
+    lizard does not know gives ``language=None`` and only the line count.
+    """
+    lines = _count_text_lines(source)
+    language = lizard_language(path)
+    if language is None:
+        return FileMetrics(path, lines)
+    import lizard  # noqa: PLC0415 - see _lizard_readers
+
+    info = lizard.analyze_file.analyze_source_code(path, source)
+    spans = sorted((f.start_line, f.end_line, f.name) for f in info.function_list)
+    text_lines = source.splitlines() if language in JSDOC_LANGUAGES else None
+    module = Definition("module", path, 1, max(lines, 1), _module_public(path), None)
+    definitions = [module]
+    last_end = 0
+    for start, end, name in spans:
+        nested = start <= last_end
+        last_end = max(last_end, end)
+        public = not nested and name.isidentifier() and not name.startswith("_")
+        doc = None if text_lines is None else _has_jsdoc(text_lines, start)
+        definitions.append(Definition("function", name, start, end, public, doc))
+    return FileMetrics(path, lines, language, tuple(definitions))
+
+
+def _has_jsdoc(lines: list[str], line: int) -> bool:
+    """Whether a ``/** ... */`` block ends above 1-based ``line`` (skipping blank, ``@`` lines)."""
+    i = line - 2
+    while i >= 0 and (not lines[i].strip() or lines[i].lstrip().startswith("@")):
+        i -= 1
+    if i < 0 or not lines[i].rstrip().endswith("*/"):
+        return False
+    while i >= 0 and "/*" not in lines[i]:
+        i -= 1
+    return i >= 0 and lines[i].lstrip().startswith("/**")
+
+
+# -- files --------------------------------------------------------------------------------------
+def _decode(data: bytes, python: bool) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if python:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            return data.decode(encoding)
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            pass
+    return data.decode("utf-8", errors="replace")
+
+
+def _read(full: Path, path: str) -> bytes | FileMetrics:
+    try:
+        return full.read_bytes()
+    except IsADirectoryError:
+        return FileMetrics(path, 0)
+    except OSError as exc:
+        if full.is_symlink():
+            return FileMetrics(path, 0)
+        return FileMetrics(path, 0, error=f"cannot read: {exc.strerror or exc}")
+
+
+def measure_file(root: Path, path: str) -> FileMetrics:
+    """Measure ``root / path`` (``path`` repository-relative, ``/``-separated).
+
+    Python goes to ``measure_python``, suffixes lizard knows to ``measure_lizard``,
+    anything else gets its line count only. Binary files, directories and
+    dangling symlinks give ``lines=0`` and no error; other read failures give
+    ``error="cannot read: ..."``. Never raises for a bad file.
+    """
+    data = _read(root / path, path)
+    if isinstance(data, FileMetrics):
+        return data
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:
+        return FileMetrics(path, 0)
+    suffix = _suffix(path)
+    if suffix in PYTHON_SUFFIXES:
+        return measure_python(path, _decode(data, python=True))
+    if suffix in _lizard_readers():
+        return measure_lizard(path, _decode(data, python=False))
+    return FileMetrics(path, count_lines(data))
+
+
+def _measurable(path: str) -> bool:
+    suffix = _suffix(path)
+    return suffix in PYTHON_SUFFIXES or suffix in _lizard_readers()
+
+
+def _source_size(root: Path, path: str) -> int:
+    if not _measurable(path):
+        return 0
+    try:
+        return (root / path).stat().st_size
+    except OSError:
+        return 0
+
+
+def _measure_chunk(root: str, paths: Sequence[str]) -> list[FileMetrics]:
+    """Worker body: measure ``paths`` with the cyclic GC paused (ASTs are short-lived trees)."""
+    gc.disable()
+    try:
+        return [measure_file(Path(root), p) for p in paths]
+    finally:
+        gc.enable()
+
+
+def _chunks(paths: Sequence[str], sizes: Sequence[int], count: int) -> list[list[str]]:
+    """Split ``paths`` in order into about ``count`` runs of similar total size."""
+    budget = max(1, sum(sizes) // count)
+    chunks: list[list[str]] = [[]]
+    filled = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if filled >= budget:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(path)
+        filled += size
+    return chunks
+
+
+def default_jobs() -> int:
+    """Count the CPUs this process may run on (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def measure_files(root: Path, paths: Sequence[str], jobs: int | None = None) -> list[FileMetrics]:
+    """Measure every path under ``root``; the result is in the order of ``paths``.
+
+    ``jobs`` (default: usable CPUs) bounds the worker processes. Inputs under
+    ``POOL_MIN_BYTES`` of source, or ``jobs=1``, are measured in-process (a pool
+    costs ~0.1 s to start); bigger ones in a spawned process pool, in chunks of
+    similar size. Never raises for a bad file (see ``measure_file``).
+    """
+    root = Path(root)
+    workers = min(jobs or default_jobs(), len(paths))
+    if workers < 2:
+        return [measure_file(root, p) for p in paths]
+    sizes = [_source_size(root, p) for p in paths]
+    if sum(sizes) < POOL_MIN_BYTES:
+        return [measure_file(root, p) for p in paths]
+    chunks = _chunks(paths, sizes, workers * CHUNKS_PER_WORKER)
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        results = pool.map(_measure_chunk, repeat(str(root)), chunks)
+        return [m for chunk in results for m in chunk]
+
+
+# -- ast against lizard -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SpanDifference:
+    """A function-length finding only one analyser makes, at ``path``:``line``.
+
+    ``ours``/``lizard`` are the end lines each analyser gives a function starting
+    on ``line`` (None: no such function). ``kind`` is the cause, one of
+    ``does not parse`` (ast rejects the file; lizard measured it anyway),
+    ``lizard ends earlier``, ``lizard ends later``, ``no lizard function``,
+    ``no ast function``.
+    """
+
+    path: str
+    line: int
+    ours: int | None
+    lizard: int | None
+    kind: str
+
+
+def _long_functions(metrics: Sequence[FileMetrics], max_lines: int) -> dict[tuple[str, int], int]:
+    return {
+        (m.path, d.line): d.end_line
+        for m in metrics
+        for d in m.definitions
+        if d.kind == "function" and d.span > max_lines
+    }
+
+
+def _ends(metrics: Sequence[FileMetrics]) -> dict[tuple[str, int], int]:
+    return _long_functions(metrics, 0)
+
+
+def compare_findings(
+    ours: Sequence[FileMetrics], lizard: Sequence[FileMetrics], max_lines: int
+) -> list[SpanDifference]:
+    """Functions over ``max_lines`` lines found by only one of ``ours`` and ``lizard``.
+
+    Both sides are measurements of the same files; functions are matched by
+    (path, start line). Returns the differences sorted by path and line, each
+    classified (see ``SpanDifference``); an empty list means equal findings.
+    """
+    ours_long, lizard_long = _long_functions(ours, max_lines), _long_functions(lizard, max_lines)
+    ours_ends, lizard_ends = _ends(ours), _ends(lizard)
+    broken = {m.path for m in ours if m.error is not None}
+    differences = []
+    for key in sorted(ours_long.keys() ^ lizard_long.keys()):
+        mine, theirs = ours_ends.get(key), lizard_ends.get(key)
+        if key[0] in broken:
+            kind = "does not parse"
+        elif mine is None:
+            kind = "no ast function"
+        elif theirs is None:
+            kind = "no lizard function"
+        else:
+            kind = "lizard ends earlier" if theirs < mine else "lizard ends later"
+        differences.append(SpanDifference(key[0], key[1], mine, theirs, kind))
+    return differences
