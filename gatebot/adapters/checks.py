@@ -190,7 +190,14 @@ class _LiveGroups:
         with self._lock:
             self._pgids.discard(pgid)
 
+    @property
+    def closed(self) -> bool:
+        """Whether the run was interrupted: no new check may start."""
+        with self._lock:
+            return self._closed
+
     def kill_all(self) -> None:
+        """Close the run and SIGKILL every running check's process group."""
         with self._lock:
             self._closed = True
             pgids = list(self._pgids)
@@ -238,6 +245,22 @@ def run_checks(
 
 
 def _run_one(
+    spec: CheckSpec,
+    root: Path,
+    log_dir: Path,
+    on_event: EventCallback | None,
+    live: _LiveGroups,
+) -> CheckResult:
+    if live.closed:
+        return CheckResult(spec.name, "error", None, 0.0, command=spec.argv, message="cancelled")
+    try:
+        return _run_and_report(spec, root, log_dir, on_event, live)
+    except BaseException:
+        live.kill_all()  # before this worker takes the next queued check
+        raise
+
+
+def _run_and_report(
     spec: CheckSpec,
     root: Path,
     log_dir: Path,

@@ -1,0 +1,453 @@
+"""gatebot.adapters.checks against real nox on a tiny project made in a tmp dir.
+
+Every session uses ``python=False`` so nox creates no virtualenv. Sessions write
+timestamps and pids into ``stamps/`` so tests can assert on what really ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gatebot.adapters.checks import (
+    DEFAULT_NOX_SESSIONS,
+    NOX,
+    CheckSpec,
+    nox_sessions,
+    plan_checks,
+    run_checks,
+)
+from gatebot.adapters.coverage_report import read_coverage
+from gatebot.errors import ConfigError, EnvironmentProblem
+
+PY = sys.executable
+
+NOXFILE = '''
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nox
+
+STAMPS = Path(__file__).parent / "stamps"
+nox.options.sessions = ["ok"]
+
+
+def stamp(name):
+    STAMPS.mkdir(exist_ok=True)
+    (STAMPS / name).write_text(repr(time.time()))
+
+
+@nox.session(python=False)
+def ok(session):
+    session.run(sys.executable, "-c", "print('hello from ok')")
+
+
+@nox.session(python=False)
+def bad(session):
+    session.run(sys.executable, "-c", "import sys; print('about to fail'); sys.exit(3)")
+
+
+@nox.session(python=False)
+def skipme(session):
+    session.skip("nothing to do here")
+
+
+@nox.session(python=False)
+def sleep_a(session):
+    stamp("sleep_a.start")
+    session.run(sys.executable, "-c", "import time; time.sleep(1)")
+    stamp("sleep_a.end")
+
+
+@nox.session(python=False)
+def sleep_b(session):
+    stamp("sleep_b.start")
+    session.run(sys.executable, "-c", "import time; time.sleep(1)")
+    stamp("sleep_b.end")
+
+
+CHILD = (
+    "import os, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(60)"
+)
+
+
+@nox.session(python=False)
+def hang(session):
+    STAMPS.mkdir(exist_ok=True)
+    subprocess.Popen([sys.executable, "-c", CHILD, str(STAMPS / "hang.child")])
+    print("hang: child started", flush=True)
+    time.sleep(60)
+
+
+@nox.session(python=False)
+@nox.parametrize("flavour", ["real", "absent"])
+def matrix(session, flavour):
+    if flavour == "absent":
+        session.skip("flavour not installed")
+    print("matrix ran", flavour)
+
+
+@nox.session(python=False)
+def tests(session):
+    # This project's own settings and data, even under an outer coverage run that exports its own.
+    coverage = (sys.executable, "-m", "coverage")
+    own = {"COVERAGE_FILE": ".coverage", "COVERAGE_RCFILE": ".coveragerc"}
+    session.run(*coverage, "run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_calc.py",
+                env=own)
+    session.run(*coverage, "json", "-o", "coverage.json", env=own)
+
+
+@nox.session(python=False, default=False)
+def build(session):
+    print("building")
+'''
+
+CALC = """
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    return a - b
+"""
+
+TEST_CALC = """
+from calc import add
+
+
+def test_add():
+    assert add(2, 3) == 5
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    (root / "noxfile.py").write_text(NOXFILE)
+    (root / "calc.py").write_text(CALC)
+    (root / "test_calc.py").write_text(TEST_CALC)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    (root / ".coveragerc").write_text("[run]\ninclude = calc.py\n")
+    return root
+
+
+def nox_spec(project: Path, log_dir: Path, name: str, timeout_s: float = 60) -> CheckSpec:
+    (spec,) = plan_checks(project, nox_wanted=(name,), log_dir=log_dir, timeout_s=timeout_s)
+    assert spec.nox_session == name
+    return spec
+
+
+def command(name: str, code: str, timeout_s: float = 30) -> CheckSpec:
+    return CheckSpec(name=name, argv=(PY, "-c", code), timeout_s=timeout_s)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie awaiting its reaper counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return not alive(pid)
+
+
+# -- nox_sessions ---------------------------------------------------------------------------
+
+
+def test_nox_sessions_lists_every_session_once_in_noxfile_order(project: Path) -> None:
+    # `build` is default=False and nox.options.sessions selects only `ok`: both still count.
+    assert nox_sessions(project) == [
+        "ok", "bad", "skipme", "sleep_a", "sleep_b", "hang", "matrix", "tests", "build",
+    ]
+
+
+def test_no_noxfile_means_no_sessions(tmp_path: Path) -> None:
+    assert nox_sessions(tmp_path) == []
+
+
+def test_a_noxfile_without_sessions_means_no_sessions(tmp_path: Path) -> None:
+    (tmp_path / "noxfile.py").write_text("import nox\n")
+    assert nox_sessions(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("import nox\n@nox.session(python=False\ndef x(s): pass\n", "SyntaxError"),
+        ("import nox\nraise RuntimeError('noxfile exploded')\n", "noxfile exploded"),
+    ],
+)
+def test_a_broken_noxfile_is_an_environment_problem(
+    tmp_path: Path, source: str, shown: str
+) -> None:
+    (tmp_path / "noxfile.py").write_text(source)
+    with pytest.raises(EnvironmentProblem) as caught:
+        nox_sessions(tmp_path)
+    assert shown in caught.value.message
+    assert str(tmp_path / "noxfile.py") in caught.value.message
+    assert "nox --list" in caught.value.hint
+    with pytest.raises(EnvironmentProblem):
+        plan_checks(tmp_path, log_dir=tmp_path / "logs")
+
+
+# -- plan_checks ----------------------------------------------------------------------------
+
+
+def test_plan_runs_the_wanted_sessions_the_noxfile_defines(project: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    specs = plan_checks(
+        project, nox_wanted=("tests", "lint", "build", "tests"), log_dir=logs,
+        timeout_s=42, nox_args=("--no-color",),
+    )
+    assert [s.name for s in specs] == ["tests", "build"]  # no `lint` in this noxfile
+    report = str(logs.resolve() / "tests.nox.json")
+    assert specs[0] == CheckSpec(
+        name="tests",
+        argv=(*NOX, "-s", "tests", "--report", report, "--non-interactive", "--no-color"),
+        timeout_s=42,
+        nox_session="tests",
+        report_path=report,
+    )
+    assert DEFAULT_NOX_SESSIONS == ("tests", "lint", "typecheck", "build")
+
+
+def test_configured_commands_take_precedence_over_nox(project: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    specs = plan_checks(
+        project,
+        nox_wanted=("ok", "bad"),
+        commands={"extra": [PY, "-c", "print('extra')"], "ok": [PY, "-c", "print('configured')"]},
+        log_dir=logs,
+    )
+    assert [(s.name, s.nox_session) for s in specs] == [
+        ("ok", None), ("bad", "bad"), ("extra", None),
+    ]
+    results = run_checks(specs[:1], project, logs, jobs=1)
+    assert results[0].status == "pass"
+    log = Path(results[0].log_path or "").read_text()
+    assert "configured" in log
+    assert "hello from ok" not in log
+
+
+def test_commands_alone_never_load_the_noxfile(tmp_path: Path) -> None:
+    (tmp_path / "noxfile.py").write_text("raise SystemExit('broken')\n")
+    specs = plan_checks(
+        tmp_path, nox_wanted=("tests",), commands={"tests": ["pytest"]}, log_dir=tmp_path
+    )
+    assert specs == [CheckSpec("tests", ("pytest",), 1800)]
+
+
+@pytest.mark.parametrize(
+    ("commands", "shown"),
+    [
+        ({"../escape": ["true"]}, "'../escape'"),
+        ({"tests": []}, "list of arguments"),
+        ({"tests": "pytest -q"}, "list of arguments"),
+    ],
+)
+def test_unusable_commands_are_configuration_errors(
+    tmp_path: Path, commands: dict[str, list[str]], shown: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        plan_checks(tmp_path, nox_wanted=(), commands=commands, log_dir=tmp_path)
+    assert shown in caught.value.message
+    assert caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"name": "a/b"}, {"name": ""}, {"argv": ()}, {"timeout_s": 0}],
+)
+def test_check_spec_rejects_what_cannot_run(fields: dict[str, object]) -> None:
+    values: dict[str, object] = {"name": "ok", "argv": ("true",), "timeout_s": 1.0, **fields}
+    with pytest.raises(ValueError, match="check"):
+        CheckSpec(**values)  # type: ignore[arg-type]
+
+
+# -- run_checks -----------------------------------------------------------------------------
+
+
+def test_statuses_logs_and_events_in_spec_order(project: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    specs = [nox_spec(project, logs, n) for n in ("bad", "ok", "skipme", "matrix")]
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def on_event(name: str, event: str) -> None:
+        with lock:
+            events.append((name, event))
+
+    results = run_checks(specs, project, logs, jobs=4, on_event=on_event)
+
+    assert [r.name for r in results] == ["bad", "ok", "skipme", "matrix"]
+    bad, ok, skipme, matrix = results
+    assert (bad.status, bad.returncode, bad.message) == ("fail", 1, "nox session bad failed")
+    assert (ok.status, ok.returncode, ok.message) == ("pass", 0, "")
+    assert skipme.status == "error"
+    assert skipme.message == "nox skipped session skipme: skipme: nothing to do here"
+    assert matrix.status == "pass"
+    assert "flavour not installed" in matrix.message
+    assert "about to fail" in (logs / "bad.log").read_text()
+    assert "hello from ok" in (logs / "ok.log").read_text()
+    assert (logs / "ok.log").read_text().startswith("$ ")
+    assert all(r.log_path == str(logs.resolve() / f"{r.name}.log") for r in results)
+    pairs = zip(results, specs, strict=True)
+    assert all(r.command == s.argv and r.duration_s > 0 for r, s in pairs)
+    for result in results:
+        mine = [event for name, event in events if name == result.name]
+        assert mine == ["start", result.status]
+
+
+@pytest.mark.parametrize("jobs", [2, 1])
+def test_jobs_sets_how_many_checks_overlap(project: Path, tmp_path: Path, jobs: int) -> None:
+    stamps = project / "stamps"
+    for name in ("sleep_a", "sleep_b"):
+        for end in ("start", "end"):
+            (stamps / f"{name}.{end}").unlink(missing_ok=True)
+    logs = tmp_path / "logs"
+    specs = [nox_spec(project, logs, "sleep_a"), nox_spec(project, logs, "sleep_b")]
+
+    results = run_checks(specs, project, logs, jobs=jobs)
+
+    assert [r.status for r in results] == ["pass", "pass"]
+    t = {p.name: float(p.read_text()) for p in stamps.glob("sleep_*")}
+    overlap = t["sleep_a.start"] < t["sleep_b.end"] and t["sleep_b.start"] < t["sleep_a.end"]
+    assert overlap is (jobs == 2)
+    if jobs == 1:
+        assert t["sleep_a.end"] <= t["sleep_b.start"]  # in spec order
+
+
+def test_timeout_kills_the_whole_process_group(project: Path, tmp_path: Path) -> None:
+    child_file = project / "stamps" / "hang.child"
+    child_file.unlink(missing_ok=True)
+    logs = tmp_path / "logs"
+
+    (result,) = run_checks([nox_spec(project, logs, "hang", timeout_s=3)], project, logs, jobs=1)
+
+    assert (result.status, result.message) == ("error", "timed out after 3 s")
+    child = int(child_file.read_text())
+    # The child ignores SIGTERM and is not the process gatebot started: only a
+    # SIGKILL of the whole group ends it.
+    assert gone_within(child, 5), f"child {child} of the timed-out session still runs"
+    log = (logs / "hang.log").read_text()
+    assert "hang: child started" in log
+    assert "timed out after 3 s" in log
+    assert 3 <= result.duration_s < 10
+
+
+def test_a_check_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ignoring TERM', flush=True); time.sleep(60)"
+    )
+    (result,) = run_checks([command("stubborn", code, timeout_s=0.5)], tmp_path, tmp_path, 1)
+    assert (result.status, result.message) == ("error", "timed out after 0.5 s")
+    assert result.returncode == -signal.SIGKILL
+    assert "ignoring TERM" in Path(result.log_path or "").read_text()
+
+
+def test_plain_commands_are_judged_by_exit_code(tmp_path: Path) -> None:
+    specs = [
+        command("zero", "print('fine')"),
+        command("three", "import sys; sys.exit(3)"),
+        command("killed", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"),
+    ]
+    results = run_checks(specs, tmp_path, tmp_path / "logs", jobs=2)
+    assert [(r.status, r.returncode, r.message) for r in results] == [
+        ("pass", 0, ""),
+        ("fail", 3, "exit 3"),
+        ("fail", -9, "killed by SIGKILL"),
+    ]
+
+
+def test_a_missing_program_is_an_error(tmp_path: Path) -> None:
+    spec = CheckSpec("ghost", ("gatebot-no-such-program-xyz", "--flag"), 5)
+    (result,) = run_checks([spec], tmp_path, tmp_path, jobs=1)
+    assert result.status == "error"
+    assert result.returncode is None
+    assert "cannot run 'gatebot-no-such-program-xyz'" in result.message
+    assert result.message in (tmp_path / "ghost.log").read_text()
+
+
+def test_nox_check_without_a_report_falls_back_to_the_exit_code(tmp_path: Path) -> None:
+    report = tmp_path / "fake.nox.json"
+    # A stale report of an earlier, successful run must not decide this run.
+    report.write_text(json.dumps({"sessions": [{"name": "fake", "result": "success"}]}))
+    failing = CheckSpec("fake", (PY, "-c", "raise SystemExit(2)"), 10, "fake", str(report))
+    passing = CheckSpec("fine", (PY, "-c", "pass"), 10, "fine", str(tmp_path / "none.json"))
+
+    results = run_checks([failing, passing], tmp_path, tmp_path, jobs=2)
+
+    assert [(r.status, r.message) for r in results] == [("fail", "exit 2"), ("pass", "")]
+    assert not report.exists()
+
+
+def test_an_interrupted_run_kills_running_checks_and_cancels_queued_ones(
+    tmp_path: Path,
+) -> None:
+    pid_file = tmp_path / "slow.pid"
+    slow = command("slow", f"import os, time; open({str(pid_file)!r}, 'w').write("
+                   "str(os.getpid())); time.sleep(60)")
+    quick = command("quick", f"import os, time\nwhile not os.path.exists({str(pid_file)!r}): "
+                    "time.sleep(0.02)")
+    queued = command("queued", "pass")
+
+    def on_event(name: str, event: str) -> None:
+        if (name, event) == ("quick", "pass"):
+            raise RuntimeError("user pressed Ctrl-C")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="Ctrl-C"):
+        run_checks([quick, slow, queued], tmp_path, tmp_path, jobs=2, on_event=on_event)
+    assert time.monotonic() - started < 20
+    assert gone_within(int(pid_file.read_text()), 5)
+    assert not (tmp_path / "queued.log").exists()
+
+
+def test_duplicate_names_are_refused_and_no_specs_run_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unique"):
+        run_checks([command("a", "pass"), command("a", "pass")], tmp_path, tmp_path, 2)
+    assert run_checks([], tmp_path, tmp_path / "logs", jobs=4) == []
+    assert (tmp_path / "logs").is_dir()
+
+
+def test_a_real_tests_session_writes_the_coverage_report(project: Path, tmp_path: Path) -> None:
+    (project / "coverage.json").unlink(missing_ok=True)
+    logs = tmp_path / "logs"
+
+    (result,) = run_checks([nox_spec(project, logs, "tests")], project, logs, jobs=1)
+
+    assert result.status == "pass", (logs / "tests.log").read_text()
+    assert "1 passed" in (logs / "tests.log").read_text()
+    report = read_coverage(project / "coverage.json")
+    assert report is not None
+    # calc.py has 4 statements; the test runs `add` but never the body of `sub`.
+    assert report.percent == 75.0
+    assert dict(report.files) == {"calc.py": 75.0}
+    assert report.path == str(project / "coverage.json")
+
+
+def test_checks_run_in_the_given_root(tmp_path: Path) -> None:
+    (tmp_path / "marker.txt").write_text("here")
+    spec = command("cwd", "import os; print(os.listdir('.'))")
+    (result,) = run_checks([spec], tmp_path, tmp_path / "logs", jobs=1)
+    assert "marker.txt" in Path(result.log_path or "").read_text()
+    assert os.path.isabs(result.log_path or "")
