@@ -44,6 +44,7 @@ from gatebot.core.claims import (
     heartbeat_age,
     holder_text,
     identity_decision,
+    identity_refusal,
     is_stale,
     order_key,
     precedes,
@@ -95,12 +96,16 @@ def claim(
         estimate=estimate_min, fingerprint=me,
     )
     _create(store, record)
+    wait_s = max(settle_s) + GRACE_S
     try:
         sleep(settle_s[0])
         _check_phase_one(store, record)
         record = _set(store, record, status="active")
         sleep(settle_s[1])
-        _check_phase_two(store, record, sleep, max(settle_s) + GRACE_S)
+        _check_phase_two(store, record, sleep, wait_s)
+    except Refused as refused:
+        store.remove(record.session_name, record.number)
+        raise _settled(store, record, sleep, wait_s, refused) from None
     except BaseException:
         store.remove(record.session_name, record.number)
         raise
@@ -211,6 +216,23 @@ def _check_phase_two(
     raise Refused(f"{older[0][1]} (still settling)", "retry in a few seconds")
 
 
+def _settled(
+    store: ClaimStore,
+    record: ClaimRecord,
+    sleep: Callable[[float], None],
+    wait_s: float,
+    refused: Refused,
+) -> Refused:
+    """Name the winner once rivals settle: we may have yielded to one that lost in turn."""
+    for _ in range(int(wait_s / POLL_S) + 1):
+        rivals = _rivals(store, record)
+        if not any(other.status == "claiming" for other, _ in rivals):
+            active = [reason for other, reason in rivals if other.status == "active"]
+            return Refused(active[0], _HINT_BUSY) if active else refused
+        sleep(POLL_S)
+    return refused
+
+
 # -- session identity (task-locking-fixes.md "Collision Detection") ---------------------
 def _session_id(
     store: ClaimStore,
@@ -235,36 +257,12 @@ def _session_id(
         if decision == "takeover" and force:
             adopt.append(record)
         elif decision != "same":
-            raise _identity_refusal(record, decision, alive, heartbeat_age(record, now))
+            raise Refused(*identity_refusal(record, decision, alive, heartbeat_age(record, now)))
     for record in adopt:
         _set(store, record, fingerprint=me)
     if same_name:
         return same_name[0].session_id
     return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
-
-
-def _identity_refusal(
-    record: ClaimRecord, decision: str, alive: bool | None, age: timedelta
-) -> Refused:
-    """Explain why the session name cannot be used (yet)."""
-    fp = record.fingerprint
-    who = f"pid {fp.pid} on {fp.host}" if fp else "a process that left no fingerprint"
-    name, minutes = record.session_name, int(age.total_seconds() // 60)
-    other = "choose another session name with --as NAME"
-    if decision == "live":
-        return Refused(f"session name {name} is in use by a live process ({who})", other)
-    if decision == "fresh":
-        state = "has exited" if alive is False else "cannot be checked from here"
-        return Refused(
-            f"session name {name} belongs to {who}, which {state}, but its last heartbeat "
-            f"was {minutes} min ago",
-            f"{other}, or wait until its claim on {record.task_number} is stale and use --force",
-        )
-    return Refused(
-        f"session name {name} belonged to {who}, which is gone, and its heartbeat is stale "
-        f"({minutes} min)",
-        f"take the name and its claims over with --force, or {other}",
-    )
 
 
 # -- heartbeats, sweeps, release, completion --------------------------------------------

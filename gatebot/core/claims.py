@@ -207,8 +207,33 @@ def identity_decision(
     return "takeover"
 
 
+def identity_refusal(
+    record: ClaimRecord, decision: IdentityDecision, alive: bool | None, age: timedelta
+) -> tuple[str, str]:
+    """Explain why ``record.session_name`` cannot be used (yet): ``(message, hint)``."""
+    fp = record.fingerprint
+    who = f"pid {fp.pid} on {fp.host}" if fp else "a process that left no fingerprint"
+    name, minutes = record.session_name, int(age.total_seconds() // 60)
+    other = "choose another session name with --as NAME"
+    if decision == "live":
+        return f"session name {name} is in use by a live process ({who})", other
+    if decision == "fresh":
+        state = "has exited" if alive is False else "cannot be checked from here"
+        return (
+            f"session name {name} belongs to {who}, which {state}, but its last heartbeat "
+            f"was {minutes} min ago",
+            f"{other}, or wait until its claim on {record.task_number} is stale and use --force",
+        )
+    return (
+        f"session name {name} belonged to {who}, which is gone, and its heartbeat is stale "
+        f"({minutes} min)",
+        f"take the name and its claims over with --force, or {other}",
+    )
+
+
 # -- glob overlap ----------------------------------------------------------------------
 _ANY, _NONSLASH = "\0any", "\0nonslash"  # symbolic character classes of an automaton edge
+_DIRS = "\0dirs"  # the loop state of a "**/" token
 
 
 @lru_cache(maxsize=1024)
@@ -222,15 +247,14 @@ def _tokens(pattern: str) -> tuple[str, ...]:
     while i < len(pattern):
         close = pattern.find("]", i + 2) if pattern[i] == "[" else -1
         if pattern.startswith("**/", i):
-            out.append("**/")
+            out += ["**/", _DIRS]  # "(.*/)?": skip it, or loop in _DIRS until a "/"
+            i += 3
         elif pattern.startswith("**", i):
             out.append("**")
-        elif close > 0:
-            out.append("?")
-            i = close
+            i += 2
         else:
-            out.append(pattern[i])
-        i += len(out[-1]) if out[-1].startswith("**") else 1
+            out.append("?" if close > 0 else pattern[i])
+            i = close + 1 if close > 0 else i + 1
     return tuple(out)
 
 
@@ -243,8 +267,8 @@ def covers(pattern: str, path: str) -> bool:
 @lru_cache(maxsize=1024)
 def _regex(anchored: str) -> re.Pattern[str]:
     """Compile an anchored glob's tokens into a regular expression."""
-    parts = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(parts.get(t) or re.escape(t) for t in _tokens(anchored)))
+    parts = {"**/": "(?:.*/)?", _DIRS: "", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(parts[t] if t in parts else re.escape(t) for t in _tokens(anchored)))
 
 
 def _variants(pattern: str) -> tuple[str, ...]:
@@ -269,7 +293,8 @@ def _moves(tokens: Sequence[str], i: int) -> list[tuple[str | None, int]]:
         return []
     token = tokens[i]
     edges: dict[str, list[tuple[str | None, int]]] = {
-        "**/": [(None, i + 1), (_ANY, i), ("/", i + 1)],
+        "**/": [(None, i + 2), (None, i + 1)],
+        _DIRS: [(_ANY, i), ("/", i + 1)],
         "**": [(None, i + 1), (_ANY, i)],
         "*": [(None, i + 1), (_NONSLASH, i)],
         "?": [(_NONSLASH, i + 1)],
@@ -299,23 +324,29 @@ def _closure(tokens: Sequence[str], i: int) -> set[int]:
 
 
 def _witness(a: str, b: str) -> str | None:
-    """Find a path matched by both anchored patterns (product automaton, breadth first)."""
+    """Find a path matched by both anchored patterns (product automaton, breadth first).
+
+    Only real paths count: non-empty, no empty segment, no leading or trailing
+    ``/``; the third part of a state says whether the last character was ``/``.
+    """
     ta, tb = _tokens(a), _tokens(b)
-    start = (0, 0)
-    paths: dict[tuple[int, int], str] = {start: ""}
+    start = (0, 0, True)
+    paths: dict[tuple[int, int, bool], str] = {start: ""}
     todo = deque([start])
     while todo:
-        pair = todo.popleft()
-        for i in _closure(ta, pair[0]):
-            for j in _closure(tb, pair[1]):
-                if i == len(ta) and j == len(tb):
-                    return paths[pair]
+        state = todo.popleft()
+        for i in _closure(ta, state[0]):
+            for j in _closure(tb, state[1]):
+                if i == len(ta) and j == len(tb) and not state[2]:
+                    return paths[state]
                 for sa, na in _moves(ta, i):
                     for sb, nb in _moves(tb, j):
                         char = _meet(sa, sb) if sa and sb else None
-                        if char is not None and (na, nb) not in paths:
-                            paths[(na, nb)] = paths[pair] + char
-                            todo.append((na, nb))
+                        nxt = (na, nb, char == "/")
+                        if char is None or (state[2] and char == "/") or nxt in paths:
+                            continue
+                        paths[nxt] = paths[state] + char
+                        todo.append(nxt)
     return None
 
 
