@@ -29,7 +29,7 @@ from gatebot.errors import ConfigError, EnvironmentProblem
 
 PY = sys.executable
 
-NOXFILE = '''
+NOXFILE = """
 import subprocess
 import sys
 import time
@@ -110,7 +110,7 @@ def tests(session):
 @nox.session(python=False, default=False)
 def build(session):
     print("building")
-'''
+"""
 
 CALC = """
 def add(a, b):
@@ -175,7 +175,15 @@ def gone_within(pid: int, seconds: float) -> bool:
 def test_nox_sessions_lists_every_session_once_in_noxfile_order(project: Path) -> None:
     # `build` is default=False and nox.options.sessions selects only `ok`: both still count.
     assert nox_sessions(project) == [
-        "ok", "bad", "skipme", "sleep_a", "sleep_b", "hang", "matrix", "tests", "build",
+        "ok",
+        "bad",
+        "skipme",
+        "sleep_a",
+        "sleep_b",
+        "hang",
+        "matrix",
+        "tests",
+        "build",
     ]
 
 
@@ -214,8 +222,11 @@ def test_a_broken_noxfile_is_an_environment_problem(
 def test_plan_runs_the_wanted_sessions_the_noxfile_defines(project: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     specs = plan_checks(
-        project, nox_wanted=("tests", "lint", "build", "tests"), log_dir=logs,
-        timeout_s=42, nox_args=("--no-color",),
+        project,
+        nox_wanted=("tests", "lint", "build", "tests"),
+        log_dir=logs,
+        timeout_s=42,
+        nox_args=("--no-color",),
     )
     assert [s.name for s in specs] == ["tests", "build"]  # no `lint` in this noxfile
     report = str(logs.resolve() / "tests.nox.json")
@@ -238,7 +249,9 @@ def test_configured_commands_take_precedence_over_nox(project: Path, tmp_path: P
         log_dir=logs,
     )
     assert [(s.name, s.nox_session) for s in specs] == [
-        ("ok", None), ("bad", "bad"), ("extra", None),
+        ("ok", None),
+        ("bad", "bad"),
+        ("extra", None),
     ]
     results = run_checks(specs[:1], project, logs, jobs=1)
     assert results[0].status == "pass"
@@ -404,10 +417,13 @@ def test_an_interrupted_run_kills_running_checks_and_cancels_queued_ones(
     tmp_path: Path,
 ) -> None:
     pid_file = tmp_path / "slow.pid"
-    slow = command("slow", f"import os, time; open({str(pid_file)!r}, 'w').write("
-                   "str(os.getpid())); time.sleep(60)")
-    quick = command("quick", f"import os, time\nwhile not os.path.exists({str(pid_file)!r}): "
-                    "time.sleep(0.02)")
+    slow = command(
+        "slow",
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)",
+    )
+    quick = command(
+        "quick", f"import os, time\nwhile not os.path.exists({str(pid_file)!r}): time.sleep(0.02)"
+    )
     queued = command("queued", "pass")
 
     def on_event(name: str, event: str) -> None:
