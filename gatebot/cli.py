@@ -77,3 +77,60 @@ def review(**kwargs: Any) -> None:
     from gatebot.app.commands import review_command  # noqa: PLC0415
 
     sys.exit(review_command(Path.cwd(), **kwargs))
+
+
+@main.command()
+@click.option("--task", type=int, help="Task number.")
+@click.option("--branch", help="The task's branch (default: its Branch field or task/N-…).")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME (default: GATEBOT_ACTOR).")
+@click.option("--dry-run", is_flag=True, help="Integrate and build the release commit; push nothing.")
+@click.option("--format", "fmt", type=FORMATS, default=None, help="Output format.")
+@guarded
+def merge(**kwargs: Any) -> None:
+    """Run gate 2 and land the task with --no-ff (SPEC §5.3)."""
+    from gatebot.app.flow_commands import merge_command  # noqa: PLC0415
+
+    sys.exit(merge_command(Path.cwd(), **kwargs))
+
+
+@main.group()
+def task() -> None:
+    """Manage tasks on the board."""
+
+
+@task.command("add")
+@click.argument("title")
+@click.option("--files", multiple=True, metavar="GLOB", help="Files the task will touch.")
+@click.option("--critical", is_flag=True, help="Emergency fast-track (SPEC §5.4).")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@guarded
+def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | None) -> None:
+    """Add a READY task; prints its number."""
+    from gatebot.app.flow_commands import task_add_command  # noqa: PLC0415
+
+    sys.exit(task_add_command(Path.cwd(), title, files, critical, actor))
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.option("--files", multiple=True, metavar="GLOB", help="Files you will change.")
+@click.option("--estimate", type=click.IntRange(min=1), metavar="MINUTES", help="Estimate.")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@guarded
+def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str | None) -> None:
+    """Claim task N: READY → IN-PROGRESS; first push wins."""
+    from gatebot.app.flow_commands import claim_command  # noqa: PLC0415
+
+    sys.exit(claim_command(Path.cwd(), number, files, estimate, actor))
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.option("--branch", help="The branch to review (default: the current branch).")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@guarded
+def submit(number: int, branch: str | None, actor: str | None) -> None:
+    """Submit task N for review: IN-PROGRESS → REVIEW."""
+    from gatebot.app.flow_commands import submit_command  # noqa: PLC0415
+
+    sys.exit(submit_command(Path.cwd(), number, branch, actor))

@@ -205,15 +205,18 @@ class Git:
         *,
         identity: Person | None = None,
         extra_parents: Iterable[str] = (),
+        tree_from: str | None = None,
     ) -> str:
         """Create a commit on top of ``parent`` whose tree is ``parent``'s with ``files`` replaced.
 
-        Works on a temporary index: no work tree or index is touched. Returns
-        the new commit's SHA; no ref is moved.
+        ``tree_from`` takes the starting tree from another commit instead (a
+        release commit: the merged tree, parents base tip and head). Works on a
+        temporary index: no work tree or index is touched. Returns the new
+        commit's SHA; no ref is moved.
         """
         with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
             index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-            self.run("read-tree", parent, env=index_env)
+            self.run("read-tree", tree_from or parent, env=index_env)
             for path, data in files.items():
                 blob = self.hash_blob(data)
                 self.run(
@@ -250,8 +253,12 @@ class Git:
 
     def push(self, remote: str, sha: str, branch: str) -> bool:
         """Push ``sha`` to ``remote``'s ``branch`` without force; False when refused."""
+        return self.push_detail(remote, sha, branch)[0]
+
+    def push_detail(self, remote: str, sha: str, branch: str) -> tuple[bool, str]:
+        """Push without force; return (accepted, git's output when refused)."""
         result = self.run("push", "--porcelain", remote, f"{sha}:refs/heads/{branch}", check=False)
-        return result.returncode == 0
+        return result.returncode == 0, (result.stderr + result.stdout).strip()
 
     def update_ref(self, ref: str, new: str, old: str) -> bool:
         """Move ``ref`` from ``old`` to ``new`` atomically; False when ``ref`` was not at ``old``."""

@@ -25,6 +25,10 @@ Reader = Callable[[str], str | None]
 Edit = Callable[[Reader], Mapping[str, str]]
 
 
+class PushRefused(GatebotError):
+    """The remote refused a push although the branch had not moved (exit 2)."""
+
+
 @dataclass(frozen=True)
 class BoardEvent:
     """A board commit read back: its SHA and its ``Gatebot-*`` trailers (last value wins)."""
@@ -85,10 +89,23 @@ class LocalForge:
         return read
 
     def publish(self, tip: str, commit: str) -> bool:
-        """Move the base branch from ``tip`` to ``commit`` without force; False when it moved."""
-        if self.remote:
-            return self.git.push(self.remote, commit, self.branch)
-        return self.git.update_ref(self.ref, commit, tip)
+        """Move the base branch from ``tip`` to ``commit`` without force; False when it moved.
+
+        Raises ``PushRefused`` when the remote refuses although the branch did
+        not move (a hook, permissions): retrying would not help.
+        """
+        if not self.remote:
+            return self.git.update_ref(self.ref, commit, tip)
+        accepted, detail = self.git.push_detail(self.remote, commit, self.branch)
+        if accepted:
+            self.git.update_ref(self.ref, commit, tip)
+            return True
+        if self.tip() == tip:
+            raise PushRefused(
+                f"{self.remote} refused the push to {self.branch}: " + " ".join(detail.split()[-12:]),
+                "ask a maintainer to check the remote's hooks and permissions",
+            )
+        return False
 
     def transact(
         self, edit: Edit, subject: str, trailers: Mapping[str, str], *, attempts: int = 30
@@ -108,8 +125,6 @@ class LocalForge:
             encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
             commit = self.git.commit_files(tip, encoded, message, identity=BOT_IDENTITY)
             if self.publish(tip, commit):
-                if self.remote:
-                    self.git.update_ref(self.ref, commit, tip)
                 return commit
         raise GatebotError(
             f"the board on {self.branch} kept moving; gave up after {attempts} tries",

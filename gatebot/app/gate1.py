@@ -100,7 +100,7 @@ def approve(
 
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "approved",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head,
-                "Gatebot-Actor": actor}
+                "Gatebot-Actor": actor, "Gatebot-Coverage": coverage}
     return ctx.forge.transact(edit, f"gatebot: approve #{task_number} (gate 1)", trailers)
 
 

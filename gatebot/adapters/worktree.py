@@ -1,0 +1,97 @@
+"""Isolated integration worktrees for gate 2 (SPEC §5.3 step 2–4).
+
+The user's working tree is never touched: gatebot adds a detached worktree in a
+temporary directory, merges there, builds the release commit with plumbing (no
+hooks run), re-tests that exact tree, and removes the worktree afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatebot.adapters.git import Git, Person
+
+
+@dataclass(frozen=True)
+class Integration:
+    """The outcome of merging the approved head with the base tip.
+
+    ``conflicts`` lists the paths of a real conflict (empty on success);
+    ``whitespace_resolved`` says whitespace-only conflicts were resolved.
+    """
+
+    conflicts: tuple[str, ...] = ()
+    whitespace_resolved: bool = False
+
+    @property
+    def clean(self) -> bool:
+        """Whether the merge produced a tree with no conflict left."""
+        return not self.conflicts
+
+
+@contextmanager
+def worktree(git: Git, commit: str) -> Iterator[Git]:
+    """A detached worktree at ``commit`` in a temporary directory; removed on exit."""
+    path = Path(tempfile.mkdtemp(prefix="gatebot-integrate-"))
+    git.run("worktree", "add", "--quiet", "--detach", str(path), commit)
+    try:
+        yield Git(path, git.env)
+    finally:
+        git.run("worktree", "remove", "--force", str(path), check=False)
+        shutil.rmtree(path, ignore_errors=True)
+        git.run("worktree", "prune", check=False)
+
+
+def _conflicted(wt: Git) -> tuple[str, ...]:
+    out = wt.run("diff", "--name-only", "-z", "--diff-filter=U").stdout
+    return tuple(p for p in out.split("\0") if p)
+
+
+def merge_into(wt: Git, base_tip: str, head: str) -> Integration:
+    """In worktree ``wt`` at ``base_tip``, merge ``head`` with ``--no-ff --no-commit``.
+
+    Whitespace-only conflicts are resolved by retrying with
+    ``-Xignore-space-change``; any other conflict aborts the merge and is
+    returned with its paths. On success the merged tree is in ``wt``'s index.
+    """
+    wt.run("reset", "--quiet", "--hard", base_tip)
+    args = ("-c", "commit.gpgsign=false", "merge", "--no-ff", "--no-commit", "--quiet")
+    if wt.run(*args, head, check=False).returncode == 0:
+        return Integration()
+    wt.run("merge", "--abort", check=False)
+    if wt.run(*args, "-Xignore-space-change", head, check=False).returncode == 0:
+        return Integration(whitespace_resolved=True)
+    conflicts = _conflicted(wt)
+    wt.run("merge", "--abort", check=False)
+    return Integration(conflicts=conflicts or ("(unknown: git merge failed)",))
+
+
+def release_commit(
+    wt: Git, base_tip: str, head: str, files: Mapping[str, bytes], message: str,
+    *, author: Person, committer: Person,
+) -> str:
+    """Write the merged index plus board ``files`` as the ``--no-ff`` release commit.
+
+    Parents: ``base_tip`` then ``head``. The worktree is then reset to the new
+    commit so its files are exactly the released tree (for the re-test).
+    """
+    for rel, data in files.items():
+        target = wt.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        wt.run("add", "--", rel)
+    tree = wt.out("write-tree")
+    env = {
+        "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+        "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
+    }
+    sha = wt.run("commit-tree", tree, "-p", base_tip, "-p", head, env=env, stdin=message)
+    commit = sha.stdout.strip()
+    wt.run("reset", "--quiet", "--hard", commit)
+    wt.run("clean", "-q", "-fdx")
+    return commit

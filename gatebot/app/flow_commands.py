@@ -1,0 +1,71 @@
+"""Command bodies for the lifecycle and gate 2: ``task add``, ``claim``, ``submit``, ``merge``.
+
+Each returns its SPEC §6 exit code; refusals raise ``Refused`` (exit 1).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gatebot.app import lifecycle, output
+from gatebot.app import merge as merge_app
+from gatebot.app.context import find_task, open_context
+from gatebot.core.verdict import Verdict
+from gatebot.errors import EXIT_OK, EXIT_REFUSED, UsageError
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def task_add_command(cwd: Path, title: str, files: Sequence[str], critical: bool,
+                     actor: str | None) -> int:
+    """``gatebot task add TITLE``: prints the new task's number on stdout."""
+    ctx = open_context(cwd)
+    number, sha = lifecycle.add_task(ctx, title, files, critical, ctx.actor(actor))
+    print(number)
+    _say(f"task #{number} added to READY (board commit {sha[:7]})")
+    return EXIT_OK
+
+
+def claim_command(cwd: Path, number: int, files: Sequence[str], estimate: int | None,
+                  actor: str | None) -> int:
+    """``gatebot claim N``: READY → IN-PROGRESS for the actor."""
+    ctx = open_context(cwd)
+    who = ctx.actor(actor)
+    sha = lifecycle.claim(ctx, number, who, files, estimate)
+    _say(f"task #{number} claimed by {who} (board commit {sha[:7]})")
+    return EXIT_OK
+
+
+def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None) -> int:
+    """``gatebot submit N``: IN-PROGRESS → REVIEW; the branch defaults to the current one."""
+    ctx = open_context(cwd)
+    name = branch or ctx.git.current_branch()
+    sha = lifecycle.submit(ctx, number, ctx.actor(actor), name)
+    _say(f"task #{number} submitted for review (board commit {sha[:7]})")
+    return EXIT_OK
+
+
+def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str | None,
+                  dry_run: bool, fmt: str | None) -> int:
+    """``gatebot merge``: gate 2 and the landing (SPEC §5.3). 0 landed/already/dry-run, 1 not."""
+    ctx = open_context(cwd)
+    who = ctx.actor(actor)
+    number = task
+    if number is None:
+        found = find_task(ctx.board(), None, branch or ctx.git.current_branch())
+        if found is None:
+            raise UsageError("which task? none given and none found for the branch",
+                             "pass --task N or --branch task/N-…")
+        number = found.number
+    outcome = merge_app.land(ctx, number, branch, who, dry_run=dry_run)
+    verdict = Verdict("release", outcome.commit or "", outcome.base, outcome.rules, number, who)
+    if outcome.rules:
+        output.emit(verdict, fmt or "text")
+    if outcome.escalation_text:
+        print(outcome.escalation_text)
+    _say(outcome.message)
+    return EXIT_OK if outcome.state in ("landed", "already-merged", "dry-run") else EXIT_REFUSED

@@ -1,0 +1,120 @@
+"""The lifecycle transitions before the gates: ``task add``, ``claim``, ``submit`` (SPEC §2, §7).
+
+Each is one board commit on the base branch (SPEC §4.4), re-applied to a new
+tip when the base moved: of two agents claiming one task at once, the first
+push wins and the other is told who holds it and since when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gatebot.adapters.local import Reader, require
+from gatebot.app.context import Context
+from gatebot.core import archive
+from gatebot.core.board import Board, Stage, Task
+from gatebot.errors import Refused
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _board(ctx: Context, read: Reader) -> Board:
+    path = ctx.config.board.todo
+    return Board.parse(read(path) or "", path)
+
+
+def _with_entry(
+    ctx: Context, read: Reader, board: Board, entry: archive.ArchiveEntry, now: datetime
+) -> dict[str, str]:
+    path = archive.archive_path(now.date(), ctx.config.board.archive_dir)
+    return {ctx.config.board.todo: board.render(),
+            path: archive.append_entry(read(path), entry, now.date())}
+
+
+def add_task(ctx: Context, title: str, files: Sequence[str], critical: bool, actor: str
+             ) -> tuple[int, str]:
+    """Add a READY task; return its number and the board commit. Numbers never repeat."""
+    result: list[int] = []
+
+    def edit(read: Reader) -> dict[str, str]:
+        fields = {"Built by": "None yet", "Cannot review": "None"}
+        if critical:
+            fields = {"Priority": "critical", **fields}
+        if files:
+            fields["Files"] = ", ".join(files)
+        board, number = _board(ctx, read).add_task(title, fields, Stage.READY)
+        result[:] = [number]
+        return {ctx.config.board.todo: board.render()}
+
+    trailers = {"Gatebot-Task": "#new", "Gatebot-Event": "added", "Gatebot-Actor": actor}
+    sha = ctx.forge.transact(edit, "gatebot: add a task", trailers)
+    return result[0], sha
+
+
+def holder(task: Task) -> str:
+    """Who holds a task and since when, from its fields (for refusals)."""
+    who = task.fields.get("Assignee") or "someone"
+    since = task.fields.get("Started")
+    return f"{who} since {since}" if since else who
+
+
+def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
+          estimate: int | None) -> str:
+    """READY → IN-PROGRESS for ``actor`` (SPEC §4.4: first push wins); return the board commit.
+
+    Raises ``Refused`` ("task #4 is claimed by X since T") when the task is not READY.
+    """
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = _board(ctx, read)
+        task = board.task(number)
+        if task.stage is Stage.IN_PROGRESS:
+            raise Refused(f"task #{number} is claimed by {holder(task)}")
+        require(task.stage is Stage.READY,
+                f"task #{number} is in {task.stage or 'no stage'}, not READY")
+        now = _now()
+        fields = {"Assignee": actor, "Started": _stamp(now), "Built by": actor,
+                  "Cannot review": actor}
+        if files:
+            fields["Files"] = ", ".join(files)
+        entry = archive.ArchiveEntry(task.title, number, "claimed", {
+            "Session": actor, "Started": _stamp(now), "Files": ", ".join(files) or "-",
+            "Status": "Moved to IN-PROGRESS",
+            **({"Estimate": f"{estimate}min"} if estimate else {}),
+        })
+        return _with_entry(ctx, read, board.move(number, Stage.IN_PROGRESS, fields), entry, now)
+
+    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "claimed", "Gatebot-Actor": actor}
+    return ctx.forge.transact(edit, f"gatebot: claim #{number}", trailers)
+
+
+def submit(ctx: Context, number: int, actor: str, branch: str | None) -> str:
+    """IN-PROGRESS → REVIEW by the claimant, recording the branch; return the board commit."""
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = _board(ctx, read)
+        task = board.task(number)
+        require(task.stage is Stage.IN_PROGRESS,
+                f"task #{number} is in {task.stage or 'no stage'}, not IN-PROGRESS")
+        assignees = [a.casefold() for a in task.field_list("Assignee")]
+        require(not assignees or actor.casefold() in assignees,
+                f"task #{number} is claimed by {holder(task)}, not {actor}")
+        now = _now()
+        fields = {"Branch": branch} if branch else {}
+        entry = archive.ArchiveEntry(task.title, number, "submitted", {
+            "Session": actor, "Started": task.fields.get("Started", "unknown"),
+            "Completed": _stamp(now), "Status": "Moved to REVIEW",
+            **({"Branch": branch} if branch else {}),
+        })
+        return _with_entry(ctx, read, board.move(number, Stage.REVIEW, fields), entry, now)
+
+    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "submitted",
+                "Gatebot-Actor": actor}
+    return ctx.forge.transact(edit, f"gatebot: submit #{number}", trailers)

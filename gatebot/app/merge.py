@@ -1,0 +1,347 @@
+"""``gatebot merge``: gate 2 and the landing (SPEC §5.3, §5.4, §9).
+
+Eligibility → integrate in an isolated worktree → release commit (``--no-ff``,
+board edits inside, ``Gatebot-*`` trailers) → re-test that exact tree → push
+without force. When the base moved, start again from the integration, at most
+``merge.retries`` times, then escalate. A failure changes the board only by one
+board commit that moves the task back to REVIEW with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gatebot.adapters.git import Git, Person
+from gatebot.adapters.local import PushRefused, Reader, render_trailers, require
+from gatebot.adapters.worktree import merge_into, release_commit, worktree
+from gatebot.app import gate1
+from gatebot.app import review as review_app
+from gatebot.app.context import TASK_BRANCH, Context
+from gatebot.core import archive, current_state, escalation
+from gatebot.core.board import Board, Stage, Task, sanitize_inline
+from gatebot.core.facts import Change
+from gatebot.core.protocol import Contributor, cannot_review, review_eligibility
+from gatebot.core.rules import coverage as coverage_rule
+from gatebot.core.rules import docs_updated
+from gatebot.core.rules import checks as checks_rule
+from gatebot.core.verdict import Finding, RuleResult
+from gatebot.errors import Refused, UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """A task ready for gate 2: its number, branch, approved head and gate-1 reviewer."""
+
+    task: Task
+    branch: str
+    head: str
+    reviewer1: str
+    actor: str
+    builders: tuple[Contributor, ...]
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def branch_head(ctx: Context, task: Task, branch: str | None) -> tuple[str, str]:
+    """The task's branch and its head SHA (on the remote when there is one).
+
+    The branch is ``--branch``, else the task's ``Branch`` field, else the one
+    branch named ``task/N-…``. Raises ``UsageError`` when none is found.
+    """
+    name = branch or task.fields.get("Branch") or _task_branch(ctx, task.number)
+    if not name:
+        raise UsageError(f"no branch found for task #{task.number}",
+                         "pass --branch B, or name the branch task/N-…")
+    remote = ctx.forge.remote
+    sha = (ctx.git.fetch(remote, name) if remote else None) or ctx.git.resolve(name)
+    if sha is None:
+        raise UsageError(f"branch {name!r} of task #{task.number} does not exist",
+                         "push the branch, or pass --branch B")
+    return name, sha
+
+
+def _task_branch(ctx: Context, number: int) -> str | None:
+    remote = ctx.forge.remote
+    if remote:
+        out = ctx.git.out("ls-remote", "--heads", remote)
+        names = [line.split("refs/heads/", 1)[1] for line in out.splitlines() if "\t" in line]
+    else:
+        names = ctx.git.out("for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+    found = [n for n in names if (m := TASK_BRANCH.match(n)) and int(m.group(1)) == number]
+    return found[0] if len(found) == 1 else None
+
+
+def released_commit(ctx: Context, number: int, tip: str) -> str | None:
+    """The release commit of task ``number`` on the base at ``tip``, if it landed (idempotency)."""
+    for event in ctx.forge.events(number, tip):
+        if event.event == "released":
+            return event.sha
+    return None
+
+
+def eligible(ctx: Context, task: Task, branch: str | None, actor: str) -> Candidate:
+    """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason."""
+    require(task.stage is Stage.RDY_FOR_PROD,
+            f"task #{task.number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
+    name, head = branch_head(ctx, task, branch)
+    approval = gate1.approval_for(ctx, task.number)
+    if approval is None:
+        raise Refused(f"task #{task.number} has no standing gate-1 approval")
+    approved_head, reviewer1 = approval
+    require(approved_head == head,
+            f"the gate-1 approval is for {approved_head[:12]} but {name} is at {head[:12]}: "
+            "a new push voids it; run gatebot review --approve again")
+    tip = ctx.forge.tip()
+    change = Change(tip, head, ctx.git.merge_base(tip, head) or tip, ())
+    people = tuple(gate1.builders(ctx, task, change))
+    verdict = review_eligibility(actor, people, gate1_reviewer=reviewer1, bots=ctx.config.bots)
+    if verdict.status != "pass":
+        raise Refused(f"rule reviewer: {verdict.summary}")
+    return Candidate(task, name, head, reviewer1, actor, people)
+
+
+def _identity(actor: str) -> Person:
+    return Person(actor, actor if "@" in actor else f"{actor}@gatebot.invalid")
+
+
+def _duration(task: Task, now: datetime) -> str:
+    started = task.fields.get("Started", "")
+    try:
+        begin = datetime.fromisoformat(started.replace("Z", "+00:00"))
+    except ValueError:
+        return "unknown"
+    return archive.format_duration((now - begin).total_seconds())
+
+
+def release_files(
+    ctx: Context, read: Reader, cand: Candidate, tip: str, now: datetime, coverage: str
+) -> dict[str, str]:
+    """The board files of the release commit (SPEC §4.2–§4.3, §5.3 step 3).
+
+    TODO.md: the task → RELEASED with ``Released``, ``PR``, ``Reviewed by (RDY
+    FOR PROD)`` and ``Cannot review``; CURRENT_STATE.md: the release line (the
+    release commit cannot name its own SHA, so it names the approved head);
+    the archive: a ``released`` entry.
+    """
+    cfg = ctx.config.board
+    board = Board.parse(read(cfg.todo) or "", cfg.todo)
+    task = board.task(cand.task.number)
+    pr = task.fields.get("PR") or cand.branch
+    reviewers = [cand.reviewer1, cand.actor]
+    board = board.move(task.number, Stage.RELEASED, {
+        "Released": _stamp(now), "PR": pr,
+        "Reviewed by (RDY FOR PROD)": f"{cand.actor} ✅",
+        "Cannot review": cannot_review(cand.builders, reviewers),
+    })
+    line = current_state.release_line(now.date(), task.number, task.title,
+                                      pr if pr.startswith("#") else None, cand.head)
+    entry = archive.ArchiveEntry(task.title, task.number, "released", {
+        "Session": cand.actor, "Started": task.fields.get("Started", "unknown"),
+        "Completed": _stamp(now), "Duration": _duration(task, now),
+        "Files": task.fields.get("Files", "") or "see the release commit",
+        "Status": "Moved to RELEASED", "Tests": "✅ All pass (re-tested on the release tree)",
+        "Coverage": coverage, "Reviewed by": ", ".join(reviewers),
+        "Merge": cand.head[:7], "Head": cand.head, "Base": tip,
+    })
+    path = archive.archive_path(now.date(), cfg.archive_dir)
+    return {
+        cfg.todo: board.render(),
+        cfg.current_state: current_state.add_release(read(cfg.current_state), line),
+        path: archive.append_entry(read(path), entry, now.date()),
+    }
+
+
+def release_message(cand: Candidate, tip: str) -> str:
+    """The release commit's message with the SPEC §5.3 trailers."""
+    title = sanitize_inline(cand.task.title)
+    trailers = {
+        "Gatebot-Task": f"#{cand.task.number}", "Gatebot-Event": "released",
+        "Gatebot-Head": cand.head, "Gatebot-Base": tip,
+        "Gatebot-Reviewed-by": f"{cand.reviewer1}, {cand.actor}", "Gatebot-Actor": cand.actor,
+    }
+    return (f"Merge task #{cand.task.number}: {title}\n\nBranch {sanitize_inline(cand.branch)} "
+            f"landed by gatebot after two reviews and a re-test.\n\n{render_trailers(trailers)}\n")
+
+
+def send_back(
+    ctx: Context, cand: Candidate, event: str, reason: str, details: dict[str, str],
+    *, label: str | None = None,
+) -> str:
+    """Move the task RDY FOR PROD → REVIEW with ``reason`` as one board commit (SPEC §5.3).
+
+    ``event`` is ``merge-failed`` or ``escalated``; ``label`` (``escalated``) is
+    added to the task's ``Labels`` field. Returns the board commit's SHA.
+    """
+    number = cand.task.number
+
+    def edit(read: Reader) -> dict[str, str]:
+        cfg = ctx.config.board
+        board = Board.parse(read(cfg.todo) or "", cfg.todo)
+        task = board.task(number)
+        require(task.stage is Stage.RDY_FOR_PROD,
+                f"task #{number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
+        fields = {}
+        if label:
+            labels = [x for x in task.field_list("Labels") if x != label] + [label]
+            fields["Labels"] = ", ".join(labels)
+        now = datetime.now(UTC)
+        entry = archive.ArchiveEntry(task.title, number, event, {
+            "Session": cand.actor, "Completed": _stamp(now), "Status": "Moved to REVIEW",
+            "Reason": reason, **details, "Head": cand.head,
+        })
+        path = archive.archive_path(now.date(), cfg.archive_dir)
+        return {cfg.todo: board.move(number, Stage.REVIEW, fields).render(),
+                path: archive.append_entry(read(path), entry, now.date())}
+
+    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": event,
+                "Gatebot-Head": cand.head, "Gatebot-Actor": cand.actor}
+    return ctx.forge.transact(edit, f"gatebot: task #{number} back to REVIEW ({event})", trailers)
+
+
+def retest(ctx: Context, wt: Git, cand: Candidate) -> list[RuleResult]:
+    """Run every gate-1 check (and coverage) on the worktree's exact tree (SPEC §5.3 step 4)."""
+    wctx = dataclasses.replace(ctx, root=wt.root, git=wt)
+    specs, logs = review_app.plan(wctx, wt.out("rev-parse", "HEAD"))
+    started = time.time()
+    results = review_app.run_selected_checks(wctx, specs, logs, None, None)
+    rules = checks_rule.evaluate(results)
+    if "coverage" not in ctx.config.disabled_rules:
+        tests_ran = any(r.name == "tests" for r in results)
+        report, _ = review_app.fresh_coverage(wctx, started if tests_ran else None)
+        rules.append(coverage_rule.evaluate(
+            report, ctx.config.min_coverage, critical=cand.task.critical,
+            critical_min=ctx.config.critical.min_coverage, tests_ran=tests_ran))
+    return rules
+
+
+def docs_rule(ctx: Context, cand: Candidate, tip: str) -> RuleResult:
+    """``docs-updated`` over the files of ``merge-base(tip, head)..head``."""
+    base = ctx.git.merge_base(tip, cand.head) or tip
+    exempt = "no-docs" in [x.lower() for x in cand.task.field_list("Labels")] or bool(
+        cand.task.fields.get("no-docs"))
+    return docs_updated.evaluate(
+        ctx.git.changed_files(base, cand.head), public_paths=ctx.config.docs.public_paths,
+        doc_paths=ctx.config.docs.paths, exempt=exempt)
+
+
+def failed_summary(rules: Sequence[RuleResult]) -> tuple[str, dict[str, str]]:
+    """The reason line and archive details for rules that did not pass."""
+    bad = [r for r in rules if r.status in ("fail", "error")]
+    logs = [r.log_path for r in bad if r.log_path]
+    details = {"Failed checks": ", ".join(r.id for r in bad)}
+    if logs:
+        details["Logs"] = ", ".join(logs)
+    return "failed after integration: " + "; ".join(f"{r.id}: {r.summary}" for r in bad), details
+
+
+def conflict_rule(files: tuple[str, ...], whitespace: bool) -> RuleResult:
+    """The ``conflicts`` rule (SPEC §5.1) from an integration's outcome."""
+    if files:
+        return RuleResult("conflicts", "fail", f"conflict in {len(files)} files",
+                          tuple(Finding("merge conflict with the base", path=f) for f in files))
+    note = "only whitespace conflicts, resolved" if whitespace else "merges cleanly"
+    return RuleResult("conflicts", "pass", note)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a merge run did: ``state`` (landed, already-merged, dry-run, failed, escalated)."""
+
+    state: str
+    message: str
+    rules: tuple[RuleResult, ...] = ()
+    commit: str | None = None
+    base: str = ""
+    escalation_text: str = ""
+
+
+def _approval_coverage(ctx: Context, number: int) -> str:
+    for event in ctx.forge.events(number):
+        if event.event == "approved":
+            return event.trailers.get("Gatebot-Coverage", "n/a")
+    return "n/a"
+
+
+def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcome | None:
+    """One integration → release commit → re-test → push at base ``tip``.
+
+    Returns None when the base moved under the push (the caller retries).
+    Raises ``PushRefused`` when the remote refused without the base moving.
+    """
+    now = datetime.now(UTC)
+    files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now,
+                          _approval_coverage(ctx, cand.task.number))
+    with worktree(ctx.git, tip) as wt:
+        integration = merge_into(wt, tip, cand.head)
+        rules = [conflict_rule(integration.conflicts, integration.whitespace_resolved),
+                 docs_rule(ctx, cand, tip)]
+        if not integration.clean:
+            return escalate_conflict(ctx, cand, integration.conflicts, rules, tip)
+        encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
+        commit = release_commit(wt, tip, cand.head, encoded, release_message(cand, tip),
+                                author=_identity(cand.actor), committer=_identity("gatebot"))
+        if dry_run:
+            return Outcome("dry-run", f"would land {commit[:12]} (parents {tip[:7]}, "
+                           f"{cand.head[:7]}); nothing pushed", tuple(rules), commit, tip)
+        rules += retest(ctx, wt, cand)
+        if any(r.status in ("fail", "error") for r in rules):
+            reason, details = failed_summary(rules)
+            send_back(ctx, cand, "merge-failed", reason, details)
+            return Outcome("failed", f"task #{cand.task.number} back to REVIEW: {reason}",
+                           tuple(rules), None, tip)
+        if not ctx.forge.publish(tip, commit):
+            return None
+        return Outcome("landed", f"task #{cand.task.number} landed on {ctx.forge.branch} as "
+                       f"{commit[:12]}", tuple(rules), commit, tip)
+
+
+def escalate_conflict(
+    ctx: Context, cand: Candidate, files: tuple[str, ...], rules: list[RuleResult], tip: str
+) -> Outcome:
+    """Archive a conflict escalation, label the task and send it back to REVIEW (SPEC §9)."""
+    esc = escalation.conflict(cand.task.number, files, f"gatebot merge --task {cand.task.number}")
+    text = escalation.render(esc)
+    send_back(ctx, cand, "escalated", esc.situation, {"Escalation": esc.title},
+              label="escalated")
+    return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", tuple(rules), None,
+                   tip, text)
+
+
+def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str) -> Outcome:
+    """Escalate a release push refused ``attempts`` times; record it if the remote lets us."""
+    esc = escalation.push_refused(cand.task.number, attempts, detail,
+                                  f"gatebot merge --task {cand.task.number}")
+    text = escalation.render(esc)
+    try:
+        send_back(ctx, cand, "escalated", esc.situation, {"Escalation": esc.title},
+                  label="escalated")
+    except PushRefused as exc:
+        text += f"\n(not recorded on the board: {exc.message})\n"
+    return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", (), None, "", text)
+
+
+def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: bool
+         ) -> Outcome:
+    """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3)."""
+    detail = "the base branch kept moving"
+    retries = ctx.config.merge.retries
+    for tries in range(retries + 1):
+        tip = ctx.forge.tip()
+        done = released_commit(ctx, number, tip)
+        if done:
+            return Outcome("already-merged", f"task #{number} is already merged ({done[:12]})",
+                           commit=done, base=tip)
+        cand = eligible(ctx, ctx.board(tip).task(number), branch, actor)
+        try:
+            outcome = attempt(ctx, cand, tip, dry_run=dry_run)
+        except PushRefused as exc:
+            detail, outcome = exc.message, None
+        if outcome is not None:
+            return outcome
+        time.sleep(min(0.2 * (tries + 1), 1.0))
+    return escalate_push(ctx, cand, retries + 1, detail)

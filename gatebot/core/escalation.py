@@ -1,0 +1,74 @@
+"""Escalations (SPEC §9) in the seed's format, rendered from a jinja2 template.
+
+What gatebot cannot decide — a real conflict, tests that fail after
+integration, a push refused too often — becomes an ``Escalation``. Every text
+field goes through ``sanitize_inline`` so user text cannot add structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+
+from gatebot.core.board import sanitize_inline
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One escalation: a title, the situation, impact, options, recommendation and blocking."""
+
+    title: str
+    situation: str
+    impact: str
+    options: tuple[str, ...]
+    recommendation: str
+    blocked: str
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gatebot", "templates"),
+        autoescape=False,  # noqa: S701 - Markdown, not HTML; values are sanitised
+        keep_trailing_newline=True,
+    )
+    return env.get_template("escalation.md.j2")
+
+
+def render(escalation: Escalation) -> str:
+    """The escalation as Markdown text in the seed's format (golden-focus-protocol.md)."""
+    clean = sanitize_inline
+    return _template().render(
+        title=clean(escalation.title), situation=clean(escalation.situation),
+        impact=clean(escalation.impact), options=[clean(o) for o in escalation.options],
+        recommendation=clean(escalation.recommendation), blocked=clean(escalation.blocked),
+    )
+
+
+def conflict(task: int, files: tuple[str, ...], retry: str) -> Escalation:
+    """A real merge conflict between the approved head and the base."""
+    names = ", ".join(files)
+    return Escalation(
+        f"Merge conflict on task #{task}",
+        f"Merging the base into the approved head conflicts in: {names}",
+        f"Task #{task} cannot land; it went back to REVIEW",
+        ("Resolve the conflict on the task branch by merging the base, then re-review",
+         "Split the change so it no longer overlaps the conflicting work"),
+        f"Option 1, then re-run: {retry}",
+        "No: other tasks can proceed",
+    )
+
+
+def push_refused(task: int, attempts: int, detail: str, retry: str) -> Escalation:
+    """The base branch refused the release push ``attempts`` times."""
+    return Escalation(
+        f"Release push refused for task #{task}",
+        f"Pushing the tested release commit failed {attempts} times: {detail}",
+        f"Task #{task} is tested but not on the base branch",
+        ("Check the remote's hooks, protection rules and permissions",
+         "Retry when the base branch is quieter"),
+        f"Option 1, then re-run: {retry}",
+        "No: other tasks can proceed",
+    )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from gatebot.config import DEFAULT_SOURCE_PATTERNS, DEFAULT_TEST_PATTERNS
+from gatebot.core.rules import board_files, tests_present
+from gatebot.core.rules.globs import match
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        ("tests/a/b.py", "tests/**", True),
+        ("tests/a/b.py", "tests/*", False),
+        ("tests/b.py", "tests/*", True),
+        ("pkg/test_x.py", "**/test_*.py", True),
+        ("test_x.py", "**/test_*.py", True),
+        ("deep/x/y.py", "*.py", True),
+        ("docs/a.md", "docs/**", True),
+        ("README.md", "README*", True),
+        ("src/README", "README*", True),
+        ("a.pyc", "*.py", False),
+    ],
+)
+def test_glob(path: str, pattern: str, expected: bool) -> None:
+    assert match(path, pattern) is expected
+
+
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        (["app/x.py"], "fail"),
+        (["app/x.py", "tests/test_x.py"], "pass"),
+        (["README.md"], "pass"),
+        (["web/a.ts", "web/a.test.ts"], "pass"),
+        ([], "pass"),
+    ],
+)
+def test_tests_present(files: list[str], status: str) -> None:
+    result = tests_present.evaluate(files, test_patterns=DEFAULT_TEST_PATTERNS,
+                                    source_patterns=DEFAULT_SOURCE_PATTERNS)
+    assert result.status == status
+    if status == "fail":
+        assert result.findings[0].path == "app/x.py"
+
+
+def test_board_files_fail_on_edit_and_pass_under_all() -> None:
+    kw = {"board_paths": ("TODO.md", "CURRENT_STATE.md"), "archive_dir": "coordination/archive"}
+    bad = board_files.evaluate(["TODO.md", "coordination/archive/2025-01-01.md", "a.py"],
+                               all_files=False, **kw)
+    assert bad.status == "fail"
+    assert [f.path for f in bad.findings] == ["TODO.md", "coordination/archive/2025-01-01.md"]
+    assert board_files.evaluate(["a.py"], all_files=False, **kw).status == "pass"
+    assert board_files.evaluate(["TODO.md"], all_files=True, **kw).status == "pass"
