@@ -36,7 +36,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package."""
+    """Mypy --strict over the package."""
     session.install("-e", ".[typecheck]")
     session.run("mypy")
 

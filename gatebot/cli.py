@@ -45,7 +45,7 @@ def guarded(fn: F) -> F:
             _fail(exc.message, exc.hint, exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", "", 130)
-        except Exception:  # noqa: BLE001 - the last line of defence: exit 3 with a log
+        except Exception:
             handle, path = tempfile.mkstemp(prefix="gatebot-crash-", suffix=".log")
             with os.fdopen(handle, "w", encoding="utf-8") as log:
                 log.write(traceback.format_exc())

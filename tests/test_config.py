@@ -63,7 +63,7 @@ def test_both_files_is_an_error(tmp_path: Path) -> None:
 
 
 def test_unknown_environment_key_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="min_covrage.*GATEBOT_"):
+    with pytest.raises(ConfigError, match=r"min_covrage.*GATEBOT_"):
         config.load(tmp_path, environ={"GATEBOT_MIN_COVRAGE": "3"})
 
 

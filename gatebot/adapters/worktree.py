@@ -44,7 +44,6 @@ def worktree(git: Git, commit: str) -> Iterator[Git]:
     finally:
         git.run("worktree", "remove", "--force", str(path), check=False)
         shutil.rmtree(path, ignore_errors=True)
-        git.run("worktree", "prune", check=False)
 
 
 def _conflicted(wt: Git) -> tuple[str, ...]:

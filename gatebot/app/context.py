@@ -49,7 +49,7 @@ class Context:
         return Board.parse(text or "", path)
 
     def state_dir(self) -> Path:
-        """gatebot's directory shared by all worktrees: ``<git common dir>/gatebot``."""
+        """Gatebot's directory shared by all worktrees: ``<git common dir>/gatebot``."""
         override = os.environ.get("GATEBOT_STATE_DIR")
         return Path(override) if override else self.git.common_dir() / "gatebot"
 

@@ -24,9 +24,9 @@ from gatebot.core import archive, current_state, escalation
 from gatebot.core.board import Board, Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, cannot_review, review_eligibility
+from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import coverage as coverage_rule
 from gatebot.core.rules import docs_updated
-from gatebot.core.rules import checks as checks_rule
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
 
@@ -119,7 +119,7 @@ def _duration(task: Task, now: datetime) -> str:
 
 
 def release_files(
-    ctx: Context, read: Reader, cand: Candidate, tip: str, now: datetime, coverage: str
+    ctx: Context, read: Reader, cand: Candidate, tip: str, *, now: datetime, coverage: str
 ) -> dict[str, str]:
     """The board files of the release commit (SPEC §4.2–§4.3, §5.3 step 3).
 
@@ -274,8 +274,8 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     Raises ``PushRefused`` when the remote refused without the base moving.
     """
     now = datetime.now(UTC)
-    files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now,
-                          _approval_coverage(ctx, cand.task.number))
+    files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
+                          coverage=_approval_coverage(ctx, cand.task.number))
     with worktree(ctx.git, tip) as wt:
         integration = merge_into(wt, tip, cand.head)
         rules = [conflict_rule(integration.conflicts, integration.whitespace_resolved),

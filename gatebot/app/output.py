@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from gatebot.core.verdict import RuleResult, Verdict
+from gatebot.core.verdict import Verdict
 
 ICON = {"pass": "✅", "fail": "❌", "skip": "⏭️", "error": "💥"}
 STYLE = {"pass": "green", "fail": "red", "skip": "dim", "error": "magenta"}

@@ -19,10 +19,9 @@ from gatebot.adapters.coverage_report import read_coverage
 from gatebot.adapters.metrics import measure_files
 from gatebot.app.context import Context
 from gatebot.core.facts import Change, CheckResult, CoverageReport
-from gatebot.core.rules import board_files, docstrings, file_length, function_length
+from gatebot.core.rules import board_files, docstrings, file_length, function_length, tests_present
 from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import coverage as coverage_rule
-from gatebot.core.rules import tests_present
 from gatebot.core.verdict import RuleResult
 from gatebot.errors import UsageError
 

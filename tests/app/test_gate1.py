@@ -10,7 +10,7 @@ import pytest
 
 from gatebot.app.context import open_context
 from gatebot.app.gate1 import approval_for
-from tests.repos import TODO, GIT_ENV, Repo, make_repo, run_cli
+from tests.repos import GIT_ENV, TODO, Repo, make_repo, run_cli
 
 
 def on_branch(repo: Repo, branch: str = "task/4-twitter", *, as_: str = "builder-one") -> str:

@@ -43,6 +43,6 @@ def test_empty_email_never_matches() -> None:
 
 
 def test_cannot_review_lists_builders_then_reviewers_once() -> None:
-    value = cannot_review(BUILDERS + [Contributor("ann author", "claimant")], ["rev-1", "REV-1"])
+    value = cannot_review([*BUILDERS, Contributor("ann author", "claimant")], ["rev-1", "REV-1"])
     assert value == "goldenfocus-claude-001, Ann Author, Cid Committer, rev-1"
     assert cannot_review([], []) == "None"

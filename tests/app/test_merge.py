@@ -1,0 +1,215 @@
+"""``gatebot merge`` end to end: real git, a bare origin, real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.repos import GIT_ENV, TODO, Repo, git, make_repo, run_cli, run_process
+
+CHECK_BOTH = """import pathlib, sys
+sys.exit(1 if pathlib.Path('a.txt').exists() and pathlib.Path('b.txt').exists() else 0)
+"""
+
+
+def approved_branch(repo: Repo, files: dict[str, str] | None = None, *, task: int = 4,
+                    reviewer: str = "rev-a", branch: str | None = None) -> str:
+    """Push a task branch with ``files`` and approve it at gate 1; return its head."""
+    name = branch or f"task/{task}-work"
+    repo.git("checkout", "-q", "-b", name, "origin/main")
+    for rel, text in (files or {"app/feature.py": '"""F."""\n', "tests/test_f.py": "x = 1\n"}).items():
+        repo.write(rel, text)
+    head = repo.commit("feature work", as_="builder-one")
+    repo.git("push", "-q", "origin", name)
+    result = run_cli(repo.path, "review", "--approve", "--as", reviewer)
+    assert result.exit_code == 0, result.output
+    return head
+
+
+def advance_main(repo: Repo, rel: str, text: str) -> str:
+    """Another agent pushes ``rel`` to origin/main from a second clone."""
+    other = repo.path.parent / f"other-{abs(hash(rel)) % 10_000}"
+    if not other.exists():
+        git(repo.path.parent, "clone", "-q", str(repo.origin), str(other))
+    git(other, "pull", "-q", "origin", "main")
+    (other / rel).parent.mkdir(parents=True, exist_ok=True)
+    (other / rel).write_text(text)
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", f"main: {rel}")
+    git(other, "push", "-q", "origin", "HEAD:main")
+    return git(other, "rev-parse", "HEAD")
+
+
+def origin_log(repo: Repo, fmt: str = "%H %P") -> list[str]:
+    return git(repo.origin, "log", f"--format={fmt}", "main").splitlines()
+
+
+def test_lands_with_no_ff_and_keeps_the_board(repo: Repo) -> None:
+    head = approved_branch(repo)
+    base = repo.origin_sha()
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b", "--format", "json")
+    assert result.exit_code == 0, result.output
+    tip = repo.origin_sha()
+    assert git(repo.origin, "rev-parse", f"{tip}^1") == base
+    assert git(repo.origin, "rev-parse", f"{tip}^2") == head
+    message = git(repo.origin, "log", "-1", "--format=%B", tip)
+    for trailer in ("Gatebot-Task: #4", f"Gatebot-Head: {head}", f"Gatebot-Base: {base}",
+                    "Gatebot-Reviewed-by: rev-a, rev-b"):
+        assert trailer in message
+    assert repo.origin_file("app/feature.py") == '"""F."""'
+    todo = repo.origin_file("TODO.md")
+    released = todo.split("## 🚀 RELEASED")[1]
+    assert "### #4 Twitter automation" in released
+    assert "**Reviewed by (RDY FOR PROD)**: rev-b ✅" in released
+    assert "**Cannot review**: builder-one, rev-a, rev-b" in released
+    assert f"#4 Twitter automation — merge {head[:7]}" in repo.origin_file("CURRENT_STATE.md")
+    changed = git(repo.origin, "diff", "--name-only", f"{tip}^1", tip).split()
+    entry = repo.origin_file(next(p for p in changed if p.startswith("coordination/archive/")))
+    assert "- **Event**: released" in entry
+    assert "- **Reviewed by**: rev-a, rev-b" in entry
+    again = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert again.exit_code == 0
+    assert "already merged" in again.output
+    assert repo.origin_sha() == tip
+
+
+def test_gate2_refuses_gate1_reviewer_committer_and_stale_approval(repo: Repo) -> None:
+    approved_branch(repo)
+    before = repo.origin_sha()
+    for actor, words in (("rev-a", "gate 1"), ("builder-one", "builder")):
+        result = run_cli(repo.path, "merge", "--task", "4", "--as", actor)
+        assert result.exit_code == 1
+        assert words in result.output
+    repo.write("app/feature.py", '"""F2."""\n')
+    repo.commit("a later push", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1
+    assert "a new push voids it" in result.output
+    assert repo.origin_sha() == before
+
+
+def test_dry_run_pushes_nothing(repo: Repo) -> None:
+    approved_branch(repo)
+    before = repo.origin_sha()
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "nothing pushed" in result.output
+    assert repo.origin_sha() == before
+
+
+def test_failing_after_integration_sends_back_to_review(repo: Repo) -> None:
+    checker = f'[checks]\nnox_sessions = []\ncommands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
+    repo.write(".gatebot.toml", "min_coverage = 0\n" + checker)
+    repo.write("check.py", CHECK_BOTH)
+    repo.commit("a check that fails when a.txt and b.txt meet")
+    repo.git("push", "-q", "origin", "main")
+    head = approved_branch(repo, {"a.txt": "a\n", "tests/test_a.py": "x = 1\n"})
+    advance_main(repo, "b.txt", "b\n")
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1, result.output
+    assert "checks.tests" in result.output
+    assert "a.txt" not in git(repo.origin, "ls-tree", "--name-only", "main").split()
+    assert head not in git(repo.origin, "rev-list", "main").split()
+    todo = repo.origin_file("TODO.md")
+    assert "### #4" in todo.split("## 👀 REVIEW")[1].split("## ✅ RDY FOR PROD")[0]
+    message = git(repo.origin, "log", "-1", "--format=%B", "main")
+    assert "Gatebot-Event: merge-failed" in message
+
+
+def test_real_conflict_escalates_naming_the_file(repo: Repo) -> None:
+    approved_branch(repo, {"app/core.py": "x = 'branch'\n", "tests/test_c.py": "x = 1\n"})
+    advance_main(repo, "app/core.py", "x = 'main'\n")
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1
+    assert "🚨 ESCALATION: Merge conflict on task #4" in result.output
+    assert "app/core.py" in result.output
+    assert repo.origin_file("app/core.py") == "x = 'main'"
+    review = repo.origin_file("TODO.md").split("## 👀 REVIEW")[1].split("## ✅")[0]
+    assert "**Labels**: escalated" in review
+
+
+def test_whitespace_only_conflict_is_resolved_and_lands(repo: Repo) -> None:
+    repo.write("app/ws.py", "def f():\n    return 1\n")
+    repo.commit("ws base")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo, {"app/ws.py": "def f():\n    return 2\n", "tests/t_ws.py": "x = 1\n"})
+    advance_main(repo, "app/ws.py", "def f():\n    return 1   \n")
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 0, result.output
+    assert "return 2" in repo.origin_file("app/ws.py")
+
+
+def test_refusing_remote_retries_then_escalates_and_origin_is_unchanged(repo: Repo) -> None:
+    approved_branch(repo)
+    hook = repo.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = repo.origin_sha()
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1
+    assert "🚨 ESCALATION: Release push refused for task #4" in result.output
+    assert repo.origin_sha() == before
+
+
+def test_two_tasks_merged_at_once_both_land(tmp_path: Path) -> None:
+    todo = TODO.replace("## ✅ RDY FOR PROD", "### #5 Second\n**Built by**: builder-one\n\n"
+                        "## ✅ RDY FOR PROD")
+    repo = make_repo(tmp_path, todo=todo)
+    approved_branch(repo, {"one.txt": "1\n"}, task=4)
+    repo.git("checkout", "-q", "main")
+    approved_branch(repo, {"two.txt": "2\n"}, task=5)
+    procs = [subprocess.Popen([sys.executable, "-m", "gatebot", "merge", "--task", str(n),
+                               "--as", "rev-b"], cwd=repo.path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**os.environ, **GIT_ENV})
+             for n in (4, 5)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    names = git(repo.origin, "ls-tree", "--name-only", "main").split()
+    assert {"one.txt", "two.txt"} <= set(names)
+    released = repo.origin_file("TODO.md").split("## 🚀 RELEASED")[1]
+    assert "### #4" in released and "### #5" in released
+    releases = [m for m in origin_log(repo, "%s") if m.startswith("Merge task #")]
+    assert len(releases) == 2
+
+
+def test_ten_processes_merging_one_task_make_one_release(repo: Repo) -> None:
+    approved_branch(repo)
+    procs = [subprocess.Popen([sys.executable, "-m", "gatebot", "merge", "--task", "4",
+                               "--as", f"rev-{i + 10}"], cwd=repo.path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**os.environ, **GIT_ENV})
+             for i in range(10)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    releases = [m for m in origin_log(repo, "%s") if m.startswith("Merge task #4")]
+    assert len(releases) == 1
+    archive = [p for p in git(repo.origin, "ls-tree", "-r", "--name-only", "main").split()
+               if p.startswith("coordination/archive/")]
+    text = "".join(repo.origin_file(p) for p in archive)
+    assert text.count("- **Event**: released") == 1
+
+
+def test_killed_right_after_push_then_rerun_reports_already_merged(repo: Repo) -> None:
+    approved_branch(repo)
+    pidfile = repo.path.parent / "merge.pid"
+    hook = repo.origin / "hooks" / "post-receive"
+    hook.write_text(f"#!/bin/sh\n[ -f {pidfile} ] && kill -9 $(cat {pidfile})\nexit 0\n")
+    hook.chmod(0o755)
+    proc = subprocess.Popen([sys.executable, "-m", "gatebot", "merge", "--task", "4",
+                             "--as", "rev-b"], cwd=repo.path, env={**os.environ, **GIT_ENV},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pidfile.write_text(str(proc.pid))
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    hook.unlink()
+    tip = repo.origin_sha()
+    assert git(repo.origin, "log", "-1", "--format=%s", tip).startswith("Merge task #4")
+    again = run_process(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert again.returncode == 0, again.stderr
+    assert "already merged" in again.stderr
+    assert repo.origin_sha() == tip
