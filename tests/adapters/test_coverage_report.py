@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from gatebot.adapters import proc
+from gatebot.adapters.checks import plan_checks, run_checks
 from gatebot.adapters.coverage_report import read_coverage
 from gatebot.errors import EnvironmentProblem
 
@@ -27,6 +28,48 @@ def real_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     proc.run((*coverage, "json", "-o", "coverage.json"), cwd=root, env=env)
     data: dict[str, Any] = json.loads((root / "coverage.json").read_text())
     return data
+
+
+NOXFILE = """
+import sys
+import nox
+
+
+@nox.session(python=False)
+def tests(session):
+    # Its own settings and data, even under an outer coverage run that exports its own.
+    coverage = (sys.executable, "-m", "coverage")
+    own = {"COVERAGE_FILE": ".coverage", "COVERAGE_RCFILE": ".coveragerc"}
+    pytest = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "test_calc.py")
+    session.run(*coverage, "run", *pytest, env=own)
+    session.run(*coverage, "json", "-o", "coverage.json", env=own)
+"""
+
+
+def test_a_real_nox_tests_session_writes_the_report_gatebot_reads(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "noxfile.py").write_text(NOXFILE)
+    (root / "calc.py").write_text(
+        "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+    )
+    (root / "test_calc.py").write_text(
+        "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    )
+    (root / "pytest.ini").write_text("[pytest]\n")
+    (root / ".coveragerc").write_text("[run]\ninclude = calc.py\n")
+    logs = tmp_path / "logs"
+
+    (result,) = run_checks(plan_checks(root, log_dir=logs), root, logs, jobs=1)
+
+    log = (logs / "tests.log").read_text()
+    assert (result.name, result.status) == ("tests", "pass"), log
+    assert "1 passed" in log
+    report = read_coverage(root / "coverage.json")
+    assert report is not None
+    # calc.py has 4 statements; the test runs `add` but never the body of `sub`.
+    assert (report.percent, dict(report.files)) == (75.0, {"calc.py": 75.0})
+    assert report.path == str(root / "coverage.json")
 
 
 def write(tmp_path: Path, data: object) -> Path:
