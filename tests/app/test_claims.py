@@ -211,11 +211,13 @@ def test_an_active_claim_keeps_the_task_against_an_older_latecomer(tmp_path: Pat
     assert names(store) == ["active-first"]
 
 
-def older_claiming(store: ClaimStore, fingerprint: Fingerprint = ME) -> ClaimRecord:
+def older_claiming(
+    store: ClaimStore, fingerprint: Fingerprint = ME, status: str = "claiming"
+) -> ClaimRecord:
     record = ClaimRecord.model_validate(
         {
             "session_id": "aaa", "session_name": "older", "ai_type": "x", "platform": "x",
-            "started_at": T0, "status": "claiming", "claimed_files": (), "task": "t",
+            "started_at": T0, "status": status, "claimed_files": (), "task": "t",
             "task_number": "#4", "task_section": "READY", "estimated_duration_minutes": None,
             "heartbeat_last": T0, "heartbeat_count": 0, "progress_percent": 0, "notes": "",
             "fingerprint": fingerprint,
@@ -259,6 +261,33 @@ def test_a_loser_names_the_final_holder_not_a_claimant_that_lost_too(tmp_path: P
         claim(store, 4, "newest", clock=at(1), sleep=sleep)
     assert refused.value.message == "task #4 is claimed by oldest since 2025-11-01T09:59:00Z"
     assert names(store) == ["oldest"]
+
+
+def test_when_both_passed_phase_one_the_older_wins_phase_two(tmp_path: Path) -> None:
+    store = ClaimStore(tmp_path)
+    sleep = steps(None, lambda: older_claiming(store, status="active"))
+    with pytest.raises(Refused, match="task #4 is claimed by older since 2025-11-01T10:00:00Z"):
+        claim(store, 4, "newer", clock=at(1), sleep=sleep)
+    assert names(store) == ["older"]
+
+
+def test_an_interrupted_claim_leaves_no_lock_file(tmp_path: Path) -> None:
+    store = ClaimStore(tmp_path)
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        claim(store, 4, "a", sleep=steps(interrupt))
+    assert store.list() == ([], [])
+
+
+def test_a_claim_released_while_being_made_is_refused(tmp_path: Path) -> None:
+    store = ClaimStore(tmp_path)
+    sleep = steps(lambda: release(store, 4, actor="m", force=True, maintainers=["m"]))
+    with pytest.raises(Refused, match="the claim on task #4 was released meanwhile"):
+        claim(store, 4, "a", sleep=sleep)
+    assert store.list() == ([], [])
 
 
 def test_a_claiming_record_of_a_dead_process_is_ignored(tmp_path: Path) -> None:
