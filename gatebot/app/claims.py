@@ -51,6 +51,7 @@ from gatebot.core.claims import (
 )
 from gatebot.errors import Refused, UsageError
 
+Sleep = Callable[[float], None]
 DEFAULT_SETTLE_S = (10.0, 5.0)
 POLL_S = 0.02
 GRACE_S = 2.0
@@ -68,7 +69,7 @@ def claim(
     clock: Clock,
     settle_s: tuple[float, float] = DEFAULT_SETTLE_S,
     estimate_min: int | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Sleep = time.sleep,
     identity: Fingerprint | None = None,
     force: bool = False,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
@@ -96,6 +97,13 @@ def claim(
         estimate=estimate_min, fingerprint=me,
     )
     _create(store, record)
+    return _settle(store, record, settle_s, sleep)
+
+
+def _settle(
+    store: ClaimStore, record: ClaimRecord, settle_s: tuple[float, float], sleep: Sleep
+) -> ClaimRecord:
+    """Run phases 1 and 2 on the written ``claiming`` record; on any failure remove it."""
     wait_s = max(settle_s) + GRACE_S
     try:
         sleep(settle_s[0])
@@ -200,9 +208,7 @@ def _check_phase_one(store: ClaimStore, record: ClaimRecord) -> None:
             raise Refused(reason, _HINT_BUSY)
 
 
-def _check_phase_two(
-    store: ClaimStore, record: ClaimRecord, sleep: Callable[[float], None], wait_s: float
-) -> None:
+def _check_phase_two(store: ClaimStore, record: ClaimRecord, sleep: Sleep, wait_s: float) -> None:
     """Yield to an older ``active`` claim; wait (up to ``wait_s``) for older ``claiming`` ones."""
     older: list[tuple[ClaimRecord, str]] = []
     for _ in range(int(wait_s / POLL_S) + 1):
@@ -217,11 +223,7 @@ def _check_phase_two(
 
 
 def _settled(
-    store: ClaimStore,
-    record: ClaimRecord,
-    sleep: Callable[[float], None],
-    wait_s: float,
-    refused: Refused,
+    store: ClaimStore, record: ClaimRecord, sleep: Sleep, wait_s: float, refused: Refused
 ) -> Refused:
     """Name the winner once rivals settle: we may have yielded to one that lost in turn."""
     for _ in range(int(wait_s / POLL_S) + 1):

@@ -1,7 +1,6 @@
-"""Three-phase claims, heartbeats, sweeps, release and completion (SPEC §8) on real files.
+"""Claims, heartbeats, sweeps, release, completion (SPEC §8) on real files and processes.
 
-Races run as real OS processes; orderings that a race would only hit by luck are
-forced through the injected ``sleep``, which runs the other claimant's step.
+Orderings a race hits only by luck are forced: the injected ``sleep`` runs the rival's step.
 """
 
 from __future__ import annotations
@@ -30,32 +29,26 @@ ME = current_fingerprint(os.getpid())
 LIMIT = timedelta(minutes=20)
 
 
-class Clock:
-    """A settable clock (the injected ``Callable[[], datetime]``)."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+def frozen(now: datetime = T0) -> Callable[[], datetime]:
+    return lambda: now
 
 
 def claim(store: ClaimStore, number: int, name: str, **kw: object) -> ClaimRecord:
     """Claim with test defaults: no settle time, this process as identity, 10:00 UTC."""
     args: dict[str, object] = {
-        "task_title": f"Task {number}", "files": [], "clock": Clock(), "settle_s": (0, 0),
+        "task_title": f"Task {number}", "files": [], "clock": frozen(), "settle_s": (0, 0),
         "identity": ME, "sleep": lambda _s: None,
     }
     args.update(kw)
     return claim_task(store, task_number=number, session_name=name, **args)  # type: ignore[arg-type]
 
 
-def at(minutes: float) -> Clock:
-    return Clock(T0 + timedelta(minutes=minutes))
+def at(minutes: float) -> Callable[[], datetime]:
+    return frozen(T0 + timedelta(minutes=minutes))
 
 
 def steps(*hooks: Callable[[], object] | None) -> Callable[[float], None]:
-    """A ``sleep`` that runs ``hooks[k]`` on its k-th call, and records every call."""
+    """A ``sleep`` that runs ``hooks[k]`` on its k-th call (None: just return)."""
     pending = list(hooks)
 
     def sleep(_seconds: float) -> None:
@@ -64,6 +57,10 @@ def steps(*hooks: Callable[[], object] | None) -> Callable[[float], None]:
             hook()
 
     return sleep
+
+
+def interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 def names(store: ClaimStore) -> list[str]:
@@ -113,16 +110,13 @@ def test_eight_processes_racing_leave_exactly_one_holder(
     tmp_path: Path, task_of: Callable[[int], int], files_of: Callable[[int], str]
 ) -> None:
     go = tmp_path / "go"
-    racers = [
-        start(tmp_path / "claims", f"racer-{i}", task_of(i), files_of(i), go) for i in range(8)
-    ]
+    racers = [start(tmp_path / "claims", f"r{i}", task_of(i), files_of(i), go) for i in range(8)]
     go.touch()
     outputs = [p.communicate(timeout=60)[0].strip() for p in racers]
-    holders = [f"racer-{i}" for i, out in enumerate(outputs) if out == "HOLD"]
+    holders = [f"r{i}" for i, out in enumerate(outputs) if out == "HOLD"]
     assert len(holders) == 1, outputs
     (held,) = ClaimStore(tmp_path / "claims").list()[0]
-    assert held.session_name == holders[0]
-    assert held.status == "active"
+    assert (held.session_name, held.status) == (holders[0], "active")
     for out in outputs:
         if out != "HOLD":
             assert out.startswith(f"REFUSED task {held.task_number} is claimed by {holders[0]} since ")
@@ -146,8 +140,8 @@ def test_a_killed_claimant_goes_stale_once_and_holds_until_forced(tmp_path: Path
     before = (lock.read_bytes(), lock.stat().st_mtime_ns)
 
     beat = held.heartbeat_last
-    assert sweep(store, clock=Clock(beat + LIMIT), stale_after=LIMIT, already_flagged=set()) == []
-    late = Clock(beat + LIMIT + timedelta(minutes=1))
+    assert sweep(store, clock=frozen(beat + LIMIT), stale_after=LIMIT, already_flagged=set()) == []
+    late = frozen(beat + LIMIT + timedelta(minutes=1))
     assert sweep(store, clock=late, stale_after=LIMIT, already_flagged=set()) == [held]
     flagged = {flag_key(held)}
     for _ in range(3):
@@ -211,18 +205,12 @@ def test_an_active_claim_keeps_the_task_against_an_older_latecomer(tmp_path: Pat
     assert names(store) == ["active-first"]
 
 
+# an older claim on #4 at 10:00, written as a rival in phase 1 or 2 would have
 def older_claiming(
     store: ClaimStore, fingerprint: Fingerprint = ME, status: str = "claiming"
 ) -> ClaimRecord:
-    record = ClaimRecord.model_validate(
-        {
-            "session_id": "aaa", "session_name": "older", "ai_type": "x", "platform": "x",
-            "started_at": T0, "status": status, "claimed_files": (), "task": "t",
-            "task_number": "#4", "task_section": "READY", "estimated_duration_minutes": None,
-            "heartbeat_last": T0, "heartbeat_count": 0, "progress_percent": 0, "notes": "",
-            "fingerprint": fingerprint,
-        }
-    )
+    record = claim(ClaimStore(store.directory / "elsewhere"), 4, "older", identity=fingerprint)
+    record = record.model_copy(update={"status": status, "session_id": "aaa"})
     store.create(record)
     return record
 
@@ -253,7 +241,7 @@ def test_a_loser_names_the_final_holder_not_a_claimant_that_lost_too(tmp_path: P
     store = ClaimStore(tmp_path)
 
     def oldest_wins_and_the_middle_one_yields() -> None:
-        claim(store, 4, "oldest", clock=Clock(T0 - timedelta(minutes=1)))
+        claim(store, 4, "oldest", clock=frozen(T0 - timedelta(minutes=1)))
         store.remove("older", 4)
 
     sleep = steps(lambda: older_claiming(store), oldest_wins_and_the_middle_one_yields)
@@ -271,19 +259,11 @@ def test_when_both_passed_phase_one_the_older_wins_phase_two(tmp_path: Path) -> 
     assert names(store) == ["older"]
 
 
-def test_an_interrupted_claim_leaves_no_lock_file(tmp_path: Path) -> None:
+def test_an_interrupted_or_released_claim_leaves_no_lock_file(tmp_path: Path) -> None:
     store = ClaimStore(tmp_path)
-
-    def interrupt() -> None:
-        raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
         claim(store, 4, "a", sleep=steps(interrupt))
     assert store.list() == ([], [])
-
-
-def test_a_claim_released_while_being_made_is_refused(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
     sleep = steps(lambda: release(store, 4, actor="m", force=True, maintainers=["m"]))
     with pytest.raises(Refused, match="the claim on task #4 was released meanwhile"):
         claim(store, 4, "a", sleep=sleep)
@@ -318,7 +298,7 @@ def test_claim_refuses_bad_arguments_and_a_second_claim_of_its_own(tmp_path: Pat
     for kw in ({"settle_s": (-1, 0)}, {"estimate_min": -1}, {"files": ["a\nb"]}):
         with pytest.raises(UsageError):
             claim(store, 4, "a", **kw)
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="task number must be 1 or more"):
         claim(store, 0, "a")
     with pytest.raises(UsageError, match="session_name"):
         claim(store, 4, "two\nlines")
@@ -329,12 +309,6 @@ def test_claim_refuses_bad_arguments_and_a_second_claim_of_its_own(tmp_path: Pat
     with pytest.raises(Refused, match="a already claims task #4 since 2025-11-01T10:00:00Z"):
         claim(store, 4, "a")
     assert store.list()[0] == [first]
-
-
-def test_the_default_identity_is_the_parent_process(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    held = claim(store, 4, "a", identity=None)
-    assert held.fingerprint == current_fingerprint()
 
 
 # -- session identity -----------------------------------------------------------------------------
