@@ -95,10 +95,11 @@ def measure_python(path: str, source: str) -> FileMetrics:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
-        error = f"does not parse: line {exc.lineno}: {exc.msg}"
-        return FileMetrics(path, lines, "python", error=error)
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return FileMetrics(path, lines, "python", error=f"does not parse: {where}{exc.msg}")
     except (ValueError, RecursionError, MemoryError) as exc:
-        return FileMetrics(path, lines, "python", error=f"does not parse: {exc}")
+        reason = str(exc) or "too deeply nested"
+        return FileMetrics(path, lines, "python", error=f"does not parse: {reason}")
     module = Definition(
         "module", path, 1, max(lines, 1), _module_public(path),
         _has_docstring(tree.body) if tree.body else None,

@@ -183,9 +183,18 @@ def test_syntax_error_keeps_line_count(tmp_path: Path) -> None:
     assert (m.lines, m.language, m.definitions) == (3, "python", ())
 
 
-def test_null_byte_after_sniff_window_does_not_parse() -> None:
-    m = measure_python("n.py", "x = 1\n" + "\0")
-    assert m.error is not None and m.error.startswith("does not parse")
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("x = 1\n\0", "does not parse: source code string cannot contain null bytes"),
+        ("-" * 200_000 + "1", "does not parse: too deeply nested"),
+        ("1" + "+1" * 200_000, "does not parse: maximum recursion depth exceeded during ast"),
+    ],
+)
+def test_sources_the_parser_rejects(source: str, error: str) -> None:
+    m = measure_python("n.py", source)
+    assert m.error is not None and m.error.startswith(error)
+    assert m.definitions == () and m.lines == source.count("\n") + 1
 
 
 def test_binary_file_has_no_lines(tmp_path: Path) -> None:
@@ -326,11 +335,13 @@ def test_measure_files_big_input_uses_the_pool(tmp_path: Path) -> None:
     paths = [write(tmp_path, f"big/m{n:02}.py", chunk) for n in range(80)]
     paths.insert(7, write(tmp_path, "big/bad.py", "def (\n"))
     size = sum((tmp_path / p).stat().st_size for p in paths)
+    paths.append("big/gone.py")
     assert size >= metrics.POOL_MIN_BYTES
     pooled = measure_files(tmp_path, paths, jobs=2)
     assert pooled == measure_files(tmp_path, paths, jobs=1)
     assert [m.path for m in pooled] == paths
     assert pooled[7].error is not None and len(pooled[0].definitions) == 41
+    assert pooled[-1].error == "cannot read: No such file or directory"
 
 
 def test_chunks_keep_order_and_balance() -> None:
