@@ -209,7 +209,8 @@ def replace_value(line: str, value: str) -> str:
     return head + value + line[m.end("value") :]
 
 
-def _check_name(name: str) -> str:
+def field_name(name: str) -> str:
+    """Return ``name`` checked as a field name (one line, no ``*``, no final ``:``); else ValueError."""
     clean = single_line(name)
     if not clean or "*" in clean or clean.endswith(":") or clean != name.strip():
         raise ValueError(f"not a usable field name: {name!r}")
@@ -416,7 +417,7 @@ class Board:
         number = max((t.number for t in self.tasks), default=0) + 1
         eol = document_eol(self.lines)
         head = f"### #{number} {single_line(title)}".rstrip() + eol
-        core = [head, *(field_line(_check_name(k), single_line(v), eol)
+        core = [head, *(field_line(field_name(k), single_line(v), eol)
                         for k, v in fields.items())]
         return self._insert(stage, core)._verified(self, number, stage, fields), number
 
@@ -435,7 +436,7 @@ class Board:
         eol = ending(core[0]) or document_eol(self.lines)
         new: list[str] = []
         for name, value in fields.items():
-            key, clean = _check_name(name), single_line(value)
+            key, clean = field_name(name), single_line(value)
             if key in block.field_index:
                 at = block.field_index[key] - block.start
                 core[at] = replace_value(core[at], clean)
@@ -490,7 +491,7 @@ class Board:
         ok = (
             task is not None
             and task.stage is stage
-            and all(task.get(_check_name(k), "\0") == single_line(v)
+            and all(task.get(field_name(k), "\0") == single_line(v)
                     for k, v in fields.items())
             and _summary(self, number) == _summary(before, number)
             and len(self.sections) - len(before.sections) in (0, 1)
