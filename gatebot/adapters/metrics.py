@@ -69,8 +69,7 @@ _BLOCKS: dict[type[ast.stmt], tuple[str, ...]] = {
 
 def count_lines(data: bytes) -> int:
     r"""Lines in ``data``: its ``\\n`` count, +1 when the last line has no newline; 0 if empty."""
-    n = data.count(b"\n")
-    return n + 1 if data and not data.endswith(b"\n") else n
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
 def _suffix(path: str) -> str:
@@ -78,8 +77,7 @@ def _suffix(path: str) -> str:
 
 
 def _count_text_lines(text: str) -> int:
-    n = text.count("\n")
-    return n + 1 if text and not text.endswith("\n") else n
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
 # -- Python -------------------------------------------------------------------------------------
@@ -371,10 +369,6 @@ def _long_functions(metrics: Sequence[FileMetrics], max_lines: int) -> dict[tupl
     }
 
 
-def _ends(metrics: Sequence[FileMetrics]) -> dict[tuple[str, int], int]:
-    return _long_functions(metrics, 0)
-
-
 def compare_findings(
     ours: Sequence[FileMetrics], lizard: Sequence[FileMetrics], max_lines: int
 ) -> list[SpanDifference]:
@@ -385,7 +379,7 @@ def compare_findings(
     classified (see ``SpanDifference``); an empty list means equal findings.
     """
     ours_long, lizard_long = _long_functions(ours, max_lines), _long_functions(lizard, max_lines)
-    ours_ends, lizard_ends = _ends(ours), _ends(lizard)
+    ours_ends, lizard_ends = _long_functions(ours, 0), _long_functions(lizard, 0)
     broken = {m.path for m in ours if m.error is not None}
     differences = []
     for key in sorted(ours_long.keys() ^ lizard_long.keys()):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sysconfig
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -43,15 +42,8 @@ def by_name(m: FileMetrics) -> dict[str, Definition]:
 
 @pytest.mark.parametrize(
     ("data", "lines"),
-    [
-        (b"", 0),
-        (b"a", 1),
-        (b"a\n", 1),
-        (b"a\nb", 2),
-        (b"\n\n", 2),
-        (b"a\r\nb\r\n", 2),
-        (b"a\r\nb", 2),
-    ],
+    [(b"", 0), (b"a", 1), (b"a\n", 1), (b"a\nb", 2), (b"\n\n", 2), (b"a\r\nb\r\n", 2),
+     (b"a\r\nb", 2)],
 )
 def test_count_lines(data: bytes, lines: int) -> None:
     assert count_lines(data) == lines
@@ -314,6 +306,11 @@ def test_other_lizard_languages_have_no_docstring_convention(tmp_path: Path) -> 
     assert rust.language == "rust" and by_name(rust)["f"].span == 2
 
 
+def test_python_file_through_lizard_is_python() -> None:
+    m = measure_lizard("x.py", "def f():\n    return 1\n")
+    assert m.language == "python" and by_name(m)["f"].span == 2
+
+
 def test_unknown_language_counts_lines_only(tmp_path: Path) -> None:
     assert measure_file(tmp_path, write(tmp_path, "README.md", "# T\n\ntext")) == FileMetrics(
         "README.md", 3
@@ -398,12 +395,3 @@ def test_compare_findings_classifies_differences(tmp_path: Path) -> None:
     }
     missing = compare_findings([FileMetrics("early.py", 8)], ours[:1], 4)
     assert [(d.path, d.kind) for d in missing] == [("early.py", "no ast function")]
-
-
-def test_python_file_through_lizard_is_python(tmp_path: Path) -> None:
-    source = textwrap.dedent("""\
-        def f():
-            return 1
-        """)
-    m = measure_lizard("x.py", source)
-    assert m.language == "python" and by_name(m)["f"].span == 2
