@@ -210,7 +210,7 @@ def replace_value(line: str, value: str) -> str:
 
 
 def field_name(name: str) -> str:
-    """Return ``name`` checked as a field name (one line, no ``*``, no final ``:``); else ValueError."""
+    """Return ``name`` checked as a field name: one line, no ``*``, no final ``:`` (ValueError)."""
     clean = single_line(name)
     if not clean or "*" in clean or clean.endswith(":") or clean != name.strip():
         raise ValueError(f"not a usable field name: {name!r}")

@@ -119,7 +119,7 @@ def test_forged_values_stay_in_their_field():
 
 def test_parse_tolerates_foreign_entries_and_unknown_fields():
     text = ("# Archive\n\n### ✅ Hand-written, seed style\n- **Session**: s\n\n"
-            "### 🔒 Claimed\n- **Task**: #7\n- **Event**: claimed\n- **Mood:** good\n"
+            "###  🔒  Claimed \n- **Task**: #7\n- **Event**: claimed\n- **Mood:** good\n"
             "Some prose.\n- **Estimate**: 30min\n\n```\n### ❌ x\n- **Task**: #8\n```\n")
     assert parse_entries(text) == [
         ArchiveEntry("Claimed", 7, "claimed", {"Mood": "good", "Estimate": "30min"}),

@@ -15,6 +15,7 @@ from gatebot.core.board import (
     ending,
     field_match,
     is_blank,
+    replace_value,
     sanitize_inline,
     single_line,
     split_lines,
@@ -163,6 +164,9 @@ def test_fences_hide_headings_and_a_move_that_would_swallow_some_is_refused():
     board = Board.parse("## REVIEW\n\n## READY\n\n### #2 b\n\n### #1 a\n```\n")
     with pytest.raises(BoardError, match=r"^TODO\.md:7: writing task #1 would change other parts"):
         board.move(1, Stage.REVIEW)
+    only_sections = Board.parse("## REVIEW\n\n## READY\n\n### #1 a\n```\n")
+    with pytest.raises(BoardError, match=r"^TODO\.md:5: writing task #1 would change other parts"):
+        only_sections.move(1, Stage.REVIEW)
 
 
 # --- golden transitions ---------------------------------------------------------------------
@@ -435,6 +439,12 @@ def _blank_run(lines, i, step):
     while 0 <= i < len(lines) and is_blank(lines[i]):
         count, i = count + 1, i + step
     return count
+
+
+def test_replace_value_only_takes_field_lines():
+    assert replace_value("**PR**:\t#1 \r\n", "#2") == "**PR**:\t#2 \r\n"
+    with pytest.raises(ValueError, match="not a field line"):
+        replace_value("plain text\n", "x")
 
 
 def test_split_lines_matches_markdown_line_breaks():
