@@ -12,8 +12,8 @@ Choices, each tested:
   and no error: it is not source code, so no length rule applies to it.
 - A directory (e.g. a submodule) or a dangling symlink is measured like a binary
   file; any other unreadable file gets ``error="cannot read: ..."``.
-- Text that is not UTF-8 is decoded with U+FFFD replacements, except Python with
-  a PEP 263 coding cookie, which is decoded as it declares.
+- Python bytes are decoded as CPython does (BOM, PEP 263 coding cookie); any text
+  that cannot be decoded so is read as UTF-8 with U+FFFD replacements.
 - ``public``: Python: the name does not start with ``_`` (so dunder methods need
   no docstring) and every enclosing definition is a public class — functions
   nested in functions are private. The module is public unless its file name
@@ -30,11 +30,9 @@ from __future__ import annotations
 import ast
 import codecs
 import gc
-import io
 import os
 import sys
 import threading
-import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -81,28 +79,44 @@ def _count_text_lines(text: str) -> int:
 
 
 # -- Python -------------------------------------------------------------------------------------
-def measure_python(path: str, source: str) -> FileMetrics:
-    """Measure Python ``source`` (the text of ``path``) from its ``ast``.
+def measure_python(path: str, source: str | bytes) -> FileMetrics:
+    """Measure Python ``source`` (the text or raw bytes of ``path``) from its ``ast``.
 
     Returns the module, every class and every (async, nested) function as
     ``Definition``s sorted by line; ``line`` is the ``def``/``class`` line (never
-    a decorator) and ``end_line`` the node's last line. Source that does not
-    parse gives no definitions and ``error="does not parse: line N: msg"``.
+    a decorator) and ``end_line`` the node's last line. Bytes are decoded as
+    CPython does (BOM, PEP 263 cookie), falling back to UTF-8 with U+FFFD
+    replacements. Source that does not parse gives no definitions and
+    ``error="does not parse: line N: msg"``.
     """
-    lines = _count_text_lines(source)
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        where = f"line {exc.lineno}: " if exc.lineno else ""
-        return FileMetrics(path, lines, "python", error=f"does not parse: {where}{exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        reason = str(exc) or "too deeply nested"
-        return FileMetrics(path, lines, "python", error=f"does not parse: {reason}")
+    lines = count_lines(source) if isinstance(source, bytes) else _count_text_lines(source)
+    tree = _parse(path, source)
+    if isinstance(tree, str):
+        return FileMetrics(path, lines, "python", error=tree)
     module = Definition(
         "module", path, 1, max(lines, 1), _module_public(path),
         _has_docstring(tree.body) if tree.body else None,
     )
     return FileMetrics(path, lines, "python", (module, *_python_definitions(tree)))
+
+
+_UNDECODABLE = ("(unicode error)", "unknown encoding", "encoding problem")
+
+
+def _parse(path: str, source: str | bytes) -> ast.Module | str:
+    """The module's syntax tree, or the ``does not parse: ...`` error.
+
+    Bytes CPython cannot decode are parsed again as UTF-8 with replacements.
+    """
+    try:
+        return ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        if isinstance(source, bytes) and exc.msg.startswith(_UNDECODABLE):
+            return _parse(path, _decode(source))
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return f"does not parse: {where}{exc.msg}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return f"does not parse: {str(exc) or 'too deeply nested'}"
 
 
 def _module_public(path: str) -> bool:
@@ -212,20 +226,9 @@ def _has_jsdoc(lines: list[str], line: int) -> bool:
 
 
 # -- files --------------------------------------------------------------------------------------
-def _decode(data: bytes, python: bool) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if python:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            return data.decode(encoding)
-        except (SyntaxError, LookupError, UnicodeDecodeError):
-            pass
-    return data.decode("utf-8", errors="replace")
+def _decode(data: bytes) -> str:
+    """UTF-8 text (without BOM), undecodable bytes replaced by U+FFFD."""
+    return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
 
 
 def _read(full: Path, path: str) -> bytes | FileMetrics:
@@ -254,9 +257,9 @@ def measure_file(root: Path, path: str) -> FileMetrics:
         return FileMetrics(path, 0)
     suffix = _suffix(path)
     if suffix in PYTHON_SUFFIXES:
-        return measure_python(path, _decode(data, python=True))
+        return measure_python(path, data)
     if suffix in _lizard_readers():
-        return measure_lizard(path, _decode(data, python=False))
+        return measure_lizard(path, _decode(data))
     return FileMetrics(path, count_lines(data))
 
 

@@ -23,10 +23,7 @@ from gatebot.core.facts import Definition, FileMetrics
 def write(root: Path, path: str, text: str | bytes) -> str:
     full = root / path
     full.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, str):
-        full.write_bytes(text.encode("utf-8"))
-    else:
-        full.write_bytes(text)
+    full.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
     return path
 
 
@@ -218,6 +215,10 @@ def test_encodings(tmp_path: Path) -> None:
     assert bom.error is None and bom.definitions[0].has_docstring is True
     raw = write(tmp_path, "raw.py", b"x = '\xff'\n")
     assert measure_file(tmp_path, raw).error is None
+    js = measure_file(tmp_path, write(tmp_path, "bom.js", b"\xef\xbb\xbf/** D. */\nfunction f() {}\n"))
+    assert by_name(js)["f"].has_docstring is True
+    bogus = measure_file(tmp_path, write(tmp_path, "bogus.py", b"# coding: bogus\n'''D.'''\n"))
+    assert bogus.error is None and bogus.definitions[0].has_docstring is True
     text = measure_file(tmp_path, write(tmp_path, "notes.txt", b"caf\xe9\nok\n"))
     assert text == FileMetrics("notes.txt", 2)
 
