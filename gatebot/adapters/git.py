@@ -136,7 +136,8 @@ class Git:
                 match = HUNK.match(row)
                 if match:
                     start, count = int(match.group(1)), int(match.group(2) or "1")
-                    current.update(range(start, start + count))
+                    # a pure deletion (count 0) sits after line ``start``: mark that line
+                    current.update(range(start, start + count) if count else (max(start, 1),))
         return {path: frozenset(numbers) for path, numbers in lines.items()}
 
     def is_clean(self) -> bool:

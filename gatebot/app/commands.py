@@ -79,7 +79,7 @@ def _act(
         print("gatebot: approval refused: the work tree has uncommitted changes, so the "
               "verdict is not of the head SHA; commit or stash them", file=sys.stderr)
         return EXIT_REFUSED
-    sha = gate1.approve(ctx, verdict, task, people)
+    sha = gate1.approve(ctx, verdict, task, people, ctx.git.current_branch())
     print(f"task #{task} approved at gate 1 for head {verdict.head[:12]} "
           f"(board commit {sha[:7]}); moved to RDY FOR PROD", file=sys.stderr)
     return EXIT_OK

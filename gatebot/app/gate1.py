@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from gatebot.adapters.local import Reader, require
+from gatebot.adapters.local import BoardEvent, Reader, require
 from gatebot.app.context import Context
 from gatebot.core import archive
 from gatebot.core.board import Board, Stage, Task
@@ -69,7 +69,8 @@ def _write(
 
 
 def approve(
-    ctx: Context, verdict: Verdict, task_number: int, people: Sequence[Contributor]
+    ctx: Context, verdict: Verdict, task_number: int, people: Sequence[Contributor],
+    branch: str | None = None,
 ) -> str:
     """Record the gate-1 approval of ``verdict.head`` by ``verdict.actor``; return the commit.
 
@@ -101,6 +102,8 @@ def approve(
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "approved",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head,
                 "Gatebot-Actor": actor, "Gatebot-Coverage": coverage}
+    if branch:
+        trailers["Gatebot-Branch"] = branch
     return ctx.forge.transact(edit, f"gatebot: approve #{task_number} (gate 1)", trailers)
 
 
@@ -133,6 +136,17 @@ def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str
 def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:
     """The standing gate-1 approval of a task as ``(head SHA, reviewer)``, or None.
 
+    See ``standing_approval`` for the whole board event (with the branch).
+    """
+    event = standing_approval(ctx, task_number)
+    if event is None:
+        return None
+    return event.trailers.get("Gatebot-Head", ""), event.trailers.get("Gatebot-Actor", "")
+
+
+def standing_approval(ctx: Context, task_number: int) -> BoardEvent | None:
+    """The board commit of the standing gate-1 approval of a task, or None.
+
     The newest gate event decides: an approval followed by a rejection or a
     failed merge no longer stands. Binding to the current head is the caller's
     check (SPEC §3: a new push voids it).
@@ -141,5 +155,5 @@ def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:
         if event.event in ("rejected", "merge-failed", "escalated"):
             return None
         if event.event == "approved":
-            return event.trailers.get("Gatebot-Head", ""), event.trailers.get("Gatebot-Actor", "")
+            return event
     return None

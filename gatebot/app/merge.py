@@ -88,11 +88,12 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: str) -> Candid
     """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason."""
     require(task.stage is Stage.RDY_FOR_PROD,
             f"task #{task.number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
-    name, head = branch_head(ctx, task, branch)
-    approval = gate1.approval_for(ctx, task.number)
+    approval = gate1.standing_approval(ctx, task.number)
     if approval is None:
         raise Refused(f"task #{task.number} has no standing gate-1 approval")
-    approved_head, reviewer1 = approval
+    approved_head = approval.trailers.get("Gatebot-Head", "")
+    reviewer1 = approval.trailers.get("Gatebot-Actor", "")
+    name, head = branch_head(ctx, task, branch or approval.trailers.get("Gatebot-Branch"))
     require(approved_head == head,
             f"the gate-1 approval is for {approved_head[:12]} but {name} is at {head[:12]}: "
             "a new push voids it; run gatebot review --approve again")

@@ -22,6 +22,7 @@ from gatebot.core.facts import Change, CheckResult, CoverageReport
 from gatebot.core.rules import board_files, docstrings, file_length, function_length, tests_present
 from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import coverage as coverage_rule
+from gatebot.core.rules.globs import match_any
 from gatebot.core.verdict import RuleResult
 from gatebot.errors import UsageError
 
@@ -56,11 +57,14 @@ class ReviewFacts:
 def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     """The change under review: files of ``merge-base(base, HEAD)..HEAD`` or all tracked files.
 
-    Raises ``EnvironmentProblem`` when the base or HEAD does not resolve.
+    With a remote the base is fetched first (the board commits land there, and
+    a stale local branch would count them as the change's own edits). Raises ``EnvironmentProblem`` when the base or HEAD does not resolve.
     """
     git = ctx.git
     head = git.must_resolve("HEAD")
-    base = git.resolve(base_ref) or git.must_resolve(f"{ctx.forge.remote or 'origin'}/{base_ref}")
+    remote = ctx.forge.remote
+    fetched = git.fetch(remote, base_ref) if remote else None
+    base = fetched or git.must_resolve(base_ref)
     merge_base = git.merge_base(base, head) or base
     if all_files:
         return Change(base, head, merge_base, tuple(git.tracked_files(head)), all_files=True)
@@ -165,7 +169,9 @@ def static_results(
     rules: dict[str, Callable[[], RuleResult]] = {
         "file-length": lambda: file_length.evaluate(metrics, cfg.max_file_lines),
         "function-length": lambda: function_length.evaluate(metrics, cfg.max_function_lines),
-        "docstrings": lambda: docstrings.evaluate(metrics, change),
+        "docstrings": lambda: docstrings.evaluate(
+            [m for m in metrics if not match_any(m.path, cfg.tests.patterns)], change
+        ),
         "tests-present": lambda: tests_present.evaluate(
             change.files, test_patterns=cfg.tests.patterns,
             source_patterns=cfg.tests.source_patterns,

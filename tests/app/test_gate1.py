@@ -109,7 +109,7 @@ def test_reject_moves_back_to_ready_and_records_why(repo: Repo) -> None:
 @pytest.mark.parametrize(
     ("todo", "line", "words"),
     [
-        ("# T\n\n### #4 Orphan\n\n## READY\n", 3, "before any section"),
+        ("# T\n\n### #4 Orphan\n\n## READY\n", 3, "not inside a level-2 section"),
         ("## READY\n\n### #4 A\n\n## REVIEW\n\n### #4 B\n", 7, "#4"),
         ("## READY\n\n### #1 A\n", None, "no task #4"),
     ],

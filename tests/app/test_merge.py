@@ -121,23 +121,24 @@ def test_failing_after_integration_sends_back_to_review(repo: Repo) -> None:
 
 
 def test_real_conflict_escalates_naming_the_file(repo: Repo) -> None:
-    approved_branch(repo, {"app/core.py": "x = 'branch'\n", "tests/test_c.py": "x = 1\n"})
-    advance_main(repo, "app/core.py", "x = 'main'\n")
+    approved_branch(repo, {"app/core.py": '"""C."""\nx = "branch"\n', "tests/test_c.py": "x = 1\n"})
+    advance_main(repo, "app/core.py", '"""C."""\nx = "main"\n')
     result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
     assert result.exit_code == 1
     assert "🚨 ESCALATION: Merge conflict on task #4" in result.output
     assert "app/core.py" in result.output
-    assert repo.origin_file("app/core.py") == "x = 'main'"
+    assert repo.origin_file("app/core.py") == '"""C."""\nx = "main"'
     review = repo.origin_file("TODO.md").split("## 👀 REVIEW")[1].split("## ✅")[0]
     assert "**Labels**: escalated" in review
 
 
 def test_whitespace_only_conflict_is_resolved_and_lands(repo: Repo) -> None:
-    repo.write("app/ws.py", "def f():\n    return 1\n")
+    repo.write("app/ws.py", '"""W."""\n\n\ndef f():\n    """F."""\n    return 1\n')
     repo.commit("ws base")
     repo.git("push", "-q", "origin", "main")
-    approved_branch(repo, {"app/ws.py": "def f():\n    return 2\n", "tests/t_ws.py": "x = 1\n"})
-    advance_main(repo, "app/ws.py", "def f():\n    return 1   \n")
+    approved_branch(repo, {"app/ws.py": '"""W."""\n\n\ndef f():\n    """F."""\n    return 2\n',
+                           "tests/t_ws.py": "x = 1\n"})
+    advance_main(repo, "app/ws.py", '"""W."""\n\n\ndef f():\n    """F."""\n    return 1   \n')
     result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
     assert result.exit_code == 0, result.output
     assert "return 2" in repo.origin_file("app/ws.py")
