@@ -116,12 +116,63 @@ def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | No
 @click.option("--files", multiple=True, metavar="GLOB", help="Files you will change.")
 @click.option("--estimate", type=click.IntRange(min=1), metavar="MINUTES", help="Estimate.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@click.option("--force", is_flag=True,
+              help="Take over a session name whose process is gone and heartbeat stale.")
 @guarded
-def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str | None) -> None:
-    """Claim task N: READY → IN-PROGRESS; first push wins."""
-    from gatebot.app.flow_commands import claim_command  # noqa: PLC0415
+def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str | None,
+          force: bool) -> None:
+    """Claim task N: READY → IN-PROGRESS (three-phase lock file, then the board; first push wins)."""
+    from gatebot.app.claim_commands import claim_command  # noqa: PLC0415
 
-    sys.exit(claim_command(Path.cwd(), number, files, estimate, actor))
+    sys.exit(claim_command(Path.cwd(), number, files, estimate, actor, force))
+
+
+@main.command()
+@click.argument("number", type=int, required=False)
+@click.option("--progress", type=click.IntRange(0, 100), metavar="PERCENT", help="Progress.")
+@click.option("--note", metavar="TEXT", help="What you are doing or blocked by.")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@guarded
+def heartbeat(number: int | None, progress: int | None, note: str | None,
+              actor: str | None) -> None:
+    """Update your claim's heartbeat (every 15 minutes; stale after 20)."""
+    from gatebot.app.claim_commands import heartbeat_command  # noqa: PLC0415
+
+    sys.exit(heartbeat_command(Path.cwd(), number, progress, note, actor))
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.option("--force", is_flag=True, help="As a maintainer, release someone else's claim.")
+@click.option("--reason", metavar="TEXT", help="Why (archived with --force).")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@guarded
+def release(number: int, force: bool, reason: str | None, actor: str | None) -> None:
+    """Give task N back to READY: the holder, or a maintainer with --force."""
+    from gatebot.app.claim_commands import release_command  # noqa: PLC0415
+
+    sys.exit(release_command(Path.cwd(), number, force, reason, actor))
+
+
+@main.command()
+@guarded
+def sweep() -> None:
+    """Record each newly stale claim once (archive entry, stale label); never removes it."""
+    from gatebot.app.claim_commands import sweep_command  # noqa: PLC0415
+
+    sys.exit(sweep_command(Path.cwd()))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", help="Output format.")
+@click.option("--write", metavar="FILE", help="Also write the Markdown board to FILE.")
+@guarded
+def status(fmt: str, write: str | None) -> None:
+    """Who holds what, heartbeat ages, STALE claims, tasks per stage, escalations."""
+    from gatebot.app.claim_commands import status_command  # noqa: PLC0415
+
+    sys.exit(status_command(Path.cwd(), fmt, write))
 
 
 @main.command()

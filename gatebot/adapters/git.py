@@ -89,7 +89,12 @@ class Git:
         return path if path.is_absolute() else (self.root / path).resolve()
 
     def resolve(self, ref: str) -> str | None:
-        """The commit SHA ``ref`` names, or None when there is no such commit."""
+        """The commit SHA ``ref`` names, or None when there is no such commit.
+
+        A ref starting with ``-`` is never passed on: git would read it as an option.
+        """
+        if not ref or ref.startswith("-"):
+            return None
         result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
         return result.stdout.strip() or None
 
@@ -271,6 +276,8 @@ class Git:
         Returns None when the remote has no such branch. Retries briefly when a
         concurrent fetch holds the ref lock.
         """
+        if not branch or branch.startswith("-"):
+            return None
         tracking = f"refs/remotes/{remote}/{branch}"
         for attempt in range(20):
             result = self.run(

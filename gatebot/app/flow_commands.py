@@ -9,11 +9,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gatebot.app import claims as claims_app
 from gatebot.app import lifecycle, output
+from gatebot.app.claim_commands import store_of
 from gatebot.app import merge as merge_app
 from gatebot.app.context import find_task, open_context
 from gatebot.core.verdict import Verdict
-from gatebot.errors import EXIT_OK, EXIT_REFUSED, UsageError
+from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 
 
 def _say(text: str) -> None:
@@ -30,22 +32,17 @@ def task_add_command(cwd: Path, title: str, files: Sequence[str], critical: bool
     return EXIT_OK
 
 
-def claim_command(cwd: Path, number: int, files: Sequence[str], estimate: int | None,
-                  actor: str | None) -> int:
-    """``gatebot claim N``: READY → IN-PROGRESS for the actor."""
-    ctx = open_context(cwd)
-    who = ctx.actor(actor)
-    sha = lifecycle.claim(ctx, number, who, files, estimate)
-    _say(f"task #{number} claimed by {who} (board commit {sha[:7]})")
-    return EXIT_OK
-
-
 def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None) -> int:
     """``gatebot submit N``: IN-PROGRESS → REVIEW; the branch defaults to the current one."""
     ctx = open_context(cwd)
     name = branch or ctx.git.current_branch()
-    sha = lifecycle.submit(ctx, number, ctx.actor(actor), name)
+    who = ctx.actor(actor)
+    sha = lifecycle.submit(ctx, number, who, name)
     _say(f"task #{number} submitted for review (board commit {sha[:7]})")
+    try:
+        claims_app.complete(store_of(ctx), number, who)
+    except Refused:
+        pass  # claimed elsewhere (another machine) or never through a lock file
     return EXIT_OK
 
 

@@ -148,3 +148,12 @@ def test_task_found_from_branch_or_board_field(repo: Repo, branch: str) -> None:
     branch_with(repo, {"README.md": "hi\n"}, branch=branch)
     _, doc = verdict_of(repo)
     assert doc["task"] == 4
+
+
+def test_a_base_that_looks_like_an_option_is_not_passed_to_git(repo: Repo, tmp_path: Path) -> None:
+    branch_with(repo, {"README.md": "hi\n"})
+    target = tmp_path / "written-by-git"
+    result = run_cli(repo.path, "review", f"--base=--output={target}")
+    assert result.exit_code == 2
+    assert "no commit named" in result.output
+    assert not target.exists()

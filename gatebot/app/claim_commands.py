@@ -1,0 +1,233 @@
+"""Claims on the command line (SPEC §8): claim, heartbeat, release, sweep, status.
+
+The lock file of ``gatebot.app.claims`` (three-phase, seed golden-focus-protocol.md)
+says who is working on what right now; the board commit of
+``gatebot.app.lifecycle`` is the durable claim (SPEC §4.4). ``claim`` takes
+both, lock file first, and gives the lock file back when the board says no.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gatebot.adapters.claim_store import ClaimStore, default_claims_dir
+from gatebot.adapters.local import Reader
+from gatebot.app import claims as claims_app
+from gatebot.app import lifecycle
+from gatebot.app import status as status_app
+from gatebot.app.context import Context, open_context
+from gatebot.core import archive
+from gatebot.core.board import Board, Stage
+from gatebot.core.claims import ClaimRecord, flag_key, format_seconds
+from gatebot.errors import EXIT_OK, Refused, UsageError
+
+
+def now() -> datetime:
+    """The clock: ``GATEBOT_NOW`` (ISO-8601, for tests and replays) or the system's UTC time."""
+    fixed = os.environ.get("GATEBOT_NOW")
+    if fixed:
+        try:
+            return datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(f"GATEBOT_NOW={fixed!r} is not an ISO-8601 time",
+                             "use e.g. 2025-11-01T10:00:00Z") from exc
+    return datetime.now(UTC)
+
+
+def store_of(ctx: Context) -> ClaimStore:
+    """The claim store: ``claims.directory`` (relative to the work tree) or the git common dir."""
+    configured = ctx.config.claims.directory
+    if configured:
+        return ClaimStore(ctx.root / configured)
+    return ClaimStore(default_claims_dir(ctx.git.common_dir()))
+
+
+def _stale_after(ctx: Context) -> timedelta:
+    return timedelta(minutes=ctx.config.claims.stale_after)
+
+
+def claim_command(cwd: Path, number: int, files: Sequence[str], estimate: int | None,
+                  actor: str | None, force: bool) -> int:
+    """``gatebot claim N``: the three-phase lock file, then the board commit (first push wins)."""
+    ctx = open_context(cwd)
+    who = ctx.actor(actor)
+    task = ctx.board().task(number)
+    if task.stage is not Stage.READY:
+        raise Refused(f"task #{number} is claimed by {lifecycle.holder(task)}"
+                      if task.stage is Stage.IN_PROGRESS else
+                      f"task #{number} is in {task.stage or 'no stage'}, not READY")
+    globs = list(files) or task.field_list("Files")
+    store = store_of(ctx)
+    claims_app.claim(
+        store, task_number=number, task_title=task.title, session_name=who, files=globs,
+        clock=now, settle_s=ctx.config.claims.settle, estimate_min=estimate, force=force,
+        stale_after=_stale_after(ctx), task_section=str(task.stage),
+    )
+    try:
+        sha = lifecycle.claim(ctx, number, who, globs, estimate)
+    except BaseException:
+        store.remove(who, number)
+        raise
+    print(f"task #{number} claimed by {who} (board commit {sha[:7]})", file=sys.stderr)
+    return EXIT_OK
+
+
+def heartbeat_command(cwd: Path, number: int | None, progress: int | None, note: str | None,
+                      actor: str | None) -> int:
+    """``gatebot heartbeat [N]``: update the actor's claim (SPEC §8)."""
+    ctx = open_context(cwd)
+    record = claims_app.heartbeat(store_of(ctx), session_name=ctx.actor(actor),
+                                  task_number=number, progress=progress, note=note, clock=now)
+    print(f"✅ [{format_seconds(record.heartbeat_last)}] heartbeat #{record.heartbeat_count}: "
+          f"{record.progress_percent}% task {record.task_number}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _board(ctx: Context, read: Reader) -> Board:
+    return Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
+
+
+def _archive(ctx: Context, read: Reader, entries: Sequence[archive.ArchiveEntry],
+             files: dict[str, str]) -> dict[str, str]:
+    day = now().date()
+    path = archive.archive_path(day, ctx.config.board.archive_dir)
+    text = files.get(path, read(path))
+    for entry in entries:
+        text = archive.append_entry(text, entry, day)
+    if entries and text is not None:
+        files[path] = text
+    return files
+
+
+def release_command(cwd: Path, number: int, force: bool, reason: str | None,
+                    actor: str | None) -> int:
+    """``gatebot release N [--force]``: give the task back to READY (SPEC §8).
+
+    The holder releases their own claim; ``--force`` lets a maintainer
+    (``claims.maintainers``) release anyone's, archived as ``force-released``.
+    """
+    ctx = open_context(cwd)
+    who = ctx.actor(actor)
+    maintainers = ctx.config.claims.maintainers
+    is_maintainer = who.casefold() in {m.casefold() for m in maintainers}
+    try:
+        released = claims_app.release(store_of(ctx), number, actor=who, force=force,
+                                      maintainers=maintainers)
+        record = released.record
+    except Refused as exc:
+        if "is not claimed" not in exc.message:
+            raise
+        record = None
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = _board(ctx, read)
+        task = board.task(number)
+        if task.stage is not Stage.IN_PROGRESS:
+            raise Refused(f"task #{number} is in {task.stage or 'no stage'}, not IN-PROGRESS")
+        holders = [h.casefold() for h in task.field_list("Assignee")]
+        own = who.casefold() in holders
+        if not own and not (force and is_maintainer):
+            raise Refused(f"task #{number} is claimed by {lifecycle.holder(task)}",
+                          "its holder, or a maintainer with --force, can release it")
+        entries = [] if own else [archive.ArchiveEntry(task.title, number, "force-released", {
+            "Session": who, "Holder": ", ".join(task.field_list("Assignee")) or "unknown",
+            "Since": task.fields.get("Started", "unknown"),
+            "Completed": format_seconds(now()), "Status": "Moved to READY",
+            "Reason": reason or "released by a maintainer",
+            **({"Heartbeat": format_seconds(record.heartbeat_last)} if record else {}),
+        })]
+        moved = board.move(number, Stage.READY, {"Assignee": "None"})
+        return _archive(ctx, read, entries, {ctx.config.board.todo: moved.render()})
+
+    event = "force-released" if force and is_maintainer else "unclaimed"
+    sha = ctx.forge.transact(edit, f"gatebot: release #{number}",
+                             {"Gatebot-Task": f"#{number}", "Gatebot-Event": event,
+                              "Gatebot-Actor": who})
+    print(f"task #{number} back in READY (board commit {sha[:7]})", file=sys.stderr)
+    return EXIT_OK
+
+
+def flagged_keys(ctx: Context, tip: str) -> set[str]:
+    """Lapses already noticed: the ``Flag`` fields of ``stale`` archive entries at ``tip``."""
+    result = ctx.git.run("grep", "-h", "-F", "-e", "- **Flag**: ", tip, "--",
+                         ctx.config.board.archive_dir, check=False)
+    return {line.split("- **Flag**: ", 1)[1].strip() for line in result.stdout.splitlines()
+            if "- **Flag**: " in line}
+
+
+def sweep_command(cwd: Path) -> int:
+    """``gatebot sweep``: record each newly stale claim once (archive + ``stale`` label)."""
+    ctx = open_context(cwd)
+    flagged = flagged_keys(ctx, ctx.forge.tip())
+    stale = claims_app.sweep(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
+                             already_flagged=flagged)
+    if not stale:
+        print("no newly stale claims", file=sys.stderr)
+        return EXIT_OK
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = _board(ctx, read)
+        fresh = [r for r in stale if flag_key(r) not in flagged_keys(ctx, ctx.forge.tip())]
+        for record in fresh:
+            if any(t.number == record.number for t in board.tasks):
+                labels = board.task(record.number).field_list("Labels")
+                if "stale" not in labels:
+                    board = board.set_fields(record.number,
+                                             {"Labels": ", ".join([*labels, "stale"])})
+        entries = [_stale_entry(r) for r in fresh]
+        if not entries:
+            raise Refused("another sweep recorded these claims already")
+        return _archive(ctx, read, entries, {ctx.config.board.todo: board.render()})
+
+    ctx.forge.transact(edit, f"gatebot: {len(stale)} stale claims",
+                       {"Gatebot-Task": f"#{stale[0].number}", "Gatebot-Event": "stale"})
+    for record in stale:
+        print(f"⚠️ stale: task #{record.number} held by {record.session_name}, last heartbeat "
+              f"{format_seconds(record.heartbeat_last)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _stale_entry(record: ClaimRecord) -> archive.ArchiveEntry:
+    return archive.ArchiveEntry(record.task, record.number, "stale", {
+        "Session": record.session_name, "Started": format_seconds(record.started_at),
+        "Heartbeat": format_seconds(record.heartbeat_last),
+        "Files": ", ".join(record.claimed_files) or "-",
+        "Status": "STALE: claim kept until gatebot release --force", "Flag": flag_key(record),
+    })
+
+
+def status_command(cwd: Path, fmt: str, write: str | None) -> int:
+    """``gatebot status``: claims, tasks per stage and escalations (the seed's ``./sesh``)."""
+    ctx = open_context(cwd)
+    board = ctx.board()
+    stages = {str(s): sum(1 for t in board.tasks if t.stage is s) for s in Stage}
+    escalations = [(t.number, t.title) for t in board.tasks
+                   if "escalated" in [x.lower() for x in t.field_list("Labels")]]
+    data = status_app.gather_status(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
+                                    stages=stages, escalations=escalations)
+    if write:
+        _write_atomic(ctx.root / write, status_app.render_markdown(data))
+    if fmt == "json":
+        import json  # noqa: PLC0415
+
+        print(json.dumps(status_app.render_json(data), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        sys.stdout.write(status_app.render_markdown(data))
+    else:
+        from rich.console import Console  # noqa: PLC0415
+
+        Console(highlight=False).print(status_app.render_text(data))
+    return EXIT_OK
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=".gatebot-", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    Path(tmp).replace(path)
