@@ -124,7 +124,8 @@ def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str 
     """Claim task N: READY → IN-PROGRESS (three-phase lock file, then the board; first push wins)."""
     from gatebot.app.claim_commands import claim_command  # noqa: PLC0415
 
-    sys.exit(claim_command(Path.cwd(), number, files, estimate, actor, force))
+    sys.exit(claim_command(Path.cwd(), number, files=files, estimate=estimate, actor=actor,
+                           force=force))
 
 
 @main.command()

@@ -51,7 +51,7 @@ def _stale_after(ctx: Context) -> timedelta:
     return timedelta(minutes=ctx.config.claims.stale_after)
 
 
-def claim_command(cwd: Path, number: int, files: Sequence[str], estimate: int | None,
+def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int | None,
                   actor: str | None, force: bool) -> int:
     """``gatebot claim N``: the three-phase lock file, then the board commit (first push wins)."""
     ctx = open_context(cwd)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from gatebot.app import gate1, output
 from gatebot.app import review as review_app
-from gatebot.app.context import find_task, open_context
-from gatebot.core.protocol import review_eligibility
+from gatebot.app.context import Context, find_task, open_context
+from gatebot.core.protocol import Contributor, review_eligibility
 from gatebot.core.verdict import RuleResult, Verdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, UsageError
 
@@ -45,7 +45,7 @@ def review_command(
         change, rules = review_app.evaluate(ctx, options, progress)
     people = gate1.builders(ctx, the_task, change) if acting else []
     if approve:
-        rules.append(review_eligibility(who, people, bots=ctx.config.bots))
+        rules.append(review_eligibility(who or "", people, bots=ctx.config.bots))
     verdict = Verdict("review", change.head, change.base, tuple(rules),
                       the_task.number if the_task else None, who)
     output.emit(verdict, fmt)
@@ -54,16 +54,17 @@ def review_command(
     return _act(ctx, verdict, the_task.number, people, reject_msg)
 
 
-def _quiet_actor(ctx: review_app.Context) -> str | None:
+def _quiet_actor(ctx: Context) -> str | None:
     try:
-        return ctx.actor(None)
+        actor: str = ctx.actor(None)
     except UsageError:
         return None
+    return actor
 
 
 def _act(
-    ctx: review_app.Context, verdict: Verdict, task: int,
-    people: list[gate1.Contributor], reject_msg: str | None,
+    ctx: Context, verdict: Verdict, task: int,
+    people: list[Contributor], reject_msg: str | None,
 ) -> int:
     if reject_msg is not None:
         sha = gate1.reject(ctx, verdict, task, reject_msg)
