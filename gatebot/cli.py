@@ -8,17 +8,16 @@ code; anything else is an internal error (exit 3) whose traceback goes to a log.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from gatebot import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = click.Choice(["text", "json", "markdown", "github"])
@@ -45,7 +44,11 @@ def guarded(fn: F) -> F:
             _fail(exc.message, exc.hint, exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", "", 130)
-        except Exception:
+        except Exception:  # the last line of defence: exit 3, traceback in a log
+            import os  # noqa: PLC0415 - only on the error path: keeps --help fast
+            import tempfile  # noqa: PLC0415
+            import traceback  # noqa: PLC0415
+
             handle, path = tempfile.mkstemp(prefix="gatebot-crash-", suffix=".log")
             with os.fdopen(handle, "w", encoding="utf-8") as log:
                 log.write(traceback.format_exc())
@@ -53,6 +56,12 @@ def guarded(fn: F) -> F:
                   f"the traceback is in {path}; please report it", EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _cwd() -> Path:
+    from pathlib import Path  # noqa: PLC0415 - pathlib costs start-up time
+
+    return Path.cwd()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,7 +85,7 @@ def review(**kwargs: Any) -> None:
     """Run gate 1 on the current branch (SPEC §5.2)."""
     from gatebot.app.commands import review_command  # noqa: PLC0415
 
-    sys.exit(review_command(Path.cwd(), **kwargs))
+    sys.exit(review_command(_cwd(), **kwargs))
 
 
 @main.command()
@@ -90,7 +99,7 @@ def merge(**kwargs: Any) -> None:
     """Run gate 2 and land the task with --no-ff (SPEC §5.3)."""
     from gatebot.app.flow_commands import merge_command  # noqa: PLC0415
 
-    sys.exit(merge_command(Path.cwd(), **kwargs))
+    sys.exit(merge_command(_cwd(), **kwargs))
 
 
 @main.group()
@@ -108,7 +117,7 @@ def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | No
     """Add a READY task; prints its number."""
     from gatebot.app.flow_commands import task_add_command  # noqa: PLC0415
 
-    sys.exit(task_add_command(Path.cwd(), title, files, critical, actor))
+    sys.exit(task_add_command(_cwd(), title, files, critical, actor))
 
 
 @main.command()
@@ -124,7 +133,7 @@ def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str 
     """Claim task N: READY → IN-PROGRESS (three-phase lock file, then the board; first push wins)."""
     from gatebot.app.claim_commands import claim_command  # noqa: PLC0415
 
-    sys.exit(claim_command(Path.cwd(), number, files=files, estimate=estimate, actor=actor,
+    sys.exit(claim_command(_cwd(), number, files=files, estimate=estimate, actor=actor,
                            force=force))
 
 
@@ -139,7 +148,7 @@ def heartbeat(number: int | None, progress: int | None, note: str | None,
     """Update your claim's heartbeat (every 15 minutes; stale after 20)."""
     from gatebot.app.claim_commands import heartbeat_command  # noqa: PLC0415
 
-    sys.exit(heartbeat_command(Path.cwd(), number, progress, note, actor))
+    sys.exit(heartbeat_command(_cwd(), number, progress, note, actor))
 
 
 @main.command()
@@ -152,7 +161,7 @@ def release(number: int, force: bool, reason: str | None, actor: str | None) -> 
     """Give task N back to READY: the holder, or a maintainer with --force."""
     from gatebot.app.claim_commands import release_command  # noqa: PLC0415
 
-    sys.exit(release_command(Path.cwd(), number, force, reason, actor))
+    sys.exit(release_command(_cwd(), number, force, reason, actor))
 
 
 @main.command()
@@ -161,7 +170,7 @@ def sweep() -> None:
     """Record each newly stale claim once (archive entry, stale label); never removes it."""
     from gatebot.app.claim_commands import sweep_command  # noqa: PLC0415
 
-    sys.exit(sweep_command(Path.cwd()))
+    sys.exit(sweep_command(_cwd()))
 
 
 @main.command()
@@ -173,7 +182,7 @@ def status(fmt: str, write: str | None) -> None:
     """Who holds what, heartbeat ages, STALE claims, tasks per stage, escalations."""
     from gatebot.app.claim_commands import status_command  # noqa: PLC0415
 
-    sys.exit(status_command(Path.cwd(), fmt, write))
+    sys.exit(status_command(_cwd(), fmt, write))
 
 
 @main.command()
@@ -185,4 +194,4 @@ def submit(number: int, branch: str | None, actor: str | None) -> None:
     """Submit task N for review: IN-PROGRESS → REVIEW."""
     from gatebot.app.flow_commands import submit_command  # noqa: PLC0415
 
-    sys.exit(submit_command(Path.cwd(), number, branch, actor))
+    sys.exit(submit_command(_cwd(), number, branch, actor))
