@@ -214,3 +214,63 @@ def test_killed_right_after_push_then_rerun_reports_already_merged(repo: Repo) -
     assert again.returncode == 0, again.stderr
     assert "already merged" in again.stderr
     assert repo.origin_sha() == tip
+
+
+COVER_HALF = '''import coverage, sys
+cov = coverage.Coverage(data_file=None, include=["app/*"])
+cov.start()
+import app.half
+app.half.f(1)
+cov.stop()
+cov.json_report(outfile="coverage.json")
+'''
+
+
+def coverage_repo(tmp_path: Path, *, critical: bool) -> Repo:
+    todo = TODO.replace("### #4 Twitter automation",
+                        "### #4 🚨 CRITICAL Twitter automation" if critical else
+                        "### #4 Twitter automation")
+    repo = make_repo(tmp_path, todo=todo)
+    repo.write(".gatebot.toml", "min_coverage = 80\n[checks]\nnox_sessions = []\n"
+               f'commands = {{ tests = ["{sys.executable}", "cover.py"] }}\n')
+    repo.write("cover.py", COVER_HALF)
+    repo.commit("a tests check that writes coverage.json")
+    repo.git("push", "-q", "origin", "main")
+    return repo
+
+
+HALF = '"""H."""\n\n\ndef f(x):\n    """F."""\n    if x:\n        return 1\n    y = 2\n    z = 3\n    return y + z\n'
+
+
+def test_critical_task_lands_below_min_coverage(tmp_path: Path) -> None:
+    repo = coverage_repo(tmp_path, critical=True)
+    approved_branch(repo, {"app/half.py": HALF, "tests/test_half.py": "x = 1\n"})
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "critical task" in result.output
+    assert "app/half.py" in git(repo.origin, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_ordinary_task_below_min_coverage_is_refused_at_gate1(tmp_path: Path) -> None:
+    repo = coverage_repo(tmp_path, critical=False)
+    repo.git("checkout", "-q", "-b", "task/4-x")
+    repo.write("app/half.py", HALF)
+    repo.write("tests/test_half.py", "x = 1\n")
+    repo.commit("half covered", as_="builder-one")
+    result = run_cli(repo.path, "review", "--approve", "--as", "rev-a")
+    assert result.exit_code == 1
+    assert "coverage" in result.output
+
+
+def test_public_change_without_docs_is_sent_back(repo: Repo) -> None:
+    repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+               "[docs]\npublic_paths = ['app/api/**']\n")
+    repo.commit("guard the public API")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo, {"app/api/v1.py": '"""API."""\n', "tests/test_api.py": "x = 1\n"})
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1
+    assert "docs-updated" in result.output
+    assert "app/api/v1.py" not in git(repo.origin, "ls-tree", "-r", "--name-only", "main")
+    review = repo.origin_file("TODO.md").split("## 👀 REVIEW")[1].split("## ✅")[0]
+    assert "### #4" in review
