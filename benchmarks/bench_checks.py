@@ -53,6 +53,7 @@ def sleep_b(session):
 
 
 def timed_run(root: Path, jobs: int) -> tuple[float, dict[str, object]]:
+    """Run the four sessions with ``jobs`` workers; return wall seconds and the figures."""
     log_dir = root / f"logs-jobs{jobs}"
     specs = plan_checks(root, nox_wanted=SESSIONS, log_dir=log_dir, timeout_s=120)
     assert [s.name for s in specs] == list(SESSIONS), specs
@@ -69,6 +70,7 @@ def timed_run(root: Path, jobs: int) -> tuple[float, dict[str, object]]:
 
 
 def main() -> None:
+    """Run jobs=4 and jobs=1 in one run; print and write the ratio."""
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews the figures
     with tempfile.TemporaryDirectory(prefix="gatebot-bench-") as tmp:
         root = Path(tmp)

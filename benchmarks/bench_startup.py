@@ -20,12 +20,14 @@ RESULTS = Path(__file__).parent / "results" / "startup.json"
 
 
 def wall(argv: list[str]) -> float:
+    """Seconds of wall time to run ``argv`` to completion."""
     start = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
 def imported_modules() -> list[str]:
+    """The heavy libraries that importing ``gatebot.cli`` loads (should be none)."""
     code = "import sys; from gatebot import cli; print('\\n'.join(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout.split()
@@ -34,6 +36,7 @@ def imported_modules() -> list[str]:
 
 
 def main() -> None:
+    """Measure, print and write the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
