@@ -1,0 +1,330 @@
+"""Replay real merge commits of a public repository through ``gatebot merge`` (SPEC §5.3).
+
+Run::
+
+    python benchmarks/replay_merges.py --source /work/.mirror/pallets+click/repo [--count 50]
+
+``--source`` is a git directory (a bare mirror; it is only read, never written).
+For each sampled two-parent merge commit M of the source's branches the script
+builds a fresh repository: a bare ``origin`` sharing the mirror's objects, with
+``main`` = M^1 and ``task/K-replay`` = M^2, a board commit on ``main`` that puts
+task K in REVIEW, a gate-1 approval by ``rev-a`` (``gatebot review --approve
+--only board-files``) and then ``gatebot merge --task K --as rev-b``, both run
+as real ``python -m gatebot`` processes with no checks configured.
+
+What the real history says decides what gatebot must do:
+
+- ``clean``: ``git merge-tree --write-tree M^1 M^2`` is clean and equals M's
+  tree → gatebot lands, and its release commit has M's tree apart from the
+  board files (TODO.md, CURRENT_STATE.md, coordination/archive/).
+- ``conflict``: merge-tree reports conflicts → gatebot escalates (exit 1, the
+  escalation text) and main's code does not change — unless the conflicts are
+  whitespace-only, which gatebot resolves (SPEC §5.3 step 2): reported apart.
+- ``evil``: merge-tree is clean but M's tree differs (the merger edited the
+  result by hand) → gatebot lands git's automatic merge; reported apart, with
+  the files M changed by hand.
+
+Anything else is a mismatch, listed with its SHAs. Prints a table and writes
+``benchmarks/results/replay.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "replay.json"
+BOARD_PREFIXES = ("TODO.md", "CURRENT_STATE.md", "coordination/archive/")
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "replay-seeder", "GIT_AUTHOR_EMAIL": "replay-seeder@example.com",
+    "GIT_COMMITTER_NAME": "replay-seeder", "GIT_COMMITTER_EMAIL": "replay-seeder@example.com",
+}
+GATEBOT_ENV = {
+    "GATEBOT_CHECKS__NOX_SESSIONS": "[]",
+    "GATEBOT_MIN_COVERAGE": "0",
+    "GATEBOT_DISABLED_RULES": '["file-length","function-length","tests-present","docstrings"]',
+    "NO_COLOR": "1",
+}
+TODO = """# 📋 TODO
+
+## 🟢 READY
+
+## 🔨 IN-PROGRESS
+
+## 👀 REVIEW
+
+### #{k} Replay of merge {short}
+**Built by**: upstream
+**Branch**: task/{k}-replay
+**Cannot review**: upstream
+
+## ✅ RDY FOR PROD
+
+## 🚀 RELEASED
+"""
+
+
+def git(cwd: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run git with a fixed identity and no user/system configuration."""
+    env = {**os.environ, **IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=check,
+                          capture_output=True, text=True)
+
+
+def out(cwd: Path | str, *args: str) -> str:
+    """Git's stdout, stripped."""
+    return git(cwd, *args).stdout.strip()
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A real merge commit and what the history says about it."""
+
+    sha: str
+    parent1: str
+    parent2: str
+    subject: str
+    expected: str  # clean | conflict | evil
+    auto_tree: str  # merge-tree's tree ("" on conflict)
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass
+class Replay:
+    """One replay's outcome."""
+
+    merge: str
+    parent1: str
+    parent2: str
+    subject: str
+    expected: str
+    outcome: str  # matched | escalated | whitespace-resolved | evil-as-automatic | mismatch
+    exit_code: int
+    seconds: float
+    release: str = ""
+    detail: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+def classify(source: str, sha: str) -> Merge | None:
+    """Classify a merge commit by ``git merge-tree --write-tree`` (None: not 2 parents)."""
+    parents = out(source, "rev-list", "--parents", "-n", "1", sha).split()[1:]
+    if len(parents) != 2:
+        return None
+    p1, p2 = parents
+    subject = out(source, "log", "-1", "--format=%s", sha)
+    result = git(source, "merge-tree", "--write-tree", "--name-only", "--no-messages", p1, p2,
+                 check=False)
+    lines = result.stdout.splitlines()
+    if result.returncode == 1:
+        return Merge(sha, p1, p2, subject, "conflict", "", tuple(lines[1:]))
+    if result.returncode != 0:
+        return None
+    real = out(source, "rev-parse", f"{sha}^{{tree}}")
+    return Merge(sha, p1, p2, subject, "clean" if lines[0] == real else "evil", lines[0])
+
+
+def candidates(source: str, scan: int) -> list[Merge]:
+    """Merge commits on the first-parent chains of the source's branches, classified."""
+    branches = out(source, "for-each-ref", "--format=%(refname)", "refs/heads").split()
+    shas = out(source, "rev-list", "--first-parent", "--merges", *branches).split()
+    shas = list(dict.fromkeys(shas))[: scan or None]
+    found = [classify(source, s) for s in shas]
+    return [m for m in found if m is not None]
+
+
+def sample(merges: list[Merge], count: int, seed: int) -> list[Merge]:
+    """``count`` merges: every evil one, ~40 % conflicts (when there are), the rest clean."""
+    rng = random.Random(seed)
+    by = {k: [m for m in merges if m.expected == k] for k in ("evil", "conflict", "clean")}
+    chosen = by["evil"][: count // 5]
+    want_conflicts = min(len(by["conflict"]), (count - len(chosen)) * 2 // 5)
+    chosen += rng.sample(by["conflict"], want_conflicts)
+    chosen += rng.sample(by["clean"], min(len(by["clean"]), count - len(chosen)))
+    return chosen
+
+
+def gatebot(cwd: Path, *args: str, log_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m gatebot ARGS`` as a separate process, gatebot uninstalled."""
+    env = {**os.environ, **IDENTITY, **GATEBOT_ENV, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(ROOT),
+           "GATEBOT_LOG_DIR": str(log_dir)}
+    for key in [k for k in env if k.startswith("GATEBOT_") and k not in GATEBOT_ENV
+                and k != "GATEBOT_LOG_DIR"]:
+        del env[key]
+    # -P: the replayed project (click, flask…) must not shadow gatebot's own dependencies
+    return subprocess.run([sys.executable, "-P", "-m", "gatebot", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+
+
+def build(tmp: Path, source: str, merge: Merge, k: int) -> tuple[Path, Path, str]:
+    """Origin (main = M^1, task/K-replay = M^2) and a work clone with the board on main."""
+    origin, work = tmp / "origin.git", tmp / "work"
+    git(tmp, "clone", "-q", "--bare", "--shared", "--single-branch", "--no-tags", source,
+        str(origin))
+    for ref in out(origin, "for-each-ref", "--format=%(refname)", "refs/heads").split():
+        git(origin, "update-ref", "-d", ref)
+    git(origin, "update-ref", "refs/heads/main", merge.parent1)
+    git(origin, "update-ref", f"refs/heads/task/{k}-replay", merge.parent2)
+    git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
+    git(tmp, "clone", "-q", "--shared", "--no-tags", str(origin), str(work))
+    for path in BOARD_PREFIXES:
+        for commit in (merge.parent1, merge.parent2):
+            spec = f"{commit}:{path.rstrip('/')}"
+            if git(work, "cat-file", "-e", spec, check=False).returncode == 0:
+                raise RuntimeError(f"{path} exists in the real project at {commit}")
+    (work / "TODO.md").write_text(TODO.format(k=k, short=merge.sha[:7]), encoding="utf-8")
+    git(work, "add", "TODO.md")
+    git(work, "commit", "-q", "-m", f"replay: board with task #{k} in REVIEW\n\n"
+        f"Gatebot-Task: #{k}\nGatebot-Event: submitted\n")
+    git(work, "push", "-q", "origin", "main")
+    board_tip = out(work, "rev-parse", "HEAD")
+    git(work, "checkout", "-q", "-b", f"task/{k}-replay", f"origin/task/{k}-replay")
+    return origin, work, board_tip
+
+
+def code_diff(repo: Path, a: str, b: str) -> list[str]:
+    """Paths that differ between two trees, board files excluded."""
+    names = out(repo, "diff-tree", "-r", "--no-renames", "--name-only", a, b).splitlines()
+    return [n for n in names if not n.startswith(BOARD_PREFIXES)]
+
+
+def judge(origin: Path, merge: Merge, board_tip: str, code: int, text: str) -> tuple[str, str, str,
+                                                                                       list[str]]:
+    """(outcome, release SHA, detail, files) from origin's state after ``gatebot merge``."""
+    tip = out(origin, "rev-parse", "refs/heads/main")
+    if code != 0:
+        escalated = "ESCALATION" in text and "conflict" in text.lower()
+        moved = code_diff(origin, board_tip, tip)
+        if merge.expected == "conflict" and escalated and not moved:
+            return "escalated", "", "escalated; main's code unchanged", []
+        return "mismatch", "", f"exit {code}: {text.strip()[-400:]}", moved
+    parents = out(origin, "rev-list", "--parents", "-n", "1", tip).split()[1:]
+    if parents != [board_tip, merge.parent2]:
+        return "mismatch", tip, f"release parents {parents}", []
+    vs_real = code_diff(origin, tip, merge.sha)
+    vs_auto = code_diff(origin, tip, merge.auto_tree) if merge.auto_tree else vs_real
+    if merge.expected == "clean":
+        return ("matched", tip, "", []) if not vs_real else (
+            "mismatch", tip, "release tree differs from M", vs_real)
+    if merge.expected == "evil":
+        if vs_auto:
+            return "mismatch", tip, "release tree differs from git's automatic merge", vs_auto
+        return "evil-as-automatic", tip, "M was edited by hand after merging", vs_real
+    return "whitespace-resolved", tip, (
+        "landed a merge git reports as conflicting; "
+        + ("tree equals M" if not vs_real else "tree differs from M")), vs_real
+
+
+def replay(source: str, merge: Merge, k: int, keep: Path) -> Replay:
+    """Build, approve at gate 1, run gate 2, and judge one merge commit."""
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="replay-", dir=keep))
+    try:
+        origin, work, board_tip = build(tmp, source, merge, k)
+        approve = gatebot(work, "review", "--approve", "--task", str(k), "--as", "rev-a",
+                          "--only", "board-files", log_dir=tmp / "logs")
+        if approve.returncode != 0:
+            return Replay(merge.sha, merge.parent1, merge.parent2, merge.subject,
+                          merge.expected, "mismatch", approve.returncode,
+                          time.perf_counter() - started,
+                          detail="gate 1 refused: " + approve.stderr.strip()[-400:])
+        board_tip = out(origin, "rev-parse", "refs/heads/main")
+        result = gatebot(work, "merge", "--task", str(k), "--as", "rev-b", log_dir=tmp / "logs")
+        outcome, release, detail, files = judge(origin, merge, board_tip, result.returncode,
+                                                result.stdout + result.stderr)
+        return Replay(merge.sha, merge.parent1, merge.parent2, merge.subject, merge.expected,
+                      outcome, result.returncode, time.perf_counter() - started, release,
+                      detail, files)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def table(rows: list[Replay]) -> str:
+    """A fixed-width table of the replays."""
+    lines = [f"{'merge':9} {'expected':9} {'outcome':20} {'exit':>4} {'s':>5}  subject"]
+    for r in rows:
+        lines.append(f"{r.merge[:8]:9} {r.expected:9} {r.outcome:20} {r.exit_code:>4} "
+                     f"{r.seconds:5.1f}  {r.subject[:60]}")
+    return "\n".join(lines)
+
+
+def summary(source: str, pool: list[Merge], rows: list[Replay], wall: float) -> dict[str, object]:
+    """The JSON document of ``benchmarks/results/replay.json``."""
+    def count(outcome: str) -> int:
+        return sum(r.outcome == outcome for r in rows)
+
+    remote = git(source, "config", "--get", "remote.origin.url", check=False).stdout.strip()
+    mirror = Path(source).resolve().parent.name  # /work/.mirror/owner+name/repo
+    remote = remote or (f"github:{mirror.replace('+', '/')}" if "+" in mirror else "")
+    return {
+        "repository": remote or source,
+        "source": source,
+        "source_head": out(source, "rev-parse", "HEAD"),
+        "merges_scanned": len(pool),
+        "scanned_by_class": {k: sum(m.expected == k for m in pool)
+                             for k in ("clean", "conflict", "evil")},
+        "commits_replayed": len(rows),
+        "replayed_by_class": {k: sum(r.expected == k for r in rows)
+                              for k in ("clean", "conflict", "evil")},
+        "matched": count("matched"),
+        "escalated_as_expected": count("escalated"),
+        "whitespace_resolved": count("whitespace-resolved"),
+        "evil_merges_landed_as_automatic": count("evil-as-automatic"),
+        "mismatches": [asdict(r) for r in rows if r.outcome == "mismatch"],
+        "other_outcomes": [asdict(r) for r in rows
+                           if r.outcome in ("whitespace-resolved", "evil-as-automatic")],
+        "wall_seconds": round(wall, 1),
+        "median_replay_seconds": round(sorted(r.seconds for r in rows)[len(rows) // 2], 2)
+        if rows else 0,
+        "git": out(".", "--version"),
+        "python": platform.python_version(),
+        "replays": [asdict(r) for r in rows],
+    }
+
+
+def main() -> int:
+    """Parse arguments, replay, print the table and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", required=True, help="a git directory with real merges")
+    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--scan", type=int, default=0, help="merges to classify (0: all)")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    pool = candidates(args.source, args.scan)
+    chosen = sample(pool, args.count, args.seed)
+    print(f"classified {len(pool)} merges; replaying {len(chosen)}", file=sys.stderr)
+    keep = Path(tempfile.mkdtemp(prefix="gatebot-replay-"))
+    try:
+        with ThreadPoolExecutor(max_workers=args.jobs) as workers:
+            rows = list(workers.map(lambda i_m: replay(args.source, i_m[1], i_m[0] + 1, keep),
+                                    enumerate(chosen)))
+    finally:
+        shutil.rmtree(keep, ignore_errors=True)
+    wall = time.perf_counter() - started
+    doc = summary(args.source, pool, rows, wall)
+    print(table(rows))
+    print(json.dumps({k: v for k, v in doc.items() if k not in ("replays", "other_outcomes")},
+                     indent=2))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return 1 if doc["mismatches"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
