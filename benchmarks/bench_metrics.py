@@ -97,6 +97,7 @@ def run_lizard(tree: Path, paths: list[str], threads: int) -> tuple[float, list[
 
 
 def part_a(tree: Path, paths: list[str], jobs: int) -> dict[str, object]:
+    """(a) Measure ``paths`` with gatebot and with the lizard command; compare findings."""
     start, cpu = time.perf_counter(), cpu_s()
     ours = measure_files(tree, paths, jobs=jobs)
     ours_s, ours_cpu = time.perf_counter() - start, cpu_s() - cpu
@@ -143,6 +144,7 @@ def _difference(d: SpanDifference) -> dict[str, object]:
 
 
 def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo``; return stdout."""
     return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True,
                           check=True).stdout
 
@@ -188,6 +190,7 @@ def default_scope(repo: Path, jobs: int) -> tuple[float, list[str]]:
 
 
 def part_b(tree: Path, paths: list[str], jobs: int, repeat: int) -> dict[str, object]:
+    """(b) Time the default-scope measurement of a 10-file change in a real repository."""
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         start = time.perf_counter()
@@ -205,6 +208,7 @@ def part_b(tree: Path, paths: list[str], jobs: int, repeat: int) -> dict[str, ob
 
 
 def report(a: dict[str, object], b: dict[str, object]) -> None:
+    """Print the figures of (a) and (b) as a short table."""
     jobs = a["jobs"]
     rows = [
         ("(a) files / lines", f"{a['files']} / {a['lines']}"),
@@ -234,6 +238,7 @@ def report(a: dict[str, object], b: dict[str, object]) -> None:
 
 
 def main() -> None:
+    """Run (a) and (b) and write benchmarks/results/metrics.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=Path(sysconfig.get_paths()["stdlib"]))
     parser.add_argument("--repeat", type=int, default=5)
