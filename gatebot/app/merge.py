@@ -25,7 +25,6 @@ from gatebot.core.board import Board, Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, cannot_review, review_eligibility
 from gatebot.core.rules import checks as checks_rule
-from gatebot.core.rules import coverage as coverage_rule
 from gatebot.core.rules import docs_updated
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
@@ -212,11 +211,8 @@ def retest(ctx: Context, wt: Git, cand: Candidate) -> list[RuleResult]:
     results = review_app.run_selected_checks(wctx, specs, logs, None, None)
     rules = checks_rule.evaluate(results)
     if "coverage" not in ctx.config.disabled_rules:
-        tests_ran = any(r.name == "tests" for r in results)
-        report, _ = review_app.fresh_coverage(wctx, started if tests_ran else None)
-        rules.append(coverage_rule.evaluate(
-            report, ctx.config.min_coverage, critical=cand.task.critical,
-            critical_min=ctx.config.critical.min_coverage, tests_ran=tests_ran))
+        rules.append(review_app.coverage_result(wctx, results, started,
+                                                critical=cand.task.critical))
     return rules
 
 

@@ -213,15 +213,32 @@ def evaluate(
     for rule in checks_rule.evaluate(check_results):
         results[rule.id] = rule
     if "coverage" in selected:
-        tests_ran = any(r.name == "tests" for r in check_results)
-        report, note = fresh_coverage(ctx, started if tests_ran else None)
-        cov = ctx.config
-        results["coverage"] = coverage_rule.evaluate(
-            report, cov.min_coverage, critical=options.critical,
-            critical_min=cov.critical.min_coverage, tests_ran=tests_ran,
-        )
-        if note:
-            old = results["coverage"]
-            results["coverage"] = RuleResult(old.id, old.status, f"{old.summary} ({note})",
-                                             old.findings, old.duration_s)
+        results["coverage"] = coverage_result(ctx, check_results, started,
+                                              critical=options.critical)
     return change, [results[r] for r in known if r in selected and r in results]
+
+
+def coverage_result(
+    ctx: Context, check_results: Sequence[CheckResult], started: float, *, critical: bool
+) -> RuleResult:
+    """The ``coverage`` rule from the report the tests check wrote (SPEC §5.1, §5.4).
+
+    With a tests check, the report must be rewritten by this run and the check
+    must pass (else ``skip``: the failing check already fails the gate). With
+    no tests check at all, nothing shows coverage, so a missing report fails.
+    """
+    tests = next((r for r in check_results if r.name == "tests"), None)
+    passed = tests is None or tests.status == "pass"
+    report, note = fresh_coverage(ctx, started if tests is not None else None)
+    cfg = ctx.config
+    result = coverage_rule.evaluate(
+        report, cfg.min_coverage, critical=critical, critical_min=cfg.critical.min_coverage,
+        tests_ran=passed, report_path=cfg.checks.coverage_report,
+    )
+    if tests is None and report is None and result.status == "fail":
+        return RuleResult(result.id, "fail", result.summary + " (no tests check is configured: "
+                          "add a nox session `tests` or checks.commands.tests)", result.findings)
+    if note:
+        return RuleResult(result.id, result.status, f"{result.summary} ({note})",
+                          result.findings, result.duration_s)
+    return result

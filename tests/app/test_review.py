@@ -157,3 +157,13 @@ def test_a_base_that_looks_like_an_option_is_not_passed_to_git(repo: Repo, tmp_p
     assert result.exit_code == 2
     assert "no commit named" in result.output
     assert not target.exists()
+
+
+def test_no_tests_check_means_coverage_cannot_pass(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    repo.write(".gatebot.toml", "[checks]\nnox_sessions = []\n")  # min_coverage 80, no check
+    repo.commit("no tests check")
+    _, doc = verdict_of(repo, "--all")
+    cov = rule(doc, "coverage")
+    assert cov["status"] == "fail"
+    assert "no tests check is configured" in cov["summary"]
