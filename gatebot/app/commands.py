@@ -41,7 +41,7 @@ def review_command(
         base=ctx.config.base, all_files=all_files, only=_parse_only(only), jobs=jobs,
         critical=bool(the_task and the_task.critical),
     )
-    with output.Progress(fmt == "text" and sys.stderr.isatty()) as progress:
+    with output.Progress(fmt == "text") as progress:  # on stderr; rich animates only on a TTY
         change, rules = review_app.evaluate(ctx, options, progress)
     people = gate1.builders(ctx, the_task, change) if acting else []
     if approve:

@@ -136,7 +136,7 @@ def emit(verdict: Verdict, fmt: str, stream: IO[str] | None = None) -> None:
 
 
 class Progress:
-    """Live progress of running checks on stderr, with rich (``text`` on a terminal only).
+    """Live progress of running checks on stderr, with rich (``text`` format; animated on a TTY).
 
     A context manager; ``__call__(name, state)`` is invoked from check worker
     threads. rich honours ``NO_COLOR``.
