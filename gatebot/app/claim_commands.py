@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from gatebot.adapters.claim_store import ClaimStore, default_claims_dir
@@ -21,22 +21,11 @@ from gatebot.app import claims as claims_app
 from gatebot.app import lifecycle
 from gatebot.app import status as status_app
 from gatebot.app.context import Context, open_context
+from gatebot.app.transitions import now, read_board, with_archive
 from gatebot.core import archive
-from gatebot.core.board import Board, Stage
+from gatebot.core.board import Stage
 from gatebot.core.claims import ClaimRecord, flag_key, format_seconds
-from gatebot.errors import EXIT_OK, Refused, UsageError
-
-
-def now() -> datetime:
-    """The clock: ``GATEBOT_NOW`` (ISO-8601, for tests and replays) or the system's UTC time."""
-    fixed = os.environ.get("GATEBOT_NOW")
-    if fixed:
-        try:
-            return datetime.fromisoformat(fixed.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise UsageError(f"GATEBOT_NOW={fixed!r} is not an ISO-8601 time",
-                             "use e.g. 2025-11-01T10:00:00Z") from exc
-    return datetime.now(UTC)
+from gatebot.errors import EXIT_OK, Refused
 
 
 def store_of(ctx: Context) -> ClaimStore:
@@ -88,22 +77,6 @@ def heartbeat_command(cwd: Path, number: int | None, progress: int | None, note:
     return EXIT_OK
 
 
-def _board(ctx: Context, read: Reader) -> Board:
-    return Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
-
-
-def _archive(ctx: Context, read: Reader, entries: Sequence[archive.ArchiveEntry],
-             files: dict[str, str]) -> dict[str, str]:
-    day = now().date()
-    path = archive.archive_path(day, ctx.config.board.archive_dir)
-    text = files.get(path, read(path))
-    for entry in entries:
-        text = archive.append_entry(text, entry, day)
-    if entries and text is not None:
-        files[path] = text
-    return files
-
-
 def release_command(cwd: Path, number: int, force: bool, reason: str | None,
                     actor: str | None) -> int:
     """``gatebot release N [--force]``: give the task back to READY (SPEC §8).
@@ -125,7 +98,7 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
         record = None
 
     def edit(read: Reader) -> dict[str, str]:
-        board = _board(ctx, read)
+        board = read_board(ctx, read)
         task = board.task(number)
         if task.stage is not Stage.IN_PROGRESS:
             raise Refused(f"task #{number} is in {task.stage or 'no stage'}, not IN-PROGRESS")
@@ -142,7 +115,7 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
             **({"Heartbeat": format_seconds(record.heartbeat_last)} if record else {}),
         })]
         moved = board.move(number, Stage.READY, {"Assignee": "None"})
-        return _archive(ctx, read, entries, {ctx.config.board.todo: moved.render()})
+        return with_archive(ctx, read, moved, entries, now())
 
     event = "force-released" if force and is_maintainer else "unclaimed"
     sha = ctx.forge.transact(edit, f"gatebot: release #{number}",
@@ -171,7 +144,7 @@ def sweep_command(cwd: Path) -> int:
         return EXIT_OK
 
     def edit(read: Reader) -> dict[str, str]:
-        board = _board(ctx, read)
+        board = read_board(ctx, read)
         fresh = [r for r in stale if flag_key(r) not in flagged_keys(ctx, ctx.forge.tip())]
         for record in fresh:
             if any(t.number == record.number for t in board.tasks):
@@ -182,7 +155,7 @@ def sweep_command(cwd: Path) -> int:
         entries = [_stale_entry(r) for r in fresh]
         if not entries:
             raise Refused("another sweep recorded these claims already")
-        return _archive(ctx, read, entries, {ctx.config.board.todo: board.render()})
+        return with_archive(ctx, read, board, entries, now())
 
     ctx.forge.transact(edit, f"gatebot: {len(stale)} stale claims",
                        {"Gatebot-Task": f"#{stale[0].number}", "Gatebot-Event": "stale"})

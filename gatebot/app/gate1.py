@@ -8,12 +8,13 @@ board commit's ``Gatebot-Head`` trailer and the archive entry's ``Head`` field.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from gatebot.adapters.local import BoardEvent, Reader, require
 from gatebot.app.context import Context
+from gatebot.app.transitions import now as clock
+from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive
-from gatebot.core.board import Board, Stage, Task
+from gatebot.core.board import Stage, Task
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, cannot_review
 from gatebot.core.verdict import Verdict
@@ -50,22 +51,8 @@ def builder_names(people: Sequence[Contributor]) -> list[str]:
     return list(dict.fromkeys(p.name for p in people if p.name))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _entry(task: Task, event: str, fields: Mapping[str, str]) -> archive.ArchiveEntry:
     return archive.ArchiveEntry(task.title, task.number, event, dict(fields))
-
-
-def _write(
-    ctx: Context, read: Reader, board: Board, entry: archive.ArchiveEntry, day: datetime
-) -> dict[str, str]:
-    path = archive.archive_path(day.date(), ctx.config.board.archive_dir)
-    return {
-        ctx.config.board.todo: board.render(),
-        path: archive.append_entry(read(path), entry, day.date()),
-    }
 
 
 def approve(
@@ -83,7 +70,7 @@ def approve(
     coverage = next((r.summary.split()[0] for r in verdict.rules if r.id == "coverage"), "n/a")
 
     def edit(read: Reader) -> dict[str, str]:
-        board = Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
+        board = read_board(ctx, read)
         task = board.task(task_number)
         require(task.stage is Stage.REVIEW,
                 f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
@@ -91,13 +78,14 @@ def approve(
                   "Cannot review": cannot_review(people, [actor])}
         if not task.field_list("Built by"):
             fields["Built by"] = ", ".join(builder_names(people)) or "None yet"
-        now = _now()
+        now = clock()
         entry = _entry(task, "approved", {
-            "Session": actor, "Completed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Session": actor, "Completed": stamp(now),
             "Status": "Moved to RDY FOR PROD", "Tests": "✅ All pass", "Coverage": coverage,
             "Reviewed by": actor, "Head": verdict.head, "Base": verdict.base,
         })
-        return _write(ctx, read, board.move(task_number, Stage.RDY_FOR_PROD, fields), entry, now)
+        return with_archive(ctx, read, board.move(task_number, Stage.RDY_FOR_PROD, fields),
+                            [entry], now)
 
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "approved",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head,
@@ -115,18 +103,18 @@ def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str
     actor = verdict.actor or ""
 
     def edit(read: Reader) -> dict[str, str]:
-        board = Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
+        board = read_board(ctx, read)
         task = board.task(task_number)
         require(task.stage in (Stage.REVIEW, Stage.RDY_FOR_PROD),
                 f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
-        now = _now()
+        now = clock()
         failed = ", ".join(r.id for r in verdict.failed()) or "none"
         entry = _entry(task, "rejected", {
-            "Session": actor, "Completed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Session": actor, "Completed": stamp(now),
             "Status": "Moved to READY", "Reason": reason, "Failed rules": failed,
             "Head": verdict.head,
         })
-        return _write(ctx, read, board.move(task_number, Stage.READY), entry, now)
+        return with_archive(ctx, read, board.move(task_number, Stage.READY), [entry], now)
 
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "rejected",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head, "Gatebot-Actor": actor}

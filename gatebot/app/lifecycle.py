@@ -8,34 +8,14 @@ push wins and the other is told who holds it and since when.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from gatebot.adapters.local import Reader, require
 from gatebot.app.context import Context
+from gatebot.app.transitions import now as clock
+from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive
-from gatebot.core.board import Board, Stage, Task
+from gatebot.core.board import Stage, Task
 from gatebot.errors import Refused
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(now: datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _board(ctx: Context, read: Reader) -> Board:
-    path = ctx.config.board.todo
-    return Board.parse(read(path) or "", path)
-
-
-def _with_entry(
-    ctx: Context, read: Reader, board: Board, entry: archive.ArchiveEntry, now: datetime
-) -> dict[str, str]:
-    path = archive.archive_path(now.date(), ctx.config.board.archive_dir)
-    return {ctx.config.board.todo: board.render(),
-            path: archive.append_entry(read(path), entry, now.date())}
 
 
 def add_task(ctx: Context, title: str, files: Sequence[str], critical: bool, actor: str
@@ -49,7 +29,7 @@ def add_task(ctx: Context, title: str, files: Sequence[str], critical: bool, act
             fields = {"Priority": "critical", **fields}
         if files:
             fields["Files"] = ", ".join(files)
-        board, number = _board(ctx, read).add_task(title, fields, Stage.READY)
+        board, number = read_board(ctx, read).add_task(title, fields, Stage.READY)
         result[:] = [number]
         return {ctx.config.board.todo: board.render()}
 
@@ -73,23 +53,23 @@ def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
     """
 
     def edit(read: Reader) -> dict[str, str]:
-        board = _board(ctx, read)
+        board = read_board(ctx, read)
         task = board.task(number)
         if task.stage is Stage.IN_PROGRESS:
             raise Refused(f"task #{number} is claimed by {holder(task)}")
         require(task.stage is Stage.READY,
                 f"task #{number} is in {task.stage or 'no stage'}, not READY")
-        now = _now()
-        fields = {"Assignee": actor, "Started": _stamp(now), "Built by": actor,
+        now = clock()
+        fields = {"Assignee": actor, "Started": stamp(now), "Built by": actor,
                   "Cannot review": actor}
         if files:
             fields["Files"] = ", ".join(files)
         entry = archive.ArchiveEntry(task.title, number, "claimed", {
-            "Session": actor, "Started": _stamp(now), "Files": ", ".join(files) or "-",
+            "Session": actor, "Started": stamp(now), "Files": ", ".join(files) or "-",
             "Status": "Moved to IN-PROGRESS",
             **({"Estimate": f"{estimate}min"} if estimate else {}),
         })
-        return _with_entry(ctx, read, board.move(number, Stage.IN_PROGRESS, fields), entry, now)
+        return with_archive(ctx, read, board.move(number, Stage.IN_PROGRESS, fields), [entry], now)
 
     trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "claimed", "Gatebot-Actor": actor}
     return ctx.forge.transact(edit, f"gatebot: claim #{number}", trailers)
@@ -99,21 +79,21 @@ def submit(ctx: Context, number: int, actor: str, branch: str | None) -> str:
     """IN-PROGRESS → REVIEW by the claimant, recording the branch; return the board commit."""
 
     def edit(read: Reader) -> dict[str, str]:
-        board = _board(ctx, read)
+        board = read_board(ctx, read)
         task = board.task(number)
         require(task.stage is Stage.IN_PROGRESS,
                 f"task #{number} is in {task.stage or 'no stage'}, not IN-PROGRESS")
         assignees = [a.casefold() for a in task.field_list("Assignee")]
         require(not assignees or actor.casefold() in assignees,
                 f"task #{number} is claimed by {holder(task)}, not {actor}")
-        now = _now()
+        now = clock()
         fields = {"Branch": branch} if branch else {}
         entry = archive.ArchiveEntry(task.title, number, "submitted", {
             "Session": actor, "Started": task.fields.get("Started", "unknown"),
-            "Completed": _stamp(now), "Status": "Moved to REVIEW",
+            "Completed": stamp(now), "Status": "Moved to REVIEW",
             **({"Branch": branch} if branch else {}),
         })
-        return _with_entry(ctx, read, board.move(number, Stage.REVIEW, fields), entry, now)
+        return with_archive(ctx, read, board.move(number, Stage.REVIEW, fields), [entry], now)
 
     trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "submitted",
                 "Gatebot-Actor": actor}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import PushRefused, Reader, render_trailers, require
@@ -20,8 +20,10 @@ from gatebot.adapters.worktree import merge_into, release_commit, worktree
 from gatebot.app import gate1
 from gatebot.app import review as review_app
 from gatebot.app.context import TASK_BRANCH, Context
+from gatebot.app.transitions import now as clock
+from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive, current_state, escalation
-from gatebot.core.board import Board, Stage, Task, sanitize_inline
+from gatebot.core.board import Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, cannot_review, review_eligibility
 from gatebot.core.rules import checks as checks_rule
@@ -40,10 +42,6 @@ class Candidate:
     reviewer1: str
     actor: str
     builders: tuple[Contributor, ...]
-
-
-def _stamp(now: datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def branch_head(ctx: Context, task: Task, branch: str | None) -> tuple[str, str]:
@@ -129,12 +127,12 @@ def release_files(
     the archive: a ``released`` entry.
     """
     cfg = ctx.config.board
-    board = Board.parse(read(cfg.todo) or "", cfg.todo)
+    board = read_board(ctx, read)
     task = board.task(cand.task.number)
     pr = task.fields.get("PR") or cand.branch
     reviewers = [cand.reviewer1, cand.actor]
     board = board.move(task.number, Stage.RELEASED, {
-        "Released": _stamp(now), "PR": pr,
+        "Released": stamp(now), "PR": pr,
         "Reviewed by (RDY FOR PROD)": f"{cand.actor} ✅",
         "Cannot review": cannot_review(cand.builders, reviewers),
     })
@@ -142,18 +140,15 @@ def release_files(
                                       pr if pr.startswith("#") else None, cand.head)
     entry = archive.ArchiveEntry(task.title, task.number, "released", {
         "Session": cand.actor, "Started": task.fields.get("Started", "unknown"),
-        "Completed": _stamp(now), "Duration": _duration(task, now),
+        "Completed": stamp(now), "Duration": _duration(task, now),
         "Files": task.fields.get("Files", "") or "see the release commit",
         "Status": "Moved to RELEASED", "Tests": "✅ All pass (re-tested on the release tree)",
         "Coverage": coverage, "Reviewed by": ", ".join(reviewers),
         "Merge": cand.head[:7], "Head": cand.head, "Base": tip,
     })
-    path = archive.archive_path(now.date(), cfg.archive_dir)
-    return {
-        cfg.todo: board.render(),
-        cfg.current_state: current_state.add_release(read(cfg.current_state), line),
-        path: archive.append_entry(read(path), entry, now.date()),
-    }
+    files = with_archive(ctx, read, board, [entry], now)
+    files[cfg.current_state] = current_state.add_release(read(cfg.current_state), line)
+    return files
 
 
 def release_message(cand: Candidate, tip: str) -> str:
@@ -180,8 +175,7 @@ def send_back(
     number = cand.task.number
 
     def edit(read: Reader) -> dict[str, str]:
-        cfg = ctx.config.board
-        board = Board.parse(read(cfg.todo) or "", cfg.todo)
+        board = read_board(ctx, read)
         task = board.task(number)
         require(task.stage is Stage.RDY_FOR_PROD,
                 f"task #{number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
@@ -189,14 +183,12 @@ def send_back(
         if label:
             labels = [x for x in task.field_list("Labels") if x != label] + [label]
             fields["Labels"] = ", ".join(labels)
-        now = datetime.now(UTC)
+        now = clock()
         entry = archive.ArchiveEntry(task.title, number, event, {
-            "Session": cand.actor, "Completed": _stamp(now), "Status": "Moved to REVIEW",
+            "Session": cand.actor, "Completed": stamp(now), "Status": "Moved to REVIEW",
             "Reason": reason, **details, "Head": cand.head,
         })
-        path = archive.archive_path(now.date(), cfg.archive_dir)
-        return {cfg.todo: board.move(number, Stage.REVIEW, fields).render(),
-                path: archive.append_entry(read(path), entry, now.date())}
+        return with_archive(ctx, read, board.move(number, Stage.REVIEW, fields), [entry], now)
 
     trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": event,
                 "Gatebot-Head": cand.head, "Gatebot-Actor": cand.actor}
@@ -270,7 +262,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     Returns None when the base moved under the push (the caller retries).
     Raises ``PushRefused`` when the remote refused without the base moving.
     """
-    now = datetime.now(UTC)
+    now = clock()
     files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
                           coverage=_approval_coverage(ctx, cand.task.number))
     with worktree(ctx.git, tip) as wt:

@@ -1,0 +1,64 @@
+"""Steps every board transition shares (SPEC §4): the clock, reading TODO.md, archiving.
+
+Edit functions of ``LocalForge.transact`` build their result from these, so
+all transitions stamp times, read the board and append archive entries alike.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from gatebot.adapters.local import Reader
+from gatebot.app.context import Context
+from gatebot.core import archive
+from gatebot.core.board import Board
+from gatebot.core.claims import format_seconds
+from gatebot.errors import UsageError
+
+
+def now() -> datetime:
+    """The clock: ``GATEBOT_NOW`` (ISO-8601, for tests and replays) or the system's UTC time.
+
+    Raises ``UsageError`` for a ``GATEBOT_NOW`` that is not a time.
+    """
+    fixed = os.environ.get("GATEBOT_NOW")
+    if fixed:
+        try:
+            return datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise UsageError(f"GATEBOT_NOW={fixed!r} is not an ISO-8601 time",
+                             "use e.g. 2025-11-01T10:00:00Z") from exc
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """A board timestamp: ISO-8601 UTC to the second with ``Z`` (``2025-11-01T10:00:00Z``)."""
+    return format_seconds(moment)
+
+
+def read_board(ctx: Context, read: Reader) -> Board:
+    """TODO.md as ``read`` sees it (an empty board when absent); ``BoardError`` if unreadable."""
+    return Board.parse(read(ctx.config.board.todo) or "", ctx.config.board.todo)
+
+
+def with_archive(
+    ctx: Context, read: Reader, board: Board | None,
+    entries: Sequence[archive.ArchiveEntry], moment: datetime,
+) -> dict[str, str]:
+    """The files of a transition: the rendered ``board`` and the day's archive with ``entries``.
+
+    ``board`` None leaves TODO.md alone; no entries leave the archive alone.
+    """
+    files: dict[str, str] = {}
+    if board is not None:
+        files[ctx.config.board.todo] = board.render()
+    if entries:
+        path = archive.archive_path(moment.date(), ctx.config.board.archive_dir)
+        text = read(path)
+        for entry in entries:
+            text = archive.append_entry(text, entry, moment.date())
+        if text is not None:
+            files[path] = text
+    return files
