@@ -238,11 +238,11 @@ class Agent:
         self.path = Path(spec["clone"])
         self.rng = random.Random(spec["seed"])
         self.deadline = spec["deadline"]
-        self.log = Path(spec["log"]).open("a", encoding="utf-8")  # noqa: SIM115
+        self.log = Path(spec["log"])
         self.builds: dict[int, Build] = {}
         self.attempts: Counter[int] = Counter()
         self.past: set[int] = set()
-        self.probed: set[str] = set()
+        self.probed: Counter[str] = Counter()
         self.ineligible: set[tuple[str, int, str]] = set()
         self.step = 0
         git(self.path, "config", "user.name", self.name)
@@ -253,18 +253,16 @@ class Agent:
         """Run one gatebot command and log it (op, task, rc, stdout, stderr, times)."""
         t0 = time.time()
         done = gatebot(self.path, *args, name=self.name)
-        record = {"agent": self.name, "step": self.step, "op": op, "task": task,
-                  "argv": list(args), "rc": done.returncode, "out": done.stdout[-4000:],
-                  "err": done.stderr[-4000:], "t0": t0, "t1": time.time(), **extra}
-        self.log.write(json.dumps(record) + "\n")
-        self.log.flush()
+        self.note(op, task, argv=list(args), rc=done.returncode, out=done.stdout[-4000:],
+                  err=done.stderr[-4000:], t0=t0, t1=time.time(), **extra)
         return done
 
     def note(self, op: str, task: int | None, **extra: Any) -> None:
-        """Log an event that is not a gatebot call (a build pushed, a stop)."""
-        self.log.write(json.dumps({"agent": self.name, "step": self.step, "op": op,
-                                   "task": task, "t0": time.time(), **extra}) + "\n")
-        self.log.flush()
+        """Append one JSON line to the log: a call, or an event such as a build or a stop."""
+        record = {"agent": self.name, "step": self.step, "op": op, "task": task,
+                  "t0": time.time(), **extra}
+        with self.log.open("a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
 
     def board(self) -> list[BoardTask]:
         """Fetch origin and parse ``origin/main:TODO.md``."""
@@ -306,20 +304,21 @@ class Agent:
         if not mine and ready:
             opts.append((5.0, self.claim, self.rng.choice(ready[:3])))
         held = [t for t in tasks if t.stage == "IN-PROGRESS" and t not in mine]
-        if held and "claim-held" not in self.probed:
+        if held and not self.probed["claim-held"]:
             opts.append((0.5, self.claim_held, self.rng.choice(held)))
         for t in tasks:
             cannot = [n.casefold() for n in t.names("Cannot review") + t.names("Built by")]
             if (t.stage, t.number, t.fields.get("Branch", "")) in self.ineligible:
                 continue
+            probe = 0.3 if self.probed["review-own"] + self.probed["merge-ineligible"] < 3 else 0
             if t.stage == "REVIEW":
                 opts.append((4.0, self.review, t) if me not in cannot else
-                            (0.3, self.review_own, t))
+                            (probe, self.review_own, t))
             elif t.stage == "RDY FOR PROD":
                 opts.append((5.0, self.merge, t) if me not in cannot else
-                            (0.3, self.merge_ineligible, t))
+                            (probe, self.merge_ineligible, t))
         opts.append((0.1, self.sweep, None))
-        return opts
+        return [o for o in opts if o[0] > 0]
 
     def act(self, tasks: Sequence[BoardTask]) -> bool:
         """Pick one action by weight and do it; False when there was nothing but a sweep to do."""
@@ -340,7 +339,7 @@ class Agent:
 
     def claim_held(self, task: BoardTask) -> None:
         """Probe: claiming a task someone else holds must be refused."""
-        self.probed.add("claim-held")
+        self.probed["claim-held"] += 1
         self.call("claim", task.number, "claim", str(task.number), "--as", self.name,
                   expect="refused", probe="claim-held")
 
@@ -394,12 +393,12 @@ class Agent:
         build = self.builds[task.number]
         done = self.call("submit", task.number, "submit", str(task.number), "--branch",
                          build.branch, "--as", self.name)
-        if done.returncode == 0 and "review-own" not in self.probed:
-            self.review_own(task)
+        if done.returncode == 0 and not self.probed["review-own"]:
+            self.review_own(task, build.branch)
 
-    def checkout(self, task: BoardTask) -> str | None:
-        """Fetch and check out the task's branch (from its ``Branch`` field)."""
-        branch = task.fields.get("Branch", "")
+    def checkout(self, task: BoardTask, branch: str = "") -> str | None:
+        """Fetch and check out ``branch`` (default: the task's ``Branch`` field)."""
+        branch = branch or task.fields.get("Branch", "")
         if not branch or not git(self.path, "ls-remote", "--heads", "origin", branch):
             return None
         git(self.path, "fetch", "-q", "origin", branch)
@@ -428,15 +427,15 @@ class Agent:
         elif done.returncode == 1 and any(r.startswith("checks.") for r in failed):
             self.call("reject", n, "review", "--reject", "gate 1 checks failed", "--task",
                       str(n), "--as", self.name, why="gate1")
-        elif done.returncode == 0 and "merge-own-approval" not in self.probed:
-            self.probed.add("merge-own-approval")
+        elif done.returncode == 0 and not self.probed["merge-own-approval"]:
+            self.probed["merge-own-approval"] += 1
             self.call("merge", n, "merge", "--task", str(n), "--as", self.name,
                       expect="refused", probe="merge-own-approval")
 
-    def review_own(self, task: BoardTask) -> None:
+    def review_own(self, task: BoardTask, branch: str = "") -> None:
         """Probe: approving a task one built must be refused (rule ``reviewer``)."""
-        self.probed.add("review-own")
-        if self.checkout(task) is not None:
+        self.probed["review-own"] += 1
+        if self.checkout(task, branch) is not None:
             self.call("approve", task.number, "review", "--approve", "--task", str(task.number),
                       "--as", self.name, "--format", "json", expect="refused", probe="review-own")
 
@@ -449,7 +448,7 @@ class Agent:
 
     def merge_ineligible(self, task: BoardTask) -> None:
         """Probe: merging a task one built or approved must be refused."""
-        self.probed.add("merge-ineligible")
+        self.probed["merge-ineligible"] += 1
         self.call("merge", task.number, "merge", "--task", str(task.number), "--as", self.name,
                   expect="refused", probe="merge-ineligible")
 
@@ -514,9 +513,9 @@ def spawn(soak: Soak, cfg: SoakConfig, index: int, deadline: float) -> subproces
     path = soak.logs / f"{name}.spec.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
     env = {**os.environ, **GIT_QUIET, "PYTHONPATH": str(ROOT)}
-    err = (soak.logs / f"{name}.stderr").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "tests.soak", "agent", str(path)], cwd=ROOT,
-                            env=env, stdout=err, stderr=subprocess.STDOUT)
+    with (soak.logs / f"{name}.stderr").open("wb") as err:  # the child keeps its own copy
+        return subprocess.Popen([sys.executable, "-m", "tests.soak", "agent", str(path)],
+                                cwd=ROOT, env=env, stdout=err, stderr=subprocess.STDOUT)
 
 
 def read_logs(logs: Path) -> list[dict[str, Any]]:
@@ -676,10 +675,11 @@ def check_claims(origin: Path, records: Sequence[dict[str, Any]]) -> list[str]:
     commits = history(origin)
     position = {c.sha: i for i, c in enumerate(commits)}
     problems: list[str] = []
-    won: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    won: dict[int, list[tuple[int | None, dict[str, Any]]]] = defaultdict(list)
     for r in records:
         if r.get("rc") != 0:
             continue
+        where = None
         for said in SHA_SAID.finditer(r["err"]):
             short = said.group(1) or said.group(2)
             hits = [c for c in commits if c.sha.startswith(short)]
@@ -687,17 +687,18 @@ def check_claims(origin: Path, records: Sequence[dict[str, Any]]) -> list[str]:
                 problems.append(f"{r['agent']} {r['op']} #{r['task']}: board commit {short} "
                                 "it was told about is not on main's first-parent chain")
             elif r["op"] == "claim":
-                hit = hits[0]
+                hit, where = hits[0], position[hits[0].sha]
                 if (hit.event, hit.task, hit.trailers.get("Gatebot-Actor")) != (
                         "claimed", r["task"], r["agent"]):
                     problems.append(f"{r['agent']} claim #{r['task']}: {short} is {hit.trailers}")
-                won[r["task"]].append((position[hit.sha], r))
+        if r["op"] == "claim":
+            won[r["task"]].append((where, r))
     claimed = Counter(c.task for c in commits if c.event == "claimed")
     for number in set(claimed) | set(won):
         if claimed[number] != len(won[number]):
             problems.append(f"task #{number}: {claimed[number]} claimed commits on main but "
                             f"{len(won[number])} claims reported won")
-        ordered = sorted(won[number], key=lambda pair: pair[0])
+        ordered = sorted(((p, r) for p, r in won[number] if p is not None), key=lambda x: x[0])
         for (p1, r1), (p2, r2) in itertools.pairwise(ordered):
             back = [c for c in commits[p1 + 1:p2] if c.task == number
                     and c.event in ("unclaimed", "rejected", "force-released")]

@@ -1,0 +1,226 @@
+"""The short soak of "Claims that hold under load", and its checker caught on planted faults.
+
+``test_short_soak_holds`` runs four real agent processes over four tasks
+(``tests.soak``) and asserts every invariant held. The other tests drive one
+task through its whole life by hand (three agents, each call a real gatebot
+process), check that the checker finds nothing on that honest history, then
+plant one fault at a time straight into a copy of the bare origin — a broken
+tree, a duplicated task, a self-reviewed release, a lost board commit, a
+missing archive entry, a lying lock file — and assert the checker names it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import soak as s
+
+SHORT = s.SoakConfig(agents=4, tasks=4, seed=11, budget_s=240.0)
+
+
+def test_short_soak_holds(tmp_path: Path) -> None:
+    _, report = s.run_soak(tmp_path, SHORT)
+    assert report.violations == []
+    assert report.released >= 1, report
+    assert report.refusals.get("probe:review-own", 0) >= 1, report.refusals
+    if report.stops == {"all-released": SHORT.agents}:
+        assert report.released == SHORT.tasks
+        records = s.read_logs(tmp_path / "logs")
+        modes = {r["mode"] for r in records if r["op"] == "build"}
+        rejected = {r.get("why") for r in records if r["op"] == "reject" and r["rc"] == 0}
+        if "broken" in modes:  # it cannot have landed, so gate 1 sent it back
+            assert "gate1" in rejected, report.refusals
+        if "poisoned" in modes:  # its own tree passes: only gate 2 can catch it
+            assert report.refusals.get("gate2-failed", 0) >= 1, report.refusals
+            assert "gate2" in rejected, report.refusals
+
+
+# -- one honest history, driven by hand -------------------------------------------------
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[s.Soak, list[dict]]:
+    """Task 1 released (built by agent 0, approved by 1, merged by 2); task 2 READY."""
+    root = tmp_path_factory.mktemp("honest")
+    cfg = s.SoakConfig(agents=3, tasks=2, first_builds=())
+    soak = s.setup(root, cfg)
+    builder, reviewer, merger = (s.Agent(s.agent_spec(soak, cfg, i, time.time() + 600))
+                                 for i in range(3))
+
+    def task(number: int) -> s.BoardTask:
+        return next(t for t in builder.board() if t.number == number)
+
+    builder.build_mode = lambda: "good"  # type: ignore[method-assign]
+    builder.claim(task(1))
+    builder.work(task(1))
+    builder.submit(task(1))  # probes approving its own task too
+    reviewer.review(task(1))  # approves, then probes merging what it approved
+    merger.merge(task(1))
+    assert task(1).stage == "RELEASED"
+    return soak, s.read_logs(soak.logs)
+
+
+def test_the_honest_history_holds(honest: tuple[s.Soak, list[dict]]) -> None:
+    soak, records = honest
+    assert s.check_all(soak, records) == []
+    probes = {r["probe"]: r["rc"] for r in records if r.get("probe")}
+    assert probes == {"review-own": 1, "merge-own-approval": 1}
+
+
+def bare_copy(soak: s.Soak, tmp: Path) -> Path:
+    """A copy of the honest origin to plant a fault in."""
+    return Path(shutil.copytree(soak.origin, tmp / "origin.git"))
+
+
+def plant(origin: Path, files: dict[str, str | None], message: str = "planted") -> str:
+    """Push one commit straight onto origin's main (no gatebot): write or delete ``files``."""
+    work = origin.parent / "planter"
+    if not work.exists():
+        s.git(origin.parent, "clone", "-q", str(origin), str(work))
+    s.git(work, "pull", "-q", "--ff-only", "origin", "main")
+    for rel, text in files.items():
+        path = work / rel
+        if text is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    s.git(work, "add", "-A")
+    s.git(work, "commit", "-q", "--allow-empty", "-m", message, env=s.identity("planter"))
+    s.git(work, "push", "-q", "origin", "HEAD:main")
+    return s.git(work, "rev-parse", "HEAD")
+
+
+def test_a_broken_tree_on_main_is_caught(honest: tuple[s.Soak, list[dict]],
+                                         tmp_path: Path) -> None:
+    origin = bare_copy(honest[0], tmp_path)
+    sha = plant(origin, {"work/bad.txt": "name: bad\nno end line\n"})
+    found = s.check_trees(origin)
+    assert len(found) == 1
+    assert found[0].startswith(sha[:10]) and "work/bad.txt" in found[0]
+
+
+def test_a_task_held_twice_is_caught(honest: tuple[s.Soak, list[dict]], tmp_path: Path) -> None:
+    origin = bare_copy(honest[0], tmp_path)
+    todo = s.git(origin, "show", "main:TODO.md") + "\n"
+    assert s.check_board_history(origin, 2) == []
+    doubled = todo.replace("## IN-PROGRESS\n", "## IN-PROGRESS\n\n### #2 Soak task 2\n"
+                           "**Assignee**: goldenfocus-agent-00, goldenfocus-agent-01\n")
+    plant(origin, {"TODO.md": doubled})
+    found = s.check_board_history(origin, 2)
+    assert any("task #2 appears 2 times" in f for f in found), found
+    assert any("IN-PROGRESS task #2 has Assignee" in f for f in found), found
+
+
+def test_a_lost_task_is_caught(honest: tuple[s.Soak, list[dict]], tmp_path: Path) -> None:
+    origin = bare_copy(honest[0], tmp_path)
+    todo = s.git(origin, "show", "main:TODO.md") + "\n"
+    plant(origin, {"TODO.md": todo.replace("### #2 Soak task 2", "Soak task 2")})
+    assert any("tasks lost or added: [1]" in f for f in s.check_board_history(origin, 2))
+
+
+def test_a_self_reviewed_release_is_caught(honest: tuple[s.Soak, list[dict]],
+                                           tmp_path: Path) -> None:
+    origin = bare_copy(honest[0], tmp_path)
+    work = tmp_path / "planter"
+    s.git(tmp_path, "clone", "-q", str(origin), str(work))
+    s.git(work, "checkout", "-q", "-b", "task/2-sneaky")
+    (work / "work/task-2.txt").write_text("name: task-2\nend\n", encoding="utf-8")
+    s.git(work, "add", "-A")
+    s.git(work, "commit", "-q", "-m", "sneaky", env=s.identity("goldenfocus-agent-01"))
+    head = s.git(work, "rev-parse", "HEAD")
+    s.git(work, "checkout", "-q", "main")
+    trailers = ("Gatebot-Task: #2\nGatebot-Event: released\nGatebot-Head: " + head +
+                "\nGatebot-Reviewed-by: goldenfocus-agent-01, goldenfocus-agent-02")
+    s.git(work, "merge", "-q", "--no-ff", "-m", f"Merge task #2\n\n{trailers}", head,
+          env=s.identity("gatebot"))
+    s.git(work, "push", "-q", "origin", "main")
+    found = s.check_releases(origin)
+    assert any("reviewer goldenfocus-agent-01 built it" in f for f in found), found
+    assert any("approved no gate 1" in f for f in found), found
+    plant(origin, {}, "Release again\n\nGatebot-Task: #1\nGatebot-Event: released\n"
+          "Gatebot-Reviewed-by: goldenfocus-agent-02, Goldenfocus-Agent-02")
+    found = s.check_releases(origin)
+    assert any("task #1: 2 release commits" in f for f in found), found
+    assert any("is not two distinct names" in f for f in found), found
+
+
+def test_a_lost_board_commit_is_caught(honest: tuple[s.Soak, list[dict]],
+                                       tmp_path: Path) -> None:
+    soak, records = honest
+    origin = bare_copy(soak, tmp_path)
+    assert s.check_claims(origin, records) == []
+    lost = s.git(origin, "commit-tree", "-p", "main", "-m",
+                 "gatebot: claim #2\n\nGatebot-Task: #2\nGatebot-Event: claimed",
+                 "main^{tree}", env=s.identity("gatebot"))
+    told = {"agent": "goldenfocus-agent-02", "op": "claim", "task": 2, "rc": 0, "t0": 0,
+            "t1": 1, "out": "", "err": f"task #2 claimed (board commit {lost[:7]})"}
+    found = s.check_claims(origin, [*records, told])
+    assert any(f"board commit {lost[:7]}" in f and "not on main" in f for f in found), found
+    assert any("0 claimed commits on main but 1 claims reported won" in f for f in found)
+
+
+def test_two_winners_of_one_claim_are_caught(honest: tuple[s.Soak, list[dict]]) -> None:
+    soak, records = honest
+    won = next(r for r in records if r["op"] == "claim" and r["rc"] == 0)
+    twin = {**won, "agent": "goldenfocus-agent-01"}
+    found = s.check_claims(soak.origin, [*records, twin])
+    assert any("1 claimed commits on main but 2 claims reported won" in f for f in found)
+    assert any("with no return to READY between" in f for f in found), found
+
+
+def test_a_missing_archive_entry_is_caught(honest: tuple[s.Soak, list[dict]],
+                                           tmp_path: Path) -> None:
+    origin = bare_copy(honest[0], tmp_path)
+    day = s.git(origin, "ls-tree", "-r", "--name-only", "main", "coordination/archive")
+    text = s.git(origin, "show", f"main:{day}") + "\n"
+    entries = text.split("\n### ")
+    kept = "\n### ".join(e for e in entries if "- **Event**: approved" not in e)
+    plant(origin, {day: kept})
+    found = s.check_claims(origin, honest[1])
+    assert found == ["task #1: 1 approved board commits but 0 archive entries"]
+
+
+def test_an_accepted_probe_or_a_crash_is_caught(honest: tuple[s.Soak, list[dict]]) -> None:
+    probe = next(r for r in honest[1] if r.get("probe") == "review-own")
+    crash = {**probe, "probe": None, "expect": None, "rc": 3, "err": "internal error"}
+    found = s.check_probes([{**probe, "rc": 0}, crash])
+    assert len(found) == 2
+    assert "review-own on #1 exited 0" in found[0]
+    assert "exited 3: internal error" in found[1]
+
+
+def test_a_lock_file_the_board_disowns_is_caught(tmp_path: Path) -> None:
+    soak = s.setup(tmp_path, s.SoakConfig(agents=1, tasks=1))
+    lead = soak.clone(s.LEAD)
+    claimed = s.gatebot(lead, "claim", "1", "--as", "goldenfocus-agent-00",
+                        name="goldenfocus-agent-00")
+    assert claimed.returncode == 0, claimed.stderr
+    assert s.check_status(lead) == []
+    s.git(lead, "pull", "-q", "--ff-only", "origin", "main")
+    todo = (lead / "TODO.md").read_text(encoding="utf-8")
+    block = todo[todo.index("### #1"):todo.index("## REVIEW")]
+    moved = todo.replace(block, "").replace("## READY\n\n", "## READY\n\n" + block)
+    (lead / "TODO.md").write_text(moved, encoding="utf-8")
+    s.git(lead, "commit", "-q", "-am", "planted: back to READY behind gatebot's back",
+          env=s.identity("planter"))
+    s.git(lead, "push", "-q", "origin", "main")
+    found = s.check_status(lead)
+    assert any("holding #1, which is READY on the board" in f for f in found), found
+    status = json.loads(s.gatebot(lead, "status", "--format", "json", name=s.LEAD).stdout)
+    assert status["stages"]["READY"] == 1
+
+
+def test_parse_board_reads_sections_like_gatebot() -> None:
+    text = ("# TODO\n\n## 🟢 Ready\n\n### #3 A\n**Assignee**: None\n\n## 🔨 In Progress\n\n"
+            "### #4 B\n**Assignee**: x, y\n**Reviewed by (REVIEW)**: z ✅\n\n## Ready for prod\n\n"
+            "### #5 C\n")
+    tasks = s.parse_board(text)
+    assert [(t.number, t.stage) for t in tasks] == [
+        (3, "READY"), (4, "IN-PROGRESS"), (5, "RDY FOR PROD")]
+    assert tasks[0].names("Assignee") == []
+    assert tasks[1].names("Assignee") == ["x", "y"]
+    assert tasks[1].names("Reviewed by (REVIEW)") == ["z"]
