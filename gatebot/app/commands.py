@@ -10,7 +10,7 @@ from gatebot.app import review as review_app
 from gatebot.app.context import Context, find_task, open_context
 from gatebot.core.protocol import Contributor, review_eligibility
 from gatebot.core.verdict import RuleResult, Verdict
-from gatebot.errors import EXIT_OK, EXIT_REFUSED, UsageError
+from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 
 
 def _parse_only(only: str | None) -> tuple[str, ...]:
@@ -37,6 +37,9 @@ def review_command(
         raise UsageError("which task? none given and none found for this branch",
                          "pass --task N, or name the branch task/N-…")
     who = ctx.actor(actor) if acting else (actor or _quiet_actor(ctx))
+    if approve and not ctx.git.is_clean():
+        raise Refused("the work tree has uncommitted changes, so a verdict would not be of "
+                      "the head SHA", "commit or stash them, then approve")
     options = review_app.ReviewOptions(
         base=ctx.config.base, all_files=all_files, only=_parse_only(only), jobs=jobs,
         critical=bool(the_task and the_task.critical),
@@ -76,9 +79,9 @@ def _act(
         print(f"gatebot: approval refused: rule {names} did not pass", file=sys.stderr)
         _print_reviewer(failed)
         return EXIT_REFUSED
-    if not ctx.git.is_clean():
-        print("gatebot: approval refused: the work tree has uncommitted changes, so the "
-              "verdict is not of the head SHA; commit or stash them", file=sys.stderr)
+    if not ctx.git.is_clean():  # the checks themselves changed tracked files
+        print("gatebot: approval refused: the checks changed tracked files, so the verdict "
+              "is not of the head SHA; fix the checks or commit their output", file=sys.stderr)
         return EXIT_REFUSED
     sha = gate1.approve(ctx, verdict, task, people, ctx.git.current_branch())
     print(f"task #{task} approved at gate 1 for head {verdict.head[:12]} "

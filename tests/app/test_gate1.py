@@ -148,3 +148,14 @@ def test_two_approvals_at_once_both_land(tmp_path: Path) -> None:
     rdy = repo.origin_file("TODO.md").split("## ✅ RDY FOR PROD")[1]
     assert "### #4" in rdy
     assert "### #5" in rdy
+
+
+def test_approval_with_uncommitted_changes_is_refused_before_checks(repo: Repo) -> None:
+    on_branch(repo)
+    repo.write("app/feature.py", '"""Changed but not committed."""\n')
+    before = repo.origin_sha()
+    result = run_cli(repo.path, "review", "--approve", "--as", "reviewer-two")
+    assert result.exit_code == 1
+    assert "uncommitted changes" in result.output
+    assert "verdict:" not in result.output  # refused before any rule ran
+    assert repo.origin_sha() == before
