@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -415,7 +415,7 @@ class Agent:
         n = task.number
         if self.checkout(task) is None:
             return
-        if self.last_event(n) in ("merge-failed", "escalated"):
+        if self.last_event(n) == "merge-failed":  # an escalation is re-approved: same head
             self.call("reject", n, "review", "--reject", "failed after integration with main",
                       "--task", str(n), "--as", self.name, why="gate2")
             return
@@ -474,26 +474,30 @@ def agent_main(spec_path: str) -> int:
 
 
 # -- running ----------------------------------------------------------------------------
-@dataclass
-class SoakReport:
-    """What a run did and whether it held: figures, refusals by kind, violations."""
+@dataclass(frozen=True)
+class SoakRun:
+    """A finished run: where it ran, every logged record, times in seconds, violations.
 
-    config: dict[str, Any]
-    wall_s: float
+    ``agents_s`` is the agents' wall time (first spawn to last exit), ``wall_s``
+    adds the setup and the checks; ``violations`` is empty when every invariant held.
+    """
+
+    soak: Soak
+    records: list[dict[str, Any]]
     agents_s: float
-    released: int
-    tasks: int
-    steps: int
-    calls: int
-    refusals: dict[str, int]
-    outcomes: dict[str, int]
-    stops: dict[str, int]
-    violations: list[str] = field(default_factory=list)
+    wall_s: float
+    violations: list[str]
 
     @property
-    def per_minute(self) -> float:
-        """Tasks released per minute of the agents' wall time."""
-        return self.released / (self.agents_s / 60) if self.agents_s else 0.0
+    def released(self) -> int:
+        """How many tasks are RELEASED on origin's main."""
+        board = parse_board(git(self.soak.origin, "show", "main:TODO.md"))
+        return sum(t.stage == "RELEASED" for t in board)
+
+    @property
+    def stops(self) -> dict[str, int]:
+        """Why the agents stopped (``all-released``, ``budget``, ``max-steps``) and how many."""
+        return dict(Counter(r["reason"] for r in self.records if r["op"] == "stop"))
 
 
 def agent_spec(soak: Soak, cfg: SoakConfig, index: int, deadline: float) -> dict[str, Any]:
@@ -525,7 +529,7 @@ def read_logs(logs: Path) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: r["t0"])
 
 
-def run_soak(root: Path, cfg: SoakConfig) -> tuple[Soak, SoakReport]:
+def run_soak(root: Path, cfg: SoakConfig) -> SoakRun:
     """Set up, run the agents to the end (or the budget) and check every invariant."""
     start = time.time()
     soak = setup(root, cfg)
@@ -543,46 +547,7 @@ def run_soak(root: Path, cfg: SoakConfig) -> tuple[Soak, SoakReport]:
     agents_s = time.time() - begin
     records = read_logs(soak.logs)
     violations = crashed + check_all(soak, records)
-    report = summarize(cfg, soak, records, agents_s, time.time() - start, violations)
-    return soak, report
-
-
-def classify(record: dict[str, Any]) -> str:
-    """The kind of a call that did not succeed (``claim-lost``, ``gate1-failed``, …)."""
-    op, err = record["op"], record["err"]
-    if record.get("probe"):
-        return f"probe:{record['probe']}"
-    if record["rc"] not in (0, 1):
-        return f"error:{op}"
-    if op == "claim":
-        return "claim-lost"
-    if op == "approve" and any(r.startswith("checks.") for r in failed_rules(record["out"])):
-        return "gate1-failed"
-    if op == "approve" and "reviewer" in failed_rules(record["out"]):
-        return "approve-ineligible"
-    if op == "merge" and "back to REVIEW" in err:
-        return "gate2-failed"
-    if "rule reviewer" in err:
-        return f"{op}-ineligible"
-    return f"{op}-stale-view"
-
-
-def summarize(cfg: SoakConfig, soak: Soak, records: Sequence[dict[str, Any]], agents_s: float,
-              wall_s: float, violations: list[str]) -> SoakReport:
-    """Count what the agents did into a ``SoakReport``."""
-    calls = [r for r in records if "rc" in r]
-    tasks = parse_board(git(soak.origin, "show", "main:TODO.md"))
-    outcomes = Counter(f"{r['op']}:{'ok' if r['rc'] == 0 else 'no'}" for r in calls)
-    outcomes.update(f"build:{r['mode']}" for r in records if r["op"] == "build")
-    return SoakReport(
-        config=asdict(cfg), wall_s=round(wall_s, 2), agents_s=round(agents_s, 2),
-        released=sum(t.stage == "RELEASED" for t in tasks), tasks=cfg.tasks,
-        steps=sum(r["step"] for r in records if r["op"] == "stop"), calls=len(calls),
-        refusals=dict(sorted(Counter(classify(r) for r in calls if r["rc"] != 0).items())),
-        outcomes=dict(sorted(outcomes.items())),
-        stops=dict(Counter(r["reason"] for r in records if r["op"] == "stop")),
-        violations=violations,
-    )
+    return SoakRun(soak, records, round(agents_s, 2), round(time.time() - start, 2), violations)
 
 
 # -- the invariants ---------------------------------------------------------------------
