@@ -1,12 +1,14 @@
 """Isolated integration worktrees for gate 2 (SPEC §5.3 step 2–4).
 
-The user's working tree is never touched: gatebot adds a detached worktree in a
-temporary directory, merges there, builds the release commit with plumbing (no
-hooks run), re-tests that exact tree, and removes the worktree afterwards.
+The user's working tree is never touched: gatebot merges in a detached worktree
+of its own (a persistent, locked slot under the state directory), builds the
+release commit with plumbing (no hooks run) and re-tests that exact tree.
 """
 
 from __future__ import annotations
 
+import fcntl
+import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -34,16 +36,61 @@ class Integration:
         return not self.conflicts
 
 
+KEEP = "/.nox/"  # nox's virtualenvs survive between runs; everything else untracked goes
+
+
 @contextmanager
-def worktree(git: Git, commit: str) -> Iterator[Git]:
-    """A detached worktree at ``commit`` in a temporary directory; removed on exit."""
-    path = Path(tempfile.mkdtemp(prefix="gatebot-integrate-"))
-    git.run("worktree", "add", "--quiet", "--detach", str(path), commit)
-    try:
-        yield Git(path, git.env)
-    finally:
-        git.run("worktree", "remove", "--force", str(path), check=False)
-        shutil.rmtree(path, ignore_errors=True)
+def worktree(git: Git, commit: str, pool: Path | None = None) -> Iterator[Git]:
+    """A detached worktree at ``commit``, all files exactly the commit's (``KEEP`` aside).
+
+    With ``pool`` (a directory, e.g. ``<git common dir>/gatebot/integration``)
+    the worktree is a persistent slot locked with ``flock`` for this process
+    (a killed process frees it), so a run rewrites only the files that differ —
+    what bors-style bots do with their integration checkout. Without ``pool``
+    it is a temporary directory, removed on exit.
+    """
+    if pool is None:
+        path = Path(tempfile.mkdtemp(prefix="gatebot-integrate-"))
+        git.run("worktree", "add", "--quiet", "--detach", str(path), commit)
+        try:
+            yield Git(path, git.env)
+        finally:
+            git.run("worktree", "remove", "--force", str(path), check=False)
+            shutil.rmtree(path, ignore_errors=True)
+        return
+    with _slot(pool) as path:
+        yield _ready(git, path, commit)
+
+
+@contextmanager
+def _slot(pool: Path) -> Iterator[Path]:
+    pool.mkdir(parents=True, exist_ok=True)
+    for number in itertools.count():
+        handle = (pool / f"slot-{number}.lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield pool / f"slot-{number}"
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+
+
+def _ready(git: Git, path: Path, commit: str) -> Git:
+    wt = Git(path, git.env)
+    if (path / ".git").is_file() and wt.run("checkout", "--quiet", "--detach", "--force",
+                                             commit, check=False).returncode == 0:
+        wt.run("clean", "-q", "-ffdx", "-e", KEEP)
+        return wt
+    shutil.rmtree(path, ignore_errors=True)
+    # --force re-uses a registration whose directory is gone; no prune, which could
+    # race with another merge's ``worktree add`` before git marks it locked
+    git.run("worktree", "add", "--quiet", "--force", "--detach", str(path), commit)
+    return wt
 
 
 def _conflicted(wt: Git) -> tuple[str, ...]:
@@ -92,5 +139,5 @@ def release_commit(
     sha = wt.run("commit-tree", tree, "-p", base_tip, "-p", head, env=env, stdin=message)
     commit = sha.stdout.strip()
     wt.run("reset", "--quiet", "--hard", commit)
-    wt.run("clean", "-q", "-fdx")
+    wt.run("clean", "-q", "-ffdx", "-e", KEEP)
     return commit

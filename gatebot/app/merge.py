@@ -265,7 +265,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     now = clock()
     files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
                           coverage=_approval_coverage(ctx, cand.task.number))
-    with worktree(ctx.git, tip) as wt:
+    with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
         rules = [conflict_rule(integration.conflicts, integration.whitespace_resolved),
                  docs_rule(ctx, cand, tip)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -274,3 +275,18 @@ def test_public_change_without_docs_is_sent_back(repo: Repo) -> None:
     assert "app/api/v1.py" not in git(repo.origin, "ls-tree", "-r", "--name-only", "main")
     review = repo.origin_file("TODO.md").split("## 👀 REVIEW")[1].split("## ✅")[0]
     assert "### #4" in review
+
+
+def test_integration_slot_is_reused_and_survives_its_removal(repo: Repo) -> None:
+    approved_branch(repo, {"one.txt": "1\n"})
+    dry = ("merge", "--task", "4", "--as", "rev-b", "--dry-run")
+    assert run_cli(repo.path, *dry).exit_code == 0
+    slot = repo.path / ".git" / "gatebot" / "integration" / "slot-0"
+    assert (slot / "one.txt").is_file()  # kept for the next run: only changed files rewrite
+    (slot / "stray.txt").write_text("left behind\n")
+    assert run_cli(repo.path, *dry).exit_code == 0
+    assert not (slot / "stray.txt").exists()  # the next run sees exactly the commit's tree
+    shutil.rmtree(slot)  # someone cleaned up: the slot is made again
+    assert run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b").exit_code == 0
+    assert "one.txt" in git(repo.origin, "ls-tree", "--name-only", "main").split()
+    assert repo.git("status", "--porcelain") == ""  # the user's tree is untouched
