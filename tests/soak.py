@@ -307,16 +307,18 @@ class Agent:
         if held and not self.probed["claim-held"]:
             opts.append((0.5, self.claim_held, self.rng.choice(held)))
         for t in tasks:
-            cannot = [n.casefold() for n in t.names("Cannot review") + t.names("Built by")]
             if (t.stage, t.number, t.fields.get("Branch", "")) in self.ineligible:
                 continue
+            built = t.number in self.past or me in [n.casefold() for n in t.names("Built by")]
+            approved = me in [n.casefold() for n in
+                              t.names("Cannot review") + t.names("Reviewed by (REVIEW)")]
             probe = 0.3 if self.probed["review-own"] + self.probed["merge-ineligible"] < 3 else 0
-            if t.stage == "REVIEW":
-                opts.append((4.0, self.review, t) if me not in cannot else
-                            (probe, self.review_own, t))
+            if t.stage == "REVIEW":  # only a builder must be refused: a gate-1 reviewer whose
+                # approval an escalation voided may approve the same head again
+                opts.append((probe, self.review_own, t) if built else (4.0, self.review, t))
             elif t.stage == "RDY FOR PROD":
-                opts.append((5.0, self.merge, t) if me not in cannot else
-                            (probe, self.merge_ineligible, t))
+                opts.append((probe, self.merge_ineligible, t) if built or approved else
+                            (5.0, self.merge, t))
         opts.append((0.1, self.sweep, None))
         return [o for o in opts if o[0] > 0]
 
@@ -340,8 +342,11 @@ class Agent:
     def claim_held(self, task: BoardTask) -> None:
         """Probe: claiming a task someone else holds must be refused."""
         self.probed["claim-held"] += 1
-        self.call("claim", task.number, "claim", str(task.number), "--as", self.name,
-                  expect="refused", probe="claim-held")
+        done = self.call("claim", task.number, "claim", str(task.number), "--as", self.name,
+                         expect="refused", probe="claim-held")
+        if done.returncode == 0:  # its holder gave it back meanwhile: check_claims judges
+            self.past.add(task.number)
+            self.builds.pop(task.number, None)
 
     def heartbeat(self, task: BoardTask) -> None:
         """``gatebot heartbeat N --progress P``."""

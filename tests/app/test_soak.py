@@ -228,3 +228,37 @@ def test_parse_board_reads_sections_like_gatebot() -> None:
     assert tasks[0].names("Assignee") == []
     assert tasks[1].names("Assignee") == ["x", "y"]
     assert tasks[1].names("Reviewed by (REVIEW)") == ["z"]
+
+
+@pytest.mark.xfail(strict=True, reason="gatebot bug: after a 'Release push refused' escalation "
+                   "the recommended `gatebot merge --task N` is refused: the task is in REVIEW")
+def test_the_retry_a_push_escalation_recommends_works(tmp_path: Path) -> None:
+    """Found by the soak (17 of 12 agents' merges escalated as the base kept moving).
+
+    A hook that refuses merge commits stands in for the moving base: both end
+    in ``escalate_push``. Once the cause is gone, the escalation's own
+    "re-run: gatebot merge --task 1" should land the task.
+    """
+    cfg = s.SoakConfig(agents=3, tasks=1, first_builds=())
+    soak = s.setup(tmp_path, cfg)
+    builder, reviewer, merger = (s.Agent(s.agent_spec(soak, cfg, i, time.time() + 600))
+                                 for i in range(3))
+    builder.build_mode = lambda: "good"  # type: ignore[method-assign]
+    task = next(t for t in builder.board() if t.number == 1)
+    builder.claim(task)
+    builder.work(task)
+    builder.submit(task)
+    reviewer.review(next(t for t in reviewer.board() if t.number == 1))
+    hook = soak.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n  [ $(git rev-list --parents -n1 "
+                    "$new | wc -w) -gt 2 ] && { echo 'merges need a maintainer'; exit 1; }\n"
+                    "done\nexit 0\n", encoding="utf-8")
+    hook.chmod(0o755)
+    escalated = merger.call("merge", 1, "merge", "--task", "1", "--as", merger.name)
+    assert escalated.returncode == 1
+    assert "Release push refused" in escalated.stdout
+    retry = escalated.stdout.split("re-run: ", 1)[1].split("\n", 1)[0].split()
+    assert retry[:2] == ["gatebot", "merge"]
+    hook.unlink()
+    done = s.gatebot(merger.path, *retry[1:], "--as", merger.name, name=merger.name)
+    assert done.returncode == 0, done.stderr
