@@ -99,13 +99,14 @@ def _conflicted(wt: Git) -> tuple[str, ...]:
 
 
 def merge_into(wt: Git, base_tip: str, head: str) -> Integration:
-    """In worktree ``wt`` at ``base_tip``, merge ``head`` with ``--no-ff --no-commit``.
+    """In worktree ``wt``, clean at ``base_tip``, merge ``head`` with ``--no-ff --no-commit``.
 
     Whitespace-only conflicts are resolved by retrying with
     ``-Xignore-space-change``; any other conflict aborts the merge and is
     returned with its paths. On success the merged tree is in ``wt``'s index.
     """
-    wt.run("reset", "--quiet", "--hard", base_tip)
+    if wt.out("rev-parse", "HEAD") != base_tip:
+        wt.run("checkout", "--quiet", "--detach", "--force", base_tip)
     args = ("-c", "commit.gpgsign=false", "merge", "--no-ff", "--no-commit", "--quiet")
     if wt.run(*args, head, check=False).returncode == 0:
         return Integration()
@@ -123,14 +124,15 @@ def release_commit(
 ) -> str:
     """Write the merged index plus board ``files`` as the ``--no-ff`` release commit.
 
-    Parents: ``base_tip`` then ``head``. The worktree is then reset to the new
-    commit so its files are exactly the released tree (for the re-test).
+    Parents: ``base_tip`` then ``head``. The worktree's HEAD then is the new
+    commit, whose tree its index and files already are (for the re-test).
     """
     for rel, data in files.items():
         target = wt.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        wt.run("add", "--", rel)
+    if files:
+        wt.run("add", "--", *files)
     tree = wt.out("write-tree")
     env = {
         "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
@@ -138,6 +140,7 @@ def release_commit(
     }
     sha = wt.run("commit-tree", tree, "-p", base_tip, "-p", head, env=env, stdin=message)
     commit = sha.stdout.strip()
-    wt.run("reset", "--quiet", "--hard", commit)
-    wt.run("clean", "-q", "-ffdx", "-e", KEEP)
+    # the index and the files already are the commit's tree: only HEAD moves
+    wt.run("merge", "--quit")
+    wt.run("update-ref", "--no-deref", "HEAD", commit)
     return commit

@@ -10,10 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gatebot.app import claims as claims_app
 from gatebot.app import lifecycle, output
 from gatebot.app import merge as merge_app
-from gatebot.app.claim_commands import store_of
 from gatebot.app.context import find_task, open_context
 from gatebot.core.verdict import Verdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
@@ -40,6 +38,9 @@ def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None
     who = ctx.actor(actor)
     sha = lifecycle.submit(ctx, number, who, name)
     _say(f"task #{number} submitted for review (board commit {sha[:7]})")
+    from gatebot.app import claims as claims_app  # noqa: PLC0415 - merge needs none of it
+    from gatebot.app.claim_commands import store_of  # noqa: PLC0415
+
     # no lock file: claimed from another machine, or never through gatebot claim
     with contextlib.suppress(Refused):
         claims_app.complete(store_of(ctx), number, who)

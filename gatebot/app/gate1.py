@@ -31,7 +31,7 @@ def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributo
     """
     people: list[Contributor] = []
     if task is not None:
-        for event in ctx.forge.events(task.number):
+        for event in ctx.forge.events(task.number, change.base):
             actor = event.trailers.get("Gatebot-Actor")
             if event.event == "claimed" and actor:
                 people.append(Contributor(actor, "claimant"))
@@ -132,14 +132,16 @@ def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:
     return event.trailers.get("Gatebot-Head", ""), event.trailers.get("Gatebot-Actor", "")
 
 
-def standing_approval(ctx: Context, task_number: int) -> BoardEvent | None:
+def standing_approval(
+    ctx: Context, task_number: int, tip: str | None = None
+) -> BoardEvent | None:
     """The board commit of the standing gate-1 approval of a task, or None.
 
     The newest gate event decides: an approval followed by a rejection or a
     failed merge no longer stands. Binding to the current head is the caller's
     check (SPEC §3: a new push voids it).
     """
-    for event in ctx.forge.events(task_number):
+    for event in ctx.forge.events(task_number, tip):
         if event.event in ("rejected", "merge-failed", "escalated"):
             return None
         if event.event == "approved":

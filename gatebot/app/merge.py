@@ -81,11 +81,11 @@ def released_commit(ctx: Context, number: int, tip: str) -> str | None:
     return None
 
 
-def eligible(ctx: Context, task: Task, branch: str | None, actor: str) -> Candidate:
+def eligible(ctx: Context, task: Task, branch: str | None, actor: str, tip: str) -> Candidate:
     """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason."""
     require(task.stage is Stage.RDY_FOR_PROD,
             f"task #{task.number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
-    approval = gate1.standing_approval(ctx, task.number)
+    approval = gate1.standing_approval(ctx, task.number, tip)
     if approval is None:
         raise Refused(f"task #{task.number} has no standing gate-1 approval")
     approved_head = approval.trailers.get("Gatebot-Head", "")
@@ -94,7 +94,6 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: str) -> Candid
     require(approved_head == head,
             f"the gate-1 approval is for {approved_head[:12]} but {name} is at {head[:12]}: "
             "a new push voids it; run gatebot review --approve again")
-    tip = ctx.forge.tip()
     change = Change(tip, head, ctx.git.merge_base(tip, head) or tip, ())
     people = tuple(gate1.builders(ctx, task, change))
     verdict = review_eligibility(actor, people, gate1_reviewer=reviewer1, bots=ctx.config.bots)
@@ -249,8 +248,8 @@ class Outcome:
     escalation_text: str = ""
 
 
-def _approval_coverage(ctx: Context, number: int) -> str:
-    for event in ctx.forge.events(number):
+def _approval_coverage(ctx: Context, number: int, tip: str) -> str:
+    for event in ctx.forge.events(number, tip):
         if event.event == "approved":
             return event.trailers.get("Gatebot-Coverage", "n/a")
     return "n/a"
@@ -264,7 +263,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     """
     now = clock()
     files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
-                          coverage=_approval_coverage(ctx, cand.task.number))
+                          coverage=_approval_coverage(ctx, cand.task.number, tip))
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
         rules = [conflict_rule(integration.conflicts, integration.whitespace_resolved),
@@ -325,7 +324,7 @@ def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: 
         if done:
             return Outcome("already-merged", f"task #{number} is already merged ({done[:12]})",
                            commit=done, base=tip)
-        cand = eligible(ctx, ctx.board(tip).task(number), branch, actor)
+        cand = eligible(ctx, ctx.board(tip).task(number), branch, actor, tip)
         try:
             outcome = attempt(ctx, cand, tip, dry_run=dry_run)
         except PushRefused as exc:

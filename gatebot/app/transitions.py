@@ -14,7 +14,6 @@ from gatebot.adapters.local import Reader
 from gatebot.app.context import Context
 from gatebot.core import archive
 from gatebot.core.board import Board
-from gatebot.core.claims import format_seconds
 from gatebot.errors import UsageError
 
 
@@ -35,7 +34,7 @@ def now() -> datetime:
 
 def stamp(moment: datetime) -> str:
     """A board timestamp: ISO-8601 UTC to the second with ``Z`` (``2025-11-01T10:00:00Z``)."""
-    return format_seconds(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_board(ctx: Context, read: Reader) -> Board:
