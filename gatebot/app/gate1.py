@@ -76,6 +76,9 @@ def approve(
                 f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
         fields = {"Reviewed by (REVIEW)": f"{actor} ✅",
                   "Cannot review": cannot_review(people, [actor])}
+        if "escalated" in task.field_list("Labels"):  # re-approved after a fix
+            rest = [x for x in task.field_list("Labels") if x != "escalated"]
+            fields["Labels"] = ", ".join(rest) or "None"
         if not task.field_list("Built by"):
             fields["Built by"] = ", ".join(builder_names(people)) or "None yet"
         now = clock()
@@ -114,7 +117,8 @@ def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str
             "Status": "Moved to READY", "Reason": reason, "Failed rules": failed,
             "Head": verdict.head,
         })
-        return with_archive(ctx, read, board.move(task_number, Stage.READY), [entry], now)
+        moved = board.move(task_number, Stage.READY, {"Reviewed by (REVIEW)": "None"})
+        return with_archive(ctx, read, moved, [entry], now)
 
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "rejected",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head, "Gatebot-Actor": actor}
@@ -142,6 +146,8 @@ def standing_approval(
     check (SPEC §3: a new push voids it).
     """
     for event in ctx.forge.events(task_number, tip):
+        if event.event == "escalated" and event.trailers.get("Gatebot-Approval") == "kept":
+            continue  # a refused push: the code passed, the approval stands
         if event.event in ("rejected", "merge-failed", "escalated"):
             return None
         if event.event == "approved":

@@ -60,8 +60,9 @@ def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
         require(task.stage is Stage.READY,
                 f"task #{number} is in {task.stage or 'no stage'}, not READY")
         now = clock()
-        fields = {"Assignee": actor, "Started": stamp(now), "Built by": actor,
-                  "Cannot review": actor}
+        builders = list(dict.fromkeys([*task.field_list("Built by"), actor]))
+        fields = {"Assignee": actor, "Started": stamp(now), "Built by": ", ".join(builders),
+                  "Cannot review": ", ".join(builders)}  # every claimant, past ones too
         if files:
             fields["Files"] = ", ".join(files)
         entry = archive.ArchiveEntry(task.title, number, "claimed", {

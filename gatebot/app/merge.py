@@ -130,7 +130,9 @@ def release_files(
     task = board.task(cand.task.number)
     pr = task.fields.get("PR") or cand.branch
     reviewers = [cand.reviewer1, cand.actor]
+    labels = [x for x in task.field_list("Labels") if x != "escalated"]
     board = board.move(task.number, Stage.RELEASED, {
+        **({"Labels": ", ".join(labels) or "None"} if task.fields.get("Labels") else {}),
         "Released": stamp(now), "PR": pr,
         "Reviewed by (RDY FOR PROD)": f"{cand.actor} ✅",
         "Cannot review": cannot_review(cand.builders, reviewers),
@@ -178,7 +180,7 @@ def send_back(
         task = board.task(number)
         require(task.stage is Stage.RDY_FOR_PROD,
                 f"task #{number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
-        fields = {}
+        fields = {"Reviewed by (REVIEW)": "None"}  # the gate-1 approval is void now
         if label:
             labels = [x for x in task.field_list("Labels") if x != label] + [label]
             fields["Labels"] = ", ".join(labels)
@@ -300,23 +302,49 @@ def escalate_conflict(
                    tip, text)
 
 
-def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str) -> Outcome:
-    """Escalate a release push refused ``attempts`` times; record it if the remote lets us."""
+def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str, *, moving: bool
+                  ) -> Outcome:
+    """Escalate a release push that failed ``attempts`` times (SPEC §9).
+
+    The task stays in RDY FOR PROD with its approvals and gets the ``escalated``
+    label, so the recommended retry lands it; recorded if the remote lets us.
+    """
     esc = escalation.push_refused(cand.task.number, attempts, detail,
-                                  f"gatebot merge --task {cand.task.number}")
+                                  f"gatebot merge --task {cand.task.number}", moving=moving)
     text = escalation.render(esc)
     try:
-        send_back(ctx, cand, "escalated", esc.situation, {"Escalation": esc.title},
-                  label="escalated")
+        flag_escalation(ctx, cand, esc.situation, esc.title)
     except PushRefused as exc:
         text += f"\n(not recorded on the board: {exc.message})\n"
     return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", (), None, "", text)
 
 
+def flag_escalation(ctx: Context, cand: Candidate, situation: str, title: str) -> str:
+    """Label the task ``escalated`` where it stands and archive why; its approvals stand."""
+    number = cand.task.number
+
+    def edit(read: Reader) -> dict[str, str]:
+        board = read_board(ctx, read)
+        task = board.task(number)
+        labels = [x for x in task.field_list("Labels") if x != "escalated"] + ["escalated"]
+        now = clock()
+        entry = archive.ArchiveEntry(task.title, number, "escalated", {
+            "Session": cand.actor, "Completed": stamp(now),
+            "Status": f"Stays in {task.stage or 'its section'}", "Reason": situation,
+            "Escalation": title, "Head": cand.head,
+        })
+        return with_archive(ctx, read, board.set_fields(number, {"Labels": ", ".join(labels)}),
+                            [entry], now)
+
+    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "escalated",
+                "Gatebot-Approval": "kept", "Gatebot-Head": cand.head, "Gatebot-Actor": cand.actor}
+    return ctx.forge.transact(edit, f"gatebot: escalate #{number}", trailers)
+
+
 def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: bool
          ) -> Outcome:
     """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3)."""
-    detail = "the base branch kept moving"
+    detail, moving = "the base branch kept moving", True
     retries = ctx.config.merge.retries
     for tries in range(retries + 1):
         tip = ctx.forge.tip()
@@ -328,8 +356,8 @@ def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: 
         try:
             outcome = attempt(ctx, cand, tip, dry_run=dry_run)
         except PushRefused as exc:
-            detail, outcome = exc.message, None
+            detail, moving, outcome = exc.message, False, None
         if outcome is not None:
             return outcome
         time.sleep(min(0.2 * (tries + 1), 1.0))
-    return escalate_push(ctx, cand, retries + 1, detail)
+    return escalate_push(ctx, cand, retries + 1, detail, moving=moving)

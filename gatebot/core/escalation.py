@@ -61,14 +61,24 @@ def conflict(task: int, files: tuple[str, ...], retry: str) -> Escalation:
     )
 
 
-def push_refused(task: int, attempts: int, detail: str, retry: str) -> Escalation:
-    """The base branch refused the release push ``attempts`` times."""
+def push_refused(task: int, attempts: int, detail: str, retry: str, *, moving: bool) -> Escalation:
+    """The release push failed ``attempts`` times: refused by the remote, or the base kept moving.
+
+    The task keeps its approvals and stays in RDY FOR PROD: its code passed, so
+    the recommended retry needs no new review.
+    """
+    options = (
+        ("Retry when the base branch is quieter", "Raise merge.retries in the configuration")
+        if moving else
+        ("Check the remote's hooks, protection rules and permissions",
+         "Retry once the remote accepts pushes")
+    )
     return Escalation(
         f"Release push refused for task #{task}",
         f"Pushing the tested release commit failed {attempts} times: {detail}",
-        f"Task #{task} is tested but not on the base branch",
-        ("Check the remote's hooks, protection rules and permissions",
-         "Retry when the base branch is quieter"),
+        f"Task #{task} is tested and approved but not on the base branch; it stays in "
+        "RDY FOR PROD",
+        options,
         f"Option 1, then re-run: {retry}",
         "No: other tasks can proceed",
     )

@@ -290,3 +290,24 @@ def test_integration_slot_is_reused_and_survives_its_removal(repo: Repo) -> None
     assert run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b").exit_code == 0
     assert "one.txt" in git(repo.origin, "ls-tree", "--name-only", "main").split()
     assert repo.git("status", "--porcelain") == ""  # the user's tree is untouched
+
+
+def test_after_a_refused_push_the_recommended_retry_lands(repo: Repo) -> None:
+    approved_branch(repo)
+    hook = repo.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
+                    "  [ $(git rev-list --parents -n1 $new | wc -w) -gt 2 ] && exit 1\n"
+                    "done\nexit 0\n")
+    hook.chmod(0o755)  # refuses merge commits only: the escalation itself is recorded
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1
+    retry = result.output.split("re-run: ", 1)[1].split("\n", 1)[0].split()
+    rdy = repo.origin_file("TODO.md").split("## ✅ RDY FOR PROD")[1].split("## 🚀")[0]
+    assert "### #4" in rdy
+    assert "**Labels**: escalated" in rdy
+    hook.unlink()
+    again = run_cli(repo.path, *retry[1:], "--as", "rev-b")
+    assert again.exit_code == 0, again.output
+    released = repo.origin_file("TODO.md").split("## 🚀 RELEASED")[1]
+    assert "### #4" in released
+    assert "escalated" not in released

@@ -230,8 +230,6 @@ def test_parse_board_reads_sections_like_gatebot() -> None:
     assert tasks[1].names("Reviewed by (REVIEW)") == ["z"]
 
 
-@pytest.mark.xfail(strict=True, reason="gatebot bug: after a 'Release push refused' escalation "
-                   "the recommended `gatebot merge --task N` is refused: the task is in REVIEW")
 def test_the_retry_a_push_escalation_recommends_works(tmp_path: Path) -> None:
     """Found by the soak: 23 of 292 merges by 12 agents escalated as the base kept moving.
 
