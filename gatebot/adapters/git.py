@@ -212,6 +212,7 @@ class Git:
         identity: Person | None = None,
         extra_parents: Iterable[str] = (),
         tree_from: str | None = None,
+        committer: Person | None = None,
     ) -> str:
         """Create a commit on top of ``parent`` whose tree is ``parent``'s with ``files`` replaced.
 
@@ -230,7 +231,8 @@ class Git:
                     env=index_env,
                 )
             tree = self.run("write-tree", env=index_env).stdout.strip()
-        return self.commit_tree(tree, [parent, *extra_parents], message, identity=identity)
+        return self.commit_tree(tree, [parent, *extra_parents], message, identity=identity,
+                                committer=committer)
 
     def hash_blob(self, data: bytes) -> str:
         """Write ``data`` as a blob and return its SHA."""
@@ -243,19 +245,38 @@ class Git:
             Path(name).unlink()
 
     def commit_tree(
-        self, tree: str, parents: Iterable[str], message: str, *, identity: Person | None = None
+        self, tree: str, parents: Iterable[str], message: str, *,
+        identity: Person | None = None, committer: Person | None = None,
     ) -> str:
-        """Create a commit object for ``tree`` with ``parents``; return its SHA."""
+        """Create a commit object for ``tree`` with ``parents``; return its SHA.
+
+        ``identity`` is the author (and the committer unless ``committer`` is given).
+        """
         args = ["commit-tree", tree]
         for parent in parents:
             args += ["-p", parent]
         env: dict[str, str] = {}
         if identity is not None:
+            by = committer or identity
             env = {
                 "GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
-                "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email,
+                "GIT_COMMITTER_NAME": by.name, "GIT_COMMITTER_EMAIL": by.email,
             }
         return self.run(*args, env=env, stdin=message).stdout.strip()
+
+    def merge_tree(self, ours: str, theirs: str) -> str | None:
+        """The tree of merging ``theirs`` into ``ours`` with no work tree, or None on a conflict.
+
+        Uses ``git merge-tree --write-tree`` (git ≥ 2.38); raises ``GitError``
+        when git cannot merge at all (exit code other than 0 or 1).
+        """
+        result = self.run("merge-tree", "--write-tree", ours, theirs, check=False)
+        if result.returncode == 1:
+            return None
+        if result.returncode != 0:
+            raise GitError(f"git merge-tree failed: {result.stderr.strip()}",
+                           "git 2.38 or later is needed for gatebot merge")
+        return result.stdout.split()[0]
 
     def push(self, remote: str, sha: str, branch: str) -> bool:
         """Push ``sha`` to ``remote``'s ``branch`` without force; False when refused."""

@@ -229,7 +229,7 @@ def failed_summary(rules: Sequence[RuleResult]) -> tuple[str, dict[str, str]]:
     return "failed after integration: " + "; ".join(f"{r.id}: {r.summary}" for r in bad), details
 
 
-def conflict_rule(files: tuple[str, ...], whitespace: bool) -> RuleResult:
+def conflict_rule(files: tuple[str, ...], *, whitespace: bool) -> RuleResult:
     """The ``conflicts`` rule (SPEC §5.1) from an integration's outcome."""
     if files:
         return RuleResult("conflicts", "fail", f"conflict in {len(files)} files",
@@ -260,34 +260,60 @@ def _approval_coverage(ctx: Context, number: int, tip: str) -> str:
 def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcome | None:
     """One integration → release commit → re-test → push at base ``tip``.
 
-    Returns None when the base moved under the push (the caller retries).
-    Raises ``PushRefused`` when the remote refused without the base moving.
+    With nothing to re-test on disk and a clean merge, the release commit is
+    built with plumbing alone (``merge-tree``, no checkout); otherwise in the
+    integration worktree. Returns None when the base moved under the push
+    (the caller retries). Raises ``PushRefused`` when the remote refused
+    without the base moving.
     """
     now = clock()
     files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
                           coverage=_approval_coverage(ctx, cand.task.number, tip))
+    encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
+    tree = ctx.git.merge_tree(tip, cand.head)
+    if tree is not None and not needs_checkout(ctx, tree):
+        commit = ctx.git.commit_files(
+            tip, encoded, release_message(cand, tip), identity=_identity(cand.actor),
+            committer=_identity("gatebot"), extra_parents=[cand.head], tree_from=tree)
+        rules = [conflict_rule((), whitespace=False), docs_rule(ctx, cand, tip),
+                 review_app.coverage_verdict(ctx, None, None, "", critical=cand.task.critical)]
+        return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
-        rules = [conflict_rule(integration.conflicts, integration.whitespace_resolved),
+        rules = [conflict_rule(integration.conflicts, whitespace=integration.whitespace_resolved),
                  docs_rule(ctx, cand, tip)]
         if not integration.clean:
             return escalate_conflict(ctx, cand, integration.conflicts, rules, tip)
-        encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
         commit = release_commit(wt, tip, cand.head, encoded, release_message(cand, tip),
                                 author=_identity(cand.actor), committer=_identity("gatebot"))
-        if dry_run:
-            return Outcome("dry-run", f"would land {commit[:12]} (parents {tip[:7]}, "
-                           f"{cand.head[:7]}); nothing pushed", tuple(rules), commit, tip)
-        rules += retest(ctx, wt, cand)
-        if any(r.status in ("fail", "error") for r in rules):
-            reason, details = failed_summary(rules)
-            send_back(ctx, cand, "merge-failed", reason, details)
-            return Outcome("failed", f"task #{cand.task.number} back to REVIEW: {reason}",
-                           tuple(rules), None, tip)
-        if not ctx.forge.publish(tip, commit):
-            return None
-        return Outcome("landed", f"task #{cand.task.number} landed on {ctx.forge.branch} as "
-                       f"{commit[:12]}", tuple(rules), commit, tip)
+        if not dry_run:
+            rules += retest(ctx, wt, cand)
+        return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
+
+
+def needs_checkout(ctx: Context, tree: str) -> bool:
+    """Whether re-testing needs the release tree on disk: configured commands, or a noxfile."""
+    checks = ctx.config.checks
+    if checks.commands:
+        return True
+    return bool(checks.nox_sessions) and ctx.git.show(tree, "noxfile.py") is not None
+
+
+def finish(ctx: Context, cand: Candidate, tip: str, commit: str, rules: list[RuleResult],
+           *, dry_run: bool) -> Outcome | None:
+    """Report a dry run, send a failed release back to REVIEW, or push it (SPEC §5.3 step 5)."""
+    if dry_run:
+        return Outcome("dry-run", f"would land {commit[:12]} (parents {tip[:7]}, "
+                       f"{cand.head[:7]}); nothing pushed", tuple(rules), commit, tip)
+    if any(r.status in ("fail", "error") for r in rules):
+        reason, details = failed_summary(rules)
+        send_back(ctx, cand, "merge-failed", reason, details)
+        return Outcome("failed", f"task #{cand.task.number} back to REVIEW: {reason}",
+                       tuple(rules), None, tip)
+    if not ctx.forge.publish(tip, commit):
+        return None
+    return Outcome("landed", f"task #{cand.task.number} landed on {ctx.forge.branch} as "
+                   f"{commit[:12]}", tuple(rules), commit, tip)
 
 
 def escalate_conflict(

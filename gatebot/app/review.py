@@ -228,8 +228,16 @@ def coverage_result(
     no tests check at all, nothing shows coverage, so a missing report fails.
     """
     tests = next((r for r in check_results if r.name == "tests"), None)
-    passed = tests is None or tests.status == "pass"
     report, note = fresh_coverage(ctx, started if tests is not None else None)
+    return coverage_verdict(ctx, tests, report, note, critical=critical)
+
+
+def coverage_verdict(
+    ctx: Context, tests: CheckResult | None, report: CoverageReport | None, note: str,
+    *, critical: bool,
+) -> RuleResult:
+    """The ``coverage`` rule from the tests check's result and its report (see above)."""
+    passed = tests is None or tests.status == "pass"
     cfg = ctx.config
     result = coverage_rule.evaluate(
         report, cfg.min_coverage, critical=critical, critical_min=cfg.critical.min_coverage,

@@ -277,7 +277,20 @@ def test_public_change_without_docs_is_sent_back(repo: Repo) -> None:
     assert "### #4" in review
 
 
+def test_without_checks_the_release_is_built_with_plumbing_only(repo: Repo) -> None:
+    approved_branch(repo, {"one.txt": "1\n"})
+    assert run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b").exit_code == 0
+    assert not (repo.path / ".git" / "gatebot" / "integration").exists()
+    tip = repo.origin_sha()
+    assert git(repo.origin, "log", "-1", "--format=%an|%cn", tip) == "rev-b|gatebot"
+    assert "one.txt" in git(repo.origin, "ls-tree", "--name-only", tip).split()
+
+
 def test_integration_slot_is_reused_and_survives_its_removal(repo: Repo) -> None:
+    repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+               f'commands = {{ tests = ["{sys.executable}", "-c", "pass"] }}\n')
+    repo.commit("a check, so gate 2 needs the release tree on disk")
+    repo.git("push", "-q", "origin", "main")
     approved_branch(repo, {"one.txt": "1\n"})
     dry = ("merge", "--task", "4", "--as", "rev-b", "--dry-run")
     assert run_cli(repo.path, *dry).exit_code == 0
