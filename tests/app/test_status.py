@@ -147,7 +147,7 @@ def test_text_board_is_a_rich_table_that_never_parses_user_markup(tmp_path: Path
     store.create(record("s[bold]x[/bold]", 3, task="[red]alarm[/red]", files=("a",), beat=0))
     (tmp_path / "bad.task-4.json").write_text("[")
     board = gather_status(store, clock=lambda: NOW, stages={"REVIEW": 1}, escalations=[(5, "t")])
-    console = Console(record=True, width=200, color_system=None)
+    console = Console(record=True, width=400, color_system=None)
     console.print(render_text(board))
     out = console.export_text()
     assert "[red]alarm[/red]" in out
