@@ -218,7 +218,7 @@ def test_killed_right_after_push_then_rerun_reports_already_merged(repo: Repo) -
 
 
 COVER_HALF = '''import coverage, sys
-cov = coverage.Coverage(data_file=None, include=["app/*"])
+cov = coverage.Coverage(data_file=None, config_file=False, source=["app"])
 cov.start()
 import app.half
 app.half.f(1)
