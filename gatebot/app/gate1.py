@@ -72,7 +72,8 @@ def approve(
     def edit(read: Reader) -> dict[str, str]:
         board = read_board(ctx, read)
         task = board.task(task_number)
-        require(task.stage is Stage.REVIEW,
+        require(task.stage is Stage.REVIEW or (
+                    task.stage is Stage.RDY_FOR_PROD and voided(ctx, task_number, verdict.head)),
                 f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
         fields = {"Reviewed by (REVIEW)": f"{actor} ✅",
                   "Cannot review": cannot_review(people, [actor])}
@@ -123,6 +124,16 @@ def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "rejected",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head, "Gatebot-Actor": actor}
     return ctx.forge.transact(edit, f"gatebot: reject #{task_number} (gate 1)", trailers)
+
+
+def voided(ctx: Context, task_number: int, head: str) -> bool:
+    """Whether a task in RDY FOR PROD lost its approval: none stands, or it is for another head.
+
+    A new push voids an approval (SPEC §3); the task may then be approved
+    again at gate 1 from RDY FOR PROD, with no detour through READY.
+    """
+    standing = approval_for(ctx, task_number)
+    return standing is None or standing[0] != head
 
 
 def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:

@@ -324,3 +324,24 @@ def test_after_a_refused_push_the_recommended_retry_lands(repo: Repo) -> None:
     released = repo.origin_file("TODO.md").split("## 🚀 RELEASED")[1]
     assert "### #4" in released
     assert "escalated" not in released
+
+
+def test_a_push_after_approval_is_re_approved_from_rdy_for_prod(repo: Repo) -> None:
+    approved_branch(repo)
+    repo.write("app/feature.py", '"""F2."""\n')
+    new_head = repo.commit("a later push", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    refused = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert "review --approve again" in refused.output
+    again = run_cli(repo.path, "review", "--approve", "--as", "rev-c")
+    assert again.exit_code == 0, again.output
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 0, result.output
+    assert git(repo.origin, "rev-parse", "main^2") == new_head
+
+
+def test_python_m_gatebot_ignores_a_shadowing_package_in_the_repository(repo: Repo) -> None:
+    repo.write("click/__init__.py", "raise ImportError('the project under review, not click')\n")
+    result = run_process(repo.path, "--version")
+    assert result.returncode == 0, result.stderr
+    assert "gatebot" in result.stdout
