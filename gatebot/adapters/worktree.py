@@ -131,8 +131,8 @@ def release_commit(
         target = wt.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    if files:
-        wt.run("add", "--", *files)
+    if files:  # -f: board files are gatebot's even where .gitignore covers their folder
+        wt.run("add", "-f", "--", *files)
     tree = wt.out("write-tree")
     env = {
         "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,

@@ -66,4 +66,6 @@ def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str
     if outcome.escalation_text:
         print(outcome.escalation_text)
     _say(outcome.message)
-    return EXIT_OK if outcome.state in ("landed", "already-merged", "dry-run") else EXIT_REFUSED
+    if outcome.state == "dry-run":  # exit as the verdict says (SPEC §6)
+        return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
+    return EXIT_OK if outcome.state in ("landed", "already-merged") else EXIT_REFUSED

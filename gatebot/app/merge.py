@@ -275,14 +275,20 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
         commit = ctx.git.commit_files(
             tip, encoded, release_message(cand, tip), identity=_identity(cand.actor),
             committer=_identity("gatebot"), extra_parents=[cand.head], tree_from=tree)
-        rules = [conflict_rule((), whitespace=False), docs_rule(ctx, cand, tip),
-                 review_app.coverage_verdict(ctx, None, None, "", critical=cand.task.critical)]
+        rules = [conflict_rule((), whitespace=False), docs_rule(ctx, cand, tip)]
+        if "coverage" not in ctx.config.disabled_rules:
+            rules.append(review_app.coverage_verdict(ctx, None, None, "",
+                                                     critical=cand.task.critical))
         return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
         rules = [conflict_rule(integration.conflicts, whitespace=integration.whitespace_resolved),
                  docs_rule(ctx, cand, tip)]
         if not integration.clean:
+            if dry_run:  # report the conflict; a dry run writes nothing, not even the board
+                return Outcome("dry-run", f"would escalate: conflict in "
+                               f"{', '.join(integration.conflicts)}; nothing pushed",
+                               tuple(rules), None, tip)
             return escalate_conflict(ctx, cand, integration.conflicts, rules, tip)
         commit = release_commit(wt, tip, cand.head, encoded, release_message(cand, tip),
                                 author=_identity(cand.actor), committer=_identity("gatebot"))

@@ -345,3 +345,33 @@ def test_python_m_gatebot_ignores_a_shadowing_package_in_the_repository(repo: Re
     result = run_process(repo.path, "--version")
     assert result.returncode == 0, result.stderr
     assert "gatebot" in result.stdout
+
+
+def test_dry_run_of_a_conflict_writes_nothing_and_exits_1(repo: Repo) -> None:
+    approved_branch(repo, {"app/core.py": '"""C."""\nx = "branch"\n', "tests/test_c.py": "x = 1\n"})
+    advance_main(repo, "app/core.py", '"""C."""\nx = "main"\n')
+    before = repo.origin_sha()
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b", "--dry-run")
+    assert result.exit_code == 1
+    assert "would escalate" in result.output
+    assert repo.origin_sha() == before
+
+
+def test_disabled_coverage_is_not_judged_at_gate2(repo: Repo) -> None:
+    repo.write(".gatebot.toml", "disabled_rules = ['coverage']\n[checks]\nnox_sessions = []\n")
+    repo.commit("no coverage rule")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo)
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 0, result.output
+
+
+def test_release_lands_when_gitignore_covers_the_archive(repo: Repo) -> None:
+    repo.write(".gitignore", "coordination/\n")
+    repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+               f'commands = {{ tests = ["{sys.executable}", "-c", "pass"] }}\n')
+    repo.commit("ignore coordination/, and a check so the worktree path runs")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo)
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 0, result.output
