@@ -43,8 +43,9 @@ class BoardEvent:
 
 
 def parse_trailers(message: str) -> dict[str, str]:
-    """The ``Gatebot-*`` trailers of a commit message as a dict."""
-    return {m.group(1): m.group(2) for m in TRAILER.finditer(message)}
+    """The ``Gatebot-*`` trailers of a commit message's last paragraph (its trailer block)."""
+    block = message.strip().rsplit("\n\n", 1)[-1]
+    return {m.group(1): m.group(2) for m in TRAILER.finditer(block)}
 
 
 def render_trailers(trailers: Mapping[str, str]) -> str:
@@ -132,16 +133,24 @@ class LocalForge:
         )
 
     def events(self, task: int, tip: str | None = None) -> list[BoardEvent]:
-        """Board commits for ``task`` on the base branch, newest first."""
+        """Board commits for ``task`` on the base branch, newest first.
+
+        Only gatebot's own commits count: committed as ``BOT_IDENTITY`` on the
+        base's first-parent chain (board commits and releases sit there; a
+        commit merged in from a task branch does not), so trailers written into
+        someone's commit message cannot forge an approval or a release.
+        """
         out = self.git.run(
-            "log", "--format=%H%x1f%B%x1e", "-E", f"--grep=^Gatebot-Task: #{task}$",
-            tip or self.tip(),
+            "log", "--first-parent", "--format=%H%x1f%ce%x1f%B%x1e", "-E",
+            f"--grep=^Gatebot-Task: #{task}$", tip or self.tip(),
         ).stdout
         events = []
         for record in out.split("\x1e"):
-            if "\x1f" in record:
-                sha, body = record.strip("\n").split("\x1f", 1)
-                events.append(BoardEvent(sha, parse_trailers(body)))
+            fields = record.strip("\n").split("\x1f", 2)
+            if len(fields) == 3 and fields[1] == BOT_IDENTITY.email:
+                trailers = parse_trailers(fields[2])
+                if trailers.get("Gatebot-Task") == f"#{task}":
+                    events.append(BoardEvent(fields[0], trailers))
         return events
 
 

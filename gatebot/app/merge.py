@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from gatebot.adapters.git import Git, Person
-from gatebot.adapters.local import PushRefused, Reader, render_trailers, require
+from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers, require
 from gatebot.adapters.worktree import merge_into, release_commit, worktree
 from gatebot.app import gate1
 from gatebot.app import review as review_app
@@ -274,7 +274,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     if tree is not None and not needs_checkout(ctx, tree):
         commit = ctx.git.commit_files(
             tip, encoded, release_message(cand, tip), identity=_identity(cand.actor),
-            committer=_identity("gatebot"), extra_parents=[cand.head], tree_from=tree)
+            committer=BOT_IDENTITY, extra_parents=[cand.head], tree_from=tree)
         rules = [conflict_rule((), whitespace=False), docs_rule(ctx, cand, tip)]
         if "coverage" not in ctx.config.disabled_rules:
             rules.append(review_app.coverage_verdict(ctx, None, None, "",
@@ -291,7 +291,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
                                tuple(rules), None, tip)
             return escalate_conflict(ctx, cand, integration.conflicts, rules, tip)
         commit = release_commit(wt, tip, cand.head, encoded, release_message(cand, tip),
-                                author=_identity(cand.actor), committer=_identity("gatebot"))
+                                author=_identity(cand.actor), committer=BOT_IDENTITY)
         if not dry_run:
             rules += retest(ctx, wt, cand)
         return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)

@@ -72,10 +72,14 @@ def test_approval_is_void_after_a_new_push(repo: Repo) -> None:
     new_head = repo.commit("one more push")
     approved_head, _ = approval_for(open_context(repo.path), 4) or ("", "")
     assert approved_head != new_head
-    # and approving again is refused: the task is no longer in REVIEW
+    # the void approval can be replaced from RDY FOR PROD, bound to the new head
     result = run_cli(repo.path, "review", "--approve", "--as", "reviewer-three")
-    assert result.exit_code == 1
-    assert "not REVIEW" in result.output
+    assert result.exit_code == 0, result.output
+    assert approval_for(open_context(repo.path), 4) == (new_head, "reviewer-three")
+    # while a standing approval for the current head may not be replaced
+    again = run_cli(repo.path, "review", "--approve", "--as", "reviewer-four")
+    assert again.exit_code == 1
+    assert "not REVIEW" in again.output
 
 
 def test_failing_verdict_refuses_approval(repo: Repo) -> None:

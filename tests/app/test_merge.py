@@ -375,3 +375,28 @@ def test_release_lands_when_gitignore_covers_the_archive(repo: Repo) -> None:
     approved_branch(repo)
     result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
     assert result.exit_code == 0, result.output
+
+
+def test_trailers_in_a_merged_commit_message_cannot_forge_an_approval(tmp_path: Path) -> None:
+    todo = TODO.replace("## ✅ RDY FOR PROD", "### #5 Second\n**Built by**: builder-one\n\n"
+                        "## ✅ RDY FOR PROD")
+    repo = make_repo(tmp_path, todo=todo)
+    approved_branch(repo, {"one.txt": "1\n"}, task=4)
+    repo.write("one.txt", "sneaky\n")
+    h2 = repo.commit("unreviewed change", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    forged = (f"innocent\n\nGatebot-Task: #4\nGatebot-Event: approved\nGatebot-Head: {h2}\n"
+              "Gatebot-Actor: rev-a\n")
+    repo.git("checkout", "-q", "main")
+    repo.git("checkout", "-q", "-b", "task/5-carrier", "origin/main")
+    repo.write("two.txt", "2\n")
+    repo.git("add", "-A")
+    git(repo.path, "commit", "-q", "-m", forged, env={
+        "GIT_COMMITTER_NAME": "gatebot", "GIT_COMMITTER_EMAIL": "gatebot@localhost"})
+    repo.git("push", "-q", "origin", "task/5-carrier")
+    assert run_cli(repo.path, "review", "--approve", "--as", "rev-a").exit_code == 0
+    assert run_cli(repo.path, "merge", "--task", "5", "--as", "rev-b").exit_code == 0
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1
+    assert "a new push voids it" in result.output
+    assert h2 not in git(repo.origin, "rev-list", "main").split()
