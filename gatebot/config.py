@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,37 +115,58 @@ class Config(_Model):
     critical: CriticalConfig = CriticalConfig()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+FileReader = Callable[[str], str | None]
+
+
+def directory_reader(root: Path) -> FileReader:
+    """Read repository-relative files from the directory ``root`` (None when absent)."""
+
+    def read(name: str) -> str | None:
+        path = root / name
+        if not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc}", "check the file") from exc
+
+    return read
+
+
+def _parse_toml(text: str, label: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", f"fix the syntax of {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}", "check the file") from exc
+        raise ConfigError(f"{label}: not valid TOML: {exc}", f"fix the syntax of {label}") from exc
+
+
+def find_table(read: FileReader, where: str) -> tuple[dict[str, Any], str | None]:
+    """The raw configuration table and a label of where it came from (``where``/file).
+
+    ``read`` gives a file's text by repository-relative name. Returns ``({},
+    None)`` when there is no configuration. Raises ``ConfigError`` for bad
+    TOML or when both ``.gatebot.toml`` and ``[tool.gatebot]`` exist.
+    """
+    dot_label, py_label = f"{where}/.gatebot.toml", f"{where}/pyproject.toml"
+    table: dict[str, Any] | None = None
+    pyproject = read("pyproject.toml")
+    if pyproject is not None:
+        tool = _parse_toml(pyproject, py_label).get("tool", {})
+        table = tool.get("gatebot") if isinstance(tool, dict) else None
+    dotfile = read(".gatebot.toml")
+    if dotfile is not None:
+        if table is not None:
+            raise ConfigError(f"configuration in both {dot_label} and [tool.gatebot] of "
+                              f"{py_label}", "keep one of them")
+        return _parse_toml(dotfile, dot_label), dot_label
+    if table is not None:
+        return table, f"{py_label} [tool.gatebot]"
+    return {}, None
 
 
 def find_file(root: Path) -> tuple[dict[str, Any], str | None]:
-    """The raw configuration table under ``root`` and a label of where it came from.
-
-    Returns ``({}, None)`` when there is no configuration. Raises ``ConfigError``
-    for unreadable TOML or when both ``.gatebot.toml`` and ``[tool.gatebot]`` exist.
-    """
-    dotfile = root / ".gatebot.toml"
-    pyproject = root / "pyproject.toml"
-    table: dict[str, Any] | None = None
-    if pyproject.is_file():
-        tool = _read_toml(pyproject).get("tool", {})
-        table = tool.get("gatebot") if isinstance(tool, dict) else None
-    if dotfile.is_file():
-        if table is not None:
-            raise ConfigError(
-                f"configuration in both {dotfile} and [tool.gatebot] of {pyproject}",
-                "keep one of them",
-            )
-        return _read_toml(dotfile), str(dotfile)
-    if table is not None:
-        return table, f"{pyproject} [tool.gatebot]"
-    return {}, None
+    """``find_table`` over the files of the directory ``root``."""
+    return find_table(directory_reader(root), str(root))
 
 
 def _env_value(raw: str) -> Any:
@@ -205,13 +226,20 @@ def load(
     *,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    read: FileReader | None = None,
+    where: str | None = None,
 ) -> Config:
     """The configuration for the repository at ``root`` (SPEC §10).
 
-    ``overrides`` are CLI values (nested like the file); None values are ignored.
-    Raises ``ConfigError`` naming the key, the file and the fix.
+    Files come from ``read`` (e.g. the base branch's tree, labelled ``where``)
+    or else from the directory ``root``. ``overrides`` are CLI values (nested
+    like the file); None values are ignored. Raises ``ConfigError`` naming the
+    key, the file and the fix.
     """
-    file_table, file_label = find_file(root)
+    if read is None:
+        file_table, file_label = find_file(root)
+    else:
+        file_table, file_label = find_table(read, where or str(root))
     env_table = env_overrides(os.environ if environ is None else environ)
     cli_table = {k: v for k, v in (overrides or {}).items() if v is not None}
     origin = {k: file_label or "the configuration" for k in file_table}

@@ -69,8 +69,23 @@ def test_unknown_environment_key_is_an_error(tmp_path: Path) -> None:
 
 def test_bad_config_exits_2_from_the_cli(repo) -> None:  # type: ignore[no-untyped-def]
     repo.write(".gatebot.toml", "max_function_lenght = 10\n")
+    repo.commit("a typo in the configuration on main")
+    repo.git("push", "-q", "origin", "main")
     result = run_cli(repo.path, "review")
     assert result.exit_code == 2
     assert "unknown key 'max_function_lenght'" in result.output
-    assert ".gatebot.toml" in result.output
+    assert "origin/main/.gatebot.toml" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_branch_under_review_cannot_set_its_own_gates(repo) -> None:  # type: ignore[no-untyped-def]
+    repo.git("checkout", "-q", "-b", "task/4-loosen")
+    repo.write(".gatebot.toml", "max_function_lines = 100000\nmin_coverage = 0\n"
+               "[checks]\nnox_sessions = []\n")
+    body = "".join(f"    x{i} = {i}\n" for i in range(100))
+    repo.write("app/long.py", f'"""L."""\n\n\ndef f():\n    """F."""\n{body}')
+    repo.write("tests/test_long.py", "x = 1\n")
+    repo.commit("loosen the limits and add a long function")
+    result = run_cli(repo.path, "review", "--only", "function-length")
+    assert result.exit_code == 1
+    assert "max 80" in result.output

@@ -18,7 +18,7 @@ from gatebot import config as config_module
 from gatebot.adapters.git import Git
 from gatebot.adapters.local import LocalForge
 from gatebot.core.board import Board, Task
-from gatebot.errors import UsageError
+from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
 
 TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
 
@@ -55,15 +55,35 @@ class Context:
 
 
 def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Context:
-    """Find the repository around ``cwd`` and load its configuration (SPEC §10).
+    """Find the repository around ``cwd`` and load its configuration (SPEC §10, §11).
 
-    Raises ``EnvironmentProblem`` outside a git work tree and ``ConfigError``
-    for a bad configuration.
+    The configuration is read from the tip of the base branch (on the remote
+    when there is one), never from the branch under review, whose change would
+    otherwise set its own gates; only a repository whose base has no commit
+    yet reads the work tree. Raises ``EnvironmentProblem`` outside a git work
+    tree and ``ConfigError`` for a bad configuration.
     """
     git = Git(cwd)
     root = git.toplevel()
     git = Git(root)
-    cfg = config_module.load(root, overrides=overrides)
+    try:  # the work tree's configuration only says which base and remote to start from
+        cfg = config_module.load(root, overrides=overrides)
+    except ConfigError:
+        cfg = config_module.load(root, overrides=overrides, read=lambda _name: None)
+    for _ in range(2):  # the base's own configuration may name another base
+        forge = LocalForge(git, cfg.base, cfg.merge.remote)
+        try:
+            tip = forge.tip()
+        except EnvironmentProblem:  # no base commit yet: the work tree is all there is
+            return Context(root, git, config_module.load(root, overrides=overrides),
+                           LocalForge(git, cfg.base, cfg.merge.remote))
+        where = f"{forge.remote + '/' if forge.remote else ''}{cfg.base}"
+        based = config_module.load(root, overrides=overrides, read=forge.reader(tip),
+                                   where=where)
+        settled = based.base == cfg.base
+        cfg = based
+        if settled:
+            break
     return Context(root, git, cfg, LocalForge(git, cfg.base, cfg.merge.remote))
 
 

@@ -163,6 +163,7 @@ def test_no_tests_check_means_coverage_cannot_pass(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     repo.write(".gatebot.toml", "[checks]\nnox_sessions = []\n")  # min_coverage 80, no check
     repo.commit("no tests check")
+    repo.git("push", "-q", "origin", "main")
     _, doc = verdict_of(repo, "--all")
     cov = rule(doc, "coverage")
     assert cov["status"] == "fail"
