@@ -12,6 +12,7 @@ Approvals are read back from those commits' trailers.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -96,7 +97,10 @@ class LocalForge:
         not move (a hook, permissions): retrying would not help.
         """
         if not self.remote:
-            return self.git.update_ref(self.ref, commit, tip)
+            moved = self.git.update_ref(self.ref, commit, tip)
+            if moved:
+                self.follow(tip, commit)
+            return moved
         accepted, detail = self.git.push_detail(self.remote, commit, self.branch)
         if accepted:
             self.git.update_ref(self.ref, commit, tip)
@@ -107,6 +111,26 @@ class LocalForge:
                 "ask a maintainer to check the remote's hooks and permissions",
             )
         return False
+
+    def follow(self, old: str, new: str) -> None:
+        """Carry a move of the base branch into every worktree that has it checked out.
+
+        Without a remote the board lives on the local branch; a worktree on it
+        would otherwise see gatebot's commit as a reversal staged in its index.
+        ``read-tree -m -u`` fast-forwards index and files, refusing (and then
+        warning) where local edits to the same files would be overwritten.
+        """
+        listing = self.git.out("worktree", "list", "--porcelain")
+        for block in listing.split("\n\n"):
+            lines = block.splitlines()
+            if f"branch {self.ref}" in lines and lines and lines[0].startswith("worktree "):
+                path = lines[0].removeprefix("worktree ")
+                result = Git(path, self.git.env).run("read-tree", "-m", "-u", old, new,
+                                                     check=False)
+                if result.returncode != 0:
+                    sys.stderr.write(f"gatebot: {path} has {self.branch} checked out with local "
+                                     f"changes; its files still show {old[:7]}: run "
+                                     f"`git reset --keep {new[:7]}` there\n")
 
     def transact(
         self, edit: Edit, subject: str, trailers: Mapping[str, str], *, attempts: int = 30

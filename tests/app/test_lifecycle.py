@@ -130,3 +130,17 @@ def test_holder_releases_and_status_markdown_is_written(board_repo: Repo) -> Non
     assert "app/\\*.py" in board or "app/*.py" in board
     cli(repo, "release", "1", "--as", "agent-1")
     assert "### #1 Small" in section(repo, "READY")
+
+
+def test_without_a_remote_a_checked_out_base_follows_the_board(tmp_path: Path) -> None:
+    work = tmp_path / "solo"
+    git(tmp_path, "init", "-q", "-b", "main", str(work))
+    (work / "TODO.md").write_text(EMPTY_BOARD)
+    (work / ".gatebot.toml").write_text(CONFIG)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "start")
+    result = run_cli(work, "task", "add", "Hello", "--as", "lead")
+    assert result.exit_code == 0, result.output
+    assert git(work, "status", "--porcelain") == ""  # nothing staged against the new commit
+    assert "### #1 Hello" in (work / "TODO.md").read_text()
+    assert git(work, "log", "-1", "--format=%s") == "gatebot: add a task"
