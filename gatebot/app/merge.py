@@ -32,6 +32,10 @@ from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
 
 
+class ReleaseRefused(PushRefused):
+    """The remote refused the release push itself (not a board commit): worth a retry."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Candidate:
     """A task ready for gate 2: its number, branch, approved head and gate-1 reviewer."""
@@ -263,7 +267,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     With nothing to re-test on disk and a clean merge, the release commit is
     built with plumbing alone (``merge-tree``, no checkout); otherwise in the
     integration worktree. Returns None when the base moved under the push
-    (the caller retries). Raises ``PushRefused`` when the remote refused
+    (the caller retries). Raises ``ReleaseRefused`` when the remote refused
     without the base moving.
     """
     now = clock()
@@ -316,8 +320,11 @@ def finish(ctx: Context, cand: Candidate, tip: str, commit: str, rules: list[Rul
         send_back(ctx, cand, "merge-failed", reason, details)
         return Outcome("failed", f"task #{cand.task.number} back to REVIEW: {reason}",
                        tuple(rules), None, tip)
-    if not ctx.forge.publish(tip, commit):
-        return None
+    try:
+        if not ctx.forge.publish(tip, commit):
+            return None
+    except PushRefused as exc:  # only the release push counts as a retry in land()
+        raise ReleaseRefused(exc.message, exc.hint) from exc
     return Outcome("landed", f"task #{cand.task.number} landed on {ctx.forge.branch} as "
                    f"{commit[:12]}", tuple(rules), commit, tip)
 
@@ -387,7 +394,7 @@ def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: 
         cand = eligible(ctx, ctx.board(tip).task(number), branch, actor, tip)
         try:
             outcome = attempt(ctx, cand, tip, dry_run=dry_run)
-        except PushRefused as exc:
+        except ReleaseRefused as exc:
             detail, moving, outcome = exc.message, False, None
         if outcome is not None:
             return outcome

@@ -400,3 +400,23 @@ def test_trailers_in_a_merged_commit_message_cannot_forge_an_approval(tmp_path: 
     assert result.exit_code == 1
     assert "a new push voids it" in result.output
     assert h2 not in git(repo.origin, "rev-list", "main").split()
+
+
+def test_a_refused_board_write_is_not_retried_as_a_release(repo: Repo) -> None:
+    checker = f'[checks]\nnox_sessions = []\ncommands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
+    repo.write(".gatebot.toml", "min_coverage = 0\n" + checker)
+    repo.write("check.py", CHECK_BOTH)
+    repo.commit("a check that fails when a.txt and b.txt meet")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo, {"a.txt": "a\n", "tests/test_a.py": "x = 1\n"})
+    advance_main(repo, "b.txt", "b\n")
+    hook = repo.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    before = repo.origin_sha()
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 2  # the send-back could not be written: said once, not retried
+    assert "refused the push" in result.output
+    assert "ESCALATION" not in result.output
+    assert result.output.count("checks.tests") <= 2  # one re-test, not one per retry
+    assert repo.origin_sha() == before
