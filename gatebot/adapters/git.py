@@ -8,7 +8,6 @@ never touch anyone's working tree or index.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import time
@@ -19,7 +18,6 @@ from pathlib import Path
 from gatebot.adapters import proc
 from gatebot.errors import EnvironmentProblem, GitError
 
-ZERO_SHA = "0" * 40
 HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@")
 
 
@@ -118,10 +116,6 @@ class Git:
         result = self.run("merge-base", a, b, check=False)
         return result.stdout.strip() or None
 
-    def is_ancestor(self, a: str, b: str) -> bool:
-        """Whether commit ``a`` is an ancestor of (or equal to) ``b``."""
-        return self.run("merge-base", "--is-ancestor", a, b, check=False).returncode == 0
-
     def changed_files(self, base: str, head: str) -> list[str]:
         """Paths added, copied, modified, renamed or retyped in ``base..head`` (no deletions)."""
         out = self.run("diff", "--name-only", "-z", "--diff-filter=ACMRT", base, head).stdout
@@ -178,20 +172,11 @@ class Git:
         return self.run_bytes("cat-file", "blob", f"{ref}:{path}")
 
     def run_bytes(self, *args: str) -> bytes:
-        """Run ``git ARGS`` and return raw stdout bytes (for blobs)."""
-        import subprocess  # noqa: PLC0415, TID251 - raw bytes need the subprocess module itself
-
-        completed = subprocess.run(
-            ["git", *args], cwd=self.root, capture_output=True, check=False,
-            env={**os.environ, **self.env},
-        )
-        if completed.returncode != 0:
-            raise GitError(
-                f"`git {' '.join(args)}` exited {completed.returncode}: "
-                + completed.stderr.decode("utf-8", "replace").strip(),
-                "check the repository state and retry",
-            )
-        return completed.stdout
+        """Run ``git ARGS`` and return raw stdout bytes (for blobs); ``GitError`` on failure."""
+        try:
+            return proc.run_bytes(("git", *args), cwd=self.root, env=self.env)
+        except proc.ProcFailed as exc:
+            raise GitError(str(exc), "check the repository state and retry") from exc
 
     def config(self, key: str) -> str | None:
         """The value of git config ``key``, or None when unset."""
@@ -277,10 +262,6 @@ class Git:
             raise GitError(f"git merge-tree failed: {result.stderr.strip()}",
                            "git 2.38 or later is needed for gatebot merge")
         return result.stdout.split()[0]
-
-    def push(self, remote: str, sha: str, branch: str) -> bool:
-        """Push ``sha`` to ``remote``'s ``branch`` without force; False when refused."""
-        return self.push_detail(remote, sha, branch)[0]
 
     def push_detail(self, remote: str, sha: str, branch: str) -> tuple[bool, str]:
         """Push without force; return (accepted, git's output when refused)."""

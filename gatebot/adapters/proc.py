@@ -67,3 +67,16 @@ def run(
     if check and completed.returncode != 0:
         raise ProcFailed(result)
     return result
+
+
+def run_bytes(
+    argv: Sequence[str], *, cwd: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    """Run ``argv`` (no shell) and return its raw stdout; ``ProcFailed`` on a non-zero exit."""
+    full_env = {**os.environ, **env} if env is not None else None
+    completed = subprocess.run(list(argv), cwd=cwd, env=full_env, capture_output=True,
+                               check=False)
+    if completed.returncode != 0:
+        stderr = completed.stderr.decode("utf-8", "replace")
+        raise ProcFailed(ProcResult(tuple(argv), completed.returncode, "", stderr))
+    return completed.stdout

@@ -19,8 +19,6 @@ from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, cannot_review
 from gatebot.core.verdict import Verdict
 
-NONE_VALUES = {"", "none", "none yet", "-"}
-
 
 def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributor]:
     """The builders of the change (SPEC §3): claimants and every author and committer.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,17 +41,6 @@ class ReviewOptions:
     only: tuple[str, ...] = ()
     jobs: int | None = None
     critical: bool = False
-
-
-@dataclass
-class ReviewFacts:
-    """Everything gate 1 decides on, gathered before any rule runs."""
-
-    change: Change
-    check_results: list[CheckResult] = field(default_factory=list)
-    coverage: CoverageReport | None = None
-    coverage_note: str = ""
-    durations: dict[str, float] = field(default_factory=dict)
 
 
 def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
@@ -128,11 +117,11 @@ def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]
 
 
 def run_selected_checks(
-    ctx: Context, specs: Sequence[checks_adapter.CheckSpec], logs: Path, jobs: int | None,
-    progress: Progress | None,
+    ctx: Context, specs: Sequence[checks_adapter.CheckSpec], logs: Path | None,
+    jobs: int | None, progress: Progress | None,
 ) -> list[CheckResult]:
-    """Run ``specs`` in parallel (``--jobs``, default the number of cores)."""
-    if not specs:
+    """Run ``specs`` in parallel (``--jobs``, default the number of cores), logs in ``logs``."""
+    if not specs or logs is None:
         return []
     workers = jobs or ctx.config.checks.jobs or os.cpu_count() or 1
     return checks_adapter.run_checks(list(specs), ctx.root, logs, workers, progress)
@@ -201,7 +190,10 @@ def evaluate(
     then coverage). Raises ``UsageError`` for an unknown ``--only`` id.
     """
     change = gather_change(ctx, options.base, options.all_files)
-    specs, logs = plan(ctx, change.head)
+    # `--only` of static rules needs no check: skip `nox --list` and the log directory
+    wants_checks = not options.only or any(
+        o == "coverage" or o.startswith("checks") for o in options.only)
+    specs, logs = plan(ctx, change.head) if wants_checks else ([], None)
     known = check_ids(specs) + list(STATIC_RULES)
     selected = select_rules(known, options.only, ctx.config.disabled_rules)
     if "coverage" in selected and "checks.tests" in known and "checks.tests" not in selected:

@@ -168,3 +168,12 @@ def test_no_tests_check_means_coverage_cannot_pass(tmp_path: Path) -> None:
     cov = rule(doc, "coverage")
     assert cov["status"] == "fail"
     assert "no tests check is configured" in cov["summary"]
+
+
+def test_only_static_rules_plan_no_checks(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, with_nox=True)
+    branch_with(repo, {"README.md": "hi\n"})
+    code, doc = verdict_of(repo, "--only", "file-length")
+    assert code == 0
+    assert [r["id"] for r in doc["rules"]] == ["file-length"]
+    assert not (tmp_path / "logs").exists()  # no nox --list, no log directory
