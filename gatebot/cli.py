@@ -1,4 +1,4 @@
-"""Command wiring only (SPEC §6, §7): flags → app calls → exit codes.
+"""Command wiring only (docs/commands.md, docs/exit-codes.md): flags → app calls → exit codes.
 
 Imports here are cheap on purpose: ``gatebot --help`` must start in well under
 0.15 s, so each command imports its app module (pydantic, rich, PyGithub…)
@@ -31,7 +31,7 @@ def _fail(message: str, hint: str, code: int) -> NoReturn:
 
 
 def guarded(fn: F) -> F:
-    """Map exceptions to SPEC §6 exit codes around a command body."""
+    """Map exceptions to the exit codes of docs/exit-codes.md around a command body."""
     import functools  # noqa: PLC0415
 
     @functools.wraps(fn)
@@ -82,7 +82,12 @@ def main() -> None:
 @click.option("--only", help="Comma-separated rule ids, e.g. function-length,checks.tests.")
 @guarded
 def review(**kwargs: Any) -> None:
-    """Run gate 1 on the current branch (SPEC §5.2)."""
+    """Run gate 1 on the current branch and print the verdict.
+
+    Without --all the rules judge what changed since the merge base of the base
+    branch and HEAD. --approve records the approval for the head SHA and moves
+    the task REVIEW → RDY FOR PROD; --reject MSG sends it back to READY.
+    """
     from gatebot.app.commands import review_command  # noqa: PLC0415
 
     sys.exit(review_command(_cwd(), **kwargs))
@@ -96,7 +101,12 @@ def review(**kwargs: Any) -> None:
 @click.option("--format", "fmt", type=FORMATS, default=None, help="Output format.")
 @guarded
 def merge(**kwargs: Any) -> None:
-    """Run gate 2 and land the task with --no-ff (SPEC §5.3)."""
+    """Run gate 2 and land the task with --no-ff.
+
+    Checks eligibility, merges the approved head with the base tip in an
+    integration worktree, builds the release commit with the board edits inside,
+    re-runs every check on that tree and pushes it without force.
+    """
     from gatebot.app.flow_commands import merge_command  # noqa: PLC0415
 
     sys.exit(merge_command(_cwd(), **kwargs))
@@ -110,7 +120,7 @@ def task() -> None:
 @task.command("add")
 @click.argument("title")
 @click.option("--files", multiple=True, metavar="GLOB", help="Files the task will touch.")
-@click.option("--critical", is_flag=True, help="Emergency fast-track (SPEC §5.4).")
+@click.option("--critical", is_flag=True, help="Emergency fast-track: critical.min_coverage instead of min_coverage.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
 @guarded
 def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | None) -> None:
@@ -123,7 +133,8 @@ def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | No
 @main.command()
 @click.argument("number", type=int)
 @click.option("--files", multiple=True, metavar="GLOB", help="Files you will change.")
-@click.option("--estimate", type=click.IntRange(min=1), metavar="MINUTES", help="Estimate.")
+@click.option("--estimate", type=click.IntRange(min=1), metavar="MINUTES",
+              help="How long you expect the work to take.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
 @click.option("--force", is_flag=True,
               help="Take over a session name whose process is gone and heartbeat stale.")
@@ -139,7 +150,8 @@ def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str 
 
 @main.command()
 @click.argument("number", type=int, required=False)
-@click.option("--progress", type=click.IntRange(0, 100), metavar="PERCENT", help="Progress.")
+@click.option("--progress", type=click.IntRange(0, 100), metavar="PERCENT",
+              help="How far along you are.")
 @click.option("--note", metavar="TEXT", help="What you are doing or blocked by.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
 @guarded
@@ -195,3 +207,35 @@ def submit(number: int, branch: str | None, actor: str | None) -> None:
     from gatebot.app.flow_commands import submit_command  # noqa: PLC0415
 
     sys.exit(submit_command(_cwd(), number, branch, actor))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--schema", is_flag=True,
+              help="Print the configuration's JSON Schema: every key, type, default and meaning.")
+@click.pass_context
+@guarded
+def config(ctx: click.Context, schema: bool) -> None:
+    """Describe the configuration ([tool.gatebot] in pyproject.toml, or .gatebot.toml)."""
+    from gatebot.errors import UsageError  # noqa: PLC0415
+
+    if ctx.invoked_subcommand is not None:
+        if schema:
+            raise UsageError("--schema goes alone, without a subcommand",
+                             "run `gatebot config --schema` or `gatebot config show`")
+        return
+    if not schema:
+        raise UsageError("say what to print",
+                         "`gatebot config --schema` prints the JSON Schema of every key; "
+                         "`gatebot config show` prints the configuration in effect")
+    from gatebot.app.config_commands import schema_command  # noqa: PLC0415
+
+    sys.exit(schema_command())
+
+
+@config.command("show")
+@guarded
+def config_show() -> None:
+    """Print the configuration in effect as JSON (base branch's file, GATEBOT_* env, defaults)."""
+    from gatebot.app.config_commands import show_command  # noqa: PLC0415
+
+    sys.exit(show_command(_cwd()))

@@ -1,4 +1,4 @@
-"""Configuration (SPEC §10): pydantic models, files, environment and CLI overrides.
+"""Configuration (docs/configuration.md): pydantic models, files, environment and CLI overrides.
 
 Sources, highest first: CLI overrides > ``GATEBOT_*`` environment > file >
 defaults. The file is ``.gatebot.toml`` (whole file) or ``[tool.gatebot]`` in
@@ -10,10 +10,11 @@ coverage, stale after 20 minutes).
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,77 +43,168 @@ class _Model(BaseModel):
 
 
 class ChecksConfig(_Model):
-    """``[checks]``: which checks gate 1 and 2 run (SPEC §5.1 ``checks.<name>``)."""
+    """``[checks]``: the checks that gate 1 runs and gate 2 runs again (rules ``checks.<name>``)."""
 
-    nox_sessions: tuple[str, ...] = ("tests", "lint", "typecheck", "build")
-    commands: dict[str, str | tuple[str, ...]] = Field(default_factory=dict)
-    nox_args: tuple[str, ...] = ()
-    timeout: float = Field(default=1800.0, gt=0, description="seconds per check")
-    jobs: int | None = Field(default=None, ge=1)
-    coverage_report: str = "coverage.json"
+    nox_sessions: tuple[str, ...] = Field(
+        default=("tests", "lint", "typecheck", "build"),
+        description="The nox sessions to run as checks, in this order, each the rule "
+        "`checks.<session>`; a session the noxfile does not define is left out.",
+    )
+    commands: dict[str, str | tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Checks given as commands: name → argument list, or a string split on "
+        "whitespace (never run by a shell). A command wins over a nox session of the same name.",
+    )
+    nox_args: tuple[str, ...] = Field(
+        default=(),
+        description="Extra arguments appended to every nox check's command line "
+        "(`nox -s NAME --report … --non-interactive ARGS…`), e.g. `[\"--reuse-venv=yes\"]`.",
+    )
+    timeout: float = Field(
+        default=1800.0, gt=0,
+        description="Seconds each check may run before it is stopped and fails.",
+    )
+    jobs: int | None = Field(
+        default=None, ge=1,
+        description="How many checks run at once; unset means one per CPU core. "
+        "`--jobs` on the command line wins.",
+    )
+    coverage_report: str = Field(
+        default="coverage.json",
+        description="coverage.py's JSON report that the tests check writes, relative to the "
+        "repository root; the `coverage` rule reads it.",
+    )
 
 
 class TestsConfig(_Model):
-    """``[tests]``: what counts as a test and as source for ``tests-present``."""
+    """``[tests]``: what counts as a test and as source for the ``tests-present`` rule."""
 
-    patterns: tuple[str, ...] = DEFAULT_TEST_PATTERNS
-    source_patterns: tuple[str, ...] = DEFAULT_SOURCE_PATTERNS
+    patterns: tuple[str, ...] = Field(
+        default=DEFAULT_TEST_PATTERNS,
+        description="Globs of test files (`**` spans directories; a pattern without `/` "
+        "matches at any depth). A changed file matching one counts as a test.",
+    )
+    source_patterns: tuple[str, ...] = Field(
+        default=DEFAULT_SOURCE_PATTERNS,
+        description="Globs of source files: a change that touches one of these (and no test) "
+        "fails `tests-present`.",
+    )
 
 
 class BoardConfig(_Model):
-    """``[board]``: where the board files live (SPEC §4)."""
+    """``[board]``: where the board files live on the base branch."""
 
-    todo: str = "TODO.md"
-    current_state: str = "CURRENT_STATE.md"
-    archive_dir: str = "coordination/archive"
+    todo: str = Field(default="TODO.md",
+                      description="The task list, one `## STAGE` section per stage.")
+    current_state: str = Field(
+        default="CURRENT_STATE.md",
+        description="Where each release adds a line under `## Recently Merged`.",
+    )
+    archive_dir: str = Field(
+        default="coordination/archive",
+        description="The archive: one `YYYY-MM-DD.md` file per UTC day, one entry per event.",
+    )
 
 
 class ClaimsConfig(_Model):
-    """``[claims]``: claim records, heartbeats and stale detection (SPEC §8)."""
+    """``[claims]``: claim records, heartbeats and stale claims."""
 
-    stale_after: float = Field(default=20.0, gt=0, description="minutes")
-    settle: tuple[float, float] = (10.0, 5.0)
-    directory: str | None = None
-    maintainers: tuple[str, ...] = ()
+    stale_after: float = Field(
+        default=20.0, gt=0,
+        description="Minutes without a heartbeat after which a claim is stale.",
+    )
+    settle: tuple[float, float] = Field(
+        default=(10.0, 5.0),
+        description="Seconds `gatebot claim` waits for rival claims to show: after writing "
+        "its claim as `claiming`, then after marking it `active`.",
+    )
+    directory: str | None = Field(
+        default=None,
+        description="The directory of claim lock files, relative to the work tree; unset "
+        "means `.git/gatebot/claims`, shared by every worktree of one clone.",
+    )
+    maintainers: tuple[str, ...] = Field(
+        default=(),
+        description="Names or emails that may release anyone's claim "
+        "(`gatebot release N --force`).",
+    )
 
 
 class MergeConfig(_Model):
-    """``[merge]``: gate 2 landing (SPEC §5.3)."""
+    """``[merge]``: gate 2 and the landing."""
 
-    retries: int = Field(default=3, ge=0)
-    remote: str = "origin"
+    retries: int = Field(
+        default=3, ge=0,
+        description="How many times `gatebot merge` starts again when the base branch moved "
+        "or the push was refused, before it escalates.",
+    )
+    remote: str = Field(
+        default="origin",
+        description="The remote whose base branch holds the board and receives releases; "
+        "without such a remote the local base branch does.",
+    )
 
 
 class DocsConfig(_Model):
-    """``[docs]``: the ``docs-updated`` rule (SPEC §5.1)."""
+    """``[docs]``: the gate-2 ``docs-updated`` rule."""
 
-    public_paths: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ("README*", "docs/**", "**/README*")
+    public_paths: tuple[str, ...] = Field(
+        default=(),
+        description="Globs of files whose change needs a documentation change too; "
+        "empty means the rule always passes.",
+    )
+    paths: tuple[str, ...] = Field(
+        default=("README*", "docs/**", "**/README*"),
+        description="Globs of documentation files that satisfy `docs-updated`.",
+    )
 
 
 class CriticalConfig(_Model):
-    """``[critical]``: the emergency fast-track (SPEC §5.4)."""
+    """``[critical]``: the emergency fast-track of tasks added with ``--critical``."""
 
-    min_coverage: float = Field(default=0.0, ge=0, le=100)
+    min_coverage: float = Field(
+        default=0.0, ge=0, le=100,
+        description="The coverage minimum, in percent, for a critical task instead of "
+        "`min_coverage`; every other rule still holds.",
+    )
 
 
 class Config(_Model):
-    """The whole configuration; every field has the seed's default."""
+    """gatebot's configuration: ``[tool.gatebot]`` in pyproject.toml, or ``.gatebot.toml``."""
 
-    base: str = "main"
-    forge: Literal["local", "github"] = "local"
-    max_file_lines: int = Field(default=900, ge=1)
-    max_function_lines: int = Field(default=80, ge=1)
-    min_coverage: float = Field(default=80.0, ge=0, le=100)
-    disabled_rules: tuple[str, ...] = ()
-    bots: tuple[str, ...] = ("github-actions[bot]", "gatebot", "dependabot[bot]")
-    checks: ChecksConfig = ChecksConfig()
-    tests: TestsConfig = TestsConfig()
-    board: BoardConfig = BoardConfig()
-    claims: ClaimsConfig = ClaimsConfig()
-    merge: MergeConfig = MergeConfig()
-    docs: DocsConfig = DocsConfig()
-    critical: CriticalConfig = CriticalConfig()
+    base: str = Field(default="main",
+                      description="The base branch: tasks merge into it and the board lives on it.")
+    forge: Literal["local", "github"] = Field(
+        default="local",
+        description="Where the protocol's state lives: `local` is git alone (the board on the "
+        "base branch). `github` is not available yet and is refused.",
+    )
+    max_file_lines: int = Field(default=900, ge=1,
+                                description="The `file-length` limit, in lines per file.")
+    max_function_lines: int = Field(
+        default=80, ge=1,
+        description="The `function-length` limit, in lines from a function's first line to "
+        "its last.",
+    )
+    min_coverage: float = Field(
+        default=80.0, ge=0, le=100,
+        description="The `coverage` minimum: total line coverage in percent.",
+    )
+    disabled_rules: tuple[str, ...] = Field(
+        default=(),
+        description="Rule ids that never run, e.g. `[\"docstrings\"]`.",
+    )
+    bots: tuple[str, ...] = Field(
+        default=("github-actions[bot]", "gatebot", "dependabot[bot]"),
+        description="Identities that never count as reviewers, whatever they built.",
+    )
+    checks: ChecksConfig = Field(default=ChecksConfig(), description=ChecksConfig.__doc__)
+    tests: TestsConfig = Field(default=TestsConfig(), description=TestsConfig.__doc__)
+    board: BoardConfig = Field(default=BoardConfig(), description=BoardConfig.__doc__)
+    claims: ClaimsConfig = Field(default=ClaimsConfig(), description=ClaimsConfig.__doc__)
+    merge: MergeConfig = Field(default=MergeConfig(), description=MergeConfig.__doc__)
+    docs: DocsConfig = Field(default=DocsConfig(), description=DocsConfig.__doc__)
+    critical: CriticalConfig = Field(default=CriticalConfig(), description=CriticalConfig.__doc__)
 
 
 FileReader = Callable[[str], str | None]
@@ -207,13 +299,33 @@ def merge_tables(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
+def _unknown_key_hint(loc: Sequence[Any]) -> str:
+    """How to fix the unknown key at ``loc``: the closest known key of its table, if any.
+
+    The candidates are the keys of the table that holds the key (difflib's
+    ``get_close_matches``); without a close one, the hint points to the reference.
+    """
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        inner = field.annotation if field else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    prefix = "".join(f"{p}." for p in loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    if close:
+        return f"did you mean '{prefix}{close[0]}'? Fix its spelling, or remove it"
+    return ("remove it; docs/configuration.md lists every key, and "
+            "`gatebot config --schema` prints them as JSON Schema")
+
+
 def _describe(error: Mapping[str, Any], origin: Mapping[str, str]) -> tuple[str, str]:
     key = ".".join(str(p) for p in error["loc"])
     top = str(error["loc"][0]) if error["loc"] else ""
     where = origin.get(top, "the configuration")
     if error["type"] == "extra_forbidden":
-        known = ", ".join(sorted(Config.model_fields))
-        return f"unknown key {key!r} in {where}", f"remove it or fix its spelling (known: {known})"
+        return f"unknown key {key!r} in {where}", _unknown_key_hint(error["loc"])
     got = error.get("input")
     return (
         f"{key} in {where}: {error['msg']} (got {got!r})",
@@ -229,12 +341,13 @@ def load(
     read: FileReader | None = None,
     where: str | None = None,
 ) -> Config:
-    """The configuration for the repository at ``root`` (SPEC §10).
+    """The configuration for the repository at ``root`` (docs/configuration.md).
 
     Files come from ``read`` (e.g. the base branch's tree, labelled ``where``)
     or else from the directory ``root``. ``overrides`` are CLI values (nested
     like the file); None values are ignored. Raises ``ConfigError`` naming the
-    key, the file and the fix.
+    key, the file and the fix, also for ``forge = "github"``, which is not
+    available yet: a key that is accepted must do something.
     """
     if read is None:
         file_table, file_label = find_file(root)
@@ -247,7 +360,15 @@ def load(
     origin.update({k: "the command line" for k in cli_table})
     merged = merge_tables(merge_tables(file_table, env_table), cli_table)
     try:
-        return Config.model_validate(merged)
+        config = Config.model_validate(merged)
     except ValidationError as exc:
         message, hint = _describe(exc.errors()[0], origin)
         raise ConfigError(message, hint) from exc
+    if config.forge != "local":
+        raise ConfigError(
+            f"forge = {config.forge!r} in {origin.get('forge', 'the configuration')}: "
+            f"the {config.forge} forge is not available yet",
+            'remove the key or set forge = "local" (the default): gatebot then keeps the '
+            "protocol's state in git, on the base branch",
+        )
+    return config

@@ -1,8 +1,9 @@
-"""Command bodies behind ``gatebot.cli``: each returns its SPEC §6 exit code."""
+"""Command bodies behind ``gatebot.cli``: each returns its exit code (docs/exit-codes.md)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from gatebot.app import gate1, output
@@ -75,9 +76,7 @@ def _act(
         return EXIT_OK
     failed = verdict.failed()
     if failed:
-        names = ", ".join(r.id for r in failed)
-        print(f"gatebot: approval refused: rule {names} did not pass", file=sys.stderr)
-        _print_reviewer(failed)
+        print(f"gatebot: approval refused: {refusal_reason(failed)}", file=sys.stderr)
         return EXIT_REFUSED
     if not ctx.git.is_clean():  # the checks themselves changed tracked files
         print("gatebot: approval refused: the checks changed tracked files, so the verdict "
@@ -89,7 +88,17 @@ def _act(
     return EXIT_OK
 
 
-def _print_reviewer(failed: tuple[RuleResult, ...]) -> None:
-    for rule in failed:
-        if rule.id == "reviewer":
-            print(f"  {rule.summary}", file=sys.stderr)
+def refusal_reason(failed: Sequence[RuleResult]) -> str:
+    """Why an approval is refused: the rules that did not pass, and the reviewer apart.
+
+    ``failed`` are the results that did not pass; the ``reviewer`` result is not
+    a rule of the change but the actor's eligibility, so it is named as such:
+    "rules docstrings, coverage did not pass, and ann may not review: …".
+    """
+    rules = [r.id for r in failed if r.id != "reviewer"]
+    parts = []
+    if rules:
+        noun = "rule" if len(rules) == 1 else "rules"
+        parts.append(f"{noun} {', '.join(rules)} did not pass")
+    parts += [r.summary for r in failed if r.id == "reviewer"]
+    return ", and ".join(parts)

@@ -1,4 +1,4 @@
-"""Rendering verdicts (SPEC §6): ``text`` (rich), ``json``, ``markdown`` and ``github``.
+"""Rendering verdicts (docs/commands.md): ``text`` (rich), ``json``, ``markdown`` and ``github``.
 
 Data goes to stdout; progress and logs go to stderr. ``github`` prints
 workflow-command annotations and appends a job summary to
@@ -114,7 +114,8 @@ def render_text(verdict: Verdict, stream: IO[str]) -> None:
         console.print(Text(f"{rule.id}:", style="bold " + STYLE[rule.status]))
         for f in rule.findings[:50]:
             where = _where(f.path, f.line)
-            console.print(Text(f"  {where + ': ' if where else ''}{f.message}"))
+            # soft_wrap: a finding is never broken mid-word, so a log path can be copied whole
+            console.print(Text(f"  {where + ': ' if where else ''}{f.message}"), soft_wrap=True)
         if len(rule.findings) > 50:
             console.print(Text(f"  … and {len(rule.findings) - 50} more"))
     summary = "" if verdict.task is None else f" (task #{verdict.task})"

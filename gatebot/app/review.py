@@ -83,12 +83,31 @@ def select_rules(known: Sequence[str], only: Sequence[str], disabled: Sequence[s
     for wanted in only:
         matches = [r for r in chosen if r == wanted or (wanted == "checks" and r.startswith("checks."))]
         if not matches:
-            raise UsageError(
-                f"--only names an unknown or disabled rule: {wanted!r}",
-                "choose from: " + ", ".join(chosen),
-            )
+            raise _unselectable(wanted, known, disabled, chosen)
         selected += [m for m in matches if m not in selected]
     return selected
+
+
+def _unselectable(wanted: str, known: Sequence[str], disabled: Sequence[str],
+                  chosen: Sequence[str]) -> UsageError:
+    """The error for an ``--only`` id that selects nothing, saying why and what to do."""
+    checks = [r.removeprefix("checks.") for r in known if r.startswith("checks.")]
+    if wanted in disabled or (wanted == "checks" and checks):
+        return UsageError(f"--only {wanted}: disabled by disabled_rules in the configuration",
+                          "remove it from disabled_rules on the base branch to run it")
+    if wanted == "checks" or wanted.startswith("checks."):
+        what = "no check is configured" if not checks else (
+            f"no check named {wanted.removeprefix('checks.')!r} is configured "
+            f"(configured: {', '.join(checks)})")
+        return UsageError(
+            f"--only {wanted}: {what}",
+            "checks are the nox sessions of noxfile.py named by checks.nox_sessions "
+            "(tests, lint, typecheck, build), or commands such as "
+            '[tool.gatebot.checks] commands = { tests = ["pytest", "-q"] }; '
+            "see docs/configuration.md",
+        )
+    return UsageError(f"--only names an unknown rule: {wanted!r}",
+                      "choose from: " + ", ".join(chosen))
 
 
 def log_dir(ctx: Context, head: str) -> Path:

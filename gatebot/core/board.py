@@ -252,7 +252,7 @@ def _block(
     if section is None:
         raise BoardError(
             f"{path}:{h.index + 1}: task #{number} is not inside a level-2 section",
-            "Put every task under a section heading such as '## READY' (SPEC §4.1).",
+            "Put every task under a section heading such as '## READY'.",
         )
     core_end = end
     while core_end > h.index + 1 and is_blank(lines[core_end - 1]):
@@ -276,7 +276,7 @@ def _check_unique(blocks: Sequence[_Block], path: str) -> None:
             raise BoardError(
                 f"{path}:{b.task.line}: task #{b.task.number} appears twice"
                 f" (lines {first} and {b.task.line})",
-                "Give one of them a new number; task numbers are unique (SPEC §4.1).",
+                "Give one of them a new number; task numbers are unique.",
             )
 
 
@@ -425,10 +425,17 @@ class Board:
         for block in self.blocks:
             if block.task.number == number:
                 return block
-        raise BoardError(
-            f"{self.path}:?: no task #{number}",
-            f"Check the number; `gatebot status` lists the {len(self.blocks)} tasks.",
-        )
+        raise BoardError(f"no task #{number} in {self.path}", self._numbers_hint())
+
+    def _numbers_hint(self) -> str:
+        """Which task numbers exist, for a number that names no task (at most 10 listed)."""
+        tasks = [b.task for b in self.blocks]
+        if not tasks:
+            return f"{self.path} has no task yet; add one with `gatebot task add TITLE`"
+        shown = ", ".join(f"#{t.number} ({t.stage or 'no stage'})" for t in tasks[:10])
+        more = f" and {len(tasks) - 10} more" if len(tasks) > 10 else ""
+        noun = "task" if len(tasks) == 1 else "tasks"
+        return f"check the number; {self.path} has {len(tasks)} {noun}: {shown}{more}"
 
     def _core_with(self, block: _Block, fields: Mapping[str, str]) -> list[str]:
         """Return the block's non-blank core with ``fields`` set, each line with a break."""

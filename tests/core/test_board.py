@@ -147,8 +147,27 @@ def test_no_such_task():
     board = Board.parse(EXAMPLE, path="board/TODO.md")
     for act in (lambda: board.task(42), lambda: board.move(42, Stage.REVIEW),
                 lambda: board.set_fields(42, {"PR": "#1"})):
-        with pytest.raises(BoardError, match=r"^board/TODO\.md:\?: no task #42$"):
+        with pytest.raises(BoardError, match=r"^no task #42 in board/TODO\.md$") as caught:
             act()
+        numbers = ", ".join(f"#{t.number} ({t.stage})" for t in board.tasks)
+        noun = "task" if len(board.tasks) == 1 else "tasks"
+        assert caught.value.hint == (
+            f"check the number; board/TODO.md has {len(board.tasks)} {noun}: {numbers}")
+
+
+def test_no_such_task_on_an_empty_board_says_how_to_add_one():
+    with pytest.raises(BoardError) as caught:
+        Board.parse("# TODO\n\n## READY\n").task(1)
+    assert caught.value.message == "no task #1 in TODO.md"
+    assert "gatebot task add TITLE" in caught.value.hint
+
+
+def test_no_such_task_lists_at_most_ten_numbers():
+    text = "## READY\n" + "".join(f"### #{n} T{n}\n" for n in range(1, 13))
+    with pytest.raises(BoardError) as caught:
+        Board.parse(text).task(99)
+    assert caught.value.hint.endswith("#10 (READY) and 2 more")
+    assert "12 tasks" in caught.value.hint
 
 
 def test_move_into_a_stage_with_two_sections_is_refused():

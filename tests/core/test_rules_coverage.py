@@ -83,8 +83,8 @@ def test_no_report_passes_when_no_coverage_is_required() -> None:
 @pytest.mark.parametrize(
     ("percent", "status", "summary"),
     [
-        (12.0, "pass", "12%; no minimum (critical task: its own minimum, SPEC §5.4)"),
-        (None, "pass", "no minimum (critical task: its own minimum, SPEC §5.4)"),
+        (12.0, "pass", "12%; no minimum (critical task: critical.min_coverage)"),
+        (None, "pass", "no minimum (critical task: critical.min_coverage)"),
     ],
 )
 def test_a_critical_task_uses_the_critical_minimum(
@@ -97,12 +97,12 @@ def test_a_critical_task_uses_the_critical_minimum(
 
 def test_a_critical_minimum_can_be_set_and_still_fails_below_it() -> None:
     assert evaluate(report(55), 80, critical=True, critical_min=50).summary == (
-        "55% ≥ 50% (critical task: its own minimum, SPEC §5.4)"
+        "55% ≥ 50% (critical task: critical.min_coverage)"
     )
     rule = evaluate(report(45), 80, critical=True, critical_min=50)
     assert (rule.status, rule.summary) == (
         "fail",
-        "45% < 50% (critical task: its own minimum, SPEC §5.4)",
+        "45% < 50% (critical task: critical.min_coverage)",
     )
     assert evaluate(report(55), 80, critical=False, critical_min=50).status == "fail"
 

@@ -28,7 +28,7 @@ def evaluate(
     """Pass when ``report.percent`` ≥ the minimum, e.g. summary ``87.5% ≥ 80%``.
 
     The minimum is ``min_coverage``, or ``critical_min`` for a ``critical`` task
-    (SPEC §5.4), which the summary then says. A minimum of 0 always passes.
+    (docs/protocol.md, "Emergency fast-track"), which the summary then says. A minimum of 0 always passes.
     Below the minimum → ``fail`` with a finding naming the report and findings
     for the least-covered files. No report (``None``) → ``fail``, naming
     ``report_path`` (where it was looked for) and how to produce it.
@@ -36,7 +36,7 @@ def evaluate(
     the tests rule already fails the gate and a partial report would mislead.
     """
     minimum = critical_min if critical else min_coverage
-    label = "critical task: its own minimum, SPEC §5.4" if critical else ""
+    label = "critical task: critical.min_coverage" if critical else ""
     if minimum <= 0:
         measured = f"{_pct(report.percent)}; " if report is not None else ""
         return RuleResult(RULE_ID, "pass", _join(f"{measured}no minimum", label))
