@@ -30,7 +30,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Ruff over the code, and the rule that imports point inward (core imports no edge)."""
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "gatebot", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "gatebot", "tests", "benchmarks", "tools", "noxfile.py")
     session.run("python", "tools/check_layers.py")
 
 

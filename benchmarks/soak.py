@@ -56,7 +56,7 @@ def classify(record: Record) -> str:
         (op == "approve" and "reviewer" in failed, "approve-ineligible"),
         (op == "merge" and "back to REVIEW: failed after integration" in err, "gate2-failed"),
         (op == "merge" and "ESCALATION" in record["out"], "merge-escalated"),
-        ("rule reviewer" in err, f"{op}-ineligible"),
+        ("may not review" in err, f"{op}-ineligible"),
     ]
     return next((kind for hit, kind in kinds if hit), f"{op}-stale-view")
 

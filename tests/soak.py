@@ -448,7 +448,7 @@ class Agent:
         """Gate 2 and the landing on someone else's approved task."""
         done = self.call("merge", task.number, "merge", "--task", str(task.number), "--as",
                          self.name)
-        if done.returncode == 1 and "rule reviewer" in done.stderr:
+        if done.returncode == 1 and "may not review" in done.stderr:
             self.ineligible.add(("RDY FOR PROD", task.number, task.fields.get("Branch", "")))
 
     def merge_ineligible(self, task: BoardTask) -> None:

@@ -155,3 +155,14 @@ def test_an_unknown_environment_key_suggests_the_closest_too(tmp_path: Path) -> 
     error = _config_error(tmp_path, "", {"GATEBOT_CLAIMS__STALE_AFTR": "5"})
     assert "the GATEBOT_* environment" in error.message
     assert error.hint.startswith("did you mean 'claims.stale_after'?")
+
+
+def test_gate2_refusal_of_a_builder_is_not_called_a_rule(repo: Repo) -> None:
+    from tests.app.test_merge import approved_branch  # noqa: PLC0415
+
+    approved_branch(repo)
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "builder-one")
+    assert result.exit_code == 1
+    assert "gatebot: builder-one may not review: builder of this change" in result.output
+    assert "neither built the change nor approved it at gate 1" in result.output
+    assert "rule reviewer" not in result.output

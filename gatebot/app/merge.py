@@ -102,7 +102,9 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: str, tip: str)
     people = tuple(gate1.builders(ctx, task, change))
     verdict = review_eligibility(actor, people, gate1_reviewer=reviewer1, bots=ctx.config.bots)
     if verdict.status != "pass":
-        raise Refused(f"rule reviewer: {verdict.summary}")
+        raise Refused(verdict.summary,  # "ann may not review: builder of this change (…)"
+                      "gate 2 needs a reviewer who neither built the change nor approved "
+                      "it at gate 1")
     return Candidate(task, name, head, reviewer1, actor, people)
 
 
