@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 F = TypeVar("F", bound=Callable[..., Any])
+EXIT_BROKEN_PIPE = 141
 FORMATS = click.Choice(["text", "json", "markdown", "github"])
 
 
@@ -44,6 +45,8 @@ def guarded(fn: F) -> F:
             _fail(exc.message, exc.hint, exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", "", 130)
+        except BrokenPipeError:  # `gatebot … | head`: the reader left; not a bug
+            _closed_stdout()
         except Exception:  # the last line of defence: exit 3, traceback in a log
             import os  # noqa: PLC0415 - only on the error path: keeps --help fast
             import tempfile  # noqa: PLC0415
@@ -56,6 +59,20 @@ def guarded(fn: F) -> F:
                   f"the traceback is in {path}; please report it", EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _closed_stdout() -> NoReturn:
+    """Exit 141 (128 + SIGPIPE, as git and the shell do) when stdout's reader went away.
+
+    Python reports the lost reader as ``BrokenPipeError``, and again when it
+    flushes stdout at exit; stdout is pointed at the null device so that second
+    report cannot turn into a traceback.
+    """
+    import os  # noqa: PLC0415 - only on this path: keeps --help fast
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def _cwd() -> Path:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -27,3 +28,18 @@ def test_outside_a_repository_exits_2(tmp_path) -> None:  # type: ignore[no-unty
     result = run_cli(tmp_path, "review")
     assert result.exit_code == 2
     assert "not inside a git work tree" in result.output
+
+
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # `gatebot config --schema | head -c 10`: the reader is gone before gatebot writes
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gatebot", "config", "--schema"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                              check=False, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert "Traceback" not in proc.stderr
