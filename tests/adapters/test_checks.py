@@ -1,7 +1,8 @@
 """gatebot.adapters.checks against real nox on a tiny project made in a tmp dir.
 
 Every session uses ``python=False`` so nox creates no virtualenv. Sessions write
-timestamps and pids into ``stamps/`` so tests can assert on what really ran.
+pids and what they saw of each other into ``stamps/`` so tests can assert on what
+really ran, never on wall-clock times.
 """
 
 from __future__ import annotations
@@ -43,11 +44,6 @@ CHILD = (
 )
 
 
-def stamp(name):
-    STAMPS.mkdir(exist_ok=True)
-    (STAMPS / name).write_text(repr(time.time()))
-
-
 @nox.session(python=False)
 def ok(session):
     session.run(sys.executable, "-c", "print('hello from ok')")
@@ -63,16 +59,26 @@ def skipme(session):
     session.skip("nothing to do here")
 
 
-def napper(name):
-    def nap(session):
-        stamp(name + ".start")
-        session.run(sys.executable, "-c", "import time; time.sleep(1)")
-        stamp(name + ".end")
-    nox.session(python=False, name=name)(nap)
+# A barrier met through files: "met" when both checks ran at once (no clock judges
+# it), "after" when the other had already left, "alone" when it never came.
+def meeter(name, other):
+    def meet(session):
+        after = (STAMPS / (other + ".left")).exists()  # looked at before arriving
+        (STAMPS / (name + ".here")).touch()
+        patience = float((STAMPS / "patience").read_text())
+        deadline = time.monotonic() + patience
+        while not after and time.monotonic() < deadline:
+            if (STAMPS / (other + ".here")).exists():
+                break
+            time.sleep(0.01)
+        met = (STAMPS / (other + ".here")).exists() and not after
+        (STAMPS / (name + ".result")).write_text("after" if after else "met" if met else "alone")
+        (STAMPS / (name + ".left")).touch()
+    nox.session(python=False, name=name)(meet)
 
 
-napper("sleep_a")
-napper("sleep_b")
+meeter("meet_a", "meet_b")
+meeter("meet_b", "meet_a")
 
 
 @nox.session(python=False)
@@ -137,7 +143,7 @@ def gone_within(pid: int, seconds: float) -> bool:
 
 def test_nox_sessions_lists_every_session_once_in_noxfile_order(project: Path) -> None:
     # `build` is default=False and nox.options.sessions selects only `ok`: both still count.
-    expected = ["ok", "bad", "skipme", "sleep_a", "sleep_b", "hang", "matrix", "build"]
+    expected = ["ok", "bad", "skipme", "meet_a", "meet_b", "hang", "matrix", "build"]
     assert nox_sessions(project) == expected
 
 
@@ -283,23 +289,30 @@ def test_statuses_logs_and_events_in_spec_order(project: Path, tmp_path: Path) -
         assert mine == ["start", result.status]
 
 
-@pytest.mark.parametrize("jobs", [2, 1])
-def test_jobs_sets_how_many_checks_overlap(project: Path, tmp_path: Path, jobs: int) -> None:
+def meet(project: Path, tmp_path: Path, jobs: int, patience: float) -> dict[str, str]:
+    """Run the checks ``meet_a`` and ``meet_b`` with ``jobs``; what each saw of the other."""
     stamps = project / "stamps"
-    for name in ("sleep_a", "sleep_b"):
-        for end in ("start", "end"):
-            (stamps / f"{name}.{end}").unlink(missing_ok=True)
+    stamps.mkdir(exist_ok=True)
+    for old in stamps.glob("meet_*"):
+        old.unlink()
+    (stamps / "patience").write_text(str(patience))
     logs = tmp_path / "logs"
-    specs = [nox_spec(project, logs, "sleep_a"), nox_spec(project, logs, "sleep_b")]
-
+    specs = [nox_spec(project, logs, "meet_a"), nox_spec(project, logs, "meet_b")]
     results = run_checks(specs, project, logs, jobs=jobs)
-
     assert [r.status for r in results] == ["pass", "pass"]
-    t = {p.name: float(p.read_text()) for p in stamps.glob("sleep_*")}
-    overlap = t["sleep_a.start"] < t["sleep_b.end"] and t["sleep_b.start"] < t["sleep_a.end"]
-    assert overlap is (jobs == 2)
-    if jobs == 1:
-        assert t["sleep_a.end"] <= t["sleep_b.start"]  # in spec order
+    return {name: (stamps / f"{name}.result").read_text() for name in ("meet_a", "meet_b")}
+
+
+def test_two_jobs_run_two_checks_at_once(project: Path, tmp_path: Path) -> None:
+    # each waits (up to a minute, a failsafe) until the other has arrived: both
+    # reporting "met" proves they ran at the same time
+    assert meet(project, tmp_path, jobs=2, patience=60) == {"meet_a": "met", "meet_b": "met"}
+
+
+def test_one_job_runs_checks_one_after_another_in_spec_order(
+        project: Path, tmp_path: Path) -> None:
+    # meet_a waits a second for meet_b, which starts only once meet_a has left
+    assert meet(project, tmp_path, jobs=1, patience=1) == {"meet_a": "alone", "meet_b": "after"}
 
 
 def test_timeout_kills_the_whole_process_group(project: Path, tmp_path: Path) -> None:
