@@ -64,6 +64,13 @@ class ChecksConfig(_Model):
         default=1800.0, gt=0,
         description="Seconds each check may run before it is stopped and fails.",
     )
+    env_allow: tuple[str, ...] = Field(
+        default=(),
+        description="Environment variables checks may see beyond the built-in allow-list "
+        "(PATH, HOME, locale, PYTHON*, NOX_*, PIP_*, UV_*, certificates, proxies…): names or "
+        "globs. A name that looks secret (TOKEN, SECRET, PASSWORD, …) passes only when "
+        "listed by its exact name; its value is still redacted from the logs.",
+    )
     jobs: int | None = Field(
         default=None, ge=1,
         description="How many checks run at once; unset means one per CPU core. "

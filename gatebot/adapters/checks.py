@@ -5,8 +5,9 @@ session, run as ``python -m nox -s NAME --report <log_dir>/NAME.nox.json`` and
 judged from that machine-readable report rather than from its text output.
 
 Each check runs in its own process group, so a timeout or an interruption kills
-the check and every process it started. Its stdout and stderr go, as they are
-written, to ``<log_dir>/<name>.log``.
+the check and every process it started. It gets only an allow-listed environment
+(``gatebot.adapters.check_env``: no tokens), and its stdout and stderr go, line by
+line as they are written and with secrets redacted, to ``<log_dir>/<name>.log``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from types import MappingProxyType
 from typing import Any
 
 from gatebot.adapters import proc
+from gatebot.adapters.check_env import check_environment
+from gatebot.adapters.check_log import OutputPump, RedactingLog
+from gatebot.adapters.orphans import Record
 from gatebot.core.facts import CheckResult, CheckStatus
 from gatebot.errors import ConfigError, EnvironmentProblem
 
@@ -36,6 +40,9 @@ NOX = (sys.executable, "-m", "nox")
 DEFAULT_NOX_SESSIONS = ("tests", "lint", "typecheck", "build")
 KILL_GRACE_S = 2.0
 """Seconds a timed-out check gets between SIGTERM and SIGKILL of its process group."""
+DRAIN_S = 2.0
+"""Seconds to read a check's output after its group is killed (a process that left it
+may hold the pipe open)."""
 LIST_TIMEOUT_S = 120.0
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _NO_COMMANDS: Mapping[str, Sequence[str]] = MappingProxyType({})
@@ -50,6 +57,7 @@ class CheckSpec:
     ``nox_session`` and ``report_path`` are set for nox checks: the session name
     and the absolute path of the ``--report`` JSON nox writes. ``name`` becomes the
     rule id ``checks.<name>`` and the log file name, so it is a plain file name.
+    ``env_allow``: variable names/globs passed on beyond ``check_env.DEFAULT_ALLOW``.
     Raises ``ValueError`` for an unusable name, an empty argv or a timeout ≤ 0.
     """
 
@@ -58,6 +66,7 @@ class CheckSpec:
     timeout_s: float
     nox_session: str | None = None
     report_path: str | None = None
+    env_allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Reject specs that could not be run or would write outside the log directory."""
@@ -69,21 +78,25 @@ class CheckSpec:
             raise ValueError(f"check {self.name!r} has timeout {self.timeout_s} s; it must be > 0")
 
 
-def nox_sessions(root: Path) -> list[str]:
+def nox_sessions(root: Path, env_allow: Sequence[str] = ()) -> list[str]:
     """List the session names ``root/noxfile.py`` defines, in noxfile order (SPEC §5.1).
 
     Read from ``python -m nox --list --json -k True``: the always-true keyword
     filter lists every session, including ``default=False`` ones and those left
     out of ``nox.options.sessions``. A parametrized or multi-Python session appears
     once, by name (``nox -s NAME`` runs all its variants). No noxfile → ``[]``.
-    Raises ``EnvironmentProblem`` when nox cannot load the noxfile (or is missing).
+    nox imports the noxfile (the branch's code), so it gets a check's environment
+    (``env_allow`` as for ``CheckSpec``). Raises ``EnvironmentProblem`` when nox
+    cannot load the noxfile (or is missing).
     """
     noxfile = root / "noxfile.py"
     if not noxfile.is_file():
         return []
     argv = (*NOX, "--list", "--json", "-k", "True")
     try:
-        listed = proc.run(argv, cwd=root, check=False, timeout=LIST_TIMEOUT_S)
+        env = check_environment(os.environ, env_allow).variables
+        listed = proc.run(argv, cwd=root, env=env, inherit_env=False, check=False,
+                          timeout=LIST_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
         raise _noxfile_problem(noxfile, f"listing took over {LIST_TIMEOUT_S:g} s") from exc
     if listed.returncode == 3 and not listed.stdout.strip():
@@ -117,6 +130,7 @@ def plan_checks(
     timeout_s: float = 1800,
     log_dir: Path,
     nox_args: Sequence[str] = (),
+    env_allow: Sequence[str] = (),
 ) -> list[CheckSpec]:
     """Plan the checks (SPEC §5.1): configured commands, then the wanted nox sessions.
 
@@ -125,24 +139,29 @@ def plan_checks(
     order, then the remaining commands in mapping order. nox is asked for its
     sessions only when some wanted name has no command. Each nox check runs
     ``python -m nox -s NAME --report <log_dir>/NAME.nox.json --non-interactive
-    *nox_args``. Raises ``ConfigError`` for an unusable command name or an empty
-    command, ``EnvironmentProblem`` for a broken noxfile.
+    *nox_args``. ``env_allow`` (``checks.env_allow``) goes into every spec.
+    Raises ``ConfigError`` for an unusable command name or an empty command,
+    ``EnvironmentProblem`` for a broken noxfile.
     """
-    configured = {name: _command_spec(name, argv, timeout_s) for name, argv in commands.items()}
+    allow = tuple(env_allow)
+    configured = {name: _command_spec(name, argv, timeout_s, allow)
+                  for name, argv in commands.items()}
     wanted = list(dict.fromkeys(nox_wanted))
-    defined = set(nox_sessions(root)) if any(n not in configured for n in wanted) else set()
+    listing = any(n not in configured for n in wanted)
+    defined = set(nox_sessions(root, allow)) if listing else set()
     reports = log_dir.resolve()
     planned: list[CheckSpec] = []
     for name in wanted:
         if name in configured:
             planned.append(configured.pop(name))
         elif name in defined and _NAME.fullmatch(name):
-            planned.append(_nox_spec(name, timeout_s, reports, nox_args))
+            planned.append(_nox_spec(name, timeout_s, reports, nox_args, allow))
     planned.extend(configured.values())
     return planned
 
 
-def _command_spec(name: str, argv: Sequence[str], timeout_s: float) -> CheckSpec:
+def _command_spec(name: str, argv: Sequence[str], timeout_s: float,
+                  env_allow: tuple[str, ...]) -> CheckSpec:
     if not _NAME.fullmatch(name):
         raise ConfigError(
             f"check name {name!r} cannot be used: it names a log file and a rule id",
@@ -153,13 +172,15 @@ def _command_spec(name: str, argv: Sequence[str], timeout_s: float) -> CheckSpec
             f"check {name!r} needs a command given as a list of arguments",
             hint=f'e.g. {name} = ["pytest", "-q"] (gatebot never runs a shell)',
         )
-    return CheckSpec(name=name, argv=tuple(argv), timeout_s=timeout_s)
+    return CheckSpec(name=name, argv=tuple(argv), timeout_s=timeout_s, env_allow=env_allow)
 
 
-def _nox_spec(name: str, timeout_s: float, reports: Path, nox_args: Sequence[str]) -> CheckSpec:
+def _nox_spec(name: str, timeout_s: float, reports: Path, nox_args: Sequence[str],
+              env_allow: tuple[str, ...]) -> CheckSpec:
     report = reports / f"{name}.nox.json"
     argv = (*NOX, "-s", name, "--report", str(report), "--non-interactive", *nox_args)
-    return CheckSpec(name, argv, timeout_s, nox_session=name, report_path=str(report))
+    return CheckSpec(name, argv, timeout_s, nox_session=name, report_path=str(report),
+                     env_allow=env_allow)
 
 
 @dataclass(frozen=True)
@@ -172,23 +193,32 @@ class _Outcome:
 
 
 class _LiveGroups:
-    """The process groups of running checks, so an interrupted run can kill them all."""
+    """The process groups of running checks, so an interrupted run can kill them all.
 
-    def __init__(self) -> None:
+    With a ``record``, they are also written down for a later run to kill should
+    this process die (``gatebot.adapters.orphans``).
+    """
+
+    def __init__(self, record: Record | None = None) -> None:
         self._lock = threading.Lock()
         self._pgids: set[int] = set()
         self._closed = False
+        self._record = record
 
     def add(self, pgid: int) -> None:
         with self._lock:
             self._pgids.add(pgid)
             closed = self._closed
+            if self._record is not None:
+                self._record.add(pgid)
         if closed:
             _signal_group(pgid, signal.SIGKILL)
 
     def discard(self, pgid: int) -> None:
         with self._lock:
             self._pgids.discard(pgid)
+            if self._record is not None:
+                self._record.discard(pgid)
 
     @property
     def closed(self) -> bool:
@@ -211,10 +241,15 @@ def run_checks(
     log_dir: Path,
     jobs: int,
     on_event: EventCallback | None = None,
+    *,
+    record: Path | None = None,
 ) -> list[CheckResult]:
     """Run ``specs`` in ``root`` on ``jobs`` worker threads; results in the order of ``specs``.
 
-    Each check's output goes to ``<log_dir>/<name>.log`` as it runs. Status: exit
+    Each check gets the allow-listed environment of its ``env_allow`` and its
+    output goes, redacted, to ``<log_dir>/<name>.log`` as it runs. While checks run,
+    ``record`` (a path) names this process and their process groups, so that a
+    later ``orphans.reap(record)`` can kill them if this process dies. Status: exit
     0 → ``pass``, else ``fail``; nox checks are judged by their ``--report`` JSON
     when it is readable (a skipped session → ``error``); a program that cannot
     start or a timeout (``timed out after N s``; the whole process group is
@@ -231,7 +266,7 @@ def run_checks(
     log_dir.mkdir(parents=True, exist_ok=True)
     if not specs:
         return []
-    live = _LiveGroups()
+    live = _LiveGroups(Record(record) if record is not None else None)
     pool = ThreadPoolExecutor(max(1, min(jobs, len(specs))), thread_name_prefix="gatebot-check")
     try:
         futures = [pool.submit(_run_one, s, root, log_dir, on_event, live) for s in specs]
@@ -281,45 +316,58 @@ def _run_and_report(
 
 
 def _execute(spec: CheckSpec, root: Path, log_path: Path, live: _LiveGroups) -> _Outcome:
-    with log_path.open("wb") as log:
+    environment = check_environment(os.environ, spec.env_allow)
+    with log_path.open("wb") as file:
+        log = RedactingLog(file, environment.redactor)
         log.write(f"$ {shlex.join(spec.argv)}\n".encode())
-        log.flush()
         try:
             process = subprocess.Popen(
                 spec.argv,
                 cwd=root,
+                env=dict(environment.variables),
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         except OSError as exc:
             reason = f"cannot run {spec.argv[0]!r}: {exc.strerror or exc}"
             log.write(f"[gatebot] {reason}\n".encode())
+            log.close()
             return _Outcome(None, start_error=reason)
         live.add(process.pid)
         try:
-            timed_out = _wait(process, spec.timeout_s)
+            timed_out = _wait(process, spec.timeout_s, log)
         finally:
             live.discard(process.pid)
         if timed_out:
             note = f"timed out after {spec.timeout_s:g} s; killed its process group"
             log.write(f"\n[gatebot] {note}\n".encode())
+        log.close()
         return _Outcome(process.returncode, timed_out=timed_out)
 
 
-def _wait(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
-    """Wait for ``process``; past ``timeout_s`` stop its group (TERM, then KILL). True if so."""
-    timed_out = False
+def _wait(process: subprocess.Popen[bytes], timeout_s: float, log: RedactingLog) -> bool:
+    """Copy output to ``log`` until ``process`` ends; True if it ran past ``timeout_s``.
+
+    A timed-out check's group gets SIGTERM, then SIGKILL after ``KILL_GRACE_S``.
+    The process is reaped only after its group is killed, so the group id cannot
+    be reused by then.
+    """
+    pump = OutputPump(process, log)
     try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _signal_group(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=KILL_GRACE_S)
-    _signal_group(process.pid, signal.SIGKILL)  # whatever the check left running
-    process.wait()
+        timed_out = not pump.until_exit(time.monotonic() + timeout_s)
+        if timed_out:
+            _signal_group(process.pid, signal.SIGTERM)
+            pump.until_exit(time.monotonic() + KILL_GRACE_S)
+        _signal_group(process.pid, signal.SIGKILL)  # whatever the check left running
+        pump.drain(time.monotonic() + DRAIN_S)
+    finally:
+        _signal_group(process.pid, signal.SIGKILL)  # when interrupted too; before reaping
+        pump.close()
+        if process.stdout is not None:
+            process.stdout.close()
+        process.wait()
     return timed_out
 
 

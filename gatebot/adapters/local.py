@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from gatebot.adapters.git import Git, Person
+from gatebot.core.safe_text import bounded_message
 from gatebot.errors import GatebotError, Refused
 
 TRAILER = re.compile(r"^(Gatebot-[A-Za-z-]+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
@@ -94,7 +95,9 @@ class LocalForge:
         """Move the base branch from ``tip`` to ``commit`` without force; False when it moved.
 
         Raises ``PushRefused`` when the remote refuses although the branch did
-        not move (a hook, permissions): retrying would not help.
+        not move (a hook, permissions): retrying would not help. Its message
+        holds git's whole answer (the remote's own words first), on one line,
+        control characters escaped, secrets redacted, ~2,000 characters at most.
         """
         if not self.remote:
             moved = self.git.update_ref(self.ref, commit, tip)
@@ -107,7 +110,7 @@ class LocalForge:
             return True
         if self.tip() == tip:
             raise PushRefused(
-                f"{self.remote} refused the push to {self.branch}: " + " ".join(detail.split()[-12:]),
+                f"{self.remote} refused the push to {self.branch}: {bounded_message(detail)}",
                 "ask a maintainer to check the remote's hooks and permissions",
             )
         return False

@@ -43,14 +43,19 @@ def run(
     stdin: str | None = None,
     check: bool = True,
     timeout: float | None = None,
+    inherit_env: bool = True,
 ) -> ProcResult:
     """Run ``argv`` (no shell) and return its output as text.
 
-    ``env`` entries are added to the current environment. Raises ``ProcFailed``
+    ``env`` entries are added to the current environment, or with
+    ``inherit_env=False`` are the whole environment. Raises ``ProcFailed``
     when ``check`` and the exit code is not 0, ``FileNotFoundError`` when the
     program does not exist, ``subprocess.TimeoutExpired`` past ``timeout`` seconds.
     """
-    full_env = {**os.environ, **env} if env is not None else None
+    if not inherit_env:
+        full_env: dict[str, str] | None = dict(env or {})
+    else:
+        full_env = {**os.environ, **env} if env is not None else None
     completed = subprocess.run(
         list(argv),
         cwd=cwd,

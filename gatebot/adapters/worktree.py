@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gatebot.adapters import orphans
 from gatebot.adapters.git import Git, Person
 
 
@@ -39,6 +40,14 @@ class Integration:
 KEEP = "/.nox/"  # nox's virtualenvs survive between runs; everything else untracked goes
 
 
+def checks_record(root: Path) -> Path:
+    """Where a worktree's running checks are written down: ``<root>.checks.json`` beside it.
+
+    Outside the worktree, so ``git clean`` keeps it; see ``gatebot.adapters.orphans``.
+    """
+    return root.with_name(root.name + ".checks.json")
+
+
 @contextmanager
 def worktree(git: Git, commit: str, pool: Path | None = None) -> Iterator[Git]:
     """A detached worktree at ``commit``, all files exactly the commit's (``KEEP`` aside).
@@ -46,8 +55,9 @@ def worktree(git: Git, commit: str, pool: Path | None = None) -> Iterator[Git]:
     With ``pool`` (a directory, e.g. ``<git common dir>/gatebot/integration``)
     the worktree is a persistent slot locked with ``flock`` for this process
     (a killed process frees it), so a run rewrites only the files that differ —
-    what bors-style bots do with their integration checkout. Without ``pool``
-    it is a temporary directory, removed on exit.
+    what bors-style bots do with their integration checkout. Checks a killed
+    owner left running in the slot (``checks_record``) are killed before the
+    slot is reused. Without ``pool`` it is a temporary directory, removed on exit.
     """
     if pool is None:
         path = Path(tempfile.mkdtemp(prefix="gatebot-integrate-"))
@@ -57,6 +67,7 @@ def worktree(git: Git, commit: str, pool: Path | None = None) -> Iterator[Git]:
         finally:
             git.run("worktree", "remove", "--force", str(path), check=False)
             shutil.rmtree(path, ignore_errors=True)
+            checks_record(path).unlink(missing_ok=True)
         return
     with _slot(pool) as path:
         yield _ready(git, path, commit)
@@ -73,6 +84,7 @@ def _slot(pool: Path) -> Iterator[Path]:
             handle.close()
             continue
         try:
+            orphans.reap(checks_record(pool / f"slot-{number}"))
             yield pool / f"slot-{number}"
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers, require
-from gatebot.adapters.worktree import merge_into, release_commit, worktree
+from gatebot.adapters.worktree import checks_record, merge_into, release_commit, worktree
 from gatebot.app import gate1
 from gatebot.app import review as review_app
 from gatebot.app.context import TASK_BRANCH, Context
@@ -207,7 +207,8 @@ def retest(ctx: Context, wt: Git, cand: Candidate) -> list[RuleResult]:
     wctx = dataclasses.replace(ctx, root=wt.root, git=wt)
     specs, logs = review_app.plan(wctx, wt.out("rev-parse", "HEAD"))
     started = time.time()
-    results = review_app.run_selected_checks(wctx, specs, logs, None, None)
+    results = review_app.run_selected_checks(wctx, specs, logs, None, None,
+                                             record=checks_record(wt.root))
     rules = checks_rule.evaluate(results)
     if "coverage" not in ctx.config.disabled_rules:
         rules.append(review_app.coverage_result(wctx, results, started,

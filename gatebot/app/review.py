@@ -130,20 +130,25 @@ def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]
     }
     specs = checks_adapter.plan_checks(
         ctx.root, nox_wanted=cfg.nox_sessions, commands=commands, timeout_s=cfg.timeout,
-        log_dir=logs, nox_args=cfg.nox_args,
+        log_dir=logs, nox_args=cfg.nox_args, env_allow=cfg.env_allow,
     )
     return specs, logs
 
 
 def run_selected_checks(
     ctx: Context, specs: Sequence[checks_adapter.CheckSpec], logs: Path | None,
-    jobs: int | None, progress: Progress | None,
+    jobs: int | None, progress: Progress | None, *, record: Path | None = None,
 ) -> list[CheckResult]:
-    """Run ``specs`` in parallel (``--jobs``, default the number of cores), logs in ``logs``."""
+    """Run ``specs`` in parallel (``--jobs``, default the number of cores), logs in ``logs``.
+
+    ``record``: where the running checks' process groups are written down (an
+    integration slot's record, so a later merge can kill them if this one dies).
+    """
     if not specs or logs is None:
         return []
     workers = jobs or ctx.config.checks.jobs or os.cpu_count() or 1
-    return checks_adapter.run_checks(list(specs), ctx.root, logs, workers, progress)
+    return checks_adapter.run_checks(list(specs), ctx.root, logs, workers, progress,
+                                     record=record)
 
 
 def fresh_coverage(ctx: Context, since: float | None) -> tuple[CoverageReport | None, str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.repos import GIT_ENV, TODO, Repo, git, make_repo, run_cli, run_process
@@ -420,3 +422,92 @@ def test_a_refused_board_write_is_not_retried_as_a_release(repo: Repo) -> None:
     assert "ESCALATION" not in result.output
     assert result.output.count("checks.tests") <= 2  # one re-test, not one per retry
     assert repo.origin_sha() == before
+
+
+REFUSING_HOOK = """#!{python}
+import sys
+sys.stdin.read()
+sys.stderr.write({text!r})
+sys.exit(1)
+"""
+
+
+def test_a_refused_push_keeps_the_remote_s_whole_message_bounded(repo: Repo) -> None:
+    approved_branch(repo)
+    hook = repo.origin / "hooks" / "pre-receive"
+    policy = [f"policy {n:02d}: a release needs a change ticket signed by two owners" for n in range(20)]
+    hook.write_text(REFUSING_HOOK.format(python=sys.executable,
+                                         text="\n".join(policy) + "\n\x1b[31mfrozen\x1b[0m\n"))
+    hook.chmod(0o755)
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1, result.output
+    situation = next(line for line in result.output.splitlines() if "**Situation**" in line)
+    assert all(line in situation for line in policy)  # every line, in one line, in order
+    assert situation.index("policy 00") < situation.index("policy 19")
+    assert "\\x1b[31mfrozen\\x1b[0m" in situation
+    assert "\x1b" not in result.output
+    assert "pre-receive hook declined" in situation
+
+    hook.write_text(REFUSING_HOOK.format(python=sys.executable, text="no! " * 5000 + "\n"))
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.exit_code == 1, result.output
+    situation = next(line for line in result.output.splitlines() if "**Situation**" in line)
+    assert "characters left out" in situation
+    assert len(situation) < 2200
+    assert "pre-receive hook declined" in situation  # the end of git's answer is kept
+
+
+SLOW_CHECK = """import os, pathlib, subprocess, sys, time
+here = pathlib.Path(sys.argv[1])
+pids, arm = here / "first.pids", here / "armed"
+def state(pid):
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+if pids.exists():  # the second merge: the first one's check must be gone by now
+    states = [state(int(pid)) for pid in pids.read_text().split()]
+    print("the first merge's check:", states)
+    sys.exit(0 if all(s in ("gone", "Z", "X") for s in states) else 1)
+if arm.exists():  # the first merge: a check and its child that outlive a killed gatebot
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    (here / "tmp.pids").write_text(f"{os.getpid()} {child.pid}")
+    os.replace(here / "tmp.pids", pids)
+    time.sleep(600)
+"""
+
+
+def test_a_killed_merge_s_checks_are_killed_before_its_slot_is_reused(
+        repo: Repo, tmp_path: Path) -> None:
+    here = tmp_path / "slow"
+    here.mkdir()
+    repo.write("slow_check.py", SLOW_CHECK)
+    repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+               f'commands = {{ tests = ["{sys.executable}", "slow_check.py", "{here}"] }}\n')
+    repo.commit("a check that can be made to hang")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo)
+    (here / "armed").touch()
+    first = subprocess.Popen([sys.executable, "-m", "gatebot", "merge", "--task", "4", "--as",
+                              "rev-b"], cwd=repo.path, env={**os.environ, **GIT_ENV},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not (here / "first.pids").exists():  # the first merge's check has started
+            assert first.poll() is None, "the first merge ended before its check started"
+            assert time.monotonic() < deadline, "the first merge's check never started"
+            time.sleep(0.05)
+        pids = [int(p) for p in (here / "first.pids").read_text().split()]
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        assert all(Path(f"/proc/{pid}").exists() for pid in pids)  # orphans, still running
+
+        second = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b")
+
+        assert second.exit_code == 0, second.output
+        assert "task #4 landed" in second.output
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
