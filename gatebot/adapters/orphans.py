@@ -67,7 +67,8 @@ def reap(path: Path) -> list[int]:
     """Kill the process groups recorded at ``path`` when their owner is gone; return their ids.
 
     A live owner's record is left alone (``[]``). A group whose leader pid now
-    belongs to a different process (another start time) is skipped. Waits up to
+    belongs to a different process (another start time), or whose leader's start
+    time is unknown, is skipped. Waits up to
     ``REAP_WAIT_S`` for each killed leader to end, then removes the record.
     A record that cannot be read is removed and counts as empty.
     """
@@ -91,9 +92,15 @@ def reap(path: Path) -> list[int]:
 
 
 def _kill_group(pgid: int, start: int | None) -> bool:
-    """SIGKILL group ``pgid`` unless its leader's pid was reused; True when signalled."""
+    """SIGKILL group ``pgid`` unless its leader's pid was reused; True when signalled.
+
+    Never signals a group whose leader's start time was not recorded (no /proc:
+    a reused pid could not be told apart), nor group 0 or 1, nor gatebot's own.
+    """
+    if start is None or pgid <= 1 or pgid == os.getpgrp():
+        return False
     now = process_start(pgid)
-    if now is not None and start is not None and now != start:
+    if now is not None and now != start:
         return False
     try:
         os.killpg(pgid, signal.SIGKILL)
