@@ -256,3 +256,18 @@ def config_show() -> None:
     from gatebot.app.config_commands import show_command  # noqa: PLC0415
 
     sys.exit(show_command(_cwd()))
+
+
+@main.command()
+@click.option("--since", default="7d", show_default=True, metavar="Nd|YYYY-MM-DD",
+              help="Start: the last N days including today, or a date (UTC).")
+@click.option("--until", metavar="Nd|YYYY-MM-DD", help="End, inclusive (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@guarded
+def audit(since: str, until: str | None, fmt: str, output: str | None) -> None:
+    """Report landings, escalations, gate failures and reviewer load from the board's history."""
+    from gatebot.app.audit import audit_command  # noqa: PLC0415
+
+    sys.exit(audit_command(_cwd(), since, until, fmt, output))
