@@ -90,6 +90,9 @@ def clean(text: object) -> str:
     return _CONTROL.sub(" ", str(text)).strip()
 
 
+_ENV.filters["clean"] = clean
+
+
 def span(report: AuditReport) -> str:
     """The period as the seed writes it: ``Oct 26 - Nov 1`` (years added when they differ)."""
     first = report.since.astimezone(UTC).date()
@@ -147,15 +150,11 @@ def render_json(report: AuditReport) -> str:
 
 
 def render(report: AuditReport, fmt: str) -> str:
-    """The report in ``fmt``: ``text``, ``markdown``, ``html`` or ``json``."""
+    """The report in ``fmt``: ``text``, ``markdown`` or ``json``."""
     if fmt == "json":
         return render_json(report)
     if fmt == "markdown":
         return render_markdown(report)
-    if fmt == "html":
-        from gatebot.app import audit_html  # noqa: PLC0415 - only the HTML needs the charts
-
-        return audit_html.render_html(report, title(report))
     return render_text(report)
 
 

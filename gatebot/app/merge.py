@@ -159,13 +159,15 @@ def release_files(
 
 
 def release_message(cand: Candidate, tip: str) -> str:
-    """The release commit's message with the SPEC §5.3 trailers."""
+    """The release commit's message with the SPEC §5.3 trailers (and ``Gatebot-Priority``)."""
     title = sanitize_inline(cand.task.title)
     trailers = {
         "Gatebot-Task": f"#{cand.task.number}", "Gatebot-Event": "released",
         "Gatebot-Head": cand.head, "Gatebot-Base": tip,
         "Gatebot-Reviewed-by": f"{cand.reviewer1}, {cand.actor}", "Gatebot-Actor": cand.actor,
     }
+    if cand.task.critical:  # read back by `gatebot audit` (releases with `critical`)
+        trailers["Gatebot-Priority"] = "critical"
     return (f"Merge task #{cand.task.number}: {title}\n\nBranch {sanitize_inline(cand.branch)} "
             f"landed by gatebot after two reviews and a re-test.\n\n{render_trailers(trailers)}\n")
 

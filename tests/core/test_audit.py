@@ -150,3 +150,12 @@ def test_reviewers_builders_stale_and_ignored() -> None:
     assert [(i.sha, i.reason) for i in report.ignored] == [
         ("i1", "why"), ("x1", "unknown Gatebot-Event 'exploded'")]
     assert report.to_json()["schema"] == "gatebot.audit/1"
+
+
+def test_p90_is_the_nearest_rank_and_hours_fill_the_histogram() -> None:
+    from gatebot.core.audit import durations  # noqa: PLC0415
+
+    got = durations([(float(h), (f"s{h}",)) for h in range(1, 21)])
+    assert (got.median_h, got.mean_h, got.p90_h, got.max_h) == (10.5, 10.5, 18.0, 20.0)
+    assert [b.count for b in got.histogram] == [0, 1, 2, 4, 13, 0, 0, 0]
+    assert got.sources[:2] == ["s1", "s2"]
