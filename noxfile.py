@@ -47,3 +47,17 @@ def build(session: nox.Session) -> None:
     session.install("build")
     with tempfile.TemporaryDirectory() as out:
         session.run("python", "-m", "build", "--outdir", out)
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """The audit's HTML page in headless Chromium (Debian's ``chromium``), network blocked.
+
+    Installs Playwright (its Python package only: the browser is the system's) and runs
+    tests/browser, which fail here when Chromium is missing; keeps the screenshot in
+    benchmarks/results/audit.png.
+    """
+    session.install("-e", ".[test]", "playwright>=1.40")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/browser", *session.posargs,
+                env={"REPORT_REQUIRE_BROWSER": "1",
+                     "REPORT_SCREENSHOT": "benchmarks/results/audit.png"})

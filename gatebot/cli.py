@@ -262,7 +262,7 @@ def config_show() -> None:
 @click.option("--since", default="7d", show_default=True, metavar="Nd|YYYY-MM-DD",
               help="Start: the last N days including today, or a date (UTC).")
 @click.option("--until", metavar="Nd|YYYY-MM-DD", help="End, inclusive (default: now).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @guarded

@@ -30,6 +30,7 @@ from gatebot.errors import BoardError
 NEEDS_ENTRIES = frozenset({"rejected", "released", "merge-failed", "escalated", "stale",
                            "force-released"})
 _TASK = re.compile(r"#(\d+)")
+_ITEM = re.compile(r"^- \*\*([^*\r\n]+?):?\*\*:?[ \t]*(.*?)[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,44 @@ def judge(commit: Commit, on_chain: bool, board: BoardPaths) -> AuditEvent | Ign
                       trailers.get("Gatebot-Actor", ""), trailers)
 
 
+def parse_added(lines: Sequence[str]) -> tuple[archive.ArchiveEntry, ...]:
+    """The archive entries in the lines a commit added (SPEC §4.3's format, gatebot's own).
+
+    A line-based reading of what ``archive.render_entry`` writes — a ``###``
+    heading, then ``- **Name**: value`` lines — much cheaper than parsing each
+    commit's lines as Markdown. Blocks without a ``#N`` Task and a known Event
+    are skipped.
+    """
+    found = []
+    title, items = "", dict[str, str]()
+    for line in [*lines, "#"]:
+        if line.startswith("#"):
+            entry = _entry(title, items)
+            if entry is not None:
+                found.append(entry)
+            title = line[4:].strip() if line.startswith("### ") else ""
+            items = {}
+            continue
+        match = _ITEM.match(line)
+        if match and title:
+            items.setdefault(match.group(1).strip(), match.group(2))
+    return tuple(found)
+
+
+def _entry(title: str, items: dict[str, str]) -> archive.ArchiveEntry | None:
+    task, event = _task(items.pop("Task", "")), items.pop("Event", "")
+    if not title or task is None or event not in archive.EVENTS:
+        return None
+    first, _, rest = title.partition(" ")
+    name = rest.strip() if first and not any(c.isalnum() for c in first) else title
+    return archive.ArchiveEntry(name, task, event, items)
+
+
 def added_entries(git: Git, commits: Sequence[Commit], archive_dir: str
                   ) -> dict[str, tuple[archive.ArchiveEntry, ...]]:
     """The archive entries each commit added against its first parent, by SHA.
 
-    One ``git diff-tree --stdin`` over all of them; an unreadable entry (a
-    ``BoardError``) leaves that commit without entries.
+    One ``git diff-tree --stdin`` over all of them.
     """
     pairs = "".join(f"{c.sha} {c.parents[0]}\n" for c in commits if c.parents)
     if not pairs:
@@ -145,12 +178,9 @@ def added_entries(git: Git, commits: Sequence[Commit], archive_dir: str
     found: dict[str, tuple[archive.ArchiveEntry, ...]] = {}
     for record in out.split("\x1e")[1:]:
         sha, _, diff = record.partition("\n")
-        added = "".join(line[1:] + "\n" for line in diff.splitlines()
-                        if line.startswith("+") and not line.startswith("+++"))
-        try:
-            found[sha.strip()] = tuple(archive.parse_entries(added, f"{sha[:12]}:archive"))
-        except BoardError:
-            found[sha.strip()] = ()
+        added = [line[1:] for line in diff.splitlines()
+                 if line.startswith("+") and not line.startswith("+++")]
+        found[sha.strip()] = parse_added(added)
     return found
 
 
@@ -182,7 +212,8 @@ def read_history(git: Git, tip: str, base: str, since: datetime | None, board: B
             events.append(judged)
         elif judged is not None:
             ignored.append(judged)
-    wanted = [c for c in chain if c.sha in {e.sha for e in events if e.event in NEEDS_ENTRIES}]
+    needed = {e.sha for e in events if e.event in NEEDS_ENTRIES}
+    wanted = [c for c in chain if c.sha in needed]
     entries = added_entries(git, wanted, board.archive_dir)
     events = [_with_entries(e, entries.get(e.sha, ())) for e in events]
     before = chain[0].parents[0] if chain and chain[0].parents else None

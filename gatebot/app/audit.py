@@ -150,11 +150,16 @@ def render_json(report: AuditReport) -> str:
 
 
 def render(report: AuditReport, fmt: str) -> str:
-    """The report in ``fmt``: ``text``, ``markdown`` or ``json``."""
+    """The report in ``fmt``: ``text``, ``markdown``, ``html`` or ``json``."""
     if fmt == "json":
         return render_json(report)
     if fmt == "markdown":
         return render_markdown(report)
+    if fmt == "html":
+        from gatebot.app import audit_html  # noqa: PLC0415 - only the page needs the charts
+
+        return audit_html.render_html(report, title(report), {
+            "percent": percent, "hours": hours, "stats": stats})
     return render_text(report)
 
 
