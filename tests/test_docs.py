@@ -159,6 +159,9 @@ README_FIGURES = [
     ("replay.json", "commits_replayed", "of {} replayed"),
     ("replay.json", "matched", "the {} clean ones"),
     ("replay.json", "escalated_as_expected", "the {} that needed conflict resolution"),
+    ("audit.json", "board_commits", "{:,} board commits"),
+    ("audit.json", "audit_json_s.median", "median {:.2f} s wall"),
+    ("audit.json", "audit_json_cpu_s", "{:.2f} s CPU"), ("audit.json", "html_bytes", "{:,} bytes"),
 ]
 
 
