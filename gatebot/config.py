@@ -43,12 +43,23 @@ class _Model(BaseModel):
 
 
 class ChecksConfig(_Model):
-    """``[checks]``: the checks that gate 1 runs and gate 2 runs again (rules ``checks.<name>``)."""
+    """``[checks]``: the checks that gate 1 runs and gate 2 runs again (rules ``checks.<name>``).
+
+    ``required`` names the checks every change must run and pass (a configured
+    command, else the nox session of that name); like every key it is read
+    from the base branch, so a change cannot drop its own checks.
+    """
 
     nox_sessions: tuple[str, ...] = Field(
         default=("tests", "lint", "typecheck", "build"),
         description="The nox sessions to run as checks, in this order, each the rule "
         "`checks.<session>`; a session the noxfile does not define is left out.",
+    )
+    required: tuple[str, ...] = Field(
+        default=("tests", "lint", "typecheck", "build"),
+        description="The checks every change must have and pass, at both gates: a configured "
+        "command, else the nox session of that name. One the change's tree cannot run fails as "
+        "`checks.<name>`. Read from the base branch only; `[]` requires none.",
     )
     commands: dict[str, str | tuple[str, ...]] = Field(
         default_factory=dict,
@@ -133,7 +144,8 @@ class ClaimsConfig(_Model):
     maintainers: tuple[str, ...] = Field(
         default=(),
         description="Names or emails that may release anyone's claim "
-        "(`gatebot release N --force`).",
+        "(`gatebot release N --force`) and approve a change to the files that define the "
+        "gates (rule `gate-files`).",
     )
 
 

@@ -58,7 +58,19 @@ NOXFILE = textwrap.dedent('''\
     @nox.session(python=False)
     def lint(session):
         session.run(sys.executable, "-c", "print('lint ok')")
+
+    @nox.session(python=False)
+    def typecheck(session):
+        session.run(sys.executable, "-c", "print('typecheck ok')")
+
+    @nox.session(python=False)
+    def build(session):
+        session.run(sys.executable, "-c", "print('build ok')")
     ''')
+"""The four sessions of ``checks.required``'s default: a project that needs no configuration."""
+
+NO_CHECKS = "min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = []\n"
+"""``.gatebot.toml`` of a repository without checks: nothing runs and nothing is required."""
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -107,7 +119,11 @@ class Repo:
 
 
 def make_repo(tmp: Path, *, todo: str = TODO, with_nox: bool = False) -> Repo:
-    """A repository with a bare origin, a tiny Python project and a board on ``main``."""
+    """A repository with a bare origin, a tiny Python project and a board on ``main``.
+
+    ``with_nox``: a noxfile with the four required sessions and the default
+    configuration; otherwise ``NO_CHECKS`` (no check runs, none is required).
+    """
     origin = tmp / "origin.git"
     git(tmp, "init", "-q", "--bare", "-b", "main", str(origin))
     work = tmp / "work"
@@ -122,7 +138,7 @@ def make_repo(tmp: Path, *, todo: str = TODO, with_nox: bool = False) -> Repo:
     if with_nox:
         repo.write("noxfile.py", NOXFILE)
     else:
-        repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n")
+        repo.write(".gatebot.toml", NO_CHECKS)
     repo.commit("initial")
     repo.git("push", "-q", "origin", "main")
     return repo

@@ -16,6 +16,39 @@ from typing import Any
 from gatebot.core.facts import CoverageReport
 from gatebot.errors import EnvironmentProblem
 
+Fingerprint = tuple[int, int, int, int, int]
+"""``(device, inode, size, mtime ns, ctime ns)`` of a file: any write changes it."""
+
+
+def fingerprint(path: Path) -> Fingerprint | None:
+    """The fingerprint of the file at ``path`` before a run, or None when there is none.
+
+    The change time (``ctime``) cannot be set back by a program, so a report
+    with the same fingerprint after the run was not written by it, whatever
+    its modification time says.
+    """
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def written_since(path: Path, before: Fingerprint | None) -> bool:
+    """Whether a file is at ``path`` now that was (re)written after ``before`` was taken."""
+    now = fingerprint(path)
+    return now is not None and now != before
+
+
+def remove_if_new(path: Path, before: Fingerprint | None) -> None:
+    """Remove the report at ``path`` if there was none before the run (``before`` None).
+
+    A review leaves the reviewer's work tree as it found it; a report that
+    existed before is left in place.
+    """
+    if before is None and (path.is_symlink() or path.is_file()):
+        path.unlink(missing_ok=True)  # a link itself, never what it points to
+
 
 def read_coverage(path: Path) -> CoverageReport | None:
     """Read the total and per-file line coverage (percent, 0 to 100) from the report at ``path``.

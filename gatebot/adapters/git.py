@@ -148,6 +148,11 @@ class Git:
         out = self.run("diff", "--name-only", "-z", "--diff-filter=D", base, head).stdout
         return [p for p in out.split("\0") if p]
 
+    def touched_files(self, base: str, head: str) -> list[str]:
+        """Every path ``base..head`` adds, modifies, deletes or retypes; a rename gives both."""
+        out = self.run("diff", "--name-only", "-z", "--no-renames", base, head).stdout
+        return [p for p in out.split("\0") if p]
+
     def tracked_files(self, ref: str = "HEAD") -> list[str]:
         """Every file path in the tree of ``ref``."""
         out = self.run("ls-tree", "-r", "-z", "--name-only", ref).stdout

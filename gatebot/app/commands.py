@@ -43,9 +43,9 @@ def review_command(
                       "the head SHA", "commit or stash them, then approve")
     options = review_app.ReviewOptions(
         base=ctx.config.base, all_files=all_files, only=_parse_only(only), jobs=jobs,
-        critical=bool(the_task and the_task.critical),
+        critical=bool(the_task and the_task.critical), approver=who if approve else None,
     )
-    with output.Progress(fmt == "text") as progress:  # on stderr; rich animates only on a TTY
+    with output.check_progress(fmt) as progress:  # on stderr; rich animates only on a TTY
         change, rules = review_app.evaluate(ctx, options, progress)
     people = gate1.builders(ctx, the_task, change) if acting else []
     if approve:

@@ -59,7 +59,8 @@ def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str
             raise UsageError("which task? none given and none found for the branch",
                              "pass --task N or --branch task/N-…")
         number = found.number
-    outcome = merge_app.land(ctx, number, branch, who, dry_run=dry_run)
+    with output.check_progress(fmt or "text") as progress:
+        outcome = merge_app.land(ctx, number, branch, who, dry_run=dry_run, progress=progress)
     verdict = Verdict("release", outcome.commit or "", outcome.base, outcome.rules, number, who)
     if outcome.rules:
         output.emit(verdict, fmt or "text")

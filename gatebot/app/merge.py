@@ -26,7 +26,6 @@ from gatebot.core import archive, current_state, escalation
 from gatebot.core.board import Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, cannot_review, review_eligibility
-from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import docs_updated
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
@@ -204,18 +203,37 @@ def send_back(
     return ctx.forge.transact(edit, f"gatebot: task #{number} back to REVIEW ({event})", trailers)
 
 
-def retest(ctx: Context, wt: Git, cand: Candidate) -> list[RuleResult]:
-    """Run every gate-1 check (and coverage) on the worktree's exact tree (SPEC §5.3 step 4)."""
+def retest(ctx: Context, wt: Git, cand: Candidate,
+           progress: review_app.Progress | None = None) -> list[RuleResult]:
+    """Run every gate-1 check (and coverage) on the worktree's exact tree (SPEC §5.3 step 4).
+
+    The checks of ``checks.required`` (from the base's configuration) always
+    run, a critical task's too; one the release tree cannot run fails.
+    """
     wctx = dataclasses.replace(ctx, root=wt.root, git=wt)
     specs, logs = review_app.plan(wctx, wt.out("rev-parse", "HEAD"))
-    started = time.time()
-    results = review_app.run_selected_checks(wctx, specs, logs, None, None,
-                                             record=checks_record(wt.root))
-    rules = checks_rule.evaluate(results)
-    if "coverage" not in ctx.config.disabled_rules:
-        rules.append(review_app.coverage_result(wctx, results, started,
-                                                critical=cand.task.critical))
-    return rules
+    options = review_app.ReviewOptions(base=ctx.config.base, critical=cand.task.critical)
+    coverage = "coverage" not in ctx.config.disabled_rules
+    judged = review_app.run_and_judge(wctx, specs, logs, options, progress,
+                                      with_coverage=coverage, record=checks_record(wt.root))
+    return ([judged[f"checks.{s.name}"] for s in specs] + review_app.missing_checks(wctx, specs)
+            + ([judged["coverage"]] if coverage else []))
+
+
+def gate_files_rule(ctx: Context, cand: Candidate, tip: str) -> RuleResult:
+    """``gate-files`` at gate 2: a gate-file change needs a maintainer as either reviewer.
+
+    Raises ``Refused`` (nothing written; the task keeps its approval) when
+    neither the gate-1 nor the gate-2 reviewer is one of ``claims.maintainers``.
+    """
+    base = ctx.git.merge_base(tip, cand.head) or tip
+    rule = review_app.gate_files_result(ctx.git, ctx.config, base, cand.head,
+                                        [cand.reviewer1, cand.actor])
+    if rule.status != "pass":
+        raise Refused(f"rule gate-files: {rule.summary}",
+                      "a maintainer (claims.maintainers) must be the gate-2 reviewer: "
+                      "gatebot merge --as MAINTAINER")
+    return rule
 
 
 def docs_rule(ctx: Context, cand: Candidate, tip: str) -> RuleResult:
@@ -266,15 +284,18 @@ def _approval_coverage(ctx: Context, number: int, tip: str) -> str:
     return "n/a"
 
 
-def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcome | None:
+def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,
+            progress: review_app.Progress | None = None) -> Outcome | None:
     """One integration → release commit → re-test → push at base ``tip``.
 
     With nothing to re-test on disk and a clean merge, the release commit is
     built with plumbing alone (``merge-tree``, no checkout); otherwise in the
-    integration worktree. Returns None when the base moved under the push
-    (the caller retries). Raises ``ReleaseRefused`` when the remote refused
-    without the base moving.
+    integration worktree. A dry run does all of it but the push and the board
+    writes. Returns None when the base moved under the push (the caller
+    retries). Raises ``ReleaseRefused`` when the remote refused without the
+    base moving, ``Refused`` when ``gate-files`` does not pass.
     """
+    gates = gate_files_rule(ctx, cand, tip)
     now = clock()
     files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
                           coverage=_approval_coverage(ctx, cand.task.number, tip))
@@ -284,7 +305,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
         commit = ctx.git.commit_files(
             tip, encoded, release_message(cand, tip), identity=_identity(cand.actor),
             committer=BOT_IDENTITY, extra_parents=[cand.head], tree_from=tree)
-        rules = [conflict_rule((), whitespace=False), docs_rule(ctx, cand, tip)]
+        rules = [conflict_rule((), whitespace=False), gates, docs_rule(ctx, cand, tip)]
         if "coverage" not in ctx.config.disabled_rules:
             rules.append(review_app.coverage_verdict(ctx, None, None, "",
                                                      critical=cand.task.critical))
@@ -292,7 +313,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
         rules = [conflict_rule(integration.conflicts, whitespace=integration.whitespace_resolved),
-                 docs_rule(ctx, cand, tip)]
+                 gates, docs_rule(ctx, cand, tip)]
         if not integration.clean:
             if dry_run:  # report the conflict; a dry run writes nothing, not even the board
                 return Outcome("dry-run", f"would escalate: conflict in "
@@ -301,15 +322,18 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool) -> Outcom
             return escalate_conflict(ctx, cand, integration.conflicts, rules, tip)
         commit = release_commit(wt, tip, cand.head, encoded, release_message(cand, tip),
                                 author=_identity(cand.actor), committer=BOT_IDENTITY)
-        if not dry_run:
-            rules += retest(ctx, wt, cand)
+        rules += retest(ctx, wt, cand, progress)
         return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
 
 
 def needs_checkout(ctx: Context, tree: str) -> bool:
-    """Whether re-testing needs the release tree on disk: configured commands, or a noxfile."""
+    """Whether re-testing needs the release tree on disk.
+
+    Yes with required checks (they always re-run, and fail when the tree
+    cannot run them), configured commands, or wanted nox sessions and a noxfile.
+    """
     checks = ctx.config.checks
-    if checks.commands:
+    if checks.commands or checks.required:
         return True
     return bool(checks.nox_sessions) and ctx.git.show(tree, "noxfile.py") is not None
 
@@ -385,9 +409,12 @@ def flag_escalation(ctx: Context, cand: Candidate, situation: str, title: str) -
     return ctx.forge.transact(edit, f"gatebot: escalate #{number}", trailers)
 
 
-def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: bool
-         ) -> Outcome:
-    """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3)."""
+def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: bool,
+         progress: review_app.Progress | None = None) -> Outcome:
+    """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3).
+
+    ``progress(name, state)`` hears of each re-tested check starting and ending.
+    """
     detail, moving = "the base branch kept moving", True
     retries = ctx.config.merge.retries
     for tries in range(retries + 1):
@@ -398,7 +425,7 @@ def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: 
                            commit=done, base=tip)
         cand = eligible(ctx, ctx.board(tip).task(number), branch, actor, tip)
         try:
-            outcome = attempt(ctx, cand, tip, dry_run=dry_run)
+            outcome = attempt(ctx, cand, tip, dry_run=dry_run, progress=progress)
         except ReleaseRefused as exc:
             detail, moving, outcome = exc.message, False, None
         if outcome is not None:

@@ -12,6 +12,9 @@ import json
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -178,3 +181,78 @@ class Progress:
                 mark = {"pass": "[green]✓[/]", "fail": "[red]✗[/]"}.get(state, "[magenta]![/]")
                 self.console.print(f"  {mark} checks.{name} {state}")
             self.status.update("running: " + (", ".join(self.running) or "…"))
+
+
+STILL_RUNNING_EVERY_S = 60.0
+
+
+class StillRunning:
+    """Off a terminal, a line per running check every ``interval_s`` seconds on ``stream``.
+
+    For output that goes to a file or a CI log, where no spinner shows that the
+    checks are alive: ``checks.tests still running, 5 min``. A context manager;
+    ``__call__(name, state)`` is invoked from check worker threads.
+    """
+
+    def __init__(self, enabled: bool, interval_s: float = STILL_RUNNING_EVERY_S,
+                 stream: IO[str] | None = None) -> None:
+        """Report every ``interval_s`` seconds (> 0) while ``enabled``; ``stream``: stderr."""
+        self.enabled = enabled
+        self.interval_s = interval_s
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.started: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> StillRunning:
+        """Start the reporting thread (a daemon: it never holds the process up)."""
+        if self.enabled:
+            self.thread = threading.Thread(target=self._loop, name="gatebot-still-running",
+                                           daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop reporting."""
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def __call__(self, name: str, state: str) -> None:
+        """Record that check ``name`` started (``start``) or ended (any other state)."""
+        with self.lock:
+            if state == "start":
+                self.started[name] = time.monotonic()
+            else:
+                self.started.pop(name, None)
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.interval_s):
+            now = time.monotonic()
+            with self.lock:
+                lines = [f"checks.{name} still running, {_elapsed(now - begun)}"
+                         for name, begun in self.started.items()]
+            out = self.stream or sys.stderr
+            for line in lines:
+                print(line, file=out, flush=True)
+
+
+def _elapsed(seconds: float) -> str:
+    """``5 min`` from a minute on, ``42 s`` before."""
+    return f"{int(seconds // 60)} min" if seconds >= 60 else f"{int(seconds)} s"
+
+
+@contextmanager
+def check_progress(fmt: str) -> Iterator[Callable[[str, str], None]]:
+    """The ``on_event`` callback for running checks, as a context manager.
+
+    rich's live progress for the ``text`` format, and, when stderr is not a
+    terminal (a file, a CI log), a line per running check every minute.
+    """
+    with Progress(fmt == "text") as live, StillRunning(not sys.stderr.isatty()) as ticker:
+        def both(name: str, state: str) -> None:
+            live(name, state)
+            ticker(name, state)
+
+        yield both

@@ -14,12 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gatebot import config as config_module
 from gatebot.adapters import checks as checks_adapter
-from gatebot.adapters.coverage_report import read_coverage
+from gatebot.adapters import coverage_report
+from gatebot.adapters.git import Git
 from gatebot.adapters.metrics import measure_files
 from gatebot.app.context import Context
 from gatebot.core.facts import Change, CheckResult, CoverageReport
-from gatebot.core.rules import board_files, docstrings, file_length, function_length, tests_present
+from gatebot.core.rules import (
+    board_files,
+    docstrings,
+    file_length,
+    function_length,
+    gate_files,
+    tests_present,
+)
 from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import coverage as coverage_rule
 from gatebot.core.rules.globs import match_any
@@ -27,20 +36,25 @@ from gatebot.core.verdict import RuleResult
 from gatebot.errors import UsageError
 
 STATIC_RULES = (
-    "file-length", "function-length", "tests-present", "docstrings", "coverage", "board-files",
+    "gate-files", "file-length", "function-length", "tests-present", "docstrings", "coverage", "board-files",
 )
 Progress = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
 class ReviewOptions:
-    """The flags of ``gatebot review`` that shape the verdict (SPEC §7)."""
+    """The flags of ``gatebot review`` that shape the verdict (SPEC §7).
+
+    ``approver`` is the actor of ``--approve`` (None when only looking): the
+    ``gate-files`` rule passes a change to the gate files only for a maintainer.
+    """
 
     base: str
     all_files: bool = False
     only: tuple[str, ...] = ()
     jobs: int | None = None
     critical: bool = False
+    approver: str | None = None
 
 
 def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
@@ -111,17 +125,24 @@ def _unselectable(wanted: str, known: Sequence[str], disabled: Sequence[str],
 
 
 def log_dir(ctx: Context, head: str) -> Path:
-    """Where this run keeps its check logs: ``<state dir>/logs/<head>-<UTC time>/``."""
+    """Where this run keeps its check logs: ``<state dir>/logs/<head>-<UTC time>/``.
+
+    Only the path: the directory is made when a check runs, so a run without
+    checks leaves no empty folder.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     override = os.environ.get("GATEBOT_LOG_DIR")
     base = Path(override) if override else ctx.state_dir() / "logs"
-    path = base / f"{head[:12]}-{stamp}-{os.getpid()}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return base / f"{head[:12]}-{stamp}-{os.getpid()}"
 
 
 def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]:
-    """The checks to run (configured commands, else nox sessions) and their log directory."""
+    """The checks to run and their log directory (not created yet).
+
+    Configured commands, else the nox sessions of ``checks.nox_sessions`` and
+    ``checks.required`` that the tree's noxfile defines. A required check
+    missing here is judged by ``missing_checks``.
+    """
     cfg = ctx.config.checks
     logs = log_dir(ctx, head)
     commands = {
@@ -129,10 +150,15 @@ def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]
         for name, cmd in cfg.commands.items()
     }
     specs = checks_adapter.plan_checks(
-        ctx.root, nox_wanted=cfg.nox_sessions, commands=commands, timeout_s=cfg.timeout,
-        log_dir=logs, nox_args=cfg.nox_args, env_allow=cfg.env_allow,
+        ctx.root, nox_wanted=(*cfg.nox_sessions, *cfg.required), commands=commands,
+        timeout_s=cfg.timeout, log_dir=logs, nox_args=cfg.nox_args, env_allow=cfg.env_allow,
     )
     return specs, logs
+
+
+def missing_checks(ctx: Context, specs: Sequence[checks_adapter.CheckSpec]) -> list[RuleResult]:
+    """A failing ``checks.<name>`` per check of ``checks.required`` that ``specs`` lacks."""
+    return checks_rule.missing_required(ctx.config.checks.required, [s.name for s in specs])
 
 
 def run_selected_checks(
@@ -151,13 +177,37 @@ def run_selected_checks(
                                      record=record)
 
 
-def fresh_coverage(ctx: Context, since: float | None) -> tuple[CoverageReport | None, str]:
-    """The coverage report, if the tests check of this run wrote it (``since``: its start)."""
-    path = ctx.root / ctx.config.checks.coverage_report
-    report = read_coverage(path)
-    if report is not None and since is not None and path.stat().st_mtime < since:
-        return None, f"{path} was not rewritten by this run's tests check"
-    return report, ""
+def report_path(ctx: Context) -> Path:
+    """Where the tests check writes coverage.py's JSON report (``checks.coverage_report``)."""
+    return ctx.root / ctx.config.checks.coverage_report
+
+
+def fresh_coverage(
+    ctx: Context, before: coverage_report.Fingerprint | None
+) -> tuple[CoverageReport | None, str]:
+    """The coverage report, if this run wrote it (``before``: its fingerprint before the run).
+
+    A report left from an older run, tracked or not, is ignored with a note.
+    """
+    path = report_path(ctx)
+    if not coverage_report.written_since(path, before):
+        note = f"{path} was not written by this run's tests check" if path.exists() else ""
+        return None, note
+    return coverage_report.read_coverage(path), ""
+
+
+def gate_files_result(
+    git: Git, cfg: config_module.Config, merge_base: str, head: str, approvers: Sequence[str]
+) -> RuleResult:
+    """``gate-files`` for ``merge_base..head`` (every path, deletions and renames included).
+
+    ``cfg`` is the base branch's configuration (``claims.maintainers``);
+    pyproject.toml counts only when its ``[tool.gatebot]`` or ``[tool.tox]``
+    table changed.
+    """
+    pyproject = (git.show(merge_base, gate_files.PYPROJECT), git.show(head, gate_files.PYPROJECT))
+    changed = gate_files.gate_file_changes(git.touched_files(merge_base, head), pyproject)
+    return gate_files.evaluate(changed, maintainers=cfg.claims.maintainers, approvers=approvers)
 
 
 def _timed(results: dict[str, RuleResult], rule_id: str, fn: Callable[[], RuleResult]) -> None:
@@ -170,16 +220,19 @@ def _timed(results: dict[str, RuleResult], rule_id: str, fn: Callable[[], RuleRe
 
 
 def static_results(
-    ctx: Context, change: Change, selected: Sequence[str], jobs: int | None
+    ctx: Context, change: Change, selected: Sequence[str], options: ReviewOptions
 ) -> dict[str, RuleResult]:
     """The rules decided from the change and file metrics alone (no checks)."""
     cfg = ctx.config
     results: dict[str, RuleResult] = {}
     needs_metrics = {"file-length", "function-length", "docstrings"} & set(selected)
     start = time.perf_counter()
-    metrics = measure_files(ctx.root, list(change.files), jobs) if needs_metrics else []
+    metrics = measure_files(ctx.root, list(change.files), options.jobs) if needs_metrics else []
     measured = time.perf_counter() - start
+    approvers = [options.approver] if options.approver else []
     rules: dict[str, Callable[[], RuleResult]] = {
+        "gate-files": lambda: gate_files_result(
+            ctx.git, cfg, change.merge_base, change.head, approvers),
         "file-length": lambda: file_length.evaluate(metrics, cfg.max_file_lines),
         "function-length": lambda: function_length.evaluate(metrics, cfg.max_function_lines),
         "docstrings": lambda: docstrings.evaluate(
@@ -218,33 +271,57 @@ def evaluate(
     wants_checks = not options.only or any(
         o == "coverage" or o.startswith("checks") for o in options.only)
     specs, logs = plan(ctx, change.head) if wants_checks else ([], None)
-    known = check_ids(specs) + list(STATIC_RULES)
+    missing = missing_checks(ctx, specs) if wants_checks else []
+    known = check_ids(specs) + [m.id for m in missing] + list(STATIC_RULES)
     selected = select_rules(known, options.only, ctx.config.disabled_rules)
     if "coverage" in selected and "checks.tests" in known and "checks.tests" not in selected:
         selected.append("checks.tests")  # the coverage report is the tests check's output
-    results = static_results(ctx, change, selected, options.jobs)
+    results = static_results(ctx, change, selected, options)
+    results.update({m.id: m for m in missing})
     run_specs = [s for s in specs if f"checks.{s.name}" in selected]
-    started = time.time()
-    check_results = run_selected_checks(ctx, run_specs, logs, options.jobs, progress)
-    for rule in checks_rule.evaluate(check_results):
-        results[rule.id] = rule
-    if "coverage" in selected:
-        results["coverage"] = coverage_result(ctx, check_results, started,
-                                              critical=options.critical)
+    results.update(run_and_judge(ctx, run_specs, logs, options, progress,
+                                 with_coverage="coverage" in selected))
     return change, [results[r] for r in known if r in selected and r in results]
 
 
+def run_and_judge(
+    ctx: Context, specs: Sequence[checks_adapter.CheckSpec], logs: Path | None,
+    options: ReviewOptions, progress: Progress | None, *, with_coverage: bool,
+    record: Path | None = None,
+) -> dict[str, RuleResult]:
+    """Run ``specs`` and judge them (``checks.<name>``, then ``coverage`` when asked).
+
+    The coverage report counts only when this run wrote it; one the run
+    created where there was none is removed afterwards, so the work tree is
+    left as it was found. ``record``: see ``run_selected_checks``.
+    """
+    path = report_path(ctx)
+    before = coverage_report.fingerprint(path)
+    try:
+        check_results = run_selected_checks(ctx, specs, logs, options.jobs, progress,
+                                            record=record)
+        rules = {rule.id: rule for rule in checks_rule.evaluate(check_results)}
+        if with_coverage:
+            rules["coverage"] = coverage_result(ctx, check_results, before,
+                                                critical=options.critical)
+    finally:
+        coverage_report.remove_if_new(path, before)
+    return rules
+
+
 def coverage_result(
-    ctx: Context, check_results: Sequence[CheckResult], started: float, *, critical: bool
+    ctx: Context, check_results: Sequence[CheckResult],
+    before: coverage_report.Fingerprint | None, *, critical: bool,
 ) -> RuleResult:
     """The ``coverage`` rule from the report the tests check wrote (SPEC §5.1, §5.4).
 
-    With a tests check, the report must be rewritten by this run and the check
-    must pass (else ``skip``: the failing check already fails the gate). With
-    no tests check at all, nothing shows coverage, so a missing report fails.
+    With a tests check, the report must be written by this run (``before``:
+    its fingerprint before the checks ran) and the check must pass (else
+    ``skip``: the failing check already fails the gate). With no tests check
+    at all nothing shows coverage: any report is ignored and the rule fails.
     """
     tests = next((r for r in check_results if r.name == "tests"), None)
-    report, note = fresh_coverage(ctx, started if tests is not None else None)
+    report, note = fresh_coverage(ctx, before) if tests is not None else (None, "")
     return coverage_verdict(ctx, tests, report, note, critical=critical)
 
 

@@ -1,6 +1,8 @@
 """Rules ``checks.<name>`` (SPEC §5.1): each configured check passes when it exits 0.
 
-Pure: reads ``CheckResult`` facts gathered by ``gatebot.adapters.checks``.
+Every check in ``checks.required`` (read from the base branch) must exist in
+the tree under test: one that cannot be run fails as ``checks.<name>``. Pure:
+reads ``CheckResult`` facts gathered by ``gatebot.adapters.checks``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,28 @@ def evaluate(results: Sequence[CheckResult]) -> list[RuleResult]:
     finding naming its log, e.g. ``tests failed (exit 1); log: /tmp/logs/tests.log``.
     """
     return [_rule(result) for result in results]
+
+
+def missing_required(required: Sequence[str], planned: Sequence[str]) -> list[RuleResult]:
+    """A failing ``checks.<name>`` for each required check that is not among ``planned``.
+
+    ``required`` is ``checks.required`` of the base branch's configuration;
+    ``planned`` the names of the checks the tree under test can run. Each
+    result's finding says the three ways out: define the nox session, set
+    ``checks.commands.<name>``, or drop the name from ``checks.required``.
+    """
+    have = set(planned)
+    return [_missing(name) for name in dict.fromkeys(required) if name not in have]
+
+
+def _missing(name: str) -> RuleResult:
+    message = (
+        f"required check {name!r} cannot run on this tree: define a nox session `{name}` in "
+        f"noxfile.py, set checks.commands.{name}, or remove {name!r} from checks.required "
+        "in the base branch's configuration"
+    )
+    summary = f"{name} is required but not defined (no nox session, no configured command)"
+    return RuleResult(f"checks.{name}", "fail", summary, (Finding(message),))
 
 
 def _rule(result: CheckResult) -> RuleResult:
