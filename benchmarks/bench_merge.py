@@ -47,7 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "merge.json"
-GATEBOT_TOML = "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+GATEBOT_TOML = "min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = []\n"
 SKIP_DIRS = {"site-packages", "__pycache__", "test", "idlelib", "tkinter", "turtledemo"}
 
 

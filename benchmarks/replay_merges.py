@@ -53,6 +53,7 @@ IDENTITY = {
 }
 GATEBOT_ENV = {
     "GATEBOT_CHECKS__NOX_SESSIONS": "[]",
+    "GATEBOT_CHECKS__REQUIRED": "[]",
     "GATEBOT_MIN_COVERAGE": "0",
     "GATEBOT_DISABLED_RULES": '["file-length","function-length","tests-present","docstrings"]',
     "NO_COLOR": "1",

@@ -181,6 +181,7 @@ def config_text(cfg: SoakConfig) -> str:
     """``.gatebot.toml`` for the soak: the work-file check, no coverage, instant settle."""
     claims = 'directory = "../claims"\n' if cfg.shared_claims else ""
     return (f"min_coverage = 0\n[checks]\nnox_sessions = []\ntimeout = 120\n"
+            "required = ['wellformed']\n"
             f"commands = {{ wellformed = {json.dumps([sys.executable, 'tools/check_work.py'])} }}"
             f"\n[claims]\nsettle = [0, 0]\nmaintainers = ['{LEAD}']\n{claims}")
 

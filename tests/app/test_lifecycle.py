@@ -14,7 +14,7 @@ from tests.repos import GIT_ENV, Repo, git, make_repo, run_cli
 
 EMPTY_BOARD = ("# TODO\n\n## READY\n\n## IN-PROGRESS\n\n## REVIEW\n\n## RDY FOR PROD\n\n"
                "## RELEASED\n")
-CONFIG = ("min_coverage = 0\n[checks]\nnox_sessions = []\n[claims]\nsettle = [0, 0]\n"
+CONFIG = ("min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = []\n[claims]\nsettle = [0, 0]\n"
           "maintainers = ['maint']\n")
 
 

@@ -105,7 +105,7 @@ def test_dry_run_pushes_nothing(repo: Repo) -> None:
 
 
 def test_failing_after_integration_sends_back_to_review(repo: Repo) -> None:
-    checker = f'[checks]\nnox_sessions = []\ncommands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
+    checker = f'[checks]\nnox_sessions = []\nrequired = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
     repo.write(".gatebot.toml", "min_coverage = 0\n" + checker)
     repo.write("check.py", CHECK_BOTH)
     repo.commit("a check that fails when a.txt and b.txt meet")
@@ -235,7 +235,7 @@ def coverage_repo(tmp_path: Path, *, critical: bool) -> Repo:
                         "### #4 Twitter automation")
     repo = make_repo(tmp_path, todo=todo)
     repo.write(".gatebot.toml", "min_coverage = 80\n[checks]\nnox_sessions = []\n"
-               f'commands = {{ tests = ["{sys.executable}", "cover.py"] }}\n')
+               f'required = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "cover.py"] }}\n')
     repo.write("cover.py", COVER_HALF)
     repo.commit("a tests check that writes coverage.json")
     repo.git("push", "-q", "origin", "main")
@@ -267,7 +267,7 @@ def test_ordinary_task_below_min_coverage_is_refused_at_gate1(tmp_path: Path) ->
 
 def test_public_change_without_docs_is_sent_back(repo: Repo) -> None:
     repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
-               "[docs]\npublic_paths = ['app/api/**']\n")
+               "required = []\n[docs]\npublic_paths = ['app/api/**']\n")
     repo.commit("guard the public API")
     repo.git("push", "-q", "origin", "main")
     approved_branch(repo, {"app/api/v1.py": '"""API."""\n', "tests/test_api.py": "x = 1\n"})
@@ -290,7 +290,7 @@ def test_without_checks_the_release_is_built_with_plumbing_only(repo: Repo) -> N
 
 def test_integration_slot_is_reused_and_survives_its_removal(repo: Repo) -> None:
     repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
-               f'commands = {{ tests = ["{sys.executable}", "-c", "pass"] }}\n')
+               f'required = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "-c", "pass"] }}\n')
     repo.commit("a check, so gate 2 needs the release tree on disk")
     repo.git("push", "-q", "origin", "main")
     approved_branch(repo, {"one.txt": "1\n"})
@@ -360,7 +360,8 @@ def test_dry_run_of_a_conflict_writes_nothing_and_exits_1(repo: Repo) -> None:
 
 
 def test_disabled_coverage_is_not_judged_at_gate2(repo: Repo) -> None:
-    repo.write(".gatebot.toml", "disabled_rules = ['coverage']\n[checks]\nnox_sessions = []\n")
+    repo.write(".gatebot.toml", "disabled_rules = ['coverage']\n[checks]\nnox_sessions = []\n"
+               "required = []\n")
     repo.commit("no coverage rule")
     repo.git("push", "-q", "origin", "main")
     approved_branch(repo)
@@ -371,7 +372,7 @@ def test_disabled_coverage_is_not_judged_at_gate2(repo: Repo) -> None:
 def test_release_lands_when_gitignore_covers_the_archive(repo: Repo) -> None:
     repo.write(".gitignore", "coordination/\n")
     repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
-               f'commands = {{ tests = ["{sys.executable}", "-c", "pass"] }}\n')
+               f'required = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "-c", "pass"] }}\n')
     repo.commit("ignore coordination/, and a check so the worktree path runs")
     repo.git("push", "-q", "origin", "main")
     approved_branch(repo)
@@ -405,7 +406,7 @@ def test_trailers_in_a_merged_commit_message_cannot_forge_an_approval(tmp_path: 
 
 
 def test_a_refused_board_write_is_not_retried_as_a_release(repo: Repo) -> None:
-    checker = f'[checks]\nnox_sessions = []\ncommands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
+    checker = f'[checks]\nnox_sessions = []\nrequired = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
     repo.write(".gatebot.toml", "min_coverage = 0\n" + checker)
     repo.write("check.py", CHECK_BOTH)
     repo.commit("a check that fails when a.txt and b.txt meet")

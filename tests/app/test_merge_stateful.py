@@ -68,7 +68,7 @@ sys.exit(1 if pathlib.Path('a.txt').exists() and pathlib.Path('b.txt').exists() 
 """
 CONFIG = (
     'min_coverage = 0\ndisabled_rules = ["file-length", "function-length", "tests-present", '
-    '"docstrings"]\n[checks]\nnox_sessions = []\n'
+    '"docstrings"]\n[checks]\nnox_sessions = []\nrequired = ["tests"]\n'
     f'commands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
     "[claims]\nsettle = [0.0, 0.0]\n"  # no waiting for rival claims: one builder clone
 )
