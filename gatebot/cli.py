@@ -114,7 +114,8 @@ def review(**kwargs: Any) -> None:
 @click.option("--task", type=int, help="Task number.")
 @click.option("--branch", help="The task's branch (default: its Branch field or task/N-…).")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME (default: GATEBOT_ACTOR).")
-@click.option("--dry-run", is_flag=True, help="Integrate and build the release commit; push nothing.")
+@click.option("--dry-run", is_flag=True, help="Do everything a merge does (integration, release "
+              "commit, re-test, coverage); push nothing and write no board.")
 @click.option("--format", "fmt", type=FORMATS, default=None, help="Output format.")
 @guarded
 def merge(**kwargs: Any) -> None:
