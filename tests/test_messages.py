@@ -14,7 +14,7 @@ from gatebot.errors import ConfigError
 from tests.repos import Repo, run_cli
 
 FAILING_CHECK = (
-    "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+    "min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = [\"tests\"]\n"
     'commands = { tests = ["python", "-c", "import sys; sys.exit(1)"] }\n'
 )
 
