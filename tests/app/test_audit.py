@@ -106,7 +106,7 @@ class Story:
 def make_story(tmp_path: Path, mp: pytest.MonkeyPatch) -> Story:
     story = Story(make_repo(tmp_path, todo=BOARD), mp)
     story.at(-1)
-    config = ("min_coverage = 0\n[checks]\nnox_sessions = []\n"
+    config = ("min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = [\"tests\"]\n"
               f'commands = {{ tests = ["{sys.executable}", "check.py"] }}\n'
               '[claims]\nsettle = [0, 0]\nmaintainers = ["maint"]\n')
     story.repo.write(".gatebot.toml", config)

@@ -30,7 +30,7 @@ TOKENS = {
 def checked_repo(tmp_path: Path) -> Repo:
     repo = make_repo(tmp_path)
     repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
-               f'commands = {{ tests = ["{sys.executable}", "show_env.py"] }}\n')
+               f'required = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "show_env.py"] }}\n')
     repo.write("show_env.py", SHOW_ENV)
     repo.commit("a check that shows its environment")
     repo.git("push", "-q", "origin", "main")

@@ -484,7 +484,7 @@ def test_a_killed_merge_s_checks_are_killed_before_its_slot_is_reused(
     here.mkdir()
     repo.write("slow_check.py", SLOW_CHECK)
     repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
-               f'commands = {{ tests = ["{sys.executable}", "slow_check.py", "{here}"] }}\n')
+               f'required = ["tests"]\ncommands = {{ tests = ["{sys.executable}", "slow_check.py", "{here}"] }}\n')
     repo.commit("a check that can be made to hang")
     repo.git("push", "-q", "origin", "main")
     approved_branch(repo)
