@@ -9,7 +9,8 @@ from pathlib import Path
 from gatebot.app import gate1, output
 from gatebot.app import review as review_app
 from gatebot.app.context import Context, find_task, open_context
-from gatebot.core.protocol import Contributor, review_eligibility
+from gatebot.core.board import Task
+from gatebot.core.protocol import Contributor, Identity, branch_belongs, review_eligibility
 from gatebot.core.verdict import RuleResult, Verdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 
@@ -38,6 +39,9 @@ def review_command(
         raise UsageError("which task? none given and none found for this branch",
                          "pass --task N, or name the branch task/N-…")
     who = ctx.actor(actor) if acting else (actor or _quiet_actor(ctx))
+    identity = ctx.identity(actor) if approve else None
+    if approve and the_task is not None:
+        _require_own_branch(the_task, ctx.git.current_branch())
     if approve and not ctx.git.is_clean():
         raise Refused("the work tree has uncommitted changes, so a verdict would not be of "
                       "the head SHA", "commit or stash them, then approve")
@@ -49,13 +53,26 @@ def review_command(
         change, rules = review_app.evaluate(ctx, options, progress)
     people = gate1.builders(ctx, the_task, change) if acting else []
     if approve:
-        rules.append(review_eligibility(who or "", people, bots=ctx.config.bots))
+        rules.append(review_eligibility(identity or "", people, bots=ctx.config.bots))
     verdict = Verdict("review", change.head, change.base, tuple(rules),
                       the_task.number if the_task else None, who)
     output.emit(verdict, fmt)
     if the_task is None or not acting:
         return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
-    return _act(ctx, verdict, the_task.number, people, reject_msg)
+    return _act(ctx, verdict, the_task.number, people, reject_msg, identity=identity)
+
+
+def _require_own_branch(task: Task, branch: str | None) -> None:
+    """Refuse to approve a branch that does not hold ``task``'s work (another task's code)."""
+    if branch_belongs(task.number, branch, task.fields.get("Branch")):
+        return
+    recorded = task.fields.get("Branch")
+    expected = f"task/{task.number}-…" + (f" or {recorded}" if recorded else "")
+    raise Refused(
+        f"approval refused: the branch under review is {branch or '(detached HEAD)'}, "
+        f"not task #{task.number}'s ({expected})",
+        f"check out task #{task.number}'s branch, or pass the --task its branch belongs to",
+    )
 
 
 def _quiet_actor(ctx: Context) -> str | None:
@@ -68,7 +85,7 @@ def _quiet_actor(ctx: Context) -> str | None:
 
 def _act(
     ctx: Context, verdict: Verdict, task: int,
-    people: list[Contributor], reject_msg: str | None,
+    people: list[Contributor], reject_msg: str | None, *, identity: Identity | None = None,
 ) -> int:
     if reject_msg is not None:
         sha = gate1.reject(ctx, verdict, task, reject_msg)
@@ -82,7 +99,7 @@ def _act(
         print("gatebot: approval refused: the checks changed tracked files, so the verdict "
               "is not of the head SHA; fix the checks or commit their output", file=sys.stderr)
         return EXIT_REFUSED
-    sha = gate1.approve(ctx, verdict, task, people, ctx.git.current_branch())
+    sha = gate1.approve(ctx, verdict, task, people, ctx.git.current_branch(), identity=identity)
     print(f"task #{task} approved at gate 1 for head {verdict.head[:12]} "
           f"(board commit {sha[:7]}); moved to RDY FOR PROD", file=sys.stderr)
     return EXIT_OK

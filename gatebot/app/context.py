@@ -8,7 +8,6 @@ is its single source of truth (SPEC §4.4).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,8 @@ from gatebot import config as config_module
 from gatebot.adapters.git import Git
 from gatebot.adapters.local import LocalForge
 from gatebot.core.board import Board, Task
+from gatebot.core.protocol import TASK_BRANCH, Identity
 from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
-
-TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,15 @@ class Context:
                 "pass --as NAME, set GATEBOT_ACTOR, or set git config user.email",
             )
         return actor.strip()
+
+    def identity(self, given: str | None) -> Identity:
+        """The acting ``Identity``: ``actor(given)`` plus git ``user.name`` and ``user.email``.
+
+        The git identity is this repository's (SPEC §3: one person passes one
+        gate, under whichever name it acts as). Raises ``UsageError`` as ``actor`` does.
+        """
+        return Identity(self.actor(given), self.git.config("user.name") or "",
+                        self.git.config("user.email") or "")
 
     def board(self, tip: str | None = None) -> Board:
         """TODO.md parsed from the base tip (an empty board when the file is absent)."""

@@ -51,7 +51,7 @@ def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str
                   dry_run: bool, fmt: str | None) -> int:
     """``gatebot merge``: gate 2 and the landing (SPEC §5.3). 0 landed/already/dry-run, 1 not."""
     ctx = open_context(cwd)
-    who = ctx.actor(actor)
+    who = ctx.identity(actor)
     number = task
     if number is None:
         found = find_task(ctx.board(), None, branch or ctx.git.current_branch())
@@ -61,7 +61,8 @@ def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str
         number = found.number
     with output.check_progress(fmt or "text") as progress:
         outcome = merge_app.land(ctx, number, branch, who, dry_run=dry_run, progress=progress)
-    verdict = Verdict("release", outcome.commit or "", outcome.base, outcome.rules, number, who)
+    verdict = Verdict("release", outcome.commit or "", outcome.base, outcome.rules, number,
+                      who.actor)
     if outcome.rules:
         output.emit(verdict, fmt or "text")
     if outcome.escalation_text:

@@ -16,7 +16,7 @@ from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive
 from gatebot.core.board import Stage, Task
 from gatebot.core.facts import Change
-from gatebot.core.protocol import Contributor, cannot_review
+from gatebot.core.protocol import Contributor, Identity, cannot_review
 from gatebot.core.verdict import Verdict
 
 
@@ -55,9 +55,13 @@ def _entry(task: Task, event: str, fields: Mapping[str, str]) -> archive.Archive
 
 def approve(
     ctx: Context, verdict: Verdict, task_number: int, people: Sequence[Contributor],
-    branch: str | None = None,
+    branch: str | None = None, *, identity: Identity | None = None,
 ) -> str:
     """Record the gate-1 approval of ``verdict.head`` by ``verdict.actor``; return the commit.
+
+    The board commit records the approver whole: ``Gatebot-Actor`` (the name
+    it acted as) and ``Gatebot-Actor-Git`` (``identity``'s git ``Name <email>``),
+    which gate 2 reads back to refuse the same person under another name.
 
     Moves the task REVIEW → RDY FOR PROD with ``Reviewed by (REVIEW)`` and
     ``Cannot review`` (and ``Built by`` when empty), plus an ``approved``
@@ -92,6 +96,8 @@ def approve(
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "approved",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head,
                 "Gatebot-Actor": actor, "Gatebot-Coverage": coverage}
+    if identity is not None and identity.git:
+        trailers["Gatebot-Actor-Git"] = identity.git
     if branch:
         trailers["Gatebot-Branch"] = branch
     return ctx.forge.transact(edit, f"gatebot: approve #{task_number} (gate 1)", trailers)
@@ -143,6 +149,16 @@ def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:
     if event is None:
         return None
     return event.trailers.get("Gatebot-Head", ""), event.trailers.get("Gatebot-Actor", "")
+
+
+def approver(event: BoardEvent) -> Identity:
+    """The gate-1 reviewer recorded in an ``approved`` board commit, whole.
+
+    From ``Gatebot-Actor`` and ``Gatebot-Actor-Git``; an approval recorded
+    before identities were (no ``Gatebot-Actor-Git``) has only the name.
+    """
+    return Identity.parse(event.trailers.get("Gatebot-Actor", ""),
+                          event.trailers.get("Gatebot-Actor-Git", ""))
 
 
 def standing_approval(

@@ -19,13 +19,21 @@ from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_tra
 from gatebot.adapters.worktree import checks_record, merge_into, release_commit, worktree
 from gatebot.app import gate1
 from gatebot.app import review as review_app
-from gatebot.app.context import TASK_BRANCH, Context
+from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive, current_state, escalation
 from gatebot.core.board import Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
-from gatebot.core.protocol import Contributor, cannot_review, review_eligibility
+from gatebot.core.protocol import (
+    TASK_BRANCH,
+    Contributor,
+    Identity,
+    as_identity,
+    branch_belongs,
+    cannot_review,
+    review_eligibility,
+)
 from gatebot.core.rules import docs_updated
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
@@ -37,14 +45,28 @@ class ReleaseRefused(PushRefused):
 
 @dataclasses.dataclass(frozen=True)
 class Candidate:
-    """A task ready for gate 2: its number, branch, approved head and gate-1 reviewer."""
+    """A task ready for gate 2: its branch, approved head, builders and both reviewers.
+
+    ``first`` (the gate-1 reviewer, as recorded) and ``second`` (the gate-2
+    actor) are whole identities; ``reviewer1`` and ``actor`` their names.
+    """
 
     task: Task
     branch: str
     head: str
-    reviewer1: str
-    actor: str
+    first: Identity
+    second: Identity
     builders: tuple[Contributor, ...]
+
+    @property
+    def reviewer1(self) -> str:
+        """The gate-1 reviewer's name, as the board shows it."""
+        return self.first.actor
+
+    @property
+    def actor(self) -> str:
+        """The gate-2 actor's name, as the board shows it."""
+        return self.second.actor
 
 
 def branch_head(ctx: Context, task: Task, branch: str | None) -> tuple[str, str]:
@@ -84,27 +106,36 @@ def released_commit(ctx: Context, number: int, tip: str) -> str | None:
     return None
 
 
-def eligible(ctx: Context, task: Task, branch: str | None, actor: str, tip: str) -> Candidate:
-    """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason."""
+def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str, tip: str
+             ) -> Candidate:
+    """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason.
+
+    The branch must hold the task's work (``task/N-…`` or its ``Branch``
+    field), and ``actor`` must share no name or email with the builders or
+    the gate-1 reviewer's recorded identity.
+    """
     require(task.stage is Stage.RDY_FOR_PROD,
             f"task #{task.number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
     approval = gate1.standing_approval(ctx, task.number, tip)
     if approval is None:
         raise Refused(f"task #{task.number} has no standing gate-1 approval")
     approved_head = approval.trailers.get("Gatebot-Head", "")
-    reviewer1 = approval.trailers.get("Gatebot-Actor", "")
+    first, who = gate1.approver(approval), as_identity(actor)
     name, head = branch_head(ctx, task, branch or approval.trailers.get("Gatebot-Branch"))
+    require(branch_belongs(task.number, name, task.fields.get("Branch")),
+            f"branch {name} is not task #{task.number}'s (task/{task.number}-… or its "
+            "Branch field): pass the task's own branch to --branch")
     require(approved_head == head,
             f"the gate-1 approval is for {approved_head[:12]} but {name} is at {head[:12]}: "
             "a new push voids it; run gatebot review --approve again")
     change = Change(tip, head, ctx.git.merge_base(tip, head) or tip, ())
     people = tuple(gate1.builders(ctx, task, change))
-    verdict = review_eligibility(actor, people, gate1_reviewer=reviewer1, bots=ctx.config.bots)
+    verdict = review_eligibility(who, people, gate1_reviewer=first, bots=ctx.config.bots)
     if verdict.status != "pass":
         raise Refused(verdict.summary,  # "ann may not review: builder of this change (…)"
                       "gate 2 needs a reviewer who neither built the change nor approved "
                       "it at gate 1")
-    return Candidate(task, name, head, reviewer1, actor, people)
+    return Candidate(task, name, head, first, who, people)
 
 
 def _identity(actor: str) -> Person:
@@ -167,6 +198,10 @@ def release_message(cand: Candidate, tip: str) -> str:
     }
     if cand.task.critical:  # read back by `gatebot audit` (releases with `critical`)
         trailers["Gatebot-Priority"] = "critical"
+    if cand.second.git:  # both reviewers whole: who landed it, and who approved gate 1
+        trailers["Gatebot-Actor-Git"] = cand.second.git
+    if cand.first.git:
+        trailers["Gatebot-Reviewer-Git"] = cand.first.git
     return (f"Merge task #{cand.task.number}: {title}\n\nBranch {sanitize_inline(cand.branch)} "
             f"landed by gatebot after two reviews and a re-test.\n\n{render_trailers(trailers)}\n")
 
@@ -409,8 +444,8 @@ def flag_escalation(ctx: Context, cand: Candidate, situation: str, title: str) -
     return ctx.forge.transact(edit, f"gatebot: escalate #{number}", trailers)
 
 
-def land(ctx: Context, number: int, branch: str | None, actor: str, *, dry_run: bool,
-         progress: review_app.Progress | None = None) -> Outcome:
+def land(ctx: Context, number: int, branch: str | None, actor: Identity | str, *,
+         dry_run: bool, progress: review_app.Progress | None = None) -> Outcome:
     """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3).
 
     ``progress(name, state)`` hears of each re-tested check starting and ending.

@@ -3,15 +3,87 @@
 Builders of a change are its claimants, the PR author, every author and
 committer in ``base..head`` and the last pusher. A gate-1 reviewer is not a
 builder; a gate-2 reviewer is neither a builder nor the gate-1 reviewer; bots
-never count. Identities match case-insensitively on name or email.
+never count. An actor is an ``Identity``: the name it acts as plus the git
+identity of the repository it acted from. Names and emails match whole, after
+NFKC normalisation and case folding (``ｂｕｉｌｄｅｒ`` is ``builder``).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gatebot.core.verdict import Finding, RuleResult
+
+TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
+_GIT_IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]*)>$")
+
+
+def fold(text: str) -> str:
+    """``text`` as identities compare it: NFKC, case-folded, NFKC again, outer space stripped.
+
+    The Unicode "caseless identifier match" (UAX #31 / Unicode §3.13): a
+    full-width ``ＲＥＶ１`` and ``rev1`` fold to the same string.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who acted: a name it acts as plus the git identity of the repository it acted from.
+
+    ``actor`` is ``--as``, ``GATEBOT_ACTOR`` or git ``user.email``;
+    ``git_name`` and ``git_email`` are git ``user.name`` and ``user.email``
+    (``""`` when unset).
+
+    Two identities are one person when any of their names or emails fold to
+    the same string (``fold``); empty values never match.
+    """
+
+    actor: str
+    git_name: str = ""
+    git_email: str = ""
+
+    def __str__(self) -> str:
+        """The name it acts as (what the board and messages show)."""
+        return self.actor
+
+    @property
+    def git(self) -> str:
+        """The git identity as git writes it (``Name <email>``), or ``""`` when unset."""
+        if not (self.git_name or self.git_email):
+            return ""
+        return f"{self.git_name} <{self.git_email}>".strip()
+
+    @classmethod
+    def parse(cls, actor: str, git: str = "") -> Identity:
+        """Read back an identity recorded as ``actor`` and ``git`` (``Name <email>``).
+
+        A ``git`` value not in that shape is taken whole as the git name.
+        """
+        match = _GIT_IDENT.match(git.strip())
+        if match is None:
+            return cls(actor.strip(), git.strip())
+        return cls(actor.strip(), match["name"].strip(), match["email"].strip())
+
+    def keys(self) -> frozenset[str]:
+        """Every name and email of this identity, folded; no empty string."""
+        return frozenset(fold(x) for x in (self.actor, self.git_name, self.git_email)) - {""}
+
+    def matches(self, other: Identity) -> bool:
+        """Whether ``other`` is the same person: any name or email in common (folded)."""
+        return bool(self.keys() & other.keys())
+
+    def matches_any(self, names: Iterable[str]) -> bool:
+        """Whether any of ``names`` (names or emails, e.g. ``claims.maintainers``) is this one."""
+        return bool(self.keys() & ({fold(n) for n in names} - {""}))
+
+
+def as_identity(actor: Identity | str) -> Identity:
+    """``actor`` as an ``Identity`` (a bare name has no git identity)."""
+    return actor if isinstance(actor, Identity) else Identity(actor.strip())
 
 
 @dataclass(frozen=True)
@@ -22,15 +94,27 @@ class Contributor:
     role: str
     email: str = ""
 
-    def matches(self, actor: str) -> bool:
-        """Whether ``actor`` is this contributor's name or email, case-insensitively."""
-        wanted = actor.strip().casefold()
-        return bool(wanted) and wanted in {self.name.casefold(), self.email.casefold()} - {""}
+    def matches(self, actor: Identity | str) -> bool:
+        """Whether ``actor`` has this contributor's name or email (folded, see ``fold``)."""
+        return as_identity(actor).matches_any((self.name, self.email))
 
 
-def builder_roles(actor: str, builders: Iterable[Contributor]) -> list[str]:
+def builder_roles(actor: Identity | str, builders: Iterable[Contributor]) -> list[str]:
     """Every role in which ``actor`` built the change (empty: not a builder)."""
     return [b.role for b in builders if b.matches(actor)]
+
+
+def branch_belongs(number: int, branch: str | None, recorded: str | None) -> bool:
+    """Whether ``branch`` holds task ``number``'s work (a review must judge that task's code).
+
+    True for a ``task/N-…`` branch with N equal to ``number``, or for the
+    task's recorded ``Branch`` field; False for anything else, and for no
+    branch at all (a detached HEAD).
+    """
+    if not branch:
+        return False
+    match = TASK_BRANCH.match(branch)
+    return bool(match and int(match.group(1)) == number) or branch == (recorded or "").strip()
 
 
 def _fail(actor: str, reason: str) -> RuleResult:
@@ -40,29 +124,36 @@ def _fail(actor: str, reason: str) -> RuleResult:
     )
 
 
+def _described(who: Identity) -> str:
+    return f"{who.actor} (git {who.git})" if who.git else who.actor
+
+
 def review_eligibility(
-    actor: str,
+    actor: Identity | str,
     builders: Sequence[Contributor],
     *,
-    gate1_reviewer: str | None = None,
+    gate1_reviewer: Identity | str | None = None,
     bots: Iterable[str] = (),
 ) -> RuleResult:
     """The ``reviewer`` rule (SPEC §3, §5.1) for ``actor``.
 
-    Gate 1: pass ``gate1_reviewer=None``. Gate 2: pass the gate-1 reviewer,
-    who is then excluded too. Returns a ``RuleResult`` whose finding names the
-    reason (e.g. "author of abc1234").
+    Gate 1: pass ``gate1_reviewer=None``. Gate 2: pass the gate-1 reviewer's
+    recorded identity, who is then excluded too: any of its names or emails
+    shared with ``actor`` is the same person. Returns a ``RuleResult`` whose
+    finding names the reason (e.g. "author of abc1234").
     """
-    if not actor.strip():
-        return _fail(actor or "(nobody)", "no actor; pass --as NAME or set GATEBOT_ACTOR")
-    if actor.casefold() in {b.casefold() for b in bots}:
-        return _fail(actor, "bots never count as reviewers")
-    roles = builder_roles(actor, builders)
+    who = as_identity(actor)
+    if not fold(who.actor):
+        return _fail(who.actor or "(nobody)", "no actor; pass --as NAME or set GATEBOT_ACTOR")
+    if fold(who.actor) in {fold(b) for b in bots}:
+        return _fail(who.actor, "bots never count as reviewers")
+    roles = builder_roles(who, builders)
     if roles:
-        return _fail(actor, "builder of this change (" + "; ".join(dict.fromkeys(roles)) + ")")
-    if gate1_reviewer is not None and gate1_reviewer.casefold() == actor.casefold():
-        return _fail(actor, "already approved gate 1; gate 2 needs a different reviewer")
-    return RuleResult("reviewer", "pass", f"{actor} is eligible")
+        return _fail(who.actor, "builder of this change (" + "; ".join(dict.fromkeys(roles)) + ")")
+    if gate1_reviewer is not None and who.matches(first := as_identity(gate1_reviewer)):
+        return _fail(who.actor, f"the same person who approved gate 1 ({_described(first)}); "
+                     "gate 2 needs a different reviewer")
+    return RuleResult("reviewer", "pass", f"{who.actor} is eligible")
 
 
 def cannot_review(builders: Sequence[Contributor], reviewers: Sequence[str]) -> str:
@@ -70,5 +161,5 @@ def cannot_review(builders: Sequence[Contributor], reviewers: Sequence[str]) -> 
     names = [b.name for b in builders if b.name] + [r for r in reviewers if r]
     seen: dict[str, str] = {}
     for name in names:
-        seen.setdefault(name.casefold(), name)
+        seen.setdefault(fold(name), name)
     return ", ".join(seen.values()) or "None"
