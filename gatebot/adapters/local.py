@@ -22,6 +22,7 @@ from gatebot.errors import GatebotError, Refused
 
 TRAILER = re.compile(r"^(Gatebot-[A-Za-z-]+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 BOT_IDENTITY = Person("gatebot", "gatebot@localhost")
+TASK_NUMBER = re.compile(r"#[0-9]+")
 
 Reader = Callable[[str], str | None]
 Edit = Callable[[Reader], Mapping[str, str]]
@@ -141,15 +142,17 @@ class LocalForge:
         """Apply ``edit`` to the board at the tip as one board commit; return its SHA.
 
         ``edit(read)`` returns ``{path: new text}``; it may raise ``Refused`` or
-        ``BoardError``, which end the transaction with nothing written. Raises
+        ``BoardError``, which end the transaction with nothing written. The
+        message's ``trailers`` are read after each ``edit``, so an edit may fill
+        in what it decided on this tip (a new task's number). Raises
         ``GatebotError`` when the branch kept moving for ``attempts`` tries.
         """
-        message = f"{subject}\n\n{render_trailers(trailers)}\n"
         for _ in range(attempts):
             tip = self.tip()
             files = edit(self.reader(tip))
             if not files:
                 raise Refused(f"nothing to change for: {subject}")
+            message = f"{subject}\n\n{render_trailers(trailers)}\n"
             encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
             commit = self.git.commit_files(tip, encoded, message, identity=BOT_IDENTITY)
             if self.publish(tip, commit):
@@ -179,6 +182,26 @@ class LocalForge:
                 if trailers.get("Gatebot-Task") == f"#{task}":
                     events.append(BoardEvent(fields[0], trailers))
         return events
+
+
+def highest_task(git: Git, ref: str) -> int:
+    """The highest task number gatebot ever recorded on ``ref``'s first-parent chain (0: none).
+
+    Read from the ``Gatebot-Task: #N`` trailers of gatebot's own commits
+    (committed as ``BOT_IDENTITY``, as ``LocalForge.events`` counts them), so a
+    task pruned from TODO.md still holds its number.
+    """
+    out = git.run(
+        "log", "--first-parent", "-E", "--grep=^Gatebot-Task: #[0-9]+$",
+        "--format=%ce%x1f%(trailers:key=Gatebot-Task,valueonly,separator=%x1f)%x1e", ref,
+    ).stdout
+    highest = 0
+    for record in out.split("\x1e"):
+        committer, *values = record.strip("\n").split("\x1f")
+        numbers = [int(v.strip()[1:]) for v in values if TASK_NUMBER.fullmatch(v.strip())]
+        if committer == BOT_IDENTITY.email and numbers:
+            highest = max(highest, numbers[-1])
+    return highest
 
 
 def require(condition: bool, message: str) -> None:

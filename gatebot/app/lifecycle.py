@@ -9,19 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gatebot.adapters.local import Reader, require
+from gatebot.adapters.local import Reader, highest_task, require
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive
-from gatebot.core.board import Stage, Task
-from gatebot.errors import Refused
+from gatebot.core.board import Stage, Task, title_problem
+from gatebot.errors import Refused, UsageError
 
 
 def add_task(ctx: Context, title: str, files: Sequence[str], critical: bool, actor: str
              ) -> tuple[int, str]:
-    """Add a READY task; return its number and the board commit. Numbers never repeat."""
-    result: list[int] = []
+    """Add a READY task; return its number and the board commit (``Gatebot-Task: #N``).
+
+    Numbers never repeat: N is one more than the highest on the board or ever
+    recorded in the board's history (a released task pruned from TODO.md keeps
+    its number). Raises ``UsageError`` for an empty title or one that is not UTF-8.
+    """
+    problem = title_problem(title)
+    if problem:
+        raise UsageError(f"task add: {problem}", "pass a title of UTF-8 text, e.g. "
+                         "gatebot task add \"Rate limiter\"")
+    trailers = {"Gatebot-Task": "#?", "Gatebot-Event": "added", "Gatebot-Actor": actor}
 
     def edit(read: Reader) -> dict[str, str]:
         fields = {"Built by": "None yet", "Cannot review": "None"}
@@ -29,13 +38,14 @@ def add_task(ctx: Context, title: str, files: Sequence[str], critical: bool, act
             fields = {"Priority": "critical", **fields}
         if files:
             fields["Files"] = ", ".join(files)
-        board, number = read_board(ctx, read).add_task(title, fields, Stage.READY)
-        result[:] = [number]
+        # the ref is at this tip or later (it only moves forward): never a lower number
+        used = highest_task(ctx.git, ctx.forge.ref)
+        board, number = read_board(ctx, read).add_task(title, fields, Stage.READY, used=used)
+        trailers["Gatebot-Task"] = f"#{number}"
         return {ctx.config.board.todo: board.render()}
 
-    trailers = {"Gatebot-Task": "#new", "Gatebot-Event": "added", "Gatebot-Actor": actor}
     sha = ctx.forge.transact(edit, "gatebot: add a task", trailers)
-    return result[0], sha
+    return int(trailers["Gatebot-Task"][1:]), sha
 
 
 def holder(task: Task) -> str:

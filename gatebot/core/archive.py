@@ -27,11 +27,13 @@ import jinja2
 from gatebot.core.board import (
     document_eol,
     ending,
+    escape_title,
     field_name,
     headings,
     is_blank,
     single_line,
     split_lines,
+    unescape_title,
 )
 from gatebot.errors import BoardError
 
@@ -157,7 +159,7 @@ def render_entry(entry: ArchiveEntry) -> str:
     """
     fields = [(field_name(k), single_line(v)) for k, v in entry.fields.items()]
     return _ENV.get_template("archive_entry.md.j2").render(
-        emoji=entry.emoji, title=single_line(entry.title), task=entry.task,
+        emoji=entry.emoji, title=escape_title(entry.title), task=entry.task,
         event=entry.event, fields=fields,
     )
 
@@ -226,4 +228,4 @@ def _title(line: str) -> str:
     """Return the title of an entry heading: after ``###`` and the event emoji, if any."""
     body = line.removeprefix("\ufeff").strip().lstrip("#").strip()
     first, _, rest = body.partition(" ")
-    return rest.strip() if first and not any(c.isalnum() for c in first) else body
+    return unescape_title(rest.strip() if first and not any(c.isalnum() for c in first) else body)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -78,6 +79,46 @@ def sanitize_inline(text: str) -> str:
     """
     flat = single_line(text)
     return "\\" + flat if flat.startswith("#") else flat
+
+
+def escape_title(title: str) -> str:
+    r"""``title`` as it is written after ``### #N ``: one line, each ``#`` escaped as ``\#``.
+
+    An escaped ``#`` can neither close the heading (``C# parser ##`` would lose
+    ``##``) nor start a forged one; ``unescape_title`` gives ``single_line(title)`` back.
+    """
+    return single_line(title).replace("#", "\\#")
+
+
+def unescape_title(text: str) -> str:
+    r"""The title a heading's text stands for: every ``\#`` read as ``#`` (see ``escape_title``).
+
+    Exact inverse of ``escape_title`` (each ``#`` it writes follows the ``\`` it
+    added), and a hand-written ``C\# parser`` reads as Markdown shows it.
+    """
+    return text.replace("\\#", "#")
+
+
+def title_problem(title: str) -> str | None:
+    """Why ``title`` cannot be a task title, or None: empty, not UTF-8, or a control character.
+
+    Text that is not UTF-8 arrives from the command line with its bytes kept as
+    lone surrogates; TODO.md is UTF-8, so such a title would break every later
+    read of the board. Control characters other than tabs and line breaks
+    (which become spaces) would not read back (NUL) or would drive a terminal
+    (escape sequences).
+    """
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the title is not valid UTF-8 text"
+    flat = single_line(title)
+    if not flat:
+        return "the title is empty"
+    control = next((c for c in flat if unicodedata.category(c) == "Cc" and c != "\t"), None)
+    if control is not None:
+        return f"the title holds the control character U+{ord(control):04X}"
+    return None
 
 
 def split_lines(text: str) -> list[str]:
@@ -259,7 +300,8 @@ def _block(
         core_end -= 1
     index, fields_end = _scan_fields(lines, h.index, core_end, path)
     values = {name: _value(lines[i]) for name, i in index.items()}
-    task = Task(number, m[2] or "", section.stage, MappingProxyType(values), h.index + 1, core_end)
+    task = Task(number, unescape_title(m[2] or ""), section.stage, MappingProxyType(values),
+                h.index + 1, core_end)
     return _Block(task, h.index, core_end, end, MappingProxyType(index), fields_end)
 
 
@@ -408,18 +450,26 @@ class Board:
         return without._insert(stage, core)._verified(self, number, stage, fields)
 
     def add_task(
-        self, title: str, fields: Mapping[str, str], stage: Stage = Stage.READY
+        self, title: str, fields: Mapping[str, str], stage: Stage = Stage.READY, *,
+        used: int = 0,
     ) -> tuple[Board, int]:
         """Add ``### #N title`` with ``fields`` at the end of ``stage``; return it and N.
 
-        N is one more than the highest number on the board (1 on an empty board).
+        N is one more than the highest number on the board or ``used`` (the
+        highest ever used, from the board's history), so numbers never repeat.
+        The title is written with ``escape_title`` and must read back as
+        ``single_line(title)``; ``BoardError`` otherwise.
         """
-        number = max((t.number for t in self.tasks), default=0) + 1
+        number = max([t.number for t in self.tasks] + [used], default=0) + 1
         eol = document_eol(self.lines)
-        head = f"### #{number} {single_line(title)}".rstrip() + eol
+        head = f"### #{number} {escape_title(title)}".rstrip() + eol
         core = [head, *(field_line(field_name(k), single_line(v), eol)
                         for k, v in fields.items())]
-        return self._insert(stage, core)._verified(self, number, stage, fields), number
+        board = self._insert(stage, core)._verified(self, number, stage, fields)
+        if board.task(number).title != single_line(title):
+            raise BoardError(f"{self.path}:?: the title {title!r} would not read back as written",
+                             "Choose a title without Markdown heading syntax.")
+        return board, number
 
     def _block(self, number: int) -> _Block:
         for block in self.blocks:

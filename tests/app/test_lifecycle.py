@@ -43,7 +43,7 @@ def test_whole_lifecycle_from_the_cli(board_repo: Repo) -> None:
     number = cli(repo, "task", "add", "Rate limiter\n### #9 forged", "--files", "app/*.py",
                  "--as", "lead").split()[0]
     assert number == "1"
-    assert "### #1 Rate limiter ### #9 forged" in section(repo, "READY")
+    assert "### #1 Rate limiter \\#\\#\\# \\#9 forged" in section(repo, "READY")  # escaped
     cli(repo, "claim", "1", "--as", "agent-1")
     assert "**Assignee**: agent-1" in section(repo, "IN-PROGRESS")
     repo.git("checkout", "-q", "-b", "task/1-rate-limiter", "origin/main")

@@ -177,3 +177,11 @@ def test_render_parse_round_trip(raw):
     for entry in entries:
         text = append_entry(text, entry, DAY)
     assert parse_entries(text or "") == entries
+
+
+@pytest.mark.parametrize("title", ["C# parser ##", "#", "ends with #"])
+def test_titles_with_hashes_survive_the_archive(title):
+    entry = ArchiveEntry(title, 4, "released")
+    rendered = render_entry(entry)
+    assert rendered.startswith("### ✅ " + title.replace("#", "\\#") + "\n")
+    assert parse_entries(rendered)[0].title == title

@@ -13,6 +13,7 @@ from gatebot.core.board import (
     Stage,
     Task,
     ending,
+    escape_title,
     field_match,
     is_blank,
     replace_value,
@@ -20,6 +21,8 @@ from gatebot.core.board import (
     single_line,
     split_lines,
     stage_of_heading,
+    title_problem,
+    unescape_title,
 )
 from gatebot.errors import BoardError
 
@@ -469,3 +472,44 @@ def test_replace_value_only_takes_field_lines():
 def test_split_lines_matches_markdown_line_breaks():
     assert split_lines("a\r\nb\rc\nd\u2028e\x85f") == ["a\r\n", "b\r", "c\n", "d\u2028e\x85f"]
     assert split_lines("") == []
+
+
+# --- titles ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("title", "written"), [
+    ("C# parser ##", "C\\# parser \\#\\#"),
+    ("#", "\\#"),
+    ("a \\# b", "a \\\\# b"),
+    ("plain", "plain"),
+])
+def test_titles_are_escaped_in_headings_and_read_back(title, written):
+    assert escape_title(title) == written
+    assert unescape_title(written) == title
+    board, number = Board.parse("## READY\n").add_task(title, {})
+    assert board.render() == f"## READY\n\n### #{number} {written}\n"
+    assert board.task(number).title == title
+
+
+@PROPS
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1))
+def test_every_usable_title_reads_back_exactly(title):
+    if title_problem(title) is None:
+        board, number = Board.parse("## READY\n\n### #3 Old\n").add_task(title, {})
+        assert board.task(number).title == single_line(title)
+        assert [t.number for t in Board.parse(board.render()).tasks] == [3, number]
+
+
+@pytest.mark.parametrize(("title", "problem"), [
+    ("", "empty"), (" \t\n ", "empty"), ("caf\udce9", "UTF-8"), ("a\x00b", "U+0000"),
+    ("red \x1b[31m", "U+001B"), ("ok\ttab", None), ("two\nlines", None),
+])
+def test_title_problem(title, problem):
+    found = title_problem(title)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_add_task_never_reuses_a_number_used_before():
+    assert Board.parse("## READY\n\n### #3 Old\n").add_task("New", {}, used=7)[1] == 8
+    assert Board.parse("## READY\n").add_task("New", {}, used=0)[1] == 1
+    assert Board.parse("## READY\n\n### #9 Old\n").add_task("New", {}, used=7)[1] == 10
