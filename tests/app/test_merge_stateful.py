@@ -4,7 +4,8 @@ Agents act on one bare ``origin``: builders push to task branches (and sometimes
 bring ``main`` into them), reviewers approve at gate 1 (some are builders, so
 ineligible), another agent advances ``main`` (sometimes conflicting, sometimes
 adding a marker file that makes the configured check fail next to the task's
-marker), and random actors run ``gatebot merge``; a task whose approval a push
+marker), and random actors run ``gatebot merge`` (sometimes under a second name, from
+their own git identity: every person has one); a task whose approval a push
 voided is rejected, claimed and submitted again, and new tasks are added as
 others are released. After every step the invariants of SPEC §5.3 are read
 back from ``origin``:
@@ -14,7 +15,8 @@ back from ``origin``:
   release commit whose second parent is a head approved at gate 1 (an
   ``approved`` board commit with that ``Gatebot-Head`` earlier on ``main``,
   made by a ``review --approve`` this test saw succeed) by a reviewer who is
-  neither the gate-2 actor nor a builder of that head;
+  neither the gate-2 actor (as a person, by the recorded git identity, under
+  whatever name they acted) nor a builder of that head;
 - every release commit's tree passes the check, run on a checkout of it;
 - at most one release commit per task, and the RELEASED section of TODO.md
   holds exactly the tasks that have one.
@@ -78,6 +80,21 @@ def who(name: str) -> dict[str, str]:
     """Git identity environment for ``name``."""
     return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": f"{name}@example.com",
             "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": f"{name}@example.com"}
+
+
+def acting(name: str) -> dict[str, str]:
+    """Environment giving gatebot ``name``'s git ``user.name``/``user.email``.
+
+    Every person has an identity of their own (SPEC §3: gatebot matches the
+    repository's git identity as well as ``--as``), as separate machines would.
+    """
+    return {"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "user.name", "GIT_CONFIG_VALUE_0": name,
+            "GIT_CONFIG_KEY_1": "user.email", "GIT_CONFIG_VALUE_1": f"{name}@example.com"}
+
+
+def person(git_ident: str) -> str:
+    """The person behind a recorded ``Name <name@example.com>`` git identity."""
+    return git_ident.rsplit("<", 1)[-1].removesuffix(">").removesuffix("@example.com")
 
 
 def first_parent_chain(origin: Path) -> list[tuple[str, list[str], dict[str, str]]]:
@@ -246,7 +263,7 @@ class GateTwo(RuleBasedStateMachine):
         self.repo.git("checkout", "-q", "-B", branch, f"origin/{branch}")
         head = self.repo.git("rev-parse", "HEAD")
         result = run_cli(self.repo.path, "review", "--approve", "--task", str(task),
-                         "--as", reviewer)
+                         "--as", reviewer, env=acting(reviewer))
         assert result.exit_code in (0, 1), result.output
         event(f"approve: exit {result.exit_code}")
         if result.exit_code == 0:
@@ -275,10 +292,17 @@ class GateTwo(RuleBasedStateMachine):
             assert result.exit_code in (0, 1), result.output
 
     def merge(self, data: st.DataObject) -> None:
-        """``gatebot merge --task N`` by a random actor, mostly on an approved task."""
+        """``gatebot merge --task N`` by a random actor, mostly on an approved task.
+
+        The adversary's move: sometimes the actor acts under a second name
+        (``--as alias-…``) from their own git identity.
+        """
         task = self.pick(data, "RDY FOR PROD")
         actor = data.draw(st.sampled_from(ACTORS), label="actor")
-        result = run_cli(self.repo.path, "merge", "--task", str(task), "--as", actor)
+        alias = data.draw(st.integers(0, 2), label="alias") == 0
+        name = f"alias-{self._next()}" if alias else actor
+        result = run_cli(self.repo.path, "merge", "--task", str(task), "--as", name,
+                         env=acting(actor))
         assert result.exit_code in (0, 1), result.output
         words = ("landed on", "already merged", "ESCALATION", "failed after integration",
                  "gate 1", "builder", "approval", "not RDY FOR PROD")
@@ -332,13 +356,15 @@ class GateTwo(RuleBasedStateMachine):
             assert info.get("Gatebot-Head") == head
             assert task not in released, f"task #{task} released twice: {released.get(task)}, {sha}"
             released[task] = sha
-            first, actor = info["Gatebot-Reviewed-by"].split(", ")
-            assert actor == info.get("Gatebot-Actor")
+            first, name = info["Gatebot-Reviewed-by"].split(", ")
+            assert name == info.get("Gatebot-Actor")
             assert first in approved.get(head, set()), f"{sha}: {first} never approved {head}"
             assert (task, head, first) in self.approvals, f"{sha}: no such approval was made"
-            assert first != actor, f"{sha}: {actor} passed both gates"
-            for name in (first, actor):
-                assert not self._built(name, head, base), f"{sha}: {name} built {head}"
+            assert person(info["Gatebot-Reviewer-Git"]) == first
+            actor = person(info["Gatebot-Actor-Git"])  # the person, whatever name they used
+            assert first != actor, f"{sha}: {actor} passed both gates (as {name})"
+            for who_ in (first, actor):
+                assert not self._built(who_, head, base), f"{sha}: {who_} built {head}"
             assert actor in self.landed_by.get(task, []), f"{sha}: no merge by {actor} landed"
             assert self._passes_check(sha), f"release {sha} of task #{task} fails the check"
         assert set(self.stage("RELEASED")) == set(released)
