@@ -142,7 +142,10 @@ def task() -> None:
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
 @guarded
 def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | None) -> None:
-    """Add a READY task; prints its number."""
+    """Add a READY task; prints its number, one more than any number used before.
+
+    TITLE is UTF-8 text, not empty; a # in it is kept (escaped in TODO.md).
+    """
     from gatebot.app.flow_commands import task_add_command  # noqa: PLC0415
 
     sys.exit(task_add_command(_cwd(), title, files, critical, actor))
