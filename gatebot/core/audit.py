@@ -52,8 +52,8 @@ class AuditEvent:
     """One board or release commit gatebot made: the fact every figure is counted from.
 
     ``time`` is the commit time (aware, UTC); ``event`` one of ``EVENTS``;
-    ``task`` the task number (None for ``added``, whose number the commit
-    cannot know in advance); ``actor`` the ``Gatebot-Actor`` trailer;
+    ``task`` the task number (None for an ``added`` commit written before
+    ``task add`` recorded the number, as ``#new``); ``actor`` the ``Gatebot-Actor`` trailer;
     ``entries`` the archive entries the commit added (SPEC §4.3).
     """
 
@@ -526,7 +526,8 @@ class StageTally:
     """Open tasks per stage, replayed event by event (``daily``'s running state).
 
     ``stages`` maps known tasks to their stage; ``anonymous`` counts tasks
-    added (their ``added`` commit cannot name them) but not yet seen again.
+    added by an ``added`` commit that does not name them (``#new``, older
+    histories) but not yet seen again.
     A task first seen by its claim is one of those when any are pending; any
     other unknown task predates the history read and was not counted.
     """
