@@ -11,10 +11,10 @@ the files. Pure: paths and file texts come in as values.
 from __future__ import annotations
 
 import tomllib
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from gatebot.core.protocol import Identity
 from gatebot.core.verdict import Finding, RuleResult
 
 RULE_ID = "gate-files"
@@ -64,15 +64,12 @@ def gate_file_changes(
 
 
 def same_person(actor: str, maintainer: str) -> bool:
-    """Whether ``actor`` names ``maintainer``: equal after NFKC normalisation and casefolding.
+    """Whether ``actor`` names ``maintainer``: equal as identities compare (``protocol.fold``).
 
     A maintainer may be listed by name or by email; the actor is compared as
     given (``--as``, ``GATEBOT_ACTOR`` or git ``user.email``).
     """
-    def norm(text: str) -> str:
-        return unicodedata.normalize("NFKC", text).casefold().strip()
-
-    return bool(norm(actor)) and norm(actor) == norm(maintainer)
+    return Identity(actor).matches_any([maintainer])
 
 
 def evaluate(
