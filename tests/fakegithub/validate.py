@@ -1,0 +1,122 @@
+"""Check the fake's requests and responses against GitHub's OpenAPI description (openapi-core).
+
+The description is the vendored trimmed copy ``tests/fixtures/github/api.github.com.trimmed.json``
+(made by ``tools/trim_github_openapi.py``). openapi-core finds the operation by method and path,
+the response by status, and checks body, content type and documented headers with OpenAPI 3.0's
+rules (``nullable``, ``anyOf``, formats).
+
+One documented gap: GitHub's description omits many error statuses that GitHub does send (a 404
+on ``GET .../issues/{n}/events``, a 422 on ``PATCH .../check-runs/{id}``). An error response
+(4xx/5xx) whose status the operation does not document is still checked: its body must be
+GitHub's ``basic-error`` (or ``validation-error`` for 422). A 2xx or 3xx status the operation
+does not document is a violation.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_schema_validator import OAS30Validator
+from werkzeug.wrappers import Request, Response
+
+DESCRIPTION = Path(__file__).resolve().parent.parent / "fixtures" / "github" / \
+    "api.github.com.trimmed.json"
+
+
+@functools.cache
+def description() -> dict[str, Any]:
+    """The vendored description as a dict (servers made relative: any host and port match)."""
+    spec = json.loads(DESCRIPTION.read_text(encoding="utf-8"))
+    spec["servers"] = [{"url": "/"}]
+    return spec
+
+
+@functools.cache
+def openapi() -> OpenAPI:
+    """The openapi-core object over ``description()`` (built once per test session).
+
+    The description itself is checked once by ``tests/github/test_openapi_fixture.py``, not on
+    every load.
+    """
+    return OpenAPI.from_dict(description(), config=Config(spec_validator_cls=None))
+
+
+def _error_schema(status: int) -> Any:
+    """GitHub's error body schema for ``status`` (``validation-error`` for 422)."""
+    name = "validation-error" if status == 422 else "basic-error"
+    return description()["components"]["schemas"][name]
+
+
+def _first_line(exc: BaseException) -> str:
+    """A readable one-paragraph reason from an openapi-core error and its schema errors."""
+    causes = getattr(exc.__cause__, "schema_errors", None) or []
+    reasons = [getattr(e, "message", str(e)) + " at " + "/".join(map(str, e.absolute_path))
+               for e in causes]
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300] + \
+        ("; " + "; ".join(reasons[:5]) if reasons else "")
+
+
+_SLASHY = (
+    re.compile(r"^(/repos/[^/]+/[^/]+/git/(?:ref|refs|matching-refs)/)(.+)()$"),
+    re.compile(r"^(/repos/[^/]+/[^/]+/commits/)(.+?)(/check-runs|/status|/statuses)?$"),
+    re.compile(r"^(/repos/[^/]+/[^/]+/(?:issues/\d+/)?labels/)(.+)()$"),
+)
+
+
+def _as_described(request: Request) -> Request:
+    """``request`` with a slash-holding path parameter percent-encoded, as the description's
+    one-segment templates (``/git/ref/{ref}`` for ``heads/main``) need to match it.
+
+    GitHub takes the slashes raw, and so does PyGithub; openapi-core's path templates do not.
+    """
+    for pattern in _SLASHY:
+        match = pattern.match(request.path)
+        if match and "/" in match.group(2):
+            environ = dict(request.environ)
+            environ["PATH_INFO"] = match.group(1) + quote(match.group(2), safe="") + \
+                (match.group(3) or "")
+            return Request(environ)
+    return request
+
+
+def check_request(request: Request) -> str | None:
+    """Why ``request`` does not match the description (unknown operation, bad body), or None."""
+    try:
+        openapi().validate_request(WerkzeugOpenAPIRequest(_as_described(request)))
+    except Exception as exc:  # noqa: BLE001 - every openapi-core error is a violation to report
+        return _first_line(exc)
+    return None
+
+
+def check_response(request: Request, response: Response) -> str | None:
+    """Why ``response`` to ``request`` does not match the description, or None when it does."""
+    try:
+        openapi().validate_response(WerkzeugOpenAPIRequest(_as_described(request)),
+                                    WerkzeugOpenAPIResponse(response))
+    except ResponseNotFound as exc:
+        if response.status_code < 400:
+            return _first_line(exc)
+        return _check_error_body(response)
+    except Exception as exc:  # noqa: BLE001 - every openapi-core error is a violation to report
+        return _first_line(exc)
+    return None
+
+
+def _check_error_body(response: Response) -> str | None:
+    """An undocumented error status: its body must still be GitHub's error shape."""
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return f"a {response.status_code} body that is not JSON"
+    errors = list(OAS30Validator(_error_schema(response.status_code)).iter_errors(body))
+    if errors:
+        return f"{response.status_code} error body: " + "; ".join(e.message for e in errors[:5])
+    return None
