@@ -41,6 +41,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/issues": ("get", "post"),
     f"{R}/issues/{{issue_number}}": ("get", "patch"),
     f"{R}/issues/comments/{{comment_id}}": ("get", "patch", "delete"),
+    f"{R}/issues/events/{{event_id}}": ("get",),
     f"{R}/issues/{{issue_number}}/comments": ("get", "post"),
     f"{R}/issues/{{issue_number}}/events": ("get",),
     f"{R}/issues/{{issue_number}}/assignees": ("post", "delete"),
@@ -119,6 +120,7 @@ def trim(spec: dict[str, Any]) -> dict[str, Any]:
 
     Raises:
         KeyError: naming the path, method or webhook that ``spec`` lacks.
+
     """
     paths: dict[str, Any] = {}
     for path, methods in OPERATIONS.items():

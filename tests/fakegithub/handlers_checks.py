@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tests.fakegithub.handlers_pulls import sha_of
-from tests.fakegithub.routing import R, ApiError, Ctx, Page, Reply, invalid, not_found, route
+from tests.fakegithub.routing import ApiError, Ctx, Page, R, Reply, invalid, not_found, route
 from tests.fakegithub.state import Annotation, CheckRun, Status
 
 MAX_ANNOTATIONS = 50
@@ -27,7 +27,7 @@ def _apply(ctx: Ctx, run: CheckRun, body: dict[str, Any]) -> None:
     for key in ("name", "details_url", "external_id"):
         if key in body:
             setattr(run, key, body[key])
-    if "conclusion" in body and body["conclusion"]:
+    if body.get("conclusion"):
         run.conclusion, run.status = body["conclusion"], "completed"
     elif "status" in body:
         run.status = body["status"]
@@ -38,7 +38,7 @@ def _apply(ctx: Ctx, run: CheckRun, body: dict[str, Any]) -> None:
         run.completed_at = _when(body.get("completed_at")) or run.completed_at or \
             ctx.state.clock.now()
     output = body.get("output") or {}
-    if output and not output.get("title") or output and not output.get("summary"):
+    if output and not (output.get("title") and output.get("summary")):
         raise invalid("CheckRun", "output", "missing_field")
     notes = output.get("annotations") or []
     if len(notes) > MAX_ANNOTATIONS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.fakegithub.routing import R, ApiError, Ctx, Page, Reply, invalid, not_found, route
+from tests.fakegithub.routing import ApiError, Ctx, Page, R, Reply, invalid, not_found, route
 from tests.fakegithub.state import Comment, Issue, User
 
 
@@ -18,7 +18,8 @@ def rate_limit(ctx: Ctx) -> Reply:
     """``GET /rate_limit``: the caller's core budget (other resources untouched)."""
     remaining, reset = ctx.request.environ["fakegithub.ratelimit"]
     core = {"limit": 5000, "remaining": remaining, "reset": reset, "used": 5000 - remaining}
-    return Reply(200, {"resources": {"core": core}, "rate": core})
+    search = {"limit": 30, "remaining": 30, "reset": reset, "used": 0}
+    return Reply(200, {"resources": {"core": core, "search": search}, "rate": core})
 
 
 @route("/user", "GET")
@@ -197,6 +198,16 @@ def list_events(ctx: Ctx, owner: str, repo: str, number: int) -> Page:
     """``GET /repos/{o}/{r}/issues/{n}/events``: oldest first, with each event's actor."""
     issue_of(ctx, number)
     return Page([ctx.render.event(e) for e in ctx.state.events if e.issue == number])
+
+
+@route(f"{R}/issues/events/<int:event_id>", "GET")
+def get_event(ctx: Ctx, owner: str, repo: str, event_id: int) -> Reply:
+    """``GET /repos/{o}/{r}/issues/events/{id}``: one event, with its issue."""
+    event = next((e for e in ctx.state.events if e.id == event_id), None)
+    if event is None:
+        raise not_found()
+    issue = ctx.state.issues[event.issue]
+    return Reply(200, ctx.render.event(event) | {"issue": ctx.render.issue(issue)})
 
 
 def _assign(ctx: Ctx, issue: Issue, logins: list[str], actor: User) -> None:

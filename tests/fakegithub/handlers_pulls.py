@@ -6,7 +6,7 @@ writes the bare repository with git's compare-and-swap, so git and the API never
 
 from __future__ import annotations
 
-from tests.fakegithub.routing import R, ApiError, Ctx, Page, Reply, invalid, not_found, route
+from tests.fakegithub.routing import ApiError, Ctx, Page, R, Reply, invalid, not_found, route
 from tests.fakegithub.state import Issue, PullRequest, Review
 
 REVIEW_STATES = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED",

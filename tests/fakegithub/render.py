@@ -97,7 +97,8 @@ class Renderer:
         }
         if private:
             data |= {"private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0,
-                     "disk_usage": 0, "collaborators": 0, "two_factor_authentication": True}
+                     "disk_usage": 0, "collaborators": 0, "two_factor_authentication": True,
+                     "user_view_type": "private"}
         return data
 
     def repository(self) -> Json:
@@ -147,7 +148,7 @@ class Renderer:
             "repository_url": self.repo_api, "labels_url": f"{url}/labels{{/name}}",
             "comments_url": f"{url}/comments", "events_url": f"{url}/events",
             "html_url": f"{self.repo_html}/{kind}/{issue.number}", "number": issue.number,
-            "state": issue.state, "title": issue.title,
+            "state": issue.state, "state_reason": issue.state_reason, "title": issue.title,
             "body": issue.body, "user": self.uid(issue.user),
             "labels": [self.label(self.state.labels[n]) for n in issue.labels],
             "assignee": assignees[0] if assignees else None, "assignees": assignees,
@@ -156,8 +157,6 @@ class Renderer:
             "closed_at": iso(issue.closed_at), "created_at": iso(issue.created_at),
             "updated_at": iso(issue.updated_at), "author_association": "CONTRIBUTOR",
         }
-        if issue.state_reason:
-            data["state_reason"] = issue.state_reason
         if issue.pull:
             pulls = f"{self.repo_api}/pulls/{issue.number}"
             data["pull_request"] = {
@@ -209,9 +208,10 @@ class Renderer:
         def person(p: Any) -> Json:
             return {"name": p.name, "email": p.email, "date": iso(p.date)}
 
-        def account(email: str) -> Json | None:
+        def account(email: str) -> Json:
+            # the description has ``{}`` (empty-object), not null, for an unlinked email
             user = self.state.user_by_email(email)
-            return self.user(user) if user else None
+            return self.user(user) if user else {}
 
         url = f"{self.repo_api}/commits/{commit.sha}"
         return {

@@ -17,7 +17,7 @@ from typing import Any
 from github import Auth, Github, GithubRetry
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from tests.fakegithub.app import FAULT_KINDS, Fault, FakeGitHubApp, Logged
+from tests.fakegithub.app import FAULT_KINDS, FakeGitHubApp, Fault, Logged
 from tests.fakegithub.state import Clock, PullRequest, State, User
 
 
@@ -26,6 +26,10 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Do not log; ``FakeGitHub.requests`` has every request."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """The status line only: ``Date`` comes from the fake's clock, not the machine's."""
+        self.send_response_only(code, message)
 
 
 class FakeGitHub:
