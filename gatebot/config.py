@@ -3,7 +3,10 @@
 Sources, highest first: CLI overrides > ``GATEBOT_*`` environment > file >
 defaults. The file is ``.gatebot.toml`` (whole file) or ``[tool.gatebot]`` in
 ``pyproject.toml``; having both is an error. Unknown keys and bad values raise
-``ConfigError`` (exit 2) naming the key, the file and the fix. No file at all
+``ConfigError`` (exit 2) naming the key, the file and the fix; a bad
+``GATEBOT_*`` value is named by its variable, never echoed (it may be a token),
+and a ``GATEBOT_*`` variable that names no setting is ignored (``unknown_env``
+lists them for a warning). No file at all
 gives the seed's defaults (golden-focus-protocol.md: 900/80 lines, 80 %
 coverage, stale after 20 minutes).
 """
@@ -16,13 +19,14 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gatebot.errors import ConfigError
 
 # Environment variables gatebot reads that are not configuration keys.
+ENV_PREFIX = "GATEBOT_"
 NON_CONFIG_ENV = frozenset(
     {"GATEBOT_ACTOR", "GATEBOT_TOKEN", "GATEBOT_LOG_DIR", "GATEBOT_STATE_DIR", "GATEBOT_NOW"}
 )
@@ -249,6 +253,17 @@ def _parse_toml(text: str, label: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{label}: not valid TOML: {exc}", f"fix the syntax of {label}") from exc
+    except RecursionError as exc:  # tomllib recurses once per level of nested arrays/tables
+        raise ConfigError(f"{label}: arrays or tables nested too deeply to read",
+                          f"flatten the nested values in {label}") from exc
+
+
+def _table(value: object, key: str, label: str) -> dict[str, Any]:
+    """``value`` when it is a TOML table; ``ConfigError`` naming ``key`` and ``label`` if not."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key} in {label} is a {type(value).__name__}, not a table",
+                          f"write it as a [{key}] table of settings, or remove it")
+    return value
 
 
 def find_table(read: FileReader, where: str) -> tuple[dict[str, Any], str | None]:
@@ -263,7 +278,8 @@ def find_table(read: FileReader, where: str) -> tuple[dict[str, Any], str | None
     pyproject = read("pyproject.toml")
     if pyproject is not None:
         tool = _parse_toml(pyproject, py_label).get("tool", {})
-        table = tool.get("gatebot") if isinstance(tool, dict) else None
+        found = tool.get("gatebot") if isinstance(tool, dict) else None
+        table = None if found is None else _table(found, "tool.gatebot", py_label)
     dotfile = read(".gatebot.toml")
     if dotfile is not None:
         if table is not None:
@@ -290,20 +306,60 @@ def _env_value(raw: str) -> Any:
     return raw
 
 
+def _env_keys(name: str) -> list[str]:
+    return name.removeprefix(ENV_PREFIX).lower().split("__")
+
+
+def _known_keys(keys: Sequence[str]) -> bool:
+    """Whether ``keys`` (``["checks", "timeout"]``) name a setting of ``Config``.
+
+    A table may be given whole (``GATEBOT_CHECKS`` as JSON); a mapping setting
+    (``checks.commands``) takes one more key, its entry's name.
+    """
+    model: type[BaseModel] = Config
+    for depth, key in enumerate(keys):
+        field = model.model_fields.get(key)
+        if field is None:
+            return False
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+            continue
+        extra = 1 if get_origin(annotation) is dict else 0
+        return len(keys) - depth - 1 <= extra
+    return True
+
+
+def _config_env(environ: Mapping[str, str]) -> list[str]:
+    return sorted(n for n in environ if n.startswith(ENV_PREFIX) and n not in NON_CONFIG_ENV)
+
+
+def unknown_env(environ: Mapping[str, str]) -> list[str]:
+    """``GATEBOT_*`` variables that name no setting (ignored by ``load``; worth a warning)."""
+    return [n for n in _config_env(environ) if not _known_keys(_env_keys(n))]
+
+
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """``GATEBOT_*`` variables as a nested table: ``GATEBOT_CHECKS__TIMEOUT=60`` → checks.timeout.
 
     Lists are given as JSON (``GATEBOT_CLAIMS__MAINTAINERS='["ann"]'``).
+    Variables that name no setting are left out (see ``unknown_env``).
+    Raises ``ConfigError`` naming both variables when one sets a table
+    another sets a key of (``GATEBOT_CHECKS=x`` and ``GATEBOT_CHECKS__TIMEOUT``).
     """
     table: dict[str, Any] = {}
-    for name, raw in environ.items():
-        if not name.startswith("GATEBOT_") or name in NON_CONFIG_ENV:
+    for name in _config_env(environ):
+        keys = _env_keys(name)
+        if not _known_keys(keys):
             continue
-        keys = name.removeprefix("GATEBOT_").lower().split("__")
         node = table
-        for key in keys[:-1]:
+        for depth, key in enumerate(keys[:-1]):
             node = node.setdefault(key, {})
-        node[keys[-1]] = _env_value(raw)
+            if not isinstance(node, dict):
+                parent = ENV_PREFIX + "__".join(keys[: depth + 1]).upper()
+                raise ConfigError(f"{name} sets a key of {parent}, which is not a table",
+                                  f"unset {parent} or {name}")
+        node[keys[-1]] = _env_value(environ[name])
     return table
 
 
@@ -339,15 +395,44 @@ def _unknown_key_hint(loc: Sequence[Any]) -> str:
             "`gatebot config --schema` prints them as JSON Schema")
 
 
-def _describe(error: Mapping[str, Any], origin: Mapping[str, str]) -> tuple[str, str]:
+def _env_name(loc: Sequence[object], env_table: Mapping[str, Any]) -> str | None:
+    """The ``GATEBOT_*`` variable that set the value at ``loc``, or None when none did."""
+    node: Any = env_table
+    keys: list[str] = []
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            break
+        keys.append(str(part))
+        node = node[part]
+    if not keys or isinstance(node, Mapping):
+        return None
+    return ENV_PREFIX + "__".join(keys).upper()
+
+
+def _short(value: object) -> str:
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = "a deeply nested value"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _describe(
+    error: Mapping[str, Any], origin: Mapping[str, str], env_table: Mapping[str, Any],
+    cli_table: Mapping[str, Any],
+) -> tuple[str, str]:
     key = ".".join(str(p) for p in error["loc"])
+    from_cli = _env_name(error["loc"], cli_table) is not None
+    variable = None if from_cli else _env_name(error["loc"], env_table)
+    if variable is not None:  # never echo the value: a variable may hold a token
+        return (f"{variable} (setting {key}): {error['msg']}",
+                f"set {variable} to a valid value, or unset it to use the default")
     top = str(error["loc"][0]) if error["loc"] else ""
     where = origin.get(top, "the configuration")
     if error["type"] == "extra_forbidden":
         return f"unknown key {key!r} in {where}", _unknown_key_hint(error["loc"])
-    got = error.get("input")
     return (
-        f"{key} in {where}: {error['msg']} (got {got!r})",
+        f"{key} in {where}: {error['msg']} (got {_short(error.get('input'))})",
         f"set {key} to a valid value in {where}, or remove it to use the default",
     )
 
@@ -381,7 +466,7 @@ def load(
     try:
         config = Config.model_validate(merged)
     except ValidationError as exc:
-        message, hint = _describe(exc.errors()[0], origin)
+        message, hint = _describe(exc.errors()[0], origin, env_table, cli_table)
         raise ConfigError(message, hint) from exc
     if config.forge != "local":
         raise ConfigError(

@@ -62,9 +62,17 @@ def test_both_files_is_an_error(tmp_path: Path) -> None:
         config.load(tmp_path, environ={})
 
 
-def test_unknown_environment_key_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"min_covrage.*GATEBOT_"):
-        config.load(tmp_path, environ={"GATEBOT_MIN_COVRAGE": "3"})
+def test_unknown_environment_key_is_ignored_and_listed(tmp_path: Path) -> None:
+    environ = {"GATEBOT_MIN_COVRAGE": "3", "GATEBOT_CHECKS__COMMANDS__TESTS": "pytest -q",
+               "GATEBOT_CHECKS__TIMOUT": "3", "GATEBOT_ACTOR": "ann"}
+    cfg = config.load(tmp_path, environ=environ)
+    assert cfg.min_coverage == 80 and cfg.checks.commands == {"tests": "pytest -q"}
+    assert config.unknown_env(environ) == ["GATEBOT_CHECKS__TIMOUT", "GATEBOT_MIN_COVRAGE"]
+
+
+def test_a_variable_under_a_non_table_variable_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="GATEBOT_CHECKS__TIMEOUT.*GATEBOT_CHECKS"):
+        config.load(tmp_path, environ={"GATEBOT_CHECKS": "7", "GATEBOT_CHECKS__TIMEOUT": "3"})
 
 
 def test_bad_config_exits_2_from_the_cli(repo) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ is its single source of truth (SPEC §4.4).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,32 +67,65 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Conte
 
     The configuration is read from the tip of the base branch (on the remote
     when there is one), never from the branch under review, whose change would
-    otherwise set its own gates; only a repository whose base has no commit
-    yet reads the work tree. Raises ``EnvironmentProblem`` outside a git work
-    tree and ``ConfigError`` for a bad configuration.
+    otherwise set its own gates — or its own base. The base is ``--base``, else
+    ``GATEBOT_BASE``, else the remote's default branch (``main`` without one),
+    whose configuration may name another base. Only a repository whose base has
+    no commit yet reads the work tree. Raises ``EnvironmentProblem`` outside a
+    git work tree and ``ConfigError`` for a bad configuration or a
+    ``merge.remote`` that names none of the repository's remotes.
     """
     git = Git(cwd)
     root = git.toplevel()
     git = Git(root)
-    try:  # the work tree's configuration only says which base and remote to start from
-        cfg = config_module.load(root, overrides=overrides)
-    except ConfigError:
-        cfg = config_module.load(root, overrides=overrides, read=lambda _name: None)
-    for _ in range(2):  # the base's own configuration may name another base
-        forge = LocalForge(git, cfg.base, cfg.merge.remote)
+    for name in config_module.unknown_env(os.environ):
+        sys.stderr.write(f"gatebot: warning: {name} names no setting and is ignored; "
+                         "check its spelling against the configuration keys\n")
+    cfg = config_module.load(root, overrides=overrides, read=lambda _name: None)
+    remote = _remote(git, cfg.merge.remote)
+    base = cfg.base if "base" in cfg.model_fields_set else default_base(git, remote)
+    for _ in range(3):  # the base's own configuration may name another base or remote
+        forge = LocalForge(git, base, remote)
         try:
             tip = forge.tip()
         except EnvironmentProblem:  # no base commit yet: the work tree is all there is
-            return Context(root, git, config_module.load(root, overrides=overrides),
-                           LocalForge(git, cfg.base, cfg.merge.remote))
-        where = f"{forge.remote + '/' if forge.remote else ''}{cfg.base}"
-        based = config_module.load(root, overrides=overrides, read=forge.reader(tip),
-                                   where=where)
-        settled = based.base == cfg.base
-        cfg = based
-        if settled:
+            cfg = config_module.load(root, overrides=overrides)
+            return Context(root, git, cfg.model_copy(update={"base": base}), forge)
+        where = f"{remote + '/' if remote else ''}{base}"
+        cfg = config_module.load(root, overrides=overrides, read=forge.reader(tip), where=where)
+        named = cfg.base if "base" in cfg.model_fields_set else base
+        named_remote = _remote(git, cfg.merge.remote)
+        if (named, named_remote) == (base, remote):
             break
-    return Context(root, git, cfg, LocalForge(git, cfg.base, cfg.merge.remote))
+        base, remote = named, named_remote
+    cfg = cfg.model_copy(update={"base": base})
+    return Context(root, git, cfg, LocalForge(git, base, remote))
+
+
+def default_base(git: Git, remote: str | None) -> str:
+    """The repository's default base: the remote's default branch (its ``HEAD``), else ``main``."""
+    if remote:
+        result = git.run("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
+        target = result.stdout.strip().removeprefix(f"refs/remotes/{remote}/")
+        if result.returncode == 0 and target and not target.startswith("-"):
+            return target
+    return "main"
+
+
+def _remote(git: Git, name: str) -> str | None:
+    """The remote ``merge.remote`` names; None (local mode) when the repository has none.
+
+    Raises ``ConfigError`` naming the remotes that exist when ``name`` is not one.
+    """
+    remotes = git.out("remote").split()
+    if not remotes:
+        return None
+    if name not in remotes:
+        raise ConfigError(
+            f"merge.remote is {name!r}, but this repository's remotes are: "
+            + ", ".join(remotes),
+            "set merge.remote (or GATEBOT_MERGE__REMOTE) to one of them",
+        )
+    return name
 
 
 def find_task(board: Board, task: int | None, branch: str | None) -> Task | None:

@@ -61,13 +61,22 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     """The change under review: files of ``merge-base(base, HEAD)..HEAD`` or all tracked files.
 
     With a remote the base is fetched first (the board commits land there, and
-    a stale local branch would count them as the change's own edits). Raises ``EnvironmentProblem`` when the base or HEAD does not resolve.
+    a stale local branch would count them as the change's own edits). Raises
+    ``EnvironmentProblem`` when the base or HEAD does not resolve, and
+    ``UsageError`` when the base is the branch under review (its name or head SHA).
     """
     git = ctx.git
     head = git.must_resolve("HEAD")
     remote = ctx.forge.remote
     fetched = git.fetch(remote, base_ref) if remote else None
     base = fetched or git.must_resolve(base_ref)
+    if not all_files and (base == head or base_ref == git.current_branch()):
+        raise UsageError(
+            f"the base {base_ref!r} is the branch under review (HEAD {head[:12]}): a change "
+            "compared with itself has nothing to judge",
+            "switch to the task's branch, pass --base (or set GATEBOT_BASE) to the branch it "
+            "will land on, or use --all to judge every file",
+        )
     merge_base = git.merge_base(base, head) or base
     if all_files:
         return Change(base, head, merge_base, tuple(git.tracked_files(head)), all_files=True)
