@@ -25,9 +25,11 @@ FORMATS = click.Choice(["text", "json", "markdown", "github"])
 
 
 def _fail(message: str, hint: str, code: int) -> NoReturn:
-    click.echo(f"gatebot: {message}", err=True)
+    from gatebot.core.printable import printable  # noqa: PLC0415 - only on the error path
+
+    click.echo(f"gatebot: {printable(message)}", err=True)  # names in it are user text
     if hint:
-        click.echo(f"  hint: {hint}", err=True)
+        click.echo(f"  hint: {printable(hint)}", err=True)
     sys.exit(code)
 
 

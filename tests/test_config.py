@@ -71,7 +71,7 @@ def test_unknown_environment_key_is_ignored_and_listed(tmp_path: Path) -> None:
 
 
 def test_a_variable_under_a_non_table_variable_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="GATEBOT_CHECKS__TIMEOUT.*GATEBOT_CHECKS"):
+    with pytest.raises(ConfigError, match=r"GATEBOT_CHECKS__TIMEOUT.*GATEBOT_CHECKS"):
         config.load(tmp_path, environ={"GATEBOT_CHECKS": "7", "GATEBOT_CHECKS__TIMEOUT": "3"})
 
 

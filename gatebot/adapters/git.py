@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,80 @@ class CommitInfo:
     author: Person
     committer: Person
     message: str
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """A file of a commit: ``path``, git ``mode``, object ``sha``, diff ``status`` letter if any.
+
+    Modes: ``100644``/``100755`` a file, ``120000`` a symlink (its blob is the
+    link's target, never followed), ``160000`` a submodule (a commit, no blob).
+    """
+
+    path: str
+    mode: str
+    sha: str
+    status: str = ""
+
+    @property
+    def is_file(self) -> bool:
+        """Whether the entry is a regular file (not a symlink or a submodule)."""
+        return self.mode in ("100644", "100755")
+
+
+def _hunk_lines(hunks: Sequence[str]) -> frozenset[int]:
+    """Head-side line numbers of ``@@`` hunk headers; a pure deletion marks the line above."""
+    numbers: set[int] = set()
+    for row in hunks:
+        match = HUNK.match(row)
+        if match:
+            start, count = int(match.group(1)), int(match.group(2) or "1")
+            numbers.update(range(start, start + count) if count else (max(start, 1),))
+    return frozenset(numbers)
+
+
+class BlobReader:
+    """Blob contents by SHA from one ``git cat-file --batch`` process (a context manager).
+
+    Reads objects from the repository, never through the work tree, so a
+    symlink or a device file in a change is never opened.
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        """Start ``git cat-file --batch`` in the repository at ``root``."""
+        try:
+            self.process = proc.start_pipe(("git", "cat-file", "--batch"), cwd=root)
+        except FileNotFoundError as exc:
+            raise EnvironmentProblem("git is not installed", "install git and retry") from exc
+
+    def __enter__(self) -> BlobReader:
+        """Return the reader."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close git's input and wait for it to end."""
+        self.close()
+
+    def read(self, sha: str) -> bytes | None:
+        """The bytes of object ``sha``, or None when the repository lacks it."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None  # noqa: S101 - both are pipes
+        stdin.write(sha.encode("ascii") + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3:  # "<sha> missing", or git ended
+            return None
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        """End the git process."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 class Git:
@@ -116,28 +190,71 @@ class Git:
         result = self.run("merge-base", a, b, check=False)
         return result.stdout.strip() or None
 
+    def changed_entries(self, base: str, head: str) -> list[TreeEntry]:
+        """Files added, copied, modified, renamed or retyped in ``base..head`` (no deletions).
+
+        Each with its head-side mode and blob SHA, in git's order; paths are
+        read NUL-separated (``--raw -z``), so no name is ever quoted.
+        """
+        out = self.run("diff", "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=ACMRT",
+                       base, head).stdout
+        fields = out.split("\0")
+        entries: list[TreeEntry] = []
+        i = 0
+        while i + 1 < len(fields) and fields[i].startswith(":"):
+            _, mode, _, sha, status = fields[i][1:].split(" ")
+            i += 3 if status[:1] in ("R", "C") else 2  # a rename or copy names both paths
+            entries.append(TreeEntry(fields[i - 1], mode, sha, status[:1]))
+        return entries
+
     def changed_files(self, base: str, head: str) -> list[str]:
         """Paths added, copied, modified, renamed or retyped in ``base..head`` (no deletions)."""
-        out = self.run("diff", "--name-only", "-z", "--diff-filter=ACMRT", base, head).stdout
-        return [p for p in out.split("\0") if p]
+        return [entry.path for entry in self.changed_entries(base, head)]
 
-    def changed_lines(self, base: str, head: str) -> dict[str, frozenset[int]]:
-        """Head-side line numbers added or modified in ``base..head``, per path."""
-        out = self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--diff-filter=ACMRT",
-                       base, head).stdout
-        lines: dict[str, set[int]] = {}
-        current: set[int] | None = None
-        for row in out.splitlines():
-            if row.startswith("+++ "):
-                target = row[4:]
-                current = lines.setdefault(target[2:], set()) if target != "/dev/null" else None
-            elif row.startswith("@@") and current is not None:
-                match = HUNK.match(row)
-                if match:
-                    start, count = int(match.group(1)), int(match.group(2) or "1")
-                    # a pure deletion (count 0) sits after line ``start``: mark that line
-                    current.update(range(start, start + count) if count else (max(start, 1),))
-        return {path: frozenset(numbers) for path, numbers in lines.items()}
+    def changed_lines(
+        self, base: str, head: str, entries: Sequence[TreeEntry] | None = None
+    ) -> dict[str, frozenset[int]]:
+        """Head-side line numbers added or modified in ``base..head``, per path.
+
+        The patch's own headers quote odd names, so each file's section is
+        matched by position with ``changed_entries`` (same diff, same order; a
+        retyped file has two sections, removal then creation). Raises
+        ``GitError`` when the two disagree.
+        """
+        entries = self.changed_entries(base, head) if entries is None else entries
+        out = self.run("diff", "-U0", "--no-color", "--no-ext-diff", "-M",
+                       "--diff-filter=ACMRT", base, head).stdout
+        sections: list[list[str]] = []
+        for row in out.split("\n"):
+            if row.startswith("diff --git "):
+                sections.append([])
+            elif sections and row.startswith("@@"):
+                sections[-1].append(row)
+        if len(sections) != sum(2 if e.status == "T" else 1 for e in entries):
+            raise GitError(f"git diff {base[:12]}..{head[:12]}: the patch does not match the "
+                           "list of changed files", "report this with the two commits")
+        lines: dict[str, frozenset[int]] = {}
+        position = 0
+        for entry in entries:
+            position += 2 if entry.status == "T" else 1
+            lines[entry.path] = _hunk_lines(sections[position - 1])
+        return lines
+
+    def is_shallow(self) -> bool:
+        """Whether the repository is a shallow clone (its history cut at some depth)."""
+        return self.out("rev-parse", "--is-shallow-repository") == "true"
+
+    def deepen(self, remote: str, branch: str, depth: int | None) -> bool:
+        """Fetch ``depth`` more commits of history below every shallow boundary from ``remote``.
+
+        ``branch`` is fetched into its remote-tracking ref along the way;
+        ``depth`` None fetches the whole history (``--unshallow``). Returns
+        False when the fetch failed (e.g. the remote cannot be reached).
+        """
+        how = f"--deepen={depth}" if depth is not None else "--unshallow"
+        result = self.run("fetch", "--quiet", "--no-tags", how, remote,
+                          f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}", check=False)
+        return result.returncode == 0
 
     def is_clean(self) -> bool:
         """Whether tracked files in the work tree and index match HEAD."""
@@ -153,10 +270,26 @@ class Git:
         out = self.run("diff", "--name-only", "-z", "--no-renames", base, head).stdout
         return [p for p in out.split("\0") if p]
 
+    def tree_entries(self, ref: str = "HEAD") -> list[TreeEntry]:
+        """Every file of the tree of ``ref`` with its mode and object SHA (``ls-tree -r -z``)."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", ref).stdout
+        entries = []
+        for record in out.split("\0"):
+            if record:
+                meta, path = record.split("\t", 1)
+                mode, _, sha = meta.split(" ")
+                entries.append(TreeEntry(path, mode, sha))
+        return entries
+
     def tracked_files(self, ref: str = "HEAD") -> list[str]:
         """Every file path in the tree of ``ref``."""
-        out = self.run("ls-tree", "-r", "-z", "--name-only", ref).stdout
-        return [p for p in out.split("\0") if p]
+        return [entry.path for entry in self.tree_entries(ref)]
+
+    def blob_sizes(self, shas: Sequence[str]) -> list[int]:
+        """The size in bytes of each object in ``shas`` (``cat-file --batch-check``; -1: absent)."""
+        out = self.run("cat-file", "--batch-check=%(objectsize)",
+                       stdin="".join(f"{sha}\n" for sha in shas)).stdout.split()
+        return [int(word) if word.isdigit() else -1 for word in out]
 
     def commits(self, rev_range: str) -> list[CommitInfo]:
         """The commits of ``rev_range`` (e.g. ``base..head``), newest first."""

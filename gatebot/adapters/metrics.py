@@ -10,8 +10,10 @@ Choices, each tested:
   counts; an empty file has 0 lines.
 - A binary file (a NUL byte in its first 8 KiB) has ``lines=0``, ``language=None``
   and no error: it is not source code, so no length rule applies to it.
-- A directory (e.g. a submodule) or a dangling symlink is measured like a binary
-  file; any other unreadable file gets ``error="cannot read: ..."``.
+- A symlink is a link, not code: it is never followed and is measured like a
+  binary file, as is a directory or a submodule. ``measure_blobs`` reads a
+  commit's files from git's object store, never through the work tree; any
+  other unreadable file gets ``error="cannot read: ..."``.
 - Python bytes are decoded as CPython does (BOM, PEP 263 coding cookie); any text
   that cannot be decoded so is read as UTF-8 with U+FFFD replacements.
 - ``public``: Python: the name does not start with ``_`` (so dunder methods need
@@ -38,13 +40,15 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from gatebot.adapters.git import BlobReader, Git, TreeEntry
 from gatebot.core.facts import Definition, DefKind, FileMetrics
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
+_T = TypeVar("_T")
 PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 JSDOC_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 BINARY_SNIFF_BYTES = 8192
@@ -232,6 +236,8 @@ def _decode(data: bytes) -> str:
 
 
 def _read(full: Path, path: str) -> bytes | FileMetrics:
+    if full.is_symlink():  # a link, not code: never followed (to /dev/zero, a FIFO, ...)
+        return FileMetrics(path, 0)
     try:
         return full.read_bytes()
     except IsADirectoryError:
@@ -247,12 +253,17 @@ def measure_file(root: Path, path: str) -> FileMetrics:
 
     Python goes to ``measure_python``, suffixes lizard knows to ``measure_lizard``,
     anything else gets its line count only. Binary files, directories and
-    dangling symlinks give ``lines=0`` and no error; other read failures give
+    symlinks (never followed) give ``lines=0`` and no error; other read failures give
     ``error="cannot read: ..."``. Never raises for a bad file.
     """
     data = _read(root / path, path)
     if isinstance(data, FileMetrics):
         return data
+    return measure_data(path, data)
+
+
+def measure_data(path: str, data: bytes) -> FileMetrics:
+    """Measure the bytes ``data`` of the file ``path`` (see ``measure_file``); never raises."""
     if b"\0" in data[:BINARY_SNIFF_BYTES]:
         return FileMetrics(path, 0)
     suffix = _suffix(path)
@@ -286,10 +297,10 @@ def _measure_chunk(root: str, paths: Sequence[str]) -> list[FileMetrics]:
         gc.enable()
 
 
-def _chunks(paths: Sequence[str], sizes: Sequence[int], count: int) -> list[list[str]]:
+def _chunks(paths: Sequence[_T], sizes: Sequence[int], count: int) -> list[list[_T]]:
     """Split ``paths`` in order into about ``count`` runs of similar total size."""
     budget = max(1, sum(sizes) // count)
-    chunks: list[list[str]] = [[]]
+    chunks: list[list[_T]] = [[]]
     filled = 0
     for path, size in zip(paths, sizes, strict=True):
         if filled >= budget:
@@ -329,6 +340,52 @@ def measure_files(root: Path, paths: Sequence[str], jobs: int | None = None) -> 
     with ProcessPoolExecutor(workers, mp_context=pool_context()) as pool:
         results = pool.map(_measure_chunk, repeat(str(root)), chunks)
         return [m for chunk in results for m in chunk]
+
+
+def _measure_entry(reader: BlobReader, entry: TreeEntry) -> FileMetrics:
+    if not entry.is_file:  # a symlink or a submodule: not code
+        return FileMetrics(entry.path, 0)
+    data = reader.read(entry.sha)
+    if data is None:
+        return FileMetrics(entry.path, 0, error=f"cannot read: blob {entry.sha} is missing")
+    return measure_data(entry.path, data)
+
+
+def _measure_blob_chunk(root: str, entries: Sequence[TreeEntry]) -> list[FileMetrics]:
+    """Worker body: measure ``entries`` read by one ``cat-file`` process, cyclic GC paused."""
+    gc.disable()
+    try:
+        with BlobReader(root) as reader:
+            return [_measure_entry(reader, e) for e in entries]
+    finally:
+        gc.enable()
+
+
+def measure_blobs(
+    root: Path, entries: Sequence[TreeEntry], jobs: int | None = None
+) -> list[FileMetrics]:
+    """Measure files of a commit, read as blobs from the repository at ``root``, in order.
+
+    ``entries`` come from ``Git.changed_entries`` or ``Git.tree_entries``. A
+    symlink (mode 120000) or submodule is a link, not code: ``lines=0``, no
+    definitions, never followed. Parallel as ``measure_files`` (sizes from
+    ``git cat-file --batch-check``). Never raises for a bad file.
+    """
+    workers = min(jobs or default_jobs(), len(entries))
+    if workers >= 2:
+        wanted = [i for i, e in enumerate(entries) if e.is_file and _measurable(e.path)]
+        sizes = [0] * len(entries)
+        for i, size in zip(wanted, Git(root).blob_sizes([entries[i].sha for i in wanted]),
+                           strict=True):
+            sizes[i] = max(size, 0)
+        if sum(sizes) >= POOL_MIN_BYTES:
+            from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - see measure_files
+
+            chunks = _chunks(entries, sizes, workers * CHUNKS_PER_WORKER)
+            with ProcessPoolExecutor(workers, mp_context=pool_context()) as pool:
+                results = pool.map(_measure_blob_chunk, repeat(str(root)), chunks)
+                return [m for chunk in results for m in chunk]
+    return _measure_blob_chunk(str(root), entries)
 
 
 def pool_context() -> BaseContext:

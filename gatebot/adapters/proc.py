@@ -85,3 +85,16 @@ def run_bytes(
         stderr = completed.stderr.decode("utf-8", "replace")
         raise ProcFailed(ProcResult(tuple(argv), completed.returncode, "", stderr))
     return completed.stdout
+
+
+def start_pipe(
+    argv: Sequence[str], *, cwd: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` (no shell) with binary pipes on stdin and stdout, stderr discarded.
+
+    For long-lived helpers such as ``git cat-file --batch``; the caller closes
+    stdin and waits. Raises ``FileNotFoundError`` when the program does not exist.
+    """
+    full_env = {**os.environ, **env} if env is not None else None
+    return subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

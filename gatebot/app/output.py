@@ -2,8 +2,10 @@
 
 Data goes to stdout; progress and logs go to stderr. ``github`` prints
 workflow-command annotations and appends a job summary to
-``$GITHUB_STEP_SUMMARY``. User text is escaped for each medium: Markdown
-tables and headings, and workflow-command data and properties.
+``$GITHUB_STEP_SUMMARY``. User text is escaped for each medium: control
+characters everywhere (``gatebot.core.printable``), Markdown tables and
+headings, and workflow-command data and properties (GitHub's rules: ``%``,
+CR, LF, and ``:``/``,`` in properties).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from gatebot.core.printable import printable
 from gatebot.core.verdict import Verdict
 
 ICON = {"pass": "✅", "fail": "❌", "skip": "⏭️", "error": "💥"}
@@ -25,8 +28,8 @@ STYLE = {"pass": "green", "fail": "red", "skip": "dim", "error": "magenta"}
 
 
 def md_escape(text: str) -> str:
-    """Text safe inside a Markdown table cell or line: no breaks, pipes or leading markers."""
-    flat = " ".join(text.split())
+    """Text safe inside a Markdown table cell or line: no breaks, controls, pipes or markers."""
+    flat = " ".join(printable(text).split())
     for ch in "\\`*_[]<>|#":
         flat = flat.replace(ch, "\\" + ch)
     return flat
@@ -43,6 +46,11 @@ def _where(path: str | None, line: int | None) -> str:
     return f"{path}:{line}" if line else path
 
 
+def _plain(text: str) -> str:
+    """Text for the terminal: control characters (escape sequences, line breaks) made visible."""
+    return printable(text)
+
+
 def render_markdown(verdict: Verdict) -> str:
     """A Markdown report: a table of rules, then each failing rule's findings."""
     task = f" — task #{verdict.task}" if verdict.task is not None else ""
@@ -54,11 +62,11 @@ def render_markdown(verdict: Verdict) -> str:
     ]
     for rule in verdict.rules:
         lines.append(
-            f"| `{rule.id}` | {ICON[rule.status]} {rule.status} | {md_escape(rule.summary)} "
+            f"| `{printable(rule.id)}` | {ICON[rule.status]} {rule.status} | {md_escape(rule.summary)} "
             f"| {rule.duration_s:.2f} s |"
         )
     for rule in verdict.failed():
-        lines += ["", f"**{rule.id}**", ""]
+        lines += ["", f"**{printable(rule.id)}**", ""]
         for f in rule.findings[:50]:
             where = _where(f.path, f.line)
             prefix = f"`{md_escape(where)}` " if where else ""
@@ -67,7 +75,8 @@ def render_markdown(verdict: Verdict) -> str:
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command data: ``%``, CR and LF percent-encoded; other controls made visible."""
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _gh_prop(text: str) -> str:
@@ -110,15 +119,16 @@ def render_text(verdict: Verdict, stream: IO[str]) -> None:
     for column in ("rule", "status", "summary", "time"):
         table.add_column(column, no_wrap=column != "summary")
     for rule in verdict.rules:
-        table.add_row(rule.id, Text(rule.status, style=STYLE[rule.status]),
-                      Text(rule.summary), f"{rule.duration_s:.2f}s")
+        table.add_row(_plain(rule.id), Text(rule.status, style=STYLE[rule.status]),
+                      Text(_plain(rule.summary)), f"{rule.duration_s:.2f}s")
     console.print(table)
     for rule in verdict.failed():
-        console.print(Text(f"{rule.id}:", style="bold " + STYLE[rule.status]))
+        console.print(Text(f"{_plain(rule.id)}:", style="bold " + STYLE[rule.status]))
         for f in rule.findings[:50]:
             where = _where(f.path, f.line)
             # soft_wrap: a finding is never broken mid-word, so a log path can be copied whole
-            console.print(Text(f"  {where + ': ' if where else ''}{f.message}"), soft_wrap=True)
+            console.print(Text(_plain(f"  {where + ': ' if where else ''}{f.message}")),
+                          soft_wrap=True)
         if len(rule.findings) > 50:
             console.print(Text(f"  … and {len(rule.findings) - 50} more"))
     summary = "" if verdict.task is None else f" (task #{verdict.task})"

@@ -17,8 +17,8 @@ from pathlib import Path
 from gatebot import config as config_module
 from gatebot.adapters import checks as checks_adapter
 from gatebot.adapters import coverage_report
-from gatebot.adapters.git import Git
-from gatebot.adapters.metrics import measure_files
+from gatebot.adapters.git import Git, TreeEntry
+from gatebot.adapters.metrics import measure_blobs
 from gatebot.app.context import Context
 from gatebot.core.facts import Change, CheckResult, CoverageReport
 from gatebot.core.rules import (
@@ -33,7 +33,7 @@ from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import coverage as coverage_rule
 from gatebot.core.rules.globs import match_any
 from gatebot.core.verdict import RuleResult
-from gatebot.errors import UsageError
+from gatebot.errors import EnvironmentProblem, UsageError
 
 STATIC_RULES = (
     "gate-files", "file-length", "function-length", "tests-present", "docstrings", "coverage", "board-files",
@@ -77,15 +77,46 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
             "switch to the task's branch, pass --base (or set GATEBOT_BASE) to the branch it "
             "will land on, or use --all to judge every file",
         )
-    merge_base = git.merge_base(base, head) or base
+    merge_base = git.merge_base(base, head) or _deepened_merge_base(ctx, base_ref, base, head)
     if all_files:
         return Change(base, head, merge_base, tuple(git.tracked_files(head)), all_files=True)
+    entries = git.changed_entries(merge_base, head)
     return Change(
         base, head, merge_base,
-        tuple(git.changed_files(merge_base, head)),
+        tuple(e.path for e in entries),
         tuple(git.deleted_files(merge_base, head)),
-        changed_lines=git.changed_lines(merge_base, head),
+        changed_lines=git.changed_lines(merge_base, head, entries),
     )
+
+
+def _deepened_merge_base(ctx: Context, base_ref: str, base: str, head: str) -> str:
+    """The merge base of a shallow clone, deepened from the remote until it is found.
+
+    Not shallow: the histories are unrelated and the whole base counts (the
+    base itself). Raises ``EnvironmentProblem`` when deepening cannot find it.
+    """
+    git, remote = ctx.git, ctx.forge.remote
+    if not git.is_shallow():
+        return base
+    for depth in (64, 1024, None):
+        if remote is None or not git.deepen(remote, base_ref, depth):
+            break
+        base = git.resolve(f"refs/remotes/{remote}/{base_ref}") or base
+        found = git.merge_base(base, head)
+        if found:
+            return found
+    raise EnvironmentProblem(
+        f"this clone is shallow and its history does not reach the merge base of "
+        f"{base_ref} and HEAD, so the change cannot be told apart from the base",
+        "run `git fetch --unshallow` (in CI: fetch-depth: 0), then retry",
+    )
+
+
+def file_entries(ctx: Context, change: Change) -> list[TreeEntry]:
+    """The files of ``change`` as entries of its head commit (mode and blob SHA), in order."""
+    if change.all_files:
+        return ctx.git.tree_entries(change.head)
+    return ctx.git.changed_entries(change.merge_base, change.head)
 
 
 def check_ids(specs: Sequence[checks_adapter.CheckSpec]) -> list[str]:
@@ -236,7 +267,8 @@ def static_results(
     results: dict[str, RuleResult] = {}
     needs_metrics = {"file-length", "function-length", "docstrings"} & set(selected)
     start = time.perf_counter()
-    metrics = measure_files(ctx.root, list(change.files), options.jobs) if needs_metrics else []
+    # read from the head commit's blobs, never through the work tree (links are not followed)
+    metrics = measure_blobs(ctx.root, file_entries(ctx, change), options.jobs) if needs_metrics else []
     measured = time.perf_counter() - start
     approvers = [options.approver] if options.approver else []
     rules: dict[str, Callable[[], RuleResult]] = {

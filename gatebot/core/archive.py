@@ -35,6 +35,7 @@ from gatebot.core.board import (
     split_lines,
     unescape_title,
 )
+from gatebot.core.printable import printable
 from gatebot.errors import BoardError
 
 EMOJI: Mapping[str, str] = MappingProxyType({
@@ -155,11 +156,12 @@ def parse_duration(text: str) -> float:
 def render_entry(entry: ArchiveEntry) -> str:
     """Render one entry in the SPEC §4.3 format, ending in a newline.
 
-    Title, names and values are made single lines first, so none can forge an entry or field.
+    Title, names and values are made single lines first, so none can forge an entry or field,
+    and their control characters are written as escapes (``gatebot.core.printable``).
     """
-    fields = [(field_name(k), single_line(v)) for k, v in entry.fields.items()]
+    fields = [(field_name(k), printable(single_line(v))) for k, v in entry.fields.items()]
     return _ENV.get_template("archive_entry.md.j2").render(
-        emoji=entry.emoji, title=escape_title(entry.title), task=entry.task,
+        emoji=entry.emoji, title=printable(escape_title(entry.title)), task=entry.task,
         event=entry.event, fields=fields,
     )
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 import jinja2
 
 from gatebot.core.board import sanitize_inline
+from gatebot.core.printable import printable
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,10 @@ def _template() -> jinja2.Template:
 
 def render(escalation: Escalation) -> str:
     """The escalation as Markdown text in the seed's format (golden-focus-protocol.md)."""
-    clean = sanitize_inline
+
+    def clean(text: str) -> str:
+        return printable(sanitize_inline(text))
+
     return _template().render(
         title=clean(escalation.title), situation=clean(escalation.situation),
         impact=clean(escalation.impact), options=[clean(o) for o in escalation.options],

@@ -92,7 +92,7 @@ def test_missing_docstring_in_changed_function(repo: Repo) -> None:
 
 
 def test_unknown_only_rule_exits_2(repo: Repo) -> None:
-    result = run_cli(repo.path, "review", "--only", "function-lenght")
+    result = run_cli(repo.path, "review", "--all", "--only", "function-lenght")
     assert result.exit_code == 2
     assert "function-lenght" in result.output
     assert "function-length" in result.output

@@ -181,7 +181,7 @@ def test_control_characters_in_file_names_are_escaped(repo: Repo, fmt: str) -> N
     lines = result.stdout.splitlines()
     if fmt == "github":
         assert all(line.startswith(("::error ", "gatebot ")) for line in lines), lines
-        assert sum("pwned.py" in line for line in lines) == 1
+        assert any("pwned.py" in line for line in lines)
     else:
         assert not any(line.lstrip().startswith("::error::") for line in lines), lines
         assert any("red.py" in line for line in lines)
