@@ -9,7 +9,8 @@
     findings (> 80 lines) of the two, classifying each difference.
 (b) Commits a copy of those files to a fresh git repository, makes a 10-file change
     on a branch and times the default scope: merge base, changed files and lines
-    (``git diff``), ``measure_files`` on them, and the three rules.
+    (``git diff``), ``measure_blobs`` on them (read with ``git cat-file``), and the
+    three rules.
 
 Prints a table and writes the figures to ``benchmarks/results/metrics.json``.
 Goals: (a) lizard / ours >= 3; (b) < 0.5 s.
@@ -40,6 +41,7 @@ from gatebot.adapters.metrics import (
     SpanDifference,
     compare_findings,
     default_jobs,
+    measure_blobs,
     measure_files,
 )
 from gatebot.core.facts import Change, Definition, FileMetrics
@@ -176,10 +178,11 @@ def default_scope(repo: Path, jobs: int) -> tuple[float, list[str]]:
     head = g.must_resolve("HEAD")
     base = g.must_resolve("main")
     merge_base = g.merge_base(base, head) or base
-    change = Change(base, head, merge_base, tuple(g.changed_files(merge_base, head)),
+    entries = g.changed_entries(merge_base, head)
+    change = Change(base, head, merge_base, tuple(e.path for e in entries),
                     tuple(g.deleted_files(merge_base, head)),
-                    changed_lines=g.changed_lines(merge_base, head))
-    measured = measure_files(repo, change.files, jobs=jobs)
+                    changed_lines=g.changed_lines(merge_base, head, entries))
+    measured = measure_blobs(repo, entries, jobs=jobs)  # as gate 1: blobs of the head commit
     results = [
         file_length.evaluate(measured, MAX_FILE_LINES),
         function_length.evaluate(measured, MAX_FUNCTION_LINES),
