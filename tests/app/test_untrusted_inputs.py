@@ -59,6 +59,17 @@ def test_the_branch_config_cannot_choose_the_base(repo: Repo) -> None:
     assert findings(doc, "function-length")[0]["path"] == "app/long.py"
 
 
+def test_the_default_base_is_the_remotes_default_branch(repo: Repo) -> None:
+    repo.git("push", "-q", "origin", "main:trunk")
+    git(repo.origin, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    repo.git("fetch", "-q", "origin")
+    repo.git("remote", "set-head", "origin", "--auto")
+    push_main_config(repo, "app/later.py", '"""Only on main."""\n')  # main moves, trunk not
+    on_branch(repo, {"app/x.py": '"""X."""\n', "tests/test_x.py": "x = 1\n"})
+    _, doc = review_json(repo, "--only", "file-length")
+    assert doc["base"] == repo.origin_sha("trunk") != repo.origin_sha("main")
+
+
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_a_base_that_is_the_branch_under_review_is_exit_2(repo: Repo, how: str) -> None:
     on_branch(repo, {"app/x.py": '"""X."""\n', "tests/test_x.py": "x = 1\n"})
