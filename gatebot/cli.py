@@ -90,7 +90,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--base", "base", help="Base branch (default: config `base`, i.e. main).")
+@click.option("--base", "base", help="Base branch (default: GATEBOT_BASE, else the remote's default branch).")
 @click.option("--all", "all_files", is_flag=True, help="Measure every tracked file.")
 @click.option("--approve", is_flag=True, help="Approve gate 1 if the verdict passes.")
 @click.option("--reject", "reject_msg", metavar="MSG", help="Send the task back to READY.")
