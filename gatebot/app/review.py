@@ -71,9 +71,11 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     fetched = git.fetch(remote, base_ref) if remote else None
     base = fetched or git.must_resolve(base_ref)
     if not all_files and (base == head or base_ref == git.current_branch()):
+        what = ("is the branch under review" if base_ref == git.current_branch()
+                else "resolves to the head SHA of the branch under review")
         raise UsageError(
-            f"the base {base_ref!r} is the branch under review (HEAD {head[:12]}): a change "
-            "compared with itself has nothing to judge",
+            f"the base {base_ref!r} {what} (HEAD {head[:12]}): a change compared with itself "
+            "has nothing to judge",
             "switch to the task's branch, pass --base (or set GATEBOT_BASE) to the branch it "
             "will land on, or use --all to judge every file",
         )

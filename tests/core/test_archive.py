@@ -20,6 +20,7 @@ from gatebot.core.archive import (
     render_entry,
 )
 from gatebot.core.board import single_line
+from gatebot.core.printable import printable
 from gatebot.errors import BoardError
 
 DAY = datetime.date(2025, 11, 1)
@@ -171,7 +172,9 @@ text_values = st.text(st.characters(codec="utf-8", exclude_characters="*"), max_
     st.dictionaries(st.sampled_from(["Session", "Files", "Reason", "Head", "Merge", "Reviewed by"]),
                     text_values, max_size=4)), max_size=4))
 def test_render_parse_round_trip(raw):
-    entries = [ArchiveEntry(single_line(t), n, e, {k: single_line(v) for k, v in f.items()})
+    # what an archive stores: one line, control characters written as visible escapes
+    entries = [ArchiveEntry(printable(single_line(t)), n, e,
+                            {k: printable(single_line(v)) for k, v in f.items()})
                for t, n, e, f in raw]
     text = None
     for entry in entries:
@@ -185,3 +188,10 @@ def test_titles_with_hashes_survive_the_archive(title):
     rendered = render_entry(entry)
     assert rendered.startswith("### ✅ " + title.replace("#", "\\#") + "\n")
     assert parse_entries(rendered)[0].title == title
+
+
+def test_control_characters_in_an_entry_are_written_as_escapes() -> None:
+    entry = ArchiveEntry("Title \x1b[2J\u202e", 3, "claimed", {"Session": "a\x07b"})
+    text = append_entry(None, entry, DAY)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "Title \\x1b[2J\\u202e" in text and "a\\x07b" in text
