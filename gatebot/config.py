@@ -196,7 +196,9 @@ class Config(_Model):
     """gatebot's configuration: ``[tool.gatebot]`` in pyproject.toml, or ``.gatebot.toml``."""
 
     base: str = Field(default="main",
-                      description="The base branch: tasks merge into it and the board lives on it.")
+                      description="The base branch: tasks merge into it and the board lives on it. "
+                      "Read only from the default branch's configuration (or --base, "
+                      "GATEBOT_BASE), never from the branch under review.")
     forge: Literal["local", "github"] = Field(
         default="local",
         description="Where the protocol's state lives: `local` is git alone (the board on the "

@@ -58,7 +58,14 @@ file, then the defaults. A key's variable is `GATEBOT_` followed by its path in 
 JSON (`GATEBOT_CLAIMS__MAINTAINERS='["ann", "bo"]'`).
 
 An unknown key or a bad value stops every command with exit code 2, naming the key, where it
-came from and how to fix it (for a misspelt key, the closest known one).
+came from and how to fix it (for a misspelt key, the closest known one). A bad `GATEBOT_*` value
+is named by its variable and never echoed (it may be a token); a `GATEBOT_*` variable that names
+no key is ignored with a warning on stderr.
+
+The base branch is `--base`, else `GATEBOT_BASE`, else the remote's default branch (`main`
+without a remote); a `base` key in that branch's own configuration may name another. The
+branch under review never chooses its base, and a base that is the branch under review (or
+its head SHA) is exit 2.
 `gatebot config --schema` prints this reference as JSON Schema; `gatebot config show` prints
 the configuration in effect.
 """
