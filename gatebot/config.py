@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -339,6 +340,16 @@ def _config_env(environ: Mapping[str, str]) -> list[str]:
 def unknown_env(environ: Mapping[str, str]) -> list[str]:
     """``GATEBOT_*`` variables that name no setting (ignored by ``load``; worth a warning)."""
     return [n for n in _config_env(environ) if not _known_keys(_env_keys(n))]
+
+
+def unknown_env_hint(name: str) -> str:
+    """How to fix the unknown variable ``name``: the closest known variable, if any."""
+    keys = _env_keys(name)
+    hint = _unknown_key_hint(keys)
+    match = re.match(r"did you mean '([^']+)'", hint)
+    if match is None:
+        return "check its spelling against docs/configuration.md, or unset it"
+    return f"did you mean {ENV_PREFIX}{match.group(1).replace('.', '__').upper()}?"
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:

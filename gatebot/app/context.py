@@ -79,7 +79,7 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Conte
     git = Git(root)
     for name in config_module.unknown_env(os.environ):
         sys.stderr.write(f"gatebot: warning: {name} names no setting and is ignored; "
-                         "check its spelling against the configuration keys\n")
+                         f"{config_module.unknown_env_hint(name)}\n")
     cfg = config_module.load(root, overrides=overrides, read=lambda _name: None)
     remote = _remote(git, cfg.merge.remote)
     base = cfg.base if "base" in cfg.model_fields_set else default_base(git, remote)
