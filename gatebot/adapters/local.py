@@ -6,21 +6,26 @@ or index is touched) and pushed without force to the remote when there is one,
 else moved onto the local base branch with a compare-and-swap ``update-ref``.
 When the branch moved, the transition is re-applied to the new tip (the edit
 function runs again and may refuse) and pushed again: first push wins.
-Approvals are read back from those commits' trailers.
+Approvals are read back from those commits' trailers, parsed by git itself
+(``%(trailers)`` in ``git log``, ``git interpret-trailers``): a line that only
+looks like a trailer, outside the message's trailer block, is body text.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
+from gatebot.adapters import proc
 from gatebot.adapters.git import Git, Person
 from gatebot.core.safe_text import bounded_message
-from gatebot.errors import GatebotError, Refused
+from gatebot.errors import GatebotError, GitError, Refused
 
-TRAILER = re.compile(r"^(Gatebot-[A-Za-z-]+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+TRAILER_PREFIX = "Gatebot-"
+TRAILERS_FORMAT = "%(trailers:only,unfold,separator=%x1d,key_value_separator=%x1c)"
+"""A ``git log --format`` field: the trailer block as ``key\x1cvalue`` pairs joined by ``\x1d``."""
 BOT_IDENTITY = Person("gatebot", "gatebot@localhost")
 TASK_NUMBER = re.compile(r"#[0-9]+")
 
@@ -34,10 +39,14 @@ class PushRefused(GatebotError):
 
 @dataclass(frozen=True)
 class BoardEvent:
-    """A board commit read back: its SHA and its ``Gatebot-*`` trailers (last value wins)."""
+    """A board commit read back: its SHA, ``Gatebot-*`` trailers (last value wins), commit time.
+
+    ``committed_at`` is the committer date (timezone-aware), None when unknown.
+    """
 
     sha: str
     trailers: Mapping[str, str]
+    committed_at: datetime | None = None
 
     @property
     def event(self) -> str:
@@ -45,10 +54,36 @@ class BoardEvent:
         return self.trailers.get("Gatebot-Event", "")
 
 
+def split_trailers(field: str) -> dict[str, str]:
+    """The ``Gatebot-*`` trailers of one ``TRAILERS_FORMAT`` field; the last value of a key wins.
+
+    git has already found the trailer block, unfolded continuation lines and
+    trimmed the values; this only picks gatebot's keys.
+    """
+    found: dict[str, str] = {}
+    for pair in field.strip("\n").split("\x1d"):
+        key, sep, value = pair.partition("\x1c")
+        if sep and key.startswith(TRAILER_PREFIX):
+            found[key] = value.strip()
+    return found
+
+
 def parse_trailers(message: str) -> dict[str, str]:
-    """The ``Gatebot-*`` trailers of a commit message's last paragraph (its trailer block)."""
-    block = message.strip().rsplit("\n\n", 1)[-1]
-    return {m.group(1): m.group(2) for m in TRAILER.finditer(block)}
+    """The ``Gatebot-*`` trailers of a commit message, as ``git interpret-trailers`` reads them.
+
+    Only the message's trailer block counts (git's rule: its last paragraph,
+    made of trailers); continuation lines are unfolded. One git process per
+    call: to read many commits, put ``TRAILERS_FORMAT`` in the ``git log``
+    format and ``split_trailers`` the field instead. Raises ``GitError`` when
+    git cannot run.
+    """
+    argv = ("git", "interpret-trailers", "--parse", "--no-divider")
+    try:
+        out = proc.run(argv, stdin=message).stdout
+    except proc.ProcFailed as exc:
+        raise GitError(str(exc), "check that git works, then retry") from exc
+    pairs = (line.partition(":") for line in out.splitlines())
+    return split_trailers("\x1d".join(f"{k.strip()}\x1c{v}" for k, sep, v in pairs if sep))
 
 
 def render_trailers(trailers: Mapping[str, str]) -> str:
@@ -171,16 +206,17 @@ class LocalForge:
         someone's commit message cannot forge an approval or a release.
         """
         out = self.git.run(
-            "log", "--first-parent", "--format=%H%x1f%ce%x1f%B%x1e", "-E",
-            f"--grep=^Gatebot-Task: #{task}$", tip or self.tip(),
+            "log", "--first-parent", f"--format=%H%x1f%ce%x1f%cI%x1f{TRAILERS_FORMAT}%x1e",
+            "-E", f"--grep=^Gatebot-Task: #{task}$", tip or self.tip(),
         ).stdout
         events = []
         for record in out.split("\x1e"):
-            fields = record.strip("\n").split("\x1f", 2)
-            if len(fields) == 3 and fields[1] == BOT_IDENTITY.email:
-                trailers = parse_trailers(fields[2])
+            fields = record.strip("\n").split("\x1f", 3)
+            if len(fields) == 4 and fields[1] == BOT_IDENTITY.email:
+                trailers = split_trailers(fields[3])
                 if trailers.get("Gatebot-Task") == f"#{task}":
-                    events.append(BoardEvent(fields[0], trailers))
+                    when = datetime.fromisoformat(fields[2])
+                    events.append(BoardEvent(fields[0], trailers, when))
         return events
 
 
