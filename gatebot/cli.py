@@ -132,6 +132,26 @@ def merge(**kwargs: Any) -> None:
     sys.exit(merge_command(_cwd(), **kwargs))
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME (recorded in the commit).")
+@guarded
+def init(dry_run: bool, actor: str | None) -> None:
+    """Set the repository up: a starter configuration and the empty board.
+
+    Finds nox (noxfile.py) or tox (tox.ini, tox.toml, [tool.tox]) and writes a
+    configuration whose checks are what that runner runs by default —
+    [tool.gatebot] appended to pyproject.toml, or .gatebot.toml — plus
+    TODO.md, CURRENT_STATE.md and the archive directory, each only when
+    missing. All of it is one board commit on the base branch, pushed without
+    force; your work tree and index are not touched (`git pull` brings the
+    files in). A second run changes nothing. Prints the next three commands.
+    """
+    from gatebot.app.init import init_command  # noqa: PLC0415
+
+    sys.exit(init_command(_cwd(), actor=actor, dry_run=dry_run))
+
+
 @main.group()
 def task() -> None:
     """Manage tasks on the board."""
