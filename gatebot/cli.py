@@ -173,6 +173,39 @@ def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | No
     sys.exit(task_add_command(_cwd(), title, files, critical, actor))
 
 
+@task.command("list")
+@click.option("--stage", metavar="S", help="Only the tasks in stage S (e.g. READY, 'RDY FOR PROD').")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", help="Output format.")
+@guarded
+def task_list(stage: str | None, fmt: str) -> None:
+    """List the board's tasks: number, title, stage, and who holds each claim.
+
+    Read from the base branch; claims show their heartbeat age and STALE as
+    `gatebot status` does. JSON: the gatebot.tasks/1 document.
+    """
+    from gatebot.app.tasks import list_command  # noqa: PLC0415
+
+    sys.exit(list_command(_cwd(), stage, fmt))
+
+
+@task.command("show")
+@click.argument("number", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", help="Output format.")
+@guarded
+def task_show(number: int, fmt: str) -> None:
+    """Show task N: its fields, claim, gate-1 approvals and history.
+
+    Each approval names its head SHA and whether it still stands for the
+    branch's current head; the history is gatebot's board commits for the task
+    (event, actor, time, commit). JSON: the gatebot.task/1 document.
+    """
+    from gatebot.app.tasks import show_command  # noqa: PLC0415
+
+    sys.exit(show_command(_cwd(), number, fmt))
+
+
 @main.command()
 @click.argument("number", type=int)
 @click.option("--files", multiple=True, metavar="GLOB", help="Files you will change.")
