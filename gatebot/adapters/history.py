@@ -2,7 +2,8 @@
 
 Two git processes, each over the period's commits only (never the whole
 repository): one ``git log`` from the base tip with every commit's parents,
-time, committer, message and changed paths; then one ``git diff-tree
+time, committer, ``Gatebot-*`` trailers (parsed by git: only the message's
+trailer block counts) and changed paths; then one ``git diff-tree
 --stdin`` for the archive lines that gatebot's own commits added.
 
 Trust is the local forge's (``LocalForge.events``): a commit counts only when
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gatebot.adapters.git import Git
-from gatebot.adapters.local import BOT_IDENTITY, parse_trailers
+from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
 from gatebot.core import archive
 from gatebot.core.audit import AuditEvent, History, Ignored
 from gatebot.core.board import Board
@@ -29,19 +30,24 @@ from gatebot.errors import BoardError
 # events whose figures need the archive entries the commit added
 NEEDS_ENTRIES = frozenset({"rejected", "released", "merge-failed", "escalated", "stale",
                            "force-released"})
+# what `gatebot init` may write beside the board: the configuration's files
+INIT_FILES = ("pyproject.toml", ".gatebot.toml")
 _TASK = re.compile(r"#(\d+)")
 _ITEM = re.compile(r"^- \*\*([^*\r\n]+?):?\*\*:?[ \t]*(.*?)[ \t]*$")
 
 
 @dataclass(frozen=True)
 class Commit:
-    """One commit as the log pass reads it: parents, commit time, committer email, paths."""
+    """One commit as the log pass reads it: parents, time, committer email, trailers, paths.
+
+    ``trailers`` are the ``Gatebot-*`` trailers of the message's trailer block.
+    """
 
     sha: str
     parents: tuple[str, ...]
     time: datetime
     committer: str
-    message: str
+    trailers: dict[str, str] = field(hash=False)
     paths: tuple[str, ...]
 
 
@@ -64,7 +70,7 @@ def log_commits(git: Git, tip: str, since: datetime | None) -> list[Commit]:
 
     Paths are those changed against the first parent (merges included).
     """
-    fmt = "%x1e%H%x1f%P%x1f%ct%x1f%ce%x1f%B%x1f"
+    fmt = f"%x1e%H%x1f%P%x1f%ct%x1f%ce%x1f{TRAILERS_FORMAT}%x1f"
     args = ["log", f"--format={fmt}", "--name-only", "--diff-merges=first-parent",
             "--no-renames"]
     if since is not None:
@@ -75,10 +81,10 @@ def log_commits(git: Git, tip: str, since: datetime | None) -> list[Commit]:
         fields = record.split("\x1f")
         if len(fields) != 6:
             continue
-        sha, parents, ctime, committer, message, names = fields
+        sha, parents, ctime, committer, trailers, names = fields
         commits.append(Commit(sha, tuple(parents.split()),
                               datetime.fromtimestamp(int(ctime), UTC), committer,
-                              message, tuple(n for n in names.splitlines() if n)))
+                              split_trailers(trailers), tuple(n for n in names.splitlines() if n)))
     return commits
 
 
@@ -113,19 +119,24 @@ def distrust(commit: Commit, on_chain: bool, event: str | None, board: BoardPath
     if event == "released":
         two = len(commit.parents) == 2
         return None if two else "a release commit that is not a two-parent merge"
-    if event and not all(board.covers(p) for p in commit.paths):
+    allowed = INIT_FILES if event == "init" else ()
+    if event and not all(board.covers(p) or p in allowed for p in commit.paths):
         return "a board commit that changes files outside the board"
     return None
 
 
 def judge(commit: Commit, on_chain: bool, board: BoardPaths) -> AuditEvent | Ignored | None:
-    """Trust one commit (an event), refuse it (``Ignored`` and why), or pass it by (None)."""
-    trailers = parse_trailers(commit.message)
+    """Trust one commit (an event), refuse it (``Ignored`` and why), or pass it by (None).
+
+    ``gatebot init``'s commit is trusted and passed by: it sets the board up
+    and is no event of any task's.
+    """
+    trailers = commit.trailers
     event = trailers.get("Gatebot-Event")
     reason = distrust(commit, on_chain, event, board)
     if reason is not None:
         return Ignored(commit.sha, reason, commit.time)
-    if not event:
+    if not event or event == "init":
         return None
     return AuditEvent(commit.sha, commit.time, event, _task(trailers.get("Gatebot-Task", "")),
                       trailers.get("Gatebot-Actor", ""), trailers)

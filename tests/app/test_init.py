@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import textwrap
 import tomllib
@@ -186,3 +187,11 @@ def test_refused_when_the_base_has_no_commit(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "empty", "init")
     assert result.exit_code == 2
     assert "has no commit yet" in result.output
+
+
+def test_the_audit_takes_the_init_commit_as_gatebots_own(tmp_path: Path) -> None:
+    repo = fresh_repo(tmp_path, {"pyproject.toml": '[project]\nname = "demo"\n'})
+    assert run_cli(repo.path, "init").exit_code == 0
+    audited = run_cli(repo.path, "audit", "--format", "json")
+    assert audited.exit_code == 0, audited.output
+    assert json.loads(audited.stdout)["ignored"] == []
