@@ -7,7 +7,7 @@ else moved onto the local base branch with a compare-and-swap ``update-ref``.
 When the branch moved, the transition is re-applied to the new tip (the edit
 function runs again and may refuse) and pushed again: first push wins.
 Approvals are read back from those commits' trailers, parsed by git itself
-(``%(trailers)`` in ``git log``, ``git interpret-trailers``): a line that only
+(``%(trailers)`` in ``git log``): a line that only
 looks like a trailer, outside the message's trailer block, is body text.
 """
 
@@ -18,10 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from gatebot.adapters import proc
 from gatebot.adapters.git import Git, Person
 from gatebot.core.safe_text import bounded_message
-from gatebot.errors import GatebotError, GitError, Refused
+from gatebot.errors import GatebotError, Refused
 
 TRAILER_PREFIX = "Gatebot-"
 TRAILERS_FORMAT = "%(trailers:only,unfold,separator=%x1d,key_value_separator=%x1c)"
@@ -66,24 +65,6 @@ def split_trailers(field: str) -> dict[str, str]:
         if sep and key.startswith(TRAILER_PREFIX):
             found[key] = value.strip()
     return found
-
-
-def parse_trailers(message: str) -> dict[str, str]:
-    """The ``Gatebot-*`` trailers of a commit message, as ``git interpret-trailers`` reads them.
-
-    Only the message's trailer block counts (git's rule: its last paragraph,
-    made of trailers); continuation lines are unfolded. One git process per
-    call: to read many commits, put ``TRAILERS_FORMAT`` in the ``git log``
-    format and ``split_trailers`` the field instead. Raises ``GitError`` when
-    git cannot run.
-    """
-    argv = ("git", "interpret-trailers", "--parse", "--no-divider")
-    try:
-        out = proc.run(argv, stdin=message).stdout
-    except proc.ProcFailed as exc:
-        raise GitError(str(exc), "check that git works, then retry") from exc
-    pairs = (line.partition(":") for line in out.splitlines())
-    return split_trailers("\x1d".join(f"{k.strip()}\x1c{v}" for k, sep, v in pairs if sep))
 
 
 def render_trailers(trailers: Mapping[str, str]) -> str:
