@@ -14,7 +14,7 @@ names as TOML wants them); tomllib reads the result back to prove it.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -70,20 +70,30 @@ def _limits(table: Container | Table) -> None:
     table.add("min_coverage", coverage)
 
 
+def _required(checks: Table, names: Sequence[str]) -> None:
+    checks.add(tomlkit.comment("Every change must have these checks and pass them, at both gates:"))
+    checks.add("required", list(names))
+
+
 def _nox_checks(runner: Runner, checks: Table) -> None:
     if runner.problem:
         checks.add(tomlkit.comment(f"nox could not list the sessions of {runner.config}: "
                                    f"{single_line(runner.problem)}"))
-        checks.add(tomlkit.comment("gatebot runs those of these sessions that it defines:"))
+        checks.add(tomlkit.comment("gatebot runs those of these sessions that it defines "
+                                   "(make both lists the sessions it has):"))
         checks.add("nox_sessions", list(DEFAULT_SESSIONS))
+        _required(checks, DEFAULT_SESSIONS)
         return
     checks.add(tomlkit.comment(f"The sessions `nox` runs by default ({runner.config}), "
                                "one check each:"))
     checks.add("nox_sessions", list(runner.names))
+    _required(checks, runner.names)
 
 
 def _tox_checks(runner: Runner, checks: Table) -> None:
     checks.add("nox_sessions", [])
+    names = runner.names if not runner.problem else ("tox",)
+    _required(checks, names)
     commands = tomlkit.table()
     if runner.problem:
         commands.add(tomlkit.comment(f"tox could not list the environments of {runner.config}: "
@@ -94,7 +104,7 @@ def _tox_checks(runner: Runner, checks: Table) -> None:
     else:
         commands.add(tomlkit.comment(f"The environments `tox` runs by default "
                                      f"({runner.config}), one check each:"))
-        for name in runner.names:
+        for name in names:
             commands.add(name, ["tox", "-e", name])
     checks.add("commands", commands)
 
@@ -112,8 +122,10 @@ def _checks(runner: Runner) -> Table:
         checks.add(tomlkit.comment("No noxfile.py or tox configuration was found: name each "
                                    "check's command (a list of"))
         checks.add(tomlkit.comment("arguments, never a shell), e.g. "
-                                   "commands = { tests = [\"pytest\", \"-q\"] }"))
+                                   "commands = { tests = [\"pytest\", \"-q\"] }, and list "
+                                   "it in required"))
         checks.add("nox_sessions", [])
+        _required(checks, ())
     return checks
 
 

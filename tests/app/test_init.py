@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gatebot.core.starter import EMPTY_TODO
-from tests.repos import NOXFILE, Repo, git, run_cli
+from tests.repos import Repo, git, run_cli
 
 BOARD = ("TODO.md", "CURRENT_STATE.md", "coordination/archive/README.md")
 PYPROJECT = (  # CRLF, comments, odd spacing, a table after [tool.*], no final newline
@@ -19,6 +19,21 @@ PYPROJECT = (  # CRLF, comments, odd spacing, a table after [tool.*], no final n
     "[tool.ruff]\r\nline-length = 99\r\n\r\n[[tool.mypy.overrides]]\r\n"
     'module = ["x.*"]\r\n\r\n[build-system]\r\nrequires = ["hatchling"]'
 )
+NOXFILE = textwrap.dedent("""\
+    import nox
+
+    @nox.session(python=False)
+    def tests(session):
+        session.run("python", "-c", "print('tests')")
+
+    @nox.session(python=False)
+    def lint(session):
+        session.run("python", "-c", "print('lint')")
+
+    @nox.session(python=False, default=False)
+    def release(session):
+        session.run("python", "-c", "print('never a check')")
+    """)
 TOX_INI = textwrap.dedent("""\
     [tox]
     env_list = py3{11,12}, lint
@@ -69,7 +84,8 @@ def test_a_fresh_repository_gets_a_config_and_the_board_in_one_pushed_commit(
     assert git(repo.origin, "log", "-1", "--format=%ce%n%(trailers:key=Gatebot-Event,valueonly)",
                tip).split() == ["gatebot@localhost", "init"]
     assert repo.origin_file("TODO.md") + "\n" == EMPTY_TODO
-    assert tomllib.loads(repo.origin_file(".gatebot.toml"))["checks"] == {"nox_sessions": []}
+    assert tomllib.loads(repo.origin_file(".gatebot.toml"))["checks"] == {"nox_sessions": [],
+                                                                           "required": []}
     # the work tree and the index are untouched: no files, nothing staged, HEAD where it was
     assert git(repo.path, "status", "--porcelain", "--untracked-files=all") == ""
     assert git(repo.path, "rev-parse", "HEAD") == before
@@ -112,6 +128,7 @@ def test_pyproject_keeps_every_byte_and_gets_the_nox_sessions(tmp_path: Path) ->
     table = tomllib.loads(after)["tool"]
     assert table["ruff"] == {"line-length": 99}
     assert table["gatebot"]["checks"]["nox_sessions"] == ["tests", "lint"]
+    assert table["gatebot"]["checks"]["required"] == ["tests", "lint"]
     assert ".gatebot.toml" not in changed_files(repo.origin, "main")
 
 
@@ -126,6 +143,7 @@ def test_a_tox_project_gets_one_check_per_default_environment(tmp_path: Path) ->
     checks = tomllib.loads(repo.origin_file(".gatebot.toml"))["checks"]
     assert checks["nox_sessions"] == []
     assert checks["commands"] == {name: ["tox", "-e", name] for name in ("py311", "py312", "lint")}
+    assert checks["required"] == ["py311", "py312", "lint"]
 
 
 def test_a_tox_project_in_pyproject_is_found(tmp_path: Path) -> None:

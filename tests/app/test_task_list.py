@@ -11,7 +11,7 @@ import pytest
 from tests.app.test_merge import approved_branch
 from tests.repos import TODO, Repo, make_repo, run_cli
 
-CONFIG = "min_coverage = 0\n[checks]\nnox_sessions = []\n[claims]\nsettle = [0, 0]\n"
+CONFIG = "min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = []\n[claims]\nsettle = [0, 0]\n"
 T0 = {"GATEBOT_NOW": "2030-01-01T10:00:00Z"}
 
 

@@ -88,6 +88,7 @@ def test_a_runner_that_could_not_list_is_named_in_the_configuration() -> None:
     text = starter.dotfile_text(starter.Runner("tox", "tox.ini", problem="tox is not installed"))
     assert "# tox could not list the environments of tox.ini: tox is not installed" in text
     assert tomllib.loads(text)["checks"]["commands"] == {"tox": ["tox"]}
+    assert tomllib.loads(text)["checks"]["required"] == ["tox"]
     nox = tomllib.loads(starter.dotfile_text(starter.Runner("nox", "noxfile.py", problem="x")))
     assert nox["checks"]["nox_sessions"] == list(starter.DEFAULT_SESSIONS)
 
