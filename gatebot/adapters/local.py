@@ -13,6 +13,7 @@ looks like a trailer, outside the message's trailer block, is body text.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
