@@ -110,3 +110,12 @@ def test_show_of_a_missing_task_is_a_usage_error(repo: Repo) -> None:
     result = run_cli(repo.path, "task", "show", "99")
     assert result.exit_code == 2
     assert "#99" in result.output
+
+
+def test_history_starts_with_the_add_commit(repo: Repo) -> None:
+    added = run_cli(repo.path, "task", "add", "Rate limiter", "--as", "lead", env=T0)
+    assert added.exit_code == 0, added.output
+    number = added.stdout.split()[0]
+    history = cli_json(repo, "task", "show", number)["history"]
+    assert [(h["event"], h["actor"]) for h in history] == [("added", "lead")]
+    assert history[0]["commit"] == repo.origin_sha()
