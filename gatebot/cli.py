@@ -217,7 +217,7 @@ def task_show(number: int, fmt: str) -> None:
 @guarded
 def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str | None,
           force: bool) -> None:
-    """Claim task N: READY → IN-PROGRESS (three-phase lock file, then the board; first push wins)."""
+    """Claim task N: READY → IN-PROGRESS (three-phase claim record, then the board; first push wins)."""
     from gatebot.app.claim_commands import claim_command  # noqa: PLC0415
 
     sys.exit(claim_command(_cwd(), number, files=files, estimate=estimate, actor=actor,

@@ -29,7 +29,8 @@ from gatebot.errors import ConfigError
 # Environment variables gatebot reads that are not configuration keys.
 ENV_PREFIX = "GATEBOT_"
 NON_CONFIG_ENV = frozenset(
-    {"GATEBOT_ACTOR", "GATEBOT_TOKEN", "GATEBOT_LOG_DIR", "GATEBOT_STATE_DIR", "GATEBOT_NOW"}
+    {"GATEBOT_ACTOR", "GATEBOT_TOKEN", "GATEBOT_LOG_DIR", "GATEBOT_STATE_DIR", "GATEBOT_NOW",
+     "GATEBOT_SESSION_ID", "GATEBOT_SESSION_PID"}
 )
 
 DEFAULT_TEST_PATTERNS = (
@@ -140,11 +141,6 @@ class ClaimsConfig(_Model):
         default=(10.0, 5.0),
         description="Seconds `gatebot claim` waits for rival claims to show: after writing "
         "its claim as `claiming`, then after marking it `active`.",
-    )
-    directory: str | None = Field(
-        default=None,
-        description="The directory of claim lock files, relative to the work tree; unset "
-        "means `.git/gatebot/claims`, shared by every worktree of one clone.",
     )
     maintainers: tuple[str, ...] = Field(
         default=(),

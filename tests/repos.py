@@ -164,3 +164,33 @@ def run_process(repo_path: Path, *args: str, env: dict[str, str] | None = None
     full = {**os.environ, **GIT_ENV, "NO_COLOR": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "gatebot", *args], cwd=repo_path, env=full,
                           capture_output=True, text=True, check=False, timeout=300)
+
+
+def clone_of(repo: Repo, path: Path) -> Repo:
+    """Another clone of ``repo``'s bare origin at ``path`` (another agent's machine)."""
+    git(path.parent, "clone", "-q", str(repo.origin), str(path))
+    return Repo(path, repo.origin)
+
+
+def plain_repo(path: Path) -> Path:
+    """An empty repository at ``path`` with no remote: its claims live on its own refs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git(path.parent, "init", "-q", "-b", "main", str(path))
+    return path
+
+
+def put_commit(where: Path, ref: str, message: str, *, push: bool = False) -> str:
+    """Point ``ref`` at a hand-made commit of the empty tree carrying ``message`` (what a
+    broken or hostile tool could write); push it to ``origin`` instead when ``push``."""
+    env = {**os.environ, **GIT_ENV}
+
+    def run(*args: str, stdin: str) -> str:
+        return subprocess.run(["git", *args], cwd=where, input=stdin, text=True, env=env,
+                              capture_output=True, check=True).stdout.strip()
+
+    sha = run("commit-tree", run("mktree", stdin=""), stdin=message)
+    if push:
+        git(where, "push", "-q", "origin", f"{sha}:{ref}")
+    else:
+        git(where, "update-ref", ref, sha)
+    return sha

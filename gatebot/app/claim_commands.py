@@ -1,9 +1,10 @@
 """Claims on the command line (SPEC §8): claim, heartbeat, release, sweep, status.
 
-The lock file of ``gatebot.app.claims`` (three-phase, seed golden-focus-protocol.md)
-says who is working on what right now; the board commit of
-``gatebot.app.lifecycle`` is the durable claim (SPEC §4.4). ``claim`` takes
-both, lock file first, and gives the lock file back when the board says no.
+The claim record of ``gatebot.app.claims`` (three-phase, seed
+golden-focus-protocol.md) says who is working on what right now, and travels
+with the origin on ``refs/gatebot/claims/*`` so every clone sees it; the board
+commit of ``gatebot.app.lifecycle`` is the durable claim (SPEC §4.4). ``claim``
+takes both, record first, and gives the record back when the board says no.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from gatebot.adapters.claim_store import ClaimStore, default_claims_dir
+from gatebot.adapters.claim_store import ClaimStore, session_fingerprint
 from gatebot.adapters.local import Reader
 from gatebot.app import claims as claims_app
 from gatebot.app import lifecycle
@@ -23,17 +24,29 @@ from gatebot.app import status as status_app
 from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now, read_board, with_archive
 from gatebot.core import archive
-from gatebot.core.board import Stage
+from gatebot.core.board import Board, Stage
 from gatebot.core.claims import ClaimRecord, flag_key, format_seconds
 from gatebot.errors import EXIT_OK, Refused
 
 
 def store_of(ctx: Context) -> ClaimStore:
-    """The claim store: ``claims.directory`` (relative to the work tree) or the git common dir."""
-    configured = ctx.config.claims.directory
-    if configured:
-        return ClaimStore(ctx.root / configured)
-    return ClaimStore(default_claims_dir(ctx.git.common_dir()))
+    """The claim refs of the repository, shared through the base's remote when there is one."""
+    return ClaimStore(ctx.git, ctx.forge.remote)
+
+
+def holders_of(board: Board) -> dict[int, frozenset[str]]:
+    """Task number → casefolded ``Assignee`` names, for every task out of READY."""
+    return {t.number: frozenset(a.casefold() for a in t.field_list("Assignee"))
+            for t in board.tasks if t.stage is not Stage.READY}
+
+
+def board_holders(ctx: Context) -> claims_app.Holders:
+    """Read the board's holders afresh each time (see ``gatebot.app.claims.Live``)."""
+    return lambda: holders_of(ctx.board())
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def _stale_after(ctx: Context) -> timedelta:
@@ -42,7 +55,7 @@ def _stale_after(ctx: Context) -> timedelta:
 
 def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int | None,
                   actor: str | None, force: bool) -> int:
-    """``gatebot claim N``: the three-phase lock file, then the board commit (first push wins)."""
+    """``gatebot claim N``: the three-phase claim record, then the board commit (first push wins)."""
     ctx = open_context(cwd)
     who = ctx.actor(actor)
     task = ctx.board().task(number)
@@ -56,6 +69,7 @@ def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int
         store, task_number=number, task_title=task.title, session_name=who, files=globs,
         clock=now, settle_s=ctx.config.claims.settle, estimate_min=estimate, force=force,
         stale_after=_stale_after(ctx), task_section=str(task.stage),
+        identity=session_fingerprint(os.environ), holders=board_holders(ctx), say=_say,
     )
     try:
         sha = lifecycle.claim(ctx, number, who, globs, estimate)
@@ -71,7 +85,8 @@ def heartbeat_command(cwd: Path, number: int | None, progress: int | None, note:
     """``gatebot heartbeat [N]``: update the actor's claim (SPEC §8)."""
     ctx = open_context(cwd)
     record = claims_app.heartbeat(store_of(ctx), session_name=ctx.actor(actor),
-                                  task_number=number, progress=progress, note=note, clock=now)
+                                  task_number=number, progress=progress, note=note, clock=now,
+                                  holders=board_holders(ctx), stale_after=_stale_after(ctx))
     print(f"✅ [{format_seconds(record.heartbeat_last)}] heartbeat #{record.heartbeat_count}: "
           f"{record.progress_percent}% task {record.task_number}", file=sys.stderr)
     return EXIT_OK
@@ -96,6 +111,10 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
         if "is not claimed" not in exc.message:
             raise
         record = None
+    if record is not None and ctx.board().task(number).stage is Stage.READY:
+        print(f"task #{number} is in READY already: its board claim never landed; removed "
+              f"the claim record of {record.session_name}", file=sys.stderr)
+        return EXIT_OK
 
     def edit(read: Reader) -> dict[str, str]:
         board = read_board(ctx, read)
@@ -138,7 +157,7 @@ def sweep_command(cwd: Path) -> int:
     ctx = open_context(cwd)
     flagged = flagged_keys(ctx, ctx.forge.tip())
     stale = claims_app.sweep(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
-                             already_flagged=flagged)
+                             already_flagged=flagged, holders=board_holders(ctx))
     if not stale:
         print("no newly stale claims", file=sys.stderr)
         return EXIT_OK
@@ -182,7 +201,8 @@ def status_command(cwd: Path, fmt: str, write: str | None) -> int:
     escalations = [(t.number, t.title) for t in board.tasks
                    if "escalated" in [x.lower() for x in t.field_list("Labels")]]
     data = status_app.gather_status(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
-                                    stages=stages, escalations=escalations)
+                                    stages=stages, escalations=escalations,
+                                    holders=lambda: holders_of(board))
     if write:
         _write_atomic(ctx.root / write, status_app.render_markdown(data))
     if fmt == "json":

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gatebot.adapters.claim_store import ClaimProblem, ClaimStore
+from gatebot.app.claims import Holders, Live
 from gatebot.core.claims import (
     DEFAULT_STALE_AFTER,
     ClaimRecord,
@@ -59,7 +60,7 @@ class StatusBoard:
     """Everything ``gatebot status`` shows, gathered at ``generated_at`` (UTC).
 
     ``stages`` maps a stage name (SPEC §2, e.g. ``RDY FOR PROD``) to its task
-    count; ``problems`` are lock files that are not valid claims.
+    count; ``problems`` are claim refs that hold no valid claim.
     """
 
     generated_at: datetime
@@ -77,14 +78,16 @@ def gather_status(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     stages: Mapping[str, int] | None = None,
     escalations: Iterable[tuple[int, str]] = (),
+    holders: Holders | None = None,
 ) -> StatusBoard:
-    """Read every claim and build the board; claims oldest first.
+    """Read every live claim and build the board; claims oldest first; writes nothing.
 
-    ``stages`` (stage → count) and ``escalations`` ((task number, title)
-    pairs) come from the caller, who reads them from the board files.
+    ``stages`` (stage → count), ``escalations`` ((task number, title) pairs)
+    and ``holders`` (see ``gatebot.app.claims.Live``: dead records, whose
+    board claim never landed, are left out) come from the board files.
     """
     now = as_utc(clock())
-    records, problems = store.list()
+    records, problems = Live(holders, clock, stale_after, clean=False).read(store)
     rows = tuple(
         ClaimRow(r, heartbeat_age(r, now), is_stale(r, now, stale_after))
         for r in sorted(records, key=order_key)
@@ -187,7 +190,7 @@ def render_json(board: StatusBoard) -> dict[str, Any]:
         "stages": dict(board.stages),
         "escalations": [{"task": e.task_number, "title": e.title} for e in board.escalations],
         "problems": [
-            {"path": str(p.path), "reason": p.reason, "task": p.task_number, "fix": p.fix}
+            {"path": p.ref, "reason": p.reason, "task": p.task_number, "fix": p.fix}
             for p in board.problems
         ],
     }

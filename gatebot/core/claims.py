@@ -78,7 +78,9 @@ class Fingerprint(BaseModel):
 
     ``process_start`` is the start time in clock ticks since boot from
     ``/proc/<pid>/stat`` (field 22) on Linux, None where unknown; together with
-    ``host`` and ``pid`` it tells a live holder from a reused pid.
+    ``host`` and ``pid`` it tells a live holder from a reused pid. ``key`` is
+    the SHA-256 (16 hex digits) of a session key (``GATEBOT_SESSION_ID``): an
+    agent that runs every command in a fresh shell stays one session by it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
@@ -86,13 +88,29 @@ class Fingerprint(BaseModel):
     host: SingleLine
     pid: int = Field(ge=1)
     process_start: int | None = Field(default=None, ge=0)
+    key: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")
+
+
+def same_session(existing: Fingerprint | None, mine: Fingerprint) -> bool:
+    """Whether ``existing`` names the session ``mine``: equal session keys, else equal processes.
+
+    When either side carries a session key the keys decide (a fresh shell
+    with the same key is the same session; another key is another session).
+    """
+    if existing is None:
+        return False
+    if existing.key is not None or mine.key is not None:
+        return existing.key == mine.key
+    return existing == mine
 
 
 class ClaimRecord(BaseModel):
     """One claim: the seed's lock-file fields exactly, plus ``fingerprint`` (SPEC §8).
 
     Parsing is strict (no coercion, unknown keys refused); every field is
-    required except ``fingerprint`` (lock files written by hand have none).
+    required except ``fingerprint`` (records written by hand have none) and
+    ``writer``, the ``gatebot claim`` process that wrote the record: while the
+    board claim has not landed, a claim whose writer is gone is dead.
     ``task_number`` is ``"#N"``; ``progress_percent`` is 0 to 100;
     ``estimated_duration_minutes`` is minutes or null.
     """
@@ -115,6 +133,7 @@ class ClaimRecord(BaseModel):
     progress_percent: int = Field(ge=0, le=100)
     notes: SingleLine
     fingerprint: Fingerprint | None = None
+    writer: Fingerprint | None = None
 
     @property
     def number(self) -> int:
@@ -184,6 +203,28 @@ def flag_key(record: ClaimRecord) -> str:
     return f"{record.task_number} {record.session_name} {format_timestamp(record.heartbeat_last)}"
 
 
+def is_dead(
+    record: ClaimRecord,
+    *,
+    writer_alive: bool | None,
+    landed: bool,
+    now: datetime,
+    stale_after: timedelta,
+) -> bool:
+    """Whether a claim record is dead: its board claim never landed and its writer is gone.
+
+    ``landed`` says whether the board shows the task out of READY and held by
+    ``record.session_name``; ``writer_alive`` whether the ``gatebot claim``
+    process that wrote it still runs (None: cannot tell, e.g. another host or
+    no ``writer``). An unknowable writer counts as gone once the record's last
+    heartbeat is older than ``stale_after``. A dead record is ignored and
+    removed: no one can hold a task through it.
+    """
+    if landed or writer_alive:
+        return False
+    return writer_alive is False or heartbeat_age(record, now) > stale_after
+
+
 def identity_decision(
     existing: ClaimRecord,
     mine: Fingerprint,
@@ -198,7 +239,7 @@ def identity_decision(
     process holds the name. ``fresh``: not provably live but heartbeat fresh.
     ``takeover``: gone (or unknowable) and stale: allowed only when forced.
     """
-    if existing.fingerprint == mine:
+    if same_session(existing.fingerprint, mine):
         return "same"
     if alive:
         return "live"
@@ -214,7 +255,8 @@ def identity_refusal(
     fp = record.fingerprint
     who = f"pid {fp.pid} on {fp.host}" if fp else "a process that left no fingerprint"
     name, minutes = record.session_name, int(age.total_seconds() // 60)
-    other = "choose another session name with --as NAME"
+    other = ("choose another session name with --as NAME, or set the same GATEBOT_SESSION_ID "
+             "for every command of one session")
     if decision == "live":
         return f"session name {name} is in use by a live process ({who})", other
     if decision == "fresh":

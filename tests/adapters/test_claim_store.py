@@ -1,30 +1,29 @@
-"""The lock-file store on a real directory, and process fingerprints of real processes."""
+"""The claim refs on real repositories (clones of one bare origin), and process fingerprints."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from gatebot.adapters.claim_store import (
-    ClaimProblem,
     ClaimStore,
-    claim_file_name,
+    claim_ref,
     current_fingerprint,
-    default_claims_dir,
     is_alive,
     process_start,
+    session_fingerprint,
 )
 from gatebot.adapters.git import Git
 from gatebot.core.claims import ClaimRecord, Fingerprint
+from gatebot.errors import GitError, UsageError
+from tests.repos import clone_of, git, make_repo, put_commit
 
 T0 = datetime(2025, 11, 1, 10, 0, tzinfo=UTC)
 
@@ -40,127 +39,158 @@ def record(name: str = "goldenfocus-claude-001", number: int = 4, **extra: objec
     return ClaimRecord.model_validate(data)
 
 
-def test_create_then_list_round_trips(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path / "claims")
-    assert store.list() == ([], [])
-    path = store.create(record())
-    assert path == tmp_path / "claims" / "goldenfocus-claude-001.task-4.json"
-    assert json.loads(path.read_text())["task_number"] == "#4"
-    assert store.list() == ([record()], [])
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temp files left
+@pytest.fixture
+def two(tmp_path: Path) -> tuple[ClaimStore, ClaimStore, Path]:
+    """The claim stores of two clones of one bare origin, and the origin."""
+    repo = make_repo(tmp_path)
+    other = clone_of(repo, tmp_path / "other")
+    return ClaimStore(Git(repo.path), "origin"), ClaimStore(Git(other.path), "origin"), repo.origin
 
 
-def test_creating_an_existing_claim_fails_and_keeps_the_first(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    store.create(record(notes="first"))
+def refs(where: Path) -> list[str]:
+    return git(where, "for-each-ref", "--format=%(refname)").splitlines()
+
+
+def test_a_claim_made_in_one_clone_is_read_and_updated_in_another(
+    two: tuple[ClaimStore, ClaimStore, Path],
+) -> None:
+    mine, theirs, origin = two
+    main_before = git(origin, "rev-parse", "main")
+    assert mine.list() == ([], [])
+    ref = mine.create(record())
+    assert ref == "refs/gatebot/claims/4/goldenfocus-claude-001"
+    assert theirs.list() == ([record()], [])
+    beat = theirs.update("goldenfocus-claude-001", 4,
+                         lambda r: r.model_copy(update={"heartbeat_count": 1}))
+    assert mine.list() == ([beat], [])
+    assert git(origin, "rev-parse", "main") == main_before  # no commit on the base branch
+    assert [r for r in refs(origin) if not r.startswith("refs/heads/")] == [ref]
+    assert git(origin, "rev-list", "--count", ref) == "2"  # the claim, its heartbeat
+    assert '"heartbeat_count": 1' in git(origin, "log", "-1", "--format=%B", ref)
+
+
+def test_creating_an_existing_claim_fails_in_every_clone_and_keeps_the_first(
+    two: tuple[ClaimStore, ClaimStore, Path],
+) -> None:
+    mine, theirs, _ = two
+    mine.create(record(notes="first"))
     with pytest.raises(FileExistsError):
-        store.create(record(notes="second"))
-    assert store.list()[0][0].notes == "first"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".claim-")]
+        theirs.create(record(notes="second"))
+    with pytest.raises(FileExistsError):
+        mine.create(record(notes="third"))
+    assert theirs.list()[0][0].notes == "first"
+    theirs.create(record(notes="over a dead one"), replace=lambda old: old.notes == "first")
+    assert mine.list()[0][0].notes == "over a dead one"
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", ".hidden", "a\\b", "ça va"])
-def test_file_names_never_leave_the_directory(tmp_path: Path, name: str) -> None:
-    store = ClaimStore(tmp_path / "claims")
-    path = store.create(record(name))
-    assert path.parent == tmp_path / "claims"
-    assert "/" not in path.name
-    assert not path.name.startswith(".")
-    assert store.list()[0] == [record(name)]
+def test_remove_is_a_tombstone_and_a_released_claim_can_be_claimed_again(
+    two: tuple[ClaimStore, ClaimStore, Path],
+) -> None:
+    mine, theirs, origin = two
+    mine.create(record())
+    assert theirs.remove("goldenfocus-claude-001", 4, expect=record(notes="changed")) is False
+    assert theirs.remove("goldenfocus-claude-001", 4) is True
+    assert theirs.remove("goldenfocus-claude-001", 4) is False
+    assert mine.list() == ([], [])
+    with pytest.raises(FileNotFoundError):
+        mine.update("goldenfocus-claude-001", 4, lambda r: r)
+    mine.create(record(notes="again"))
+    assert theirs.list()[0] == [record(notes="again")]
+    ref = claim_ref("goldenfocus-claude-001", 4)
+    assert git(origin, "rev-list", "--count", ref) == "3"  # never deleted, never forced
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", ".hidden", "a\\b", "ça va",
+                                  "x.lock", "a..b", "@{-1}", "ann@example.org"])
+def test_ref_names_are_valid_and_never_leave_the_namespace(
+    two: tuple[ClaimStore, ClaimStore, Path], name: str,
+) -> None:
+    mine, theirs, _ = two
+    ref = mine.create(record(name))
+    assert ref.startswith("refs/gatebot/claims/4/")
+    assert "/" not in ref.removeprefix("refs/gatebot/claims/4/")
+    git(mine.git.root, "check-ref-format", ref)
+    assert theirs.list()[0] == [record(name)]
 
 
 def test_names_that_sanitise_alike_stay_apart() -> None:
-    assert claim_file_name("a/b", 1) != claim_file_name("a_b", 1)
-    assert claim_file_name("a/b", 1) != claim_file_name("a\\b", 1)
-    assert claim_file_name("a_b", 1) == "a_b.task-1.json"
+    assert claim_ref("a/b", 1) != claim_ref("a_b", 1)
+    assert claim_ref("a/b", 1) != claim_ref("a\\b", 1)
+    assert claim_ref("a_b", 1) == "refs/gatebot/claims/1/a_b"
 
 
-def test_corrupt_and_truncated_files_are_problems_that_hide_nothing(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    store.create(record("good", 1))
+def push_message(store: ClaimStore, ref: str, message: str) -> None:
+    put_commit(store.git.root, ref, message, push=True)
+
+
+def test_invalid_records_are_problems_that_hide_nothing(
+    two: tuple[ClaimStore, ClaimStore, Path],
+) -> None:
+    mine, theirs, _ = two
+    mine.create(record("good", 1))
     full = record("cut", 2).model_dump_json()
-    (tmp_path / "cut.task-2.json").write_text(full[: len(full) // 2])
-    (tmp_path / "junk.task-3.json").write_bytes(b"\xff\xfe not json")
-    (tmp_path / "stray.json").write_text("[]")
-    (tmp_path / "moved.task-9.json").write_text(record("other", 9).model_dump_json())
-    records, problems = store.list()
+    push_message(mine, "refs/gatebot/claims/2/cut", f"cut\n\n{full[: len(full) // 2]}\n")
+    push_message(mine, "refs/gatebot/claims/9/moved", f"moved\n\n{record('other', 9).model_dump_json()}")
+    records, problems = theirs.list()
     assert [r.session_name for r in records] == ["good"]
-    by_name = {p.path.name: p for p in problems}
-    assert set(by_name) == {
-        "cut.task-2.json", "junk.task-3.json", "stray.json", "moved.task-9.json"
-    }
-    cut = by_name["cut.task-2.json"]
-    assert cut.task_number == 2
-    assert "EOF" in cut.reason
-    assert cut.message == (
-        f"{cut.path}: not a valid claim ({cut.reason}); "
-        f"remove it with `gatebot release 2 --force` or delete {cut.path}"
-    )
-    assert by_name["stray.json"].fix == f"delete {tmp_path / 'stray.json'}"
-    assert "other.task-9.json" in by_name["moved.task-9.json"].reason
-
-
-def test_update_rewrites_atomically_under_the_lock(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    store.create(record())
-    new = store.update("goldenfocus-claude-001", 4, lambda r: r.model_copy(update={"notes": "x"}))
-    assert new.notes == "x"
-    assert store.list()[0] == [new]
-    with pytest.raises(FileNotFoundError):
-        store.update("nobody", 4, lambda r: r)
-    with pytest.raises(ValueError, match="cannot move"):
-        store.update(
-            "goldenfocus-claude-001", 4, lambda r: r.model_copy(update={"task_number": "#5"})
-        )
-    (tmp_path / "bad.task-1.json").write_text("{")
+    by_ref = {p.ref: p for p in problems}
+    assert set(by_ref) == {"refs/gatebot/claims/2/cut", "refs/gatebot/claims/9/moved"}
+    cut = by_ref["refs/gatebot/claims/2/cut"]
+    assert (cut.task_number, "EOF" in cut.reason) == (2, True)
+    assert cut.message == (f"refs/gatebot/claims/2/cut: not a valid claim ({cut.reason}); "
+                           "remove it with `gatebot release 2 --force`")
+    assert "refs/gatebot/claims/9/other" in by_ref["refs/gatebot/claims/9/moved"].reason
     with pytest.raises(ValueError, match="not a valid claim"):
-        store.update("bad", 1, lambda r: r)
+        theirs.update("cut", 2, lambda r: r)
+    assert theirs.remove_ref("refs/gatebot/claims/2/cut") is True
+    assert [p.ref for p in mine.list()[1]] == ["refs/gatebot/claims/9/moved"]
 
 
-def test_readers_never_see_a_partial_file(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    store.create(record())
-    stop = threading.Event()
-    seen: list[ClaimProblem] = []
-
-    def read() -> None:
-        while not stop.is_set():
-            seen.extend(store.list()[1])
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    for n in range(100):
-
-        def change(r: ClaimRecord, n: int = n) -> ClaimRecord:
-            return r.model_copy(update={"notes": "x" * (n % 50), "heartbeat_count": n})
-
-        store.update("goldenfocus-claude-001", 4, change)
-    stop.set()
-    reader.join()
-    assert seen == []
-    assert store.list()[0][0].heartbeat_count == 99
+def test_update_keeps_the_key_and_needs_a_claim(two: tuple[ClaimStore, ClaimStore, Path]) -> None:
+    mine, _, _ = two
+    mine.create(record())
+    with pytest.raises(FileNotFoundError):
+        mine.update("nobody", 4, lambda r: r)
+    with pytest.raises(ValueError, match="cannot move"):
+        mine.update("goldenfocus-claude-001", 4,
+                    lambda r: r.model_copy(update={"task_number": "#5"}))
 
 
-def test_remove_reports_whether_it_removed(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    store.create(record())
-    assert store.remove("goldenfocus-claude-001", 4) is True
-    assert store.remove("goldenfocus-claude-001", 4) is False
-    assert store.list() == ([], [])
+def test_a_push_refused_by_the_remote_is_an_error_not_a_lost_race(
+    two: tuple[ClaimStore, ClaimStore, Path],
+) -> None:
+    mine, _, origin = two
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'claims are closed today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(GitError, match="claims are closed today"):
+        mine.create(record())
 
 
-def test_default_dir_is_shared_by_every_worktree(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x"}
-    git = Git(tmp_path, env=env)
-    git.run("init", "-q", "-b", "main", str(repo))
-    main = Git(repo, env=env)
-    main.run("commit", "-q", "--allow-empty", "-m", "root")
-    main.run("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "side")
-    expected = (repo / ".git" / "gatebot" / "claims").resolve()
-    assert default_claims_dir(main.common_dir()).resolve() == expected
-    assert default_claims_dir(Git(tmp_path / "wt").common_dir()).resolve() == expected
+def test_without_a_remote_every_worktree_shares_the_claims(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    repo.git("remote", "remove", "origin")
+    repo.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "side")
+    here, there = ClaimStore(Git(repo.path)), ClaimStore(Git(tmp_path / "wt"))
+    here.create(record())
+    assert there.list() == ([record()], [])
+    with pytest.raises(FileExistsError):
+        there.create(record())
+    assert there.remove("goldenfocus-claude-001", 4) is True
+    assert here.list() == ([], [])
+
+
+def test_a_session_key_names_the_session_and_a_bad_session_pid_is_refused() -> None:
+    plain = session_fingerprint({})
+    assert (plain.pid, plain.key) == (os.getppid(), None)
+    keyed = session_fingerprint({"GATEBOT_SESSION_ID": "agent-7"})
+    assert keyed.key is not None
+    assert "agent-7" not in keyed.model_dump_json()
+    assert session_fingerprint({"GATEBOT_SESSION_PID": str(os.getpid())}).pid == os.getpid()
+    for bad in ("0", "x", "99999999"):
+        with pytest.raises(UsageError, match="GATEBOT_SESSION_PID") as caught:
+            session_fingerprint({"GATEBOT_SESSION_PID": bad})
+        assert bad not in caught.value.message
 
 
 # -- fingerprints of real processes ------------------------------------------------------------

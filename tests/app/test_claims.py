@@ -1,4 +1,4 @@
-"""Claims, heartbeats, sweeps, release, completion (SPEC §8) on real files and processes.
+"""Claims, heartbeats, sweeps, release, completion (SPEC §8) on real repositories and processes.
 
 Orderings a race hits only by luck are forced: the injected ``sleep`` runs the rival's step.
 """
@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from gatebot.adapters.claim_store import ClaimStore, current_fingerprint, is_alive
+from gatebot.adapters.claim_store import ClaimStore, claim_ref, current_fingerprint, is_alive
+from gatebot.adapters.git import Git
 from gatebot.app.claims import claim as claim_task
 from gatebot.app.claims import complete, heartbeat, release, sweep
 from gatebot.app.status import gather_status, render_markdown
 from gatebot.core.claims import ClaimRecord, Fingerprint, flag_key
 from gatebot.errors import Refused, UsageError
+from tests.repos import clone_of, make_repo, plain_repo, put_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 11, 1, 10, 0, tzinfo=UTC)
@@ -67,6 +69,17 @@ def names(store: ClaimStore) -> list[str]:
     return [r.session_name for r in store.list()[0]]
 
 
+def local(tmp_path: Path) -> ClaimStore:
+    """The claim store of a new repository with no remote."""
+    return ClaimStore(Git(plain_repo(tmp_path / "repo")))
+
+
+def elsewhere(store: ClaimStore) -> ClaimStore:
+    """A scratch store beside ``store`` (to build records as a rival would)."""
+    path = store.git.root.with_name(store.git.root.name + "-elsewhere")
+    return ClaimStore(Git(path if path.exists() else plain_repo(path)))
+
+
 # -- real processes -------------------------------------------------------------------------------
 RACER = textwrap.dedent(
     """
@@ -74,13 +87,16 @@ RACER = textwrap.dedent(
     from datetime import UTC, datetime
     from pathlib import Path
     from gatebot.adapters.claim_store import ClaimStore, current_fingerprint
+    from gatebot.adapters.git import Git
     from gatebot.app.claims import claim
     from gatebot.errors import Refused
-    directory, name, number, files, go, hold = sys.argv[1:7]
+    clone, name, number, files, go, hold = sys.argv[1:7]
+    store = ClaimStore(Git(Path(clone)), "origin")
+    store.list()  # warm up before the start line
     while not os.path.exists(go):
         time.sleep(0.001)
     try:
-        claim(ClaimStore(Path(directory)), task_number=int(number), task_title="Race",
+        claim(store, task_number=int(number), task_title="Race",
               session_name=name, files=files.split(), clock=lambda: datetime.now(UTC),
               settle_s=(0.05, 0.05), identity=current_fingerprint(os.getpid()))
     except Refused as exc:
@@ -93,10 +109,10 @@ RACER = textwrap.dedent(
 
 
 def start(
-    directory: Path, name: str, number: int, files: str, go: Path, hold: float = 0
+    clone: Path, name: str, number: int, files: str, go: Path, hold: float = 0
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", RACER, str(directory), name, str(number), files, str(go), str(hold)],
+        [sys.executable, "-c", RACER, str(clone), name, str(number), files, str(go), str(hold)],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
 
@@ -109,35 +125,38 @@ def start(
 def test_eight_processes_racing_leave_exactly_one_holder(
     tmp_path: Path, task_of: Callable[[int], int], files_of: Callable[[int], str]
 ) -> None:
+    repo = make_repo(tmp_path)
+    clones = [clone_of(repo, tmp_path / f"c{i}").path for i in range(8)]
     go = tmp_path / "go"
-    racers = [start(tmp_path / "claims", f"r{i}", task_of(i), files_of(i), go) for i in range(8)]
+    racers = [start(clones[i], f"r{i}", task_of(i), files_of(i), go) for i in range(8)]
     go.touch()
-    outputs = [p.communicate(timeout=60)[0].strip() for p in racers]
+    outputs = [p.communicate(timeout=120)[0].strip() for p in racers]
     holders = [f"r{i}" for i, out in enumerate(outputs) if out == "HOLD"]
     assert len(holders) == 1, outputs
-    (held,) = ClaimStore(tmp_path / "claims").list()[0]
+    store = ClaimStore(Git(repo.path), "origin")
+    (held,) = store.list()[0]
     assert (held.session_name, held.status) == (holders[0], "active")
     for out in outputs:
         if out != "HOLD":
             assert out.startswith(f"REFUSED task {held.task_number} is claimed by {holders[0]} since ")
-    assert sorted(p.name for p in (tmp_path / "claims").iterdir()) == [
-        ".lock", f"{holders[0]}.task-{held.number}.json"
-    ]
+    assert store.list()[1] == []
 
 
 def test_a_killed_claimant_goes_stale_once_and_holds_until_forced(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path / "claims")
+    repo = make_repo(tmp_path)
+    store = ClaimStore(Git(repo.path), "origin")
     go = tmp_path / "go"
     go.touch()
-    child = start(store.directory, "goldenfocus-claude-003", 7, "lib/twitter.ts", go, hold=60)
+    child = start(clone_of(repo, tmp_path / "c").path, "goldenfocus-claude-003", 7,
+                  "lib/twitter.ts", go, hold=60)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "HOLD"
     os.kill(child.pid, signal.SIGKILL)
     child.communicate()
     (held,) = store.list()[0]
     assert is_alive(held.fingerprint) is False
-    lock = store.path_for(held.session_name, 7)
-    before = (lock.read_bytes(), lock.stat().st_mtime_ns)
+    lock = claim_ref(held.session_name, 7)
+    before = store.git.out("rev-parse", lock)
 
     beat = held.heartbeat_last
     assert sweep(store, clock=frozen(beat + LIMIT), stale_after=LIMIT, already_flagged=set()) == []
@@ -146,7 +165,7 @@ def test_a_killed_claimant_goes_stale_once_and_holds_until_forced(tmp_path: Path
     flagged = {flag_key(held)}
     for _ in range(3):
         assert sweep(store, clock=late, stale_after=LIMIT, already_flagged=flagged) == []
-    assert (lock.read_bytes(), lock.stat().st_mtime_ns) == before  # sweeps never write
+    assert store.git.out("rev-parse", lock) == before  # sweeps never write
     board = render_markdown(gather_status(store, clock=late, stale_after=LIMIT))
     assert "STALE (21 min)" in board
 
@@ -164,7 +183,7 @@ def test_a_killed_claimant_goes_stale_once_and_holds_until_forced(tmp_path: Path
 
 # -- the protocol's orderings -----------------------------------------------------------------
 def test_claiming_a_claimed_task_is_refused_with_holder_and_time(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     claim(store, 4, "goldenfocus-claude-001")
     with pytest.raises(Refused) as refused:
         claim(store, 4, "goldenfocus-codex-002", clock=at(5))
@@ -176,7 +195,7 @@ def test_claiming_a_claimed_task_is_refused_with_holder_and_time(tmp_path: Path)
 
 
 def test_overlapping_globs_of_two_tasks_the_older_claim_wins(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     results: list[object] = []
 
     def older_claims_now() -> None:
@@ -187,11 +206,11 @@ def test_overlapping_globs_of_two_tasks_the_older_claim_wins(tmp_path: Path) -> 
     assert names(store) == ["old"]
     assert len(results) == 1
     claim(store, 3, "docs", files=["docs/**"], clock=at(2))  # disjoint files: no conflict
-    assert names(store) == ["docs", "old"]
+    assert names(store) == ["old", "docs"]  # in ref order: task 1, then task 3
 
 
 def test_an_active_claim_keeps_the_task_against_an_older_latecomer(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     refusals: list[str] = []
 
     def latecomer() -> None:
@@ -207,16 +226,17 @@ def test_an_active_claim_keeps_the_task_against_an_older_latecomer(tmp_path: Pat
 
 # an older claim on #4 at 10:00, written as a rival in phase 1 or 2 would have
 def older_claiming(
-    store: ClaimStore, fingerprint: Fingerprint = ME, status: str = "claiming"
+    store: ClaimStore, fingerprint: Fingerprint = ME, status: str = "claiming",
+    writer: Fingerprint = ME,
 ) -> ClaimRecord:
-    record = claim(ClaimStore(store.directory / "elsewhere"), 4, "older", identity=fingerprint)
-    record = record.model_copy(update={"status": status, "session_id": "aaa"})
+    record = claim(elsewhere(store), 4, "older", identity=fingerprint)
+    record = record.model_copy(update={"status": status, "session_id": "aaa", "writer": writer})
     store.create(record)
     return record
 
 
 def test_phase_two_waits_for_an_older_claim_still_settling(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     waited: list[bool] = []
 
     def older_gives_up() -> None:
@@ -230,7 +250,7 @@ def test_phase_two_waits_for_an_older_claim_still_settling(tmp_path: Path) -> No
 
 
 def test_phase_two_gives_up_on_an_older_claim_that_never_settles(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     sleep = steps(None, lambda: older_claiming(store))
     with pytest.raises(Refused, match=r"claimed by older .*\(still settling\)"):
         claim(store, 4, "newer", clock=at(1), sleep=sleep)
@@ -238,7 +258,7 @@ def test_phase_two_gives_up_on_an_older_claim_that_never_settles(tmp_path: Path)
 
 
 def test_a_loser_names_the_final_holder_not_a_claimant_that_lost_too(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
 
     def oldest_wins_and_the_middle_one_yields() -> None:
         claim(store, 4, "oldest", clock=frozen(T0 - timedelta(minutes=1)))
@@ -252,15 +272,15 @@ def test_a_loser_names_the_final_holder_not_a_claimant_that_lost_too(tmp_path: P
 
 
 def test_when_both_passed_phase_one_the_older_wins_phase_two(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     sleep = steps(None, lambda: older_claiming(store, status="active"))
     with pytest.raises(Refused, match="task #4 is claimed by older since 2025-11-01T10:00:00Z"):
         claim(store, 4, "newer", clock=at(1), sleep=sleep)
     assert names(store) == ["older"]
 
 
-def test_an_interrupted_or_released_claim_leaves_no_lock_file(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+def test_an_interrupted_or_released_claim_leaves_no_record(tmp_path: Path) -> None:
+    store = local(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         claim(store, 4, "a", sleep=steps(interrupt))
     assert store.list() == ([], [])
@@ -270,31 +290,31 @@ def test_an_interrupted_or_released_claim_leaves_no_lock_file(tmp_path: Path) ->
     assert store.list() == ([], [])
 
 
-def test_a_claiming_record_of_a_dead_process_is_ignored(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+def test_a_claiming_record_whose_writer_is_gone_is_ignored_and_removed(tmp_path: Path) -> None:
+    store = local(tmp_path)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    older_claiming(store, Fingerprint(host=ME.host, pid=dead.pid, process_start=1))
+    older_claiming(store, writer=Fingerprint(host=ME.host, pid=dead.pid, process_start=1))
     assert claim(store, 4, "newer", clock=at(1)).status == "active"
-    assert sorted(names(store)) == ["newer", "older"]
+    assert names(store) == ["newer"]
 
 
-def test_a_corrupt_lock_file_does_not_stop_claims(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
-    (tmp_path / "broken.task-4.json").write_text('{"session_id": "0')
+def test_a_corrupt_claim_record_does_not_stop_claims(tmp_path: Path) -> None:
+    store = local(tmp_path)
+    put_commit(store.git.root, "refs/gatebot/claims/4/broken", 'broken\n\n{"session_id": "0')
     claim(store, 5, "a")
     heartbeat(store, session_name="a", progress=10, clock=at(1))
     records, problems = store.list()
     assert [r.session_name for r in records] == ["a"]
-    assert [p.path for p in problems] == [tmp_path / "broken.task-4.json"]
+    assert [p.ref for p in problems] == ["refs/gatebot/claims/4/broken"]
     assert release(store, 5, actor="a").record is not None
     gone = release(store, 4, actor="m", force=True, maintainers=["m"])
-    assert (gone.record, gone.removed) == (None, (tmp_path / "broken.task-4.json",))
+    assert (gone.record, gone.removed) == (None, ("refs/gatebot/claims/4/broken",))
     assert store.list() == ([], [])
 
 
 def test_claim_refuses_bad_arguments_and_a_second_claim_of_its_own(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     for kw in ({"settle_s": (-1, 0)}, {"estimate_min": -1}, {"files": ["a\nb"]}):
         with pytest.raises(UsageError):
             claim(store, 4, "a", **kw)
@@ -313,7 +333,7 @@ def test_claim_refuses_bad_arguments_and_a_second_claim_of_its_own(tmp_path: Pat
 
 # -- session identity -----------------------------------------------------------------------------
 def test_a_name_held_by_a_live_process_is_refused(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         claim(store, 4, "goldenfocus-claude-001", identity=current_fingerprint(other.pid))
@@ -327,7 +347,7 @@ def test_a_name_held_by_a_live_process_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_dead_processes_name_is_taken_over_only_when_stale_and_forced(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     gone = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     old = claim(store, 4, "goldenfocus-claude-001", identity=current_fingerprint(gone.pid))
     gone.kill()
@@ -346,7 +366,7 @@ def test_a_dead_processes_name_is_taken_over_only_when_stale_and_forced(tmp_path
 
 # -- heartbeats, completion, release ----------------------------------------------------------------
 def test_heartbeat_updates_time_count_progress_and_notes(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     claim(store, 4, "a")
     first = heartbeat(store, session_name="a", progress=45, clock=at(15))
     assert (first.heartbeat_last, first.heartbeat_count, first.progress_percent) == (
@@ -364,7 +384,7 @@ def test_heartbeat_updates_time_count_progress_and_notes(tmp_path: Path) -> None
 
 
 def test_heartbeat_needs_exactly_one_claim_or_a_task_number(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     with pytest.raises(UsageError, match=r"a holds 0 claims \(none\)"):
         heartbeat(store, session_name="a", clock=at(1))
     claim(store, 4, "a")
@@ -378,7 +398,7 @@ def test_heartbeat_needs_exactly_one_claim_or_a_task_number(tmp_path: Path) -> N
 
 
 def test_complete_marks_completed_then_removes(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     claim(store, 4, "a")
     with pytest.raises(Refused, match="b holds no claim on task #4"):
         complete(store, 4, "b")
@@ -388,7 +408,7 @@ def test_complete_marks_completed_then_removes(tmp_path: Path) -> None:
 
 
 def test_release_by_holder_and_refusals(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = local(tmp_path)
     with pytest.raises(Refused, match="task #4 is not claimed"):
         release(store, 4, actor="a")
     held = claim(store, 4, "Goldenfocus-Claude-001")

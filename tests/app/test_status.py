@@ -1,4 +1,4 @@
-"""The status board: gathering from real lock files, and its three renderings."""
+"""The status board: gathering from real claim refs, and its three renderings."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ import pytest
 from rich.console import Console
 
 from gatebot.adapters.claim_store import ClaimStore
+from gatebot.adapters.git import Git
 from gatebot.app.status import (
     SCHEMA,
     StatusBoard,
     format_age,
     gather_status,
-    md_escape,
     render_json,
     render_markdown,
     render_text,
 )
 from gatebot.core.claims import ClaimRecord
+from tests.repos import plain_repo, put_commit
 
 T0 = datetime(2025, 11, 1, 10, 0, tzinfo=UTC)
 NOW = T0 + timedelta(minutes=25)
@@ -40,12 +41,12 @@ def record(name: str, number: int, *, task: str, files: tuple[str, ...], beat: i
 
 @pytest.fixture
 def board(tmp_path: Path) -> StatusBoard:
-    store = ClaimStore(tmp_path / "claims")
+    store = ClaimStore(Git(plain_repo(tmp_path / "repo")))
     store.create(record("goldenfocus-claude-001", 1, task="Conversation engine",
                         files=("lib/*.ts",), beat=20))
     store.create(record("goldenfocus-claude-003", 7, task="Twitter automation",
                         files=("/lib/twitter.ts", "docs/x.md"), beat=3))
-    (tmp_path / "claims" / "broken.task-9.json").write_text("{")
+    put_commit(store.git.root, "refs/gatebot/claims/9/broken", "broken\n\n{")
     return gather_status(
         store,
         clock=lambda: NOW,
@@ -82,18 +83,17 @@ Generated 2025-11-01T10:25:00Z by gatebot. A claim is STALE after 20 min without
 
 ## Problems
 
-- BROKEN: not a valid claim (Invalid JSON: EOF while parsing an object at line 1 column 1); \
-remove it with `gatebot release 9 --force` or delete BROKEN
+- refs/gatebot/claims/9/broken: not a valid claim (Invalid JSON: EOF while parsing an object at \
+line 1 column 1); remove it with `gatebot release 9 --force`
 """
 
 
 def test_markdown_board_matches_the_golden_text(board: StatusBoard) -> None:
-    broken = md_escape(board.problems[0].path)
-    assert render_markdown(board).replace(broken, "BROKEN") == GOLDEN
+    assert render_markdown(board) == GOLDEN
 
 
 def test_markdown_escapes_user_text_so_it_cannot_forge_structure(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = ClaimStore(Git(plain_repo(tmp_path / "repo")))
     store.create(
         record("evil|name", 1, task="x | y ## Forged heading - [link](http://x) <b>",
                files=("a|b",), beat=0)
@@ -109,7 +109,7 @@ def test_markdown_escapes_user_text_so_it_cannot_forge_structure(tmp_path: Path)
 
 
 def test_empty_board(tmp_path: Path) -> None:
-    board = gather_status(ClaimStore(tmp_path / "none"), clock=lambda: NOW)
+    board = gather_status(ClaimStore(Git(plain_repo(tmp_path / "none"))), clock=lambda: NOW)
     text = render_markdown(board)
     assert "No claims." in text
     assert "## Tasks by stage" not in text
@@ -138,14 +138,14 @@ def test_json_board_follows_the_schema(board: StatusBoard) -> None:
     assert doc["escalations"] == [{"task": 12, "title": "Merge conflict in lib/engine.ts"}]
     (problem,) = doc["problems"]
     assert problem["task"] == 9
-    assert problem["path"].endswith("broken.task-9.json")
+    assert problem["path"] == "refs/gatebot/claims/9/broken"
     assert problem["fix"].startswith("remove it with `gatebot release 9 --force`")
 
 
 def test_text_board_is_a_rich_table_that_never_parses_user_markup(tmp_path: Path) -> None:
-    store = ClaimStore(tmp_path)
+    store = ClaimStore(Git(plain_repo(tmp_path / "repo")))
     store.create(record("s[bold]x[/bold]", 3, task="[red]alarm[/red]", files=("a",), beat=0))
-    (tmp_path / "bad.task-4.json").write_text("[")
+    put_commit(store.git.root, "refs/gatebot/claims/4/bad", "bad\n\n[")
     board = gather_status(store, clock=lambda: NOW, stages={"REVIEW": 1}, escalations=[(5, "t")])
     console = Console(record=True, width=400, color_system=None)
     console.print(render_text(board))
