@@ -75,9 +75,9 @@ class SoakConfig:
     ``budget_s`` (wall seconds) and ``max_steps`` (per agent) stop a run that
     does not finish; ``broken`` and ``poisoned`` are the chances that a build
     fails gate 1 or only gate 2; ``give_up`` the chance per step that a holder
-    hands its task back; ``shared_claims`` puts every clone's lock files in one
-    directory (``claims.directory = "../claims"``), so claims race on the lock
-    files first and on the board second. ``first_builds`` forces the first
+    hands its task back. Every agent has its own clone and shares nothing
+    with the others but the origin: claims race on the claim refs of the
+    origin first and on the board second. ``first_builds`` forces the first
     build of the first agents (e.g. ``("broken", "poisoned")``).
     """
 
@@ -89,7 +89,6 @@ class SoakConfig:
     broken: float = 0.12
     poisoned: float = 0.08
     give_up: float = 0.02
-    shared_claims: bool = True
     first_builds: tuple[str, ...] = ("broken", "poisoned")
 
 
@@ -170,20 +169,18 @@ class Soak:
     agents_dir: Path
     logs: Path
     c0: str
-    shared_claims: bool = True
 
     def clone(self, name: str) -> Path:
-        """The work tree of ``name`` (clones are siblings: they share ``../claims``)."""
+        """The work tree of ``name``: its own clone of ``origin``."""
         return self.agents_dir / name
 
 
 def config_text(cfg: SoakConfig) -> str:
     """``.gatebot.toml`` for the soak: the work-file check, no coverage, instant settle."""
-    claims = 'directory = "../claims"\n' if cfg.shared_claims else ""
     return (f"min_coverage = 0\n[checks]\nnox_sessions = []\ntimeout = 120\n"
             "required = ['wellformed']\n"
             f"commands = {{ wellformed = {json.dumps([sys.executable, 'tools/check_work.py'])} }}"
-            f"\n[claims]\nsettle = [0, 0]\nmaintainers = ['{LEAD}']\n{claims}")
+            f"\n[claims]\nsettle = [0, 0]\nmaintainers = ['{LEAD}']\n")
 
 
 def setup(root: Path, cfg: SoakConfig) -> Soak:
@@ -215,7 +212,7 @@ def setup(root: Path, cfg: SoakConfig) -> Soak:
         git(root, "clone", "-q", str(origin), str(agents / agent_name(i)))
     logs = root / "logs"
     logs.mkdir()
-    return Soak(root, origin, agents, logs, c0, cfg.shared_claims)
+    return Soak(root, origin, agents, logs, c0)
 
 
 # -- the agent --------------------------------------------------------------------------
@@ -766,12 +763,12 @@ def run_check(origin: Path, sha: str) -> str:
         return "" if done.returncode == 0 else (done.stdout + done.stderr).strip()
 
 
-def check_status(clone: Path, *, shared_claims: bool = True) -> list[str]:
-    """Invariant 5: ``gatebot status --format json`` agrees with the board on origin's main.
+def check_status(clone: Path) -> list[str]:
+    """Invariant 5: ``gatebot status --format json`` in ``clone`` agrees with origin's board.
 
-    Stage counts always; with ``shared_claims`` (one lock-file directory for
-    every clone) also the claims: each shown claim is an IN-PROGRESS task of
-    that session, and each IN-PROGRESS task's holder has a claim.
+    Stage counts, and the claims (which travel with the origin, whichever
+    clone made them): each shown claim is an IN-PROGRESS task of that
+    session, and each IN-PROGRESS task's holder has a claim.
     """
     done = gatebot(clone, "status", "--format", "json", name=LEAD)
     if done.returncode != 0:
@@ -782,8 +779,6 @@ def check_status(clone: Path, *, shared_claims: bool = True) -> list[str]:
     stages = Counter(t.stage for t in board)
     problems = [f"status counts {status['stages'].get(s)} {s} tasks, the board {stages[s]}"
                 for s in STAGES if status["stages"].get(s, 0) != stages[s]]
-    if not shared_claims:
-        return problems
     by_number = {t.number: t for t in board}
     held = {(c["task"], c["session"].casefold()) for c in status["claims"]}
     for claim in status["claims"]:
@@ -817,7 +812,10 @@ def check_all(soak: Soak, records: Sequence[dict[str, Any]], *, status: bool = T
              + check_claims(soak.origin, records) + check_releases(soak.origin, records)
              + check_trees(soak.origin))
     if status:
-        found += check_status(soak.clone(LEAD), shared_claims=soak.shared_claims)
+        fresh = soak.root / "fresh-clone"
+        if not fresh.exists():
+            git(soak.root, "clone", "-q", str(soak.origin), str(fresh))
+        found += check_status(fresh)
     return found
 
 

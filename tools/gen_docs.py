@@ -38,6 +38,11 @@ ENV_DESCRIPTIONS = {
     "worktree): logs and integration worktrees.",
     "GATEBOT_NOW": "A fixed ISO-8601 time used as the clock, for tests and replays.",
     "GATEBOT_TOKEN": "Reserved for the github forge, which is not available yet; unused.",
+    "GATEBOT_SESSION_ID": "A session key: any text (e.g. a UUID) an agent sets once and keeps "
+    "for every command, so that commands run from fresh shells are one session for claims; "
+    "only its hash is recorded.",
+    "GATEBOT_SESSION_PID": "The pid of the session's long-lived process (e.g. `$$` of the "
+    "shell that runs the agent), used for claims instead of each command's parent process.",
 }
 
 CONFIG_INTRO = """\

@@ -90,9 +90,15 @@ class Live:
     stale_after: timedelta = DEFAULT_STALE_AFTER
     clean: bool = True
 
-    def read(self, store: ClaimStore) -> tuple[list[ClaimRecord], list[ClaimProblem]]:
-        """Every live claim and every invalid one: ``(records, problems)`` as ``store.list``."""
+    def read(
+        self, store: ClaimStore, relevant: Callable[[ClaimRecord], bool] = lambda _r: True
+    ) -> tuple[list[ClaimRecord], list[ClaimProblem]]:
+        """The live ``relevant`` claims and every invalid one: ``(records, problems)``.
+
+        Only ``relevant`` records are judged (the board is read at most once).
+        """
         records, problems = store.list()
+        records = [r for r in records if relevant(r)]
         dead = self.dead(records)
         for record in dead if self.clean else ():
             store.remove(record.session_name, record.number, expect=record)
@@ -261,12 +267,8 @@ def _set(store: ClaimStore, record: ClaimRecord, **fields: object) -> ClaimRecor
 def _rivals(store: ClaimStore, live: Live, record: ClaimRecord
             ) -> list[tuple[ClaimRecord, str]]:
     """Conflicting live claims with the reason, oldest first (dead ones are removed)."""
-    records, _ = live.read(store)
-    found = []
-    for other in records:
-        reason = conflict_reason(record, other)
-        if reason is not None:
-            found.append((other, reason))
+    records, _ = live.read(store, lambda other: conflict_reason(record, other) is not None)
+    found = [(other, conflict_reason(record, other) or "") for other in records]
     return sorted(found, key=lambda pair: order_key(pair[0]))
 
 
@@ -318,8 +320,7 @@ def _session_id(
     process lives or its heartbeat is fresh; once gone and stale, ``force``
     adopts them. Dead records (a killed ``claim``) are removed, never counted.
     """
-    records, _ = live.read(store)
-    same_name = [r for r in records if r.session_name == session_name]
+    same_name, _ = live.read(store, lambda r: r.session_name == session_name)
     adopt = []
     for record in same_name:
         alive = is_alive(record.fingerprint)
@@ -380,8 +381,7 @@ def heartbeat(
 def _own_claim(store: ClaimStore, live: Live, session_name: str, task_number: int | None
                ) -> ClaimRecord:
     """Find the one live claim of ``session_name`` (on ``task_number`` when given)."""
-    records, _ = live.read(store)
-    own = [r for r in records if r.session_name == session_name]
+    own, _ = live.read(store, lambda r: r.session_name == session_name)
     if task_number is not None:
         own = [r for r in own if r.number == task_number]
         if not own:
@@ -406,8 +406,7 @@ def sweep(
     never touches a live claim, so its own work never counts as activity.
     """
     now = as_utc(clock())
-    records, _ = Live(holders, clock, stale_after).read(store)
-    fresh = [r for r in records if is_stale(r, now, stale_after)]
+    fresh, _ = Live(holders, clock, stale_after).read(store, lambda r: is_stale(r, now, stale_after))
     return sorted((r for r in fresh if flag_key(r) not in already_flagged), key=order_key)
 
 

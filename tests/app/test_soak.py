@@ -6,7 +6,7 @@ task through its whole life by hand (three agents, each call a real gatebot
 process), check that the checker finds nothing on that honest history, then
 plant one fault at a time straight into a copy of the bare origin — a broken
 tree, a duplicated task, a self-reviewed release, a lost board commit, a
-missing archive entry, a lying lock file — and assert the checker names it.
+missing archive entry, a lying claim record — and assert the checker names it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import soak as s
+from tests.repos import put_commit
 
 SHORT = s.SoakConfig(agents=4, tasks=4, seed=11, budget_s=240.0)
 
@@ -197,25 +198,21 @@ def test_an_accepted_probe_or_a_crash_is_caught(honest: tuple[s.Soak, list[dict]
     assert "exited 3: internal error" in found[1]
 
 
-def test_a_lock_file_the_board_disowns_is_caught(tmp_path: Path) -> None:
+def test_a_claim_record_the_board_disowns_is_caught(tmp_path: Path) -> None:
     soak = s.setup(tmp_path, s.SoakConfig(agents=1, tasks=1))
     lead = soak.clone(s.LEAD)
     claimed = s.gatebot(lead, "claim", "1", "--as", "goldenfocus-agent-00",
                         name="goldenfocus-agent-00")
     assert claimed.returncode == 0, claimed.stderr
     assert s.check_status(lead) == []
-    s.git(lead, "pull", "-q", "--ff-only", "origin", "main")
-    todo = (lead / "TODO.md").read_text(encoding="utf-8")
-    block = todo[todo.index("### #1"):todo.index("## REVIEW")]
-    moved = todo.replace(block, "").replace("## READY\n\n", "## READY\n\n" + block)
-    (lead / "TODO.md").write_text(moved, encoding="utf-8")
-    s.git(lead, "commit", "-q", "-am", "planted: back to READY behind gatebot's back",
-          env=s.identity("planter"))
-    s.git(lead, "push", "-q", "origin", "main")
-    found = s.check_status(lead)
-    assert any("holding #1, which is READY on the board" in f for f in found), found
-    status = json.loads(s.gatebot(lead, "status", "--format", "json", name=s.LEAD).stdout)
-    assert status["stages"]["READY"] == 1
+    record = json.loads(s.git(lead, "log", "-1", "--format=%b",
+                              "refs/gatebot/claims/1/goldenfocus-agent-00"))
+    record.update(session_name="goldenfocus-agent-99", writer=None)  # a record written by hand
+    put_commit(lead, "refs/gatebot/claims/1/goldenfocus-agent-99",
+               f"planted\n\n{json.dumps(record)}\n", push=True)
+    found = s.check_status(soak.clone(s.agent_name(0)))  # another clone sees it too
+    assert found == ["status shows goldenfocus-agent-99 holding #1, which is IN-PROGRESS on "
+                     "the board"], found
 
 
 def test_parse_board_reads_sections_like_gatebot() -> None:
