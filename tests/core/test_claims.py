@@ -25,6 +25,7 @@ from gatebot.core.claims import (
     holder_text,
     identity_decision,
     identity_refusal,
+    is_dead,
     is_stale,
     overlap_witness,
     parse_timestamp,
@@ -287,7 +288,8 @@ def test_identity_refusals_explain_and_point_to_a_fix() -> None:
     live = identity_refusal(existing, "live", True, timedelta(minutes=1))
     assert live == (
         "session name goldenfocus-claude-001 is in use by a live process (pid 11 on h)",
-        "choose another session name with --as NAME",
+        "choose another session name with --as NAME, or set the same GATEBOT_SESSION_ID for "
+        "every command of one session",
     )
     fresh = identity_refusal(existing, "fresh", False, timedelta(minutes=3))
     assert "has exited" in fresh[0]
@@ -298,3 +300,39 @@ def test_identity_refusals_explain_and_point_to_a_fix() -> None:
     gone = identity_refusal(existing, "takeover", False, timedelta(minutes=25))
     assert "stale (25 min)" in gone[0]
     assert "--force" in gone[1]
+
+
+KEY_A, KEY_B = "a" * 16, "b" * 16
+
+
+@pytest.mark.parametrize(
+    ("existing", "mine", "decision"),
+    [
+        (OTHER.model_copy(update={"key": KEY_A}), ME.model_copy(update={"key": KEY_A}), "same"),
+        (ME.model_copy(update={"key": KEY_A}), ME.model_copy(update={"key": KEY_B}), "live"),
+        (ME, ME.model_copy(update={"key": KEY_A}), "live"),  # a key is not the keyless session
+        (ME.model_copy(update={"key": KEY_A}), ME, "live"),
+    ],
+)
+def test_a_session_key_decides_who_the_session_is(
+    existing: Fingerprint, mine: Fingerprint, decision: str
+) -> None:
+    assert identity_decision(record(fingerprint=existing), mine, True, T0, LIMIT) == decision
+
+
+@pytest.mark.parametrize(
+    ("alive", "landed", "now", "dead"),
+    [
+        (False, False, T0, True),  # killed before its board commit: dead at once
+        (False, True, LATE, False),  # landed: a claim, however old (stale is not dead)
+        (True, False, LATE, False),  # still settling, however slowly
+        (None, False, T0 + LIMIT, False),  # another host: wait for the stale threshold
+        (None, False, T0 + LIMIT + timedelta(seconds=1), True),
+        (None, True, LATE, False),
+    ],
+)
+def test_a_record_is_dead_only_when_its_board_claim_never_landed_and_its_writer_is_gone(
+    alive: bool | None, landed: bool, now: datetime, dead: bool
+) -> None:
+    assert is_dead(record(beat=T0), writer_alive=alive, landed=landed, now=now,
+                   stale_after=LIMIT) is dead
