@@ -25,7 +25,7 @@ from rich.text import Text
 from gatebot.adapters.local import BoardEvent
 from gatebot.app import gate1
 from gatebot.app import status as status_app
-from gatebot.app.claim_commands import store_of
+from gatebot.app.claim_commands import board_holders, store_of
 from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now
 from gatebot.core.board import Stage, Task, stage_of_heading
@@ -101,7 +101,8 @@ def _base(ctx: Context) -> tuple[str, str]:
 
 def _claim_rows(ctx: Context) -> tuple[datetime, tuple[status_app.ClaimRow, ...]]:
     stale_after = timedelta(minutes=ctx.config.claims.stale_after)
-    board = status_app.gather_status(store_of(ctx), clock=now, stale_after=stale_after)
+    board = status_app.gather_status(store_of(ctx), clock=now, stale_after=stale_after,
+                                     holders=board_holders(ctx))
     return board.generated_at, board.claims
 
 
