@@ -11,8 +11,9 @@ Then every invariant of the issue is checked on the origin's history.
 
 Reports throughput (tasks released per minute of the agents' wall time), the
 wall time, gatebot calls and their latency per command, claim races, refusals
-by kind, and every violation; writes ``benchmarks/results/soak.json``. Exit 1
-when an invariant was violated.
+by kind, and every violation; writes ``benchmarks/results/soak.json``, keeping
+the throughput of the run it replaces under ``previous``. Exit 1 when an
+invariant was violated.
 """
 
 from __future__ import annotations
@@ -123,6 +124,20 @@ def summary(cfg: soak.SoakConfig, run: soak.SoakRun) -> dict[str, Any]:
     }
 
 
+def previous(path: Path) -> dict[str, Any] | None:
+    """The figures of the run a new report replaces: throughput, load, its claims setting."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keep = ("tasks_released_per_minute", "agents_wall_s", "load_average_1m_before", "held")
+    figures = {k: old[k] for k in keep if k in old}
+    shared = old.get("config", {}).get("shared_claims")
+    figures["claims"] = ("one claims.directory shared by every clone" if shared
+                         else "claim refs on the origin")
+    return figures
+
+
 def main() -> int:
     """Run the soak, print the figures, write the JSON report; 1 on any violation."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -148,6 +163,7 @@ def main() -> int:
         "load_average_1m_before": load_before,
         "cpu_s_children": round(cpu.children_user + cpu.children_system, 1), **figures,
     }
+    result["previous"] = previous(args.output)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"{figures['released']}/{cfg.tasks} tasks released in {run.agents_s:.0f} s by "
