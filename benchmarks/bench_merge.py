@@ -157,8 +157,7 @@ class Bench:
         r = self.clones["reviewer"]
         git(r, "fetch", "-q", "origin")
         git(r, "checkout", "-q", "-B", branch, f"origin/{branch}")
-        result = gatebot(r, "review", "--approve", "--task", str(task), "--as", "rev-a",
-                         "--only", "board-files")
+        result = gatebot(r, "review", "--approve", "--task", str(task), "--as", "rev-a")
         if result.returncode != 0:
             raise RuntimeError(f"gate 1 refused: {result.stderr}")
 

@@ -8,8 +8,8 @@ Run::
 For each sampled two-parent merge commit M of the source's branches the script
 builds a fresh repository: a bare ``origin`` sharing the mirror's objects, with
 ``main`` = M^1 and ``task/K-replay`` = M^2, a board commit on ``main`` that puts
-task K in REVIEW, a gate-1 approval by ``rev-a`` (``gatebot review --approve
---only board-files``) and then ``gatebot merge --task K --as rev-b``, both run
+task K in REVIEW, a gate-1 approval by ``rev-a`` (``gatebot review --approve``, the
+length, docstring and tests rules disabled) and then ``gatebot merge --task K --as rev-b``, both run
 as real ``python -m gatebot`` processes with no checks configured.
 
 What the real history says decides what gatebot must do:
@@ -236,7 +236,7 @@ def replay(source: str, merge: Merge, k: int, keep: Path) -> Replay:
     try:
         origin, work, board_tip = build(tmp, source, merge, k)
         approve = gatebot(work, "review", "--approve", "--task", str(k), "--as", "rev-a",
-                          "--only", "board-files", log_dir=tmp / "logs")
+                          log_dir=tmp / "logs")
         if approve.returncode != 0:
             return Replay(merge.sha, merge.parent1, merge.parent2, merge.subject,
                           merge.expected, "mismatch", approve.returncode,

@@ -13,10 +13,10 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gatebot.adapters import proc
-from gatebot.errors import EnvironmentProblem, GitError
+from gatebot.errors import EnvironmentProblem, GitError, Refused
 
 HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@")
 
@@ -266,7 +266,7 @@ class Git:
         return [p for p in out.split("\0") if p]
 
     def touched_files(self, base: str, head: str) -> list[str]:
-        """Every path ``base..head`` adds, modifies, deletes or retypes; a rename gives both."""
+        """Every path ``base..head`` adds, edits, deletes or retypes; a rename gives both names."""
         out = self.run("diff", "--name-only", "-z", "--no-renames", base, head).stdout
         return [p for p in out.split("\0") if p]
 
@@ -280,6 +280,45 @@ class Git:
                 mode, _, sha = meta.split(" ")
                 entries.append(TreeEntry(path, mode, sha))
         return entries
+
+    def entries(self, treeish: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{path: (mode, object SHA)}`` of those ``paths`` that ``treeish`` holds (literal paths).
+
+        A directory is listed as itself (mode ``040000``), not its contents.
+        """
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return {}
+        out = self.run("ls-tree", "-z", treeish, "--", *wanted,
+                       env={"GIT_LITERAL_PATHSPECS": "1"}).stdout
+        found: dict[str, tuple[str, str]] = {}
+        for record in out.split("\0"):
+            meta, _, path = record.partition("\t")
+            if path:
+                mode, _kind, sha = meta.split()
+                found[path] = (mode, sha)
+        return found
+
+    def refuse_links(self, treeish: str, paths: Iterable[str]) -> None:
+        """Refuse to write ``paths`` into ``treeish`` where a link or a file is in the way.
+
+        gatebot never writes through a symlink: ``Refused`` (exit 1) names the
+        first path that ``treeish`` holds as a symlink or submodule, or one of
+        whose parent directories is anything but a directory.
+        """
+        leaves = list(paths)
+        parents = {str(parent) for p in leaves for parent in PurePosixPath(p).parents} - {"."}
+        for path, (mode, _sha) in sorted(self.entries(treeish, [*leaves, *parents]).items()):
+            wants_dir = path in parents
+            if (mode == "040000") == wants_dir and mode not in ("120000", "160000"):
+                continue
+            kind = {"120000": "a symlink", "160000": "a submodule", "040000": "a directory"}
+            raise Refused(
+                f"{path} is {kind.get(mode, 'a file')} in {treeish[:12]}, where gatebot must "
+                "write a board file; gatebot never writes through a link",
+                f"replace {path} on the base branch with the regular board file (or remove it), "
+                "then retry",
+            )
 
     def tracked_files(self, ref: str = "HEAD") -> list[str]:
         """Every file path in the tree of ``ref``."""
@@ -342,8 +381,11 @@ class Git:
         ``tree_from`` takes the starting tree from another commit instead (a
         release commit: the merged tree, parents base tip and head). Works on a
         temporary index: no work tree or index is touched. Returns the new
-        commit's SHA; no ref is moved.
+        commit's SHA; no ref is moved. Raises ``Refused`` when the starting
+        tree holds a symlink (or a file) where one of ``files`` goes
+        (``refuse_links``): a link is never replaced or written through.
         """
+        self.refuse_links(tree_from or parent, files)
         with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
             index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             self.run("read-tree", tree_from or parent, env=index_env)

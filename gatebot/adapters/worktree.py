@@ -136,23 +136,14 @@ def release_commit(
 ) -> str:
     """Write the merged index plus board ``files`` as the ``--no-ff`` release commit.
 
-    Parents: ``base_tip`` then ``head``. The worktree's HEAD then is the new
-    commit, whose tree its index and files already are (for the re-test).
+    Parents: ``base_tip`` then ``head``. The board files go into git as blobs
+    (``Git.commit_files``, which refuses a symlink where one goes), never
+    through a path on disk that might be a link; git's own checkout then
+    brings the worktree to the commit's exact tree for the re-test.
     """
-    for rel, data in files.items():
-        target = wt.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    if files:  # -f: board files are gatebot's even where .gitignore covers their folder
-        wt.run("add", "-f", "--", *files)
     tree = wt.out("write-tree")
-    env = {
-        "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
-        "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
-    }
-    sha = wt.run("commit-tree", tree, "-p", base_tip, "-p", head, env=env, stdin=message)
-    commit = sha.stdout.strip()
-    # the index and the files already are the commit's tree: only HEAD moves
+    commit = wt.commit_files(base_tip, files, message, identity=author, committer=committer,
+                             extra_parents=[head], tree_from=tree)
     wt.run("merge", "--quit")
-    wt.run("update-ref", "--no-deref", "HEAD", commit)
+    wt.run("checkout", "--quiet", "--detach", "--force", commit)
     return commit

@@ -10,6 +10,7 @@ from gatebot.app import gate1, output
 from gatebot.app import review as review_app
 from gatebot.app.context import Context, find_task, open_context
 from gatebot.core.board import Task
+from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, Identity, branch_belongs, review_eligibility
 from gatebot.core.verdict import RuleResult, Verdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
@@ -27,9 +28,14 @@ def review_command(
 
     Returns 0 when the verdict passes (and the approval or rejection was
     recorded), 1 when it fails or the action is refused (naming the rule).
+    An approval judges every rule on the change (``UsageError`` with
+    ``--only`` or ``--all``) and asks who approves what before any check runs.
     """
     if approve and reject_msg is not None:
         raise UsageError("--approve and --reject exclude each other", "choose one")
+    if approve and (_parse_only(only) or all_files):
+        raise UsageError("--only and --all are for looking: an approval always judges every "
+                         "rule on the change", "run gatebot review --approve without them")
     ctx = open_context(cwd, {"base": base})
     fmt = fmt or "text"
     board = ctx.board()
@@ -49,12 +55,16 @@ def review_command(
         base=ctx.config.base, all_files=all_files, only=_parse_only(only), jobs=jobs,
         critical=bool(the_task and the_task.critical), approver=who if approve else None,
     )
-    with output.check_progress(fmt) as progress:  # on stderr; rich animates only on a TTY
-        change, rules = review_app.evaluate(ctx, options, progress)
+    change = review_app.gather_change(ctx, options.base, options.all_files)
     people = gate1.builders(ctx, the_task, change) if acting else []
-    if approve:
-        rules.append(review_eligibility(identity or "", people, bots=ctx.config.bots))
-    verdict = Verdict("review", change.head, change.base, tuple(rules),
+    eligibility = _eligibility(ctx, the_task, identity, change, people) if approve else None
+    if the_task is not None and eligibility is not None and eligibility.status != "pass":
+        return _refuse_reviewer(Verdict("review", change.head, change.base, (eligibility,),
+                                        the_task.number, who), fmt)
+    with output.check_progress(fmt) as progress:  # on stderr; rich animates only on a TTY
+        change, rules = review_app.evaluate(ctx, options, progress, change)
+    verdict = Verdict("review", change.head, change.base,
+                      (*rules, *([eligibility] if eligibility else [])),
                       the_task.number if the_task else None, who)
     output.emit(verdict, fmt)
     if the_task is None or not acting:
@@ -73,6 +83,26 @@ def _require_own_branch(task: Task, branch: str | None) -> None:
         f"not task #{task.number}'s ({expected})",
         f"check out task #{task.number}'s branch, or pass the --task its branch belongs to",
     )
+
+
+def _eligibility(ctx: Context, task: Task | None, who: Identity | None, change: Change,
+                 people: list[Contributor]) -> RuleResult:
+    """Who approves what, asked before any check runs (a refusal then costs nothing).
+
+    Raises ``Refused`` when the task is not approvable (``gate1.check_approvable``);
+    returns the ``reviewer`` rule for ``who``.
+    """
+    if task is not None:
+        gate1.check_approvable(ctx, task, change.head)
+    return review_eligibility(who or "", people, bots=ctx.config.bots)
+
+
+def _refuse_reviewer(verdict: Verdict, fmt: str) -> int:
+    """Print a verdict of the ``reviewer`` rule alone and refuse the approval (exit 1)."""
+    output.emit(verdict, fmt)
+    print(f"gatebot: approval refused: {refusal_reason(verdict.failed())}; nothing was "
+          "checked", file=sys.stderr)
+    return EXIT_REFUSED
 
 
 def _quiet_actor(ctx: Context) -> str | None:

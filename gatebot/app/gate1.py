@@ -18,6 +18,7 @@ from gatebot.core.board import Stage, Task
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, Identity, cannot_review
 from gatebot.core.verdict import Verdict
+from gatebot.errors import Refused
 
 
 def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributor]:
@@ -69,14 +70,14 @@ def approve(
     not in REVIEW at the base tip.
     """
     actor = verdict.actor or ""
-    coverage = next((r.summary.split()[0] for r in verdict.rules if r.id == "coverage"), "n/a")
+    coverage = next((r.summary.split()[0] for r in verdict.rules if r.id == "coverage"
+                     and r.summary.split()[0].endswith("%")), "n/a")
+    ran = [r.id for r in verdict.rules if r.id.startswith("checks.") and r.status == "pass"]
 
     def edit(read: Reader) -> dict[str, str]:
         board = read_board(ctx, read)
         task = board.task(task_number)
-        require(task.stage is Stage.REVIEW or (
-                    task.stage is Stage.RDY_FOR_PROD and voided(ctx, task_number, verdict.head)),
-                f"task #{task_number} is in {task.stage or 'no stage'}, not REVIEW")
+        check_approvable(ctx, task, verdict.head)
         fields = {"Reviewed by (REVIEW)": f"{actor} ✅",
                   "Cannot review": cannot_review(people, [actor])}
         if "escalated" in task.field_list("Labels"):  # re-approved after a fix
@@ -87,7 +88,8 @@ def approve(
         now = clock()
         entry = _entry(task, "approved", {
             "Session": actor, "Completed": stamp(now),
-            "Status": "Moved to RDY FOR PROD", "Tests": "✅ All pass", "Coverage": coverage,
+            "Status": "Moved to RDY FOR PROD", "Tests": archive.tests_field(ran),
+            "Coverage": coverage,
             "Reviewed by": actor, "Head": verdict.head, "Base": verdict.base,
         })
         return with_archive(ctx, read, board.move(task_number, Stage.RDY_FOR_PROD, fields),
@@ -95,12 +97,28 @@ def approve(
 
     trailers = {"Gatebot-Task": f"#{task_number}", "Gatebot-Event": "approved",
                 "Gatebot-Gate": "review", "Gatebot-Head": verdict.head,
-                "Gatebot-Actor": actor, "Gatebot-Coverage": coverage}
+                "Gatebot-Actor": actor, "Gatebot-Coverage": coverage,
+                "Gatebot-Rules": ", ".join(r.id for r in verdict.rules)}
     if identity is not None and identity.git:
         trailers["Gatebot-Actor-Git"] = identity.git
     if branch:
         trailers["Gatebot-Branch"] = branch
     return ctx.forge.transact(edit, f"gatebot: approve #{task_number} (gate 1)", trailers)
+
+
+def check_approvable(ctx: Context, task: Task, head: str) -> None:
+    """Refuse (``Refused``, exit 1) unless ``task`` may be approved at gate 1 for ``head``.
+
+    It must be in REVIEW, or in RDY FOR PROD with no standing approval for
+    ``head`` (a new push voided it). Cheap: callers ask before any check runs.
+    """
+    stage = task.stage
+    if stage is Stage.RDY_FOR_PROD and not voided(ctx, task.number, head):
+        raise Refused(f"task #{task.number} is in RDY FOR PROD, not REVIEW: already approved "
+                      f"at gate 1 for {head[:12]}", "a new push voids the approval; until then "
+                      "there is nothing to approve")
+    require(stage in (Stage.REVIEW, Stage.RDY_FOR_PROD),
+            f"task #{task.number} is in {stage or 'no stage'}, not REVIEW")
 
 
 def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str:

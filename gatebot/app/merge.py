@@ -13,7 +13,9 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
+from gatebot.adapters.checks import CheckSpec
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers, require
 from gatebot.adapters.worktree import checks_record, merge_into, release_commit, worktree
@@ -152,14 +154,16 @@ def _duration(task: Task, now: datetime) -> str:
 
 
 def release_files(
-    ctx: Context, read: Reader, cand: Candidate, tip: str, *, now: datetime, coverage: str
+    ctx: Context, read: Reader, cand: Candidate, tip: str, *, now: datetime, coverage: str,
+    tests: str,
 ) -> dict[str, str]:
     """The board files of the release commit (SPEC §4.2–§4.3, §5.3 step 3).
 
     TODO.md: the task → RELEASED with ``Released``, ``PR``, ``Reviewed by (RDY
     FOR PROD)`` and ``Cannot review``; CURRENT_STATE.md: the release line (the
     release commit cannot name its own SHA, so it names the approved head);
-    the archive: a ``released`` entry.
+    the archive: a ``released`` entry whose ``Tests`` is ``tests`` (what the
+    re-test runs: the commit lands only if it passes).
     """
     cfg = ctx.config.board
     board = read_board(ctx, read)
@@ -179,7 +183,7 @@ def release_files(
         "Session": cand.actor, "Started": task.fields.get("Started", "unknown"),
         "Completed": stamp(now), "Duration": _duration(task, now),
         "Files": task.fields.get("Files", "") or "see the release commit",
-        "Status": "Moved to RELEASED", "Tests": "✅ All pass (re-tested on the release tree)",
+        "Status": "Moved to RELEASED", "Tests": tests,
         "Coverage": coverage, "Reviewed by": ", ".join(reviewers),
         "Merge": cand.head[:7], "Head": cand.head, "Base": tip,
     })
@@ -239,14 +243,16 @@ def send_back(
 
 
 def retest(ctx: Context, wt: Git, cand: Candidate,
-           progress: review_app.Progress | None = None) -> list[RuleResult]:
+           progress: review_app.Progress | None = None,
+           planned: tuple[Sequence[CheckSpec], Path] | None = None) -> list[RuleResult]:
     """Run every gate-1 check (and coverage) on the worktree's exact tree (SPEC §5.3 step 4).
 
     The checks of ``checks.required`` (from the base's configuration) always
     run, a critical task's too; one the release tree cannot run fails.
+    ``planned`` is ``review_app.plan``'s answer when the caller already asked it.
     """
     wctx = dataclasses.replace(ctx, root=wt.root, git=wt)
-    specs, logs = review_app.plan(wctx, wt.out("rev-parse", "HEAD"))
+    specs, logs = planned or review_app.plan(wctx, wt.out("rev-parse", "HEAD"))
     options = review_app.ReviewOptions(base=ctx.config.base, critical=cand.task.critical)
     coverage = "coverage" not in ctx.config.disabled_rules
     judged = review_app.run_and_judge(wctx, specs, logs, options, progress,
@@ -321,33 +327,35 @@ def _approval_coverage(ctx: Context, number: int, tip: str) -> str:
 
 def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,
             progress: review_app.Progress | None = None) -> Outcome | None:
-    """One integration → release commit → re-test → push at base ``tip``.
+    """One re-judge → integration → release commit → re-test → push at base ``tip``.
 
-    With nothing to re-test on disk and a clean merge, the release commit is
-    built with plumbing alone (``merge-tree``, no checkout); otherwise in the
-    integration worktree. A dry run does all of it but the push and the board
-    writes. Returns None when the base moved under the push (the caller
-    retries). Raises ``ReleaseRefused`` when the remote refused without the
-    base moving, ``Refused`` when ``gate-files`` does not pass.
+    The static gate-1 rules are judged again first (``rejudge``): an approval
+    is never trusted blindly. With nothing to re-test on disk and a clean
+    merge, the release commit is built with plumbing alone (``merge-tree``, no
+    checkout); otherwise in the integration worktree. A dry run does all of it
+    but the push and the board writes. Returns None when the base moved under
+    the push (the caller retries). Raises ``ReleaseRefused`` when the remote
+    refused without the base moving, ``Refused`` when ``gate-files`` does not pass.
     """
     gates = gate_files_rule(ctx, cand, tip)
-    now = clock()
-    files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=now,
-                          coverage=_approval_coverage(ctx, cand.task.number, tip))
-    encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
+    judged = rejudge(ctx, cand, tip)
+    if any(r.status in ("fail", "error") for r in judged):
+        return refuse_rejudged(ctx, cand, tip, judged, dry_run=dry_run)
     tree = ctx.git.merge_tree(tip, cand.head)
     if tree is not None and not needs_checkout(ctx, tree):
+        encoded = _board_bytes(ctx, cand, tip, archive.tests_field([], "none is configured"))
         commit = ctx.git.commit_files(
             tip, encoded, release_message(cand, tip), identity=_identity(cand.actor),
             committer=BOT_IDENTITY, extra_parents=[cand.head], tree_from=tree)
-        rules = [conflict_rule((), whitespace=False), gates, docs_rule(ctx, cand, tip)]
+        rules = [*judged, conflict_rule((), whitespace=False), gates, docs_rule(ctx, cand, tip)]
         if "coverage" not in ctx.config.disabled_rules:
             rules.append(review_app.coverage_verdict(ctx, None, None, "",
                                                      critical=cand.task.critical))
         return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
-        rules = [conflict_rule(integration.conflicts, whitespace=integration.whitespace_resolved),
+        rules = [*judged, conflict_rule(integration.conflicts,
+                                        whitespace=integration.whitespace_resolved),
                  gates, docs_rule(ctx, cand, tip)]
         if not integration.clean:
             if dry_run:  # report the conflict; a dry run writes nothing, not even the board
@@ -355,10 +363,59 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,
                                f"{', '.join(integration.conflicts)}; nothing pushed",
                                tuple(rules), None, tip)
             return escalate_conflict(ctx, cand, integration.conflicts, rules, tip)
-        commit = release_commit(wt, tip, cand.head, encoded, release_message(cand, tip),
-                                author=_identity(cand.actor), committer=BOT_IDENTITY)
-        rules += retest(ctx, wt, cand, progress)
+        planned = review_app.plan(dataclasses.replace(ctx, root=wt.root, git=wt), cand.head)
+        tests = archive.tests_field(review_app.check_ids(planned[0]),
+                                    "re-tested on the release tree")
+        commit = release_commit(wt, tip, cand.head, _board_bytes(ctx, cand, tip, tests),
+                                release_message(cand, tip), author=_identity(cand.actor),
+                                committer=BOT_IDENTITY)
+        rules += retest(ctx, wt, cand, progress, planned)
         return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
+
+
+def _board_bytes(ctx: Context, cand: Candidate, tip: str, tests: str) -> dict[str, bytes]:
+    """The release commit's board files (``release_files``) as bytes, every byte kept."""
+    files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=clock(),
+                          coverage=_approval_coverage(ctx, cand.task.number, tip), tests=tests)
+    return {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
+
+
+GATE1_STATIC = ("file-length", "function-length", "tests-present", "docstrings", "board-files")
+
+
+def rejudge(ctx: Context, cand: Candidate, tip: str) -> list[RuleResult]:
+    """The static gate-1 rules again, on ``merge-base(tip, head)..head`` (never trust an approval).
+
+    The approval may predate the base's rules, or have been recorded by a
+    gatebot that judged only some rules; the rules and their configuration
+    are the base's now. Files are the approved head's blobs, read from git.
+    Returns one result per enabled rule of ``GATE1_STATIC``.
+    """
+    merge_base = ctx.git.merge_base(tip, cand.head) or tip
+    change = review_app.change_of(ctx.git, tip, cand.head, merge_base)
+    selected = [r for r in GATE1_STATIC if r not in ctx.config.disabled_rules]
+    results = review_app.static_results(ctx, change, selected,
+                                        review_app.ReviewOptions(ctx.config.base))
+    return [results[r] for r in selected]
+
+
+def refuse_rejudged(ctx: Context, cand: Candidate, tip: str, rules: Sequence[RuleResult],
+                    *, dry_run: bool) -> Outcome:
+    """The approved head fails a gate-1 rule: back to REVIEW (nothing written when ``dry_run``).
+
+    Like a failed re-test, the code is at fault, not the landing: the builder
+    must fix it and a reviewer approve it again, so the task leaves RDY FOR
+    PROD with the reason on the board and in the archive.
+    """
+    bad = [r for r in rules if r.status in ("fail", "error")]
+    reason = ("the approved head fails gate-1 rules on the base's configuration: "
+              + "; ".join(f"{r.id}: {r.summary}" for r in bad))
+    if dry_run:
+        return Outcome("dry-run", f"would send task #{cand.task.number} back to REVIEW: "
+                       f"{reason}; nothing pushed", tuple(rules), None, tip)
+    send_back(ctx, cand, "merge-failed", reason, {"Failed rules": ", ".join(r.id for r in bad)})
+    return Outcome("failed", f"task #{cand.task.number} back to REVIEW: {reason}",
+                   tuple(rules), None, tip)
 
 
 def needs_checkout(ctx: Context, tree: str) -> bool:

@@ -61,9 +61,11 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     """The change under review: files of ``merge-base(base, HEAD)..HEAD`` or all tracked files.
 
     With a remote the base is fetched first (the board commits land there, and
-    a stale local branch would count them as the change's own edits). Raises
-    ``EnvironmentProblem`` when the base or HEAD does not resolve, and
-    ``UsageError`` when the base is the branch under review (its name or head SHA).
+    a stale local branch would count them as the change's own edits). Under
+    ``--all`` the scope is every tracked file, but ``touched_paths`` is still
+    the change. Raises ``EnvironmentProblem`` when the base or HEAD does not
+    resolve, and ``UsageError`` when the base is the branch under review (its
+    name or head SHA).
     """
     git = ctx.git
     head = git.must_resolve("HEAD")
@@ -81,13 +83,20 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
         )
     merge_base = git.merge_base(base, head) or _deepened_merge_base(ctx, base_ref, base, head)
     if all_files:
-        return Change(base, head, merge_base, tuple(git.tracked_files(head)), all_files=True)
+        return Change(base, head, merge_base, tuple(git.tracked_files(head)), all_files=True,
+                      touched_paths=tuple(git.touched_files(merge_base, head)))
+    return change_of(git, base, head, merge_base)
+
+
+def change_of(git: Git, base: str, head: str, merge_base: str) -> Change:
+    """The change of ``merge_base..head`` (commit SHAs; ``base`` its base tip): files and lines."""
     entries = git.changed_entries(merge_base, head)
     return Change(
         base, head, merge_base,
         tuple(e.path for e in entries),
         tuple(git.deleted_files(merge_base, head)),
         changed_lines=git.changed_lines(merge_base, head, entries),
+        touched_paths=tuple(git.touched_files(merge_base, head)),
     )
 
 
@@ -286,8 +295,8 @@ def static_results(
             source_patterns=cfg.tests.source_patterns,
         ),
         "board-files": lambda: board_files.evaluate(
-            change.files, board_paths=(cfg.board.todo, cfg.board.current_state),
-            archive_dir=cfg.board.archive_dir, all_files=change.all_files,
+            change.touched_paths, board_paths=(cfg.board.todo, cfg.board.current_state),
+            archive_dir=cfg.board.archive_dir,
         ),
     }
     for rule_id, fn in rules.items():
@@ -302,14 +311,16 @@ def static_results(
 
 
 def evaluate(
-    ctx: Context, options: ReviewOptions, progress: Progress | None = None
+    ctx: Context, options: ReviewOptions, progress: Progress | None = None,
+    change: Change | None = None,
 ) -> tuple[Change, list[RuleResult]]:
     """Run gate 1 on HEAD: every selected rule of SPEC §5.1, in SPEC order.
 
-    Returns the change and the rule results (checks first, then static rules,
-    then coverage). Raises ``UsageError`` for an unknown ``--only`` id.
+    ``change`` is the one ``gather_change`` already gave, if any. Returns the
+    change and the rule results (checks first, then static rules, then
+    coverage). Raises ``UsageError`` for an unknown ``--only`` id.
     """
-    change = gather_change(ctx, options.base, options.all_files)
+    change = change or gather_change(ctx, options.base, options.all_files)
     # `--only` of static rules needs no check: skip `nox --list` and the log directory
     wants_checks = not options.only or any(
         o == "coverage" or o.startswith("checks") for o in options.only)

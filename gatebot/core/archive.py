@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -124,6 +124,18 @@ class ArchiveEntry:
 def archive_path(day: datetime.date, root: str = "coordination/archive") -> str:
     """Return the archive file of ``day`` (the UTC date of the event): ``root/YYYY-MM-DD.md``."""
     return str(PurePosixPath(root) / f"{day.isoformat()}.md")
+
+
+def tests_field(checks: Sequence[str], where: str = "") -> str:
+    """The ``Tests`` value of an entry: which checks ran and passed, never more.
+
+    ``checks`` are the rule ids that ran and passed (``checks.tests``…);
+    ``where`` is added after them (``re-tested on the release tree``). With no
+    check, says so: ``⚠️ no check ran``.
+    """
+    if not checks:
+        return "⚠️ no check ran" + (f" ({where})" if where else "")
+    return "✅ All pass (" + ", ".join(checks) + (f"; {where}" if where else "") + ")"
 
 
 def format_duration(seconds: float) -> str:

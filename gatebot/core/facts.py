@@ -59,6 +59,8 @@ class Change:
     ``files`` are repository-relative paths added or modified (the scope);
     ``changed_lines`` maps each path to the head-side line numbers the change
     touched, or is None under ``--all`` (every line counts as changed).
+    ``touched_paths`` is every path ``merge_base..head`` adds, edits, deletes,
+    retypes or renames (both names), also under ``--all``: what the change did.
     """
 
     base: str
@@ -68,6 +70,7 @@ class Change:
     deleted: tuple[str, ...] = ()
     all_files: bool = False
     changed_lines: Mapping[str, frozenset[int]] | None = None
+    touched_paths: tuple[str, ...] = ()
 
     def touched(self, path: str, first: int, last: int) -> bool:
         """Whether lines ``first..last`` of ``path`` intersect the change."""

@@ -44,11 +44,28 @@ def test_tests_present(files: list[str], status: str) -> None:
         assert result.findings[0].path == "app/x.py"
 
 
-def test_board_files_fail_on_edit_and_pass_under_all() -> None:
-    kw = {"board_paths": ("TODO.md", "CURRENT_STATE.md"), "archive_dir": "coordination/archive"}
-    bad = board_files.evaluate(["TODO.md", "coordination/archive/2025-01-01.md", "a.py"],
-                               all_files=False, **kw)
+BOARD = {"board_paths": ("TODO.md", "CURRENT_STATE.md"), "archive_dir": "/coordination/archive/"}
+
+
+def test_board_files_fail_on_every_board_path_the_change_touches() -> None:
+    bad = board_files.evaluate(["TODO.md", "coordination/archive/2025-01-01.md", "a.py"], **BOARD)
     assert bad.status == "fail"
     assert [f.path for f in bad.findings] == ["TODO.md", "coordination/archive/2025-01-01.md"]
-    assert board_files.evaluate(["a.py"], all_files=False, **kw).status == "pass"
-    assert board_files.evaluate(["TODO.md"], all_files=True, **kw).status == "pass"
+    assert board_files.evaluate(["a.py"], **BOARD).status == "pass"
+    assert board_files.evaluate([], **BOARD).status == "pass"
+
+
+@pytest.mark.parametrize("path", [
+    "CURRENT_STATE.md", "coordination", "coordination/archive", "coordination/archive/x/y.md",
+    "TODO.md/inside",
+])
+def test_board_files_owns_paths_on_the_way_to_and_under_board_paths(path: str) -> None:
+    assert board_files.evaluate([path], **BOARD).status == "fail"
+
+
+@pytest.mark.parametrize("path", [
+    "coordination2", "coordination/archived.md", "coordination/other/x.md", "docs/TODO.md",
+    "TODO.md.bak", "coordinat",
+])
+def test_board_files_leaves_neighbours_alone(path: str) -> None:
+    assert board_files.evaluate([path], **BOARD).status == "pass"

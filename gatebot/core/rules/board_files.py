@@ -1,4 +1,4 @@
-"""Rule ``board-files`` (SPEC §4, §5.1): a change must not edit gatebot's board files."""
+"""Rule ``board-files`` (SPEC §4, §5.1): a change must not touch gatebot's board files."""
 
 from __future__ import annotations
 
@@ -7,25 +7,35 @@ from collections.abc import Sequence
 from gatebot.core.verdict import Finding, RuleResult
 
 
-def evaluate(
-    files: Sequence[str], *, board_paths: Sequence[str], archive_dir: str, all_files: bool
-) -> RuleResult:
-    """Fail for each changed path that is a board file or lies in the archive directory.
+def owned(path: str, *, board_paths: Sequence[str], archive_dir: str) -> bool:
+    """Whether ``path`` is a board path: a board file, under one, or on the way to one.
 
-    Under ``--all`` every tracked file is "in scope" but none was edited by the
-    change, so the rule passes (``skip`` would hide that it ran).
+    Board files are ``board_paths`` and everything under ``archive_dir``; a
+    path *above* one of them (``coordination`` for ``coordination/archive``)
+    counts too, since a file or link there would redirect every board write.
     """
-    if all_files:
-        return RuleResult("board-files", "pass", "--all: no change to judge")
-    prefix = archive_dir.strip("/") + "/"
-    owned = [f for f in files if f in board_paths or f.startswith(prefix)]
-    if not owned:
-        return RuleResult("board-files", "pass", "no board file edited")
+    roots = [p.strip("/") for p in (*board_paths, archive_dir) if p.strip("/")]
+    return any(path == r or path.startswith(r + "/") or r.startswith(path + "/") for r in roots)
+
+
+def evaluate(
+    touched: Sequence[str], *, board_paths: Sequence[str], archive_dir: str
+) -> RuleResult:
+    """Fail for each board path the change adds, edits, deletes, renames or links.
+
+    ``touched`` is every path of ``merge-base..head`` (``Change.touched_paths``),
+    which is the change whatever the scope of the other rules (``--all`` too):
+    only gatebot writes the board, and a deletion or a symlink there is an edit.
+    """
+    mine = [f for f in touched if owned(f, board_paths=board_paths, archive_dir=archive_dir)]
+    if not mine:
+        return RuleResult("board-files", "pass", "no board file touched")
     findings = tuple(
         Finding(
-            "board file edited by the change; gatebot writes it (revert: git checkout BASE -- "
-            f"{f})", path=f,
+            "board path added, edited, deleted or linked by the change; only gatebot writes it: "
+            f"make it as on the base (git checkout BASE -- {f}, or git rm it if the base has "
+            "none)", path=f,
         )
-        for f in owned
+        for f in mine
     )
-    return RuleResult("board-files", "fail", f"{len(owned)} board files edited", findings)
+    return RuleResult("board-files", "fail", f"{len(mine)} board path(s) touched", findings)
