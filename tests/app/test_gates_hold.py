@@ -121,6 +121,20 @@ def test_gate2_rejudges_static_rules_on_the_approved_head(tmp_path: Path) -> Non
     assert "REVIEW" in stage_of(repo, 4) and "RDY" not in stage_of(repo, 4)
 
 
+def test_rules_loosened_in_the_gate1_reviewers_environment_do_not_land(repo: Repo) -> None:
+    head = push_branch(repo, {"app/big.py": long_function()})
+    loose = {"GATEBOT_MAX_FUNCTION_LINES": "500",
+             "GATEBOT_DISABLED_RULES": '["tests-present", "docstrings"]'}
+    approved = run_process(repo.path, "review", "--approve", "--as", "rev-a", env=loose)
+    assert approved.returncode == 0, approved.stderr
+    rules = git(repo.origin, "log", "-1", "--format=%B", "main")
+    assert "tests-present" not in rules  # the approval says what it did not judge
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "function-length" in result.stderr
+    assert head not in git(repo.origin, "rev-list", "main").split()
+
+
 def test_approval_records_the_rules_judged_and_what_tests_ran(repo: Repo) -> None:
     push_branch(repo, {"app/f.py": '"""F."""\n', "tests/test_f.py": "x = 1\n"})
     assert run_cli(repo.path, "review", "--approve", "--as", "rev-a").exit_code == 0
@@ -218,6 +232,21 @@ def test_a_board_file_that_is_a_symlink_on_main_is_refused(tmp_path: Path) -> No
     assert "CURRENT_STATE.md" in result.stderr
     assert "symlink" in result.stderr
     assert outside.read_text() == "precious\n"
+    assert repo.origin_sha() == before
+
+
+def test_a_symlinked_todo_on_main_is_never_written_through(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text(repo.origin_file("TODO.md") + "\n")
+    repo.git("rm", "-q", "TODO.md")
+    os.symlink(outside, repo.path / "TODO.md")
+    repo.commit("someone linked the board")
+    repo.git("push", "-q", "origin", "main")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "task", "add", "A task", "--as", "ann")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "TODO.md is a symlink" in result.stderr
+    assert outside.read_text() == repo.origin_file("TODO.md", "main^") + "\n"
     assert repo.origin_sha() == before
 
 
