@@ -8,6 +8,7 @@ never touch anyone's working tree or index.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tempfile
 import time
@@ -18,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from gatebot.adapters import proc
 from gatebot.errors import EnvironmentProblem, GitError, Refused
 
+LINK_HOPS = 8
+"""Links followed at most, inside a commit's tree, by ``Git.through_link``."""
 HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@")
 
 
@@ -298,6 +301,30 @@ class Git:
                 mode, _kind, sha = meta.split()
                 found[path] = (mode, sha)
         return found
+
+    def through_link(self, commit: str, entry: TreeEntry) -> TreeEntry:
+        """What the symlink ``entry`` shows inside ``commit``: the file it leads to, read from git.
+
+        Python imports ``x.py`` through a link to ``x.txt``, so a link is judged
+        as the regular file it leads to in ``commit``'s own tree (at most
+        ``LINK_HOPS`` links), under its own path; a link that leads out of the
+        tree, nowhere or through a linked directory stays a link. Nothing is
+        read from disk. Any other entry is returned as it is.
+        """
+        path, current = entry.path, entry
+        for _ in range(LINK_HOPS):
+            if current.mode != "120000":
+                break
+            name = self.run_bytes("cat-file", "blob", current.sha).decode("utf-8",
+                                                                          "surrogateescape")
+            dest = posixpath.normpath(posixpath.join(posixpath.dirname(path), name))
+            if posixpath.isabs(name) or dest == ".." or dest.startswith("../"):
+                return entry
+            found = self.entries(commit, [dest]).get(dest)
+            if found is None:
+                return entry
+            path, current = dest, TreeEntry(entry.path, found[0], found[1], entry.status)
+        return current if current.is_file else entry
 
     def refuse_links(self, treeish: str, paths: Iterable[str]) -> None:
         """Refuse to write ``paths`` into ``treeish`` where a link or a file is in the way.

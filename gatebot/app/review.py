@@ -124,10 +124,17 @@ def _deepened_merge_base(ctx: Context, base_ref: str, base: str, head: str) -> s
 
 
 def file_entries(ctx: Context, change: Change) -> list[TreeEntry]:
-    """The files of ``change`` as entries of its head commit (mode and blob SHA), in order."""
+    """The files of ``change`` as entries of its head commit (mode and blob SHA), in order.
+
+    A symlink that leads to a file of the head commit is that file under the
+    link's name (``Git.through_link``): what an import through it runs.
+    """
+    git = ctx.git
     if change.all_files:
-        return ctx.git.tree_entries(change.head)
-    return ctx.git.changed_entries(change.merge_base, change.head)
+        entries = git.tree_entries(change.head)
+    else:
+        entries = git.changed_entries(change.merge_base, change.head)
+    return [git.through_link(change.head, e) if e.mode == "120000" else e for e in entries]
 
 
 def check_ids(specs: Sequence[checks_adapter.CheckSpec]) -> list[str]:

@@ -96,18 +96,31 @@ def test_approve_with_only_or_all_is_a_usage_error(tmp_path: Path) -> None:
     assert "REVIEW" in stage_of(repo, 4)
 
 
-def test_gate2_rejudges_static_rules_on_the_approved_head(tmp_path: Path) -> None:
-    """An approval under looser rules does not land once main's rules say no."""
-    repo = make_repo(tmp_path)
-    loose = ('min_coverage = 0\nmax_function_lines = 300\n'
-             'disabled_rules = ["tests-present", "docstrings"]\n[checks]\nnox_sessions = []\n')
-    repo.write(".gatebot.toml", loose)
+LOOSE = ('min_coverage = 0\nmax_function_lines = 300\n'
+         'disabled_rules = ["tests-present", "docstrings"]\n[checks]\nnox_sessions = []\n')
+STRICT = "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+
+
+def loosely_approved(repo: Repo, files: dict[str, str], links: dict[str, str] | None = None
+                     ) -> str:
+    """Approve ``files`` (and ``links``: name → target) under loose rules, then tighten main's."""
+    repo.write(".gatebot.toml", LOOSE)
     repo.commit("loose rules for now")
     repo.git("push", "-q", "origin", "main")
-    head = push_branch(repo, {"app/big.py": long_function()})
+    push_branch(repo, files)
+    for name, target in (links or {}).items():
+        os.symlink(target, repo.path / name)
+    head = repo.commit("links", as_="builder-one") if links else repo.git("rev-parse", "HEAD")
+    repo.git("push", "-q", "origin", "task/4-work")
     approved = run_process(repo.path, "review", "--approve", "--as", "rev-a")
     assert approved.returncode == 0, approved.stderr
-    push_main(repo, ".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n")
+    push_main(repo, ".gatebot.toml", STRICT)
+    return head
+
+
+def test_gate2_rejudges_static_rules_on_the_approved_head(repo: Repo) -> None:
+    """An approval under looser rules does not land once main's rules say no."""
+    head = loosely_approved(repo, {"app/big.py": long_function()})
     before = repo.origin_sha()
     dry = run_process(repo.path, "merge", "--task", "4", "--as", "rev-b", "--dry-run")
     assert dry.returncode == 1, dry.stdout + dry.stderr
@@ -119,6 +132,17 @@ def test_gate2_rejudges_static_rules_on_the_approved_head(tmp_path: Path) -> Non
     assert head not in git(repo.origin, "rev-list", "main").split()
     assert "app/big.py" not in git(repo.origin, "ls-tree", "-r", "--name-only", "main")
     assert "REVIEW" in stage_of(repo, 4) and "RDY" not in stage_of(repo, 4)
+
+
+def test_gate2_measures_what_a_symlinked_module_imports(repo: Repo) -> None:
+    """``app/big.py`` → ``big.txt``: Python imports the text file's function; it is measured."""
+    head = loosely_approved(repo, {"app/big.txt": long_function(), "tests/test_b.py": "x = 1\n"},
+                            {"app/big.py": "big.txt"})
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev-b", "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert rule_status(result.stdout, "function-length") == "fail"
+    assert "app/big.py" in result.stdout
+    assert head not in git(repo.origin, "rev-list", "main").split()
 
 
 def test_rules_loosened_in_the_gate1_reviewers_environment_do_not_land(repo: Repo) -> None:
@@ -133,6 +157,16 @@ def test_rules_loosened_in_the_gate1_reviewers_environment_do_not_land(repo: Rep
     assert result.returncode == 1, result.stdout + result.stderr
     assert "function-length" in result.stderr
     assert head not in git(repo.origin, "rev-list", "main").split()
+
+
+def test_gate1_measures_what_a_symlinked_module_imports(repo: Repo) -> None:
+    push_branch(repo, {"app/big.txt": long_function(), "tests/test_b.py": "x = 1\n"})
+    os.symlink("big.txt", repo.path / "app" / "big.py")
+    repo.commit("import the text", as_="builder-one")
+    approve = run_process(repo.path, "review", "--approve", "--as", "rev-a", "--format", "json")
+    assert approve.returncode == 1
+    assert rule_status(approve.stdout, "function-length") == "fail"
+    assert rule_status(approve.stdout, "docstrings") == "fail"
 
 
 def test_approval_records_the_rules_judged_and_what_tests_ran(repo: Repo) -> None:
