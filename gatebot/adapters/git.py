@@ -221,12 +221,14 @@ class Git:
 
         The patch's own headers quote odd names, so each file's section is
         matched by position with ``changed_entries`` (same diff, same order; a
-        retyped file has two sections, removal then creation). Raises
-        ``GitError`` when the two disagree.
+        retyped file has two sections, removal then creation). ``--text`` and
+        ``--no-textconv``: a change's own ``.gitattributes`` (``*.py -diff``,
+        ``binary``) must not hide its lines from the rules. Raises ``GitError``
+        when the two disagree.
         """
         entries = self.changed_entries(base, head) if entries is None else entries
-        out = self.run("diff", "-U0", "--no-color", "--no-ext-diff", "-M",
-                       "--diff-filter=ACMRT", base, head).stdout
+        out = self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--text",
+                       "-M", "--diff-filter=ACMRT", base, head).stdout
         sections: list[list[str]] = []
         for row in out.split("\n"):
             if row.startswith("diff --git "):

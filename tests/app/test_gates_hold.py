@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.repos import Repo, git, make_repo, run_cli, run_process
 
 TOMORROW = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
@@ -143,6 +145,18 @@ def test_gate2_measures_what_a_symlinked_module_imports(repo: Repo) -> None:
     assert rule_status(result.stdout, "function-length") == "fail"
     assert "app/big.py" in result.stdout
     assert head not in git(repo.origin, "rev-list", "main").split()
+
+
+@pytest.mark.parametrize("attributes", ["*.py -diff\n", "*.py binary\n"])
+def test_a_changes_own_gitattributes_do_not_hide_its_lines(repo: Repo, attributes: str) -> None:
+    """Marking Python as binary made ``git diff`` report no changed line: no docstring judged."""
+    push_branch(repo, {"app/bare.py": "def bare():\n    return 0\n",
+                       "tests/test_bare.py": "x = 1\n", ".gitattributes": attributes})
+    looking = run_process(repo.path, "review", "--format", "json")
+    assert rule_status(looking.stdout, "docstrings") == "fail"
+    approve = run_process(repo.path, "review", "--approve", "--as", "rev-a")
+    assert approve.returncode == 1
+    assert "docstrings" in approve.stderr
 
 
 def test_rules_loosened_in_the_gate1_reviewers_environment_do_not_land(repo: Repo) -> None:
