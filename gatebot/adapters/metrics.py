@@ -9,7 +9,9 @@ Choices, each tested:
 - Lines are ``\\n``-terminated (CRLF counts once); a last line without a newline
   counts; an empty file has 0 lines.
 - A binary file (a NUL byte in its first 8 KiB) has ``lines=0``, ``language=None``
-  and no error: it is not source code, so no length rule applies to it.
+  and no error: it is not source code, so no length rule applies to it. Except
+  in a language lizard measures: Node and C compilers read past a NUL byte, so
+  such a file is measured as source (a ``.py`` with a NUL cannot be imported).
 - A symlink is a link, not code: it is never followed and is measured like a
   binary file, as is a directory or a submodule. ``measure_blobs`` reads a
   commit's files from git's object store, never through the work tree; any
@@ -264,14 +266,23 @@ def measure_file(root: Path, path: str) -> FileMetrics:
 
 def measure_data(path: str, data: bytes) -> FileMetrics:
     """Measure the bytes ``data`` of the file ``path`` (see ``measure_file``); never raises."""
-    if b"\0" in data[:BINARY_SNIFF_BYTES]:
-        return FileMetrics(path, 0)
     suffix = _suffix(path)
+    if b"\0" in data[:BINARY_SNIFF_BYTES] and not _runs_despite_nul(suffix):
+        return FileMetrics(path, 0)
     if suffix in PYTHON_SUFFIXES:
         return measure_python(path, data)
     if suffix in _lizard_readers():
         return measure_lizard(path, _decode(data))
     return FileMetrics(path, count_lines(data))
+
+
+def _runs_despite_nul(suffix: str) -> bool:
+    """Whether a file with a NUL byte and this suffix is still source code.
+
+    Node and C compilers read past a NUL; CPython refuses such a file, so a
+    ``.py`` with a NUL is data.
+    """
+    return suffix not in PYTHON_SUFFIXES and suffix in _lizard_readers()
 
 
 def _measurable(path: str) -> bool:

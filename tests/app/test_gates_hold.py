@@ -159,6 +159,16 @@ def test_a_changes_own_gitattributes_do_not_hide_its_lines(repo: Repo, attribute
     assert "docstrings" in approve.stderr
 
 
+def test_a_nul_byte_does_not_hide_a_javascript_function(repo: Repo) -> None:
+    """Node runs a file whose first line holds a NUL byte; it was skipped as binary."""
+    body = "".join(f"  let x{i} = {i};\n" for i in range(199))
+    js = f"// \0\n/** Big. */\nfunction big() {{\n{body}  return 0;\n}}\nmodule.exports = big;\n"
+    push_branch(repo, {"app/big.js": js, "tests/big.test.js": "x\n"})
+    approve = run_process(repo.path, "review", "--approve", "--as", "rev-a", "--format", "json")
+    assert approve.returncode == 1
+    assert rule_status(approve.stdout, "function-length") == "fail"
+
+
 def test_rules_loosened_in_the_gate1_reviewers_environment_do_not_land(repo: Repo) -> None:
     head = push_branch(repo, {"app/big.py": long_function()})
     loose = {"GATEBOT_MAX_FUNCTION_LINES": "500",
