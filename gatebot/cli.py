@@ -105,7 +105,8 @@ def review(**kwargs: Any) -> None:
 
     Without --all the rules judge what changed since the merge base of the base
     branch and HEAD. --approve records the approval for the head SHA and moves
-    the task REVIEW → RDY FOR PROD; --reject MSG sends it back to READY.
+    the task REVIEW → RDY FOR PROD; it always judges every rule on the change
+    (--only and --all are for looking). --reject MSG sends it back to READY.
     """
     from gatebot.app.commands import review_command  # noqa: PLC0415
 
@@ -123,9 +124,10 @@ def review(**kwargs: Any) -> None:
 def merge(**kwargs: Any) -> None:
     """Run gate 2 and land the task with --no-ff.
 
-    Checks eligibility, merges the approved head with the base tip in an
-    integration worktree, builds the release commit with the board edits inside,
-    re-runs every check on that tree and pushes it without force.
+    Checks eligibility, judges the static gate-1 rules again on the approved
+    head, merges it with the base tip in an integration worktree, builds the
+    release commit with the board edits inside, re-runs every check on that
+    tree and pushes it without force.
     """
     from gatebot.app.flow_commands import merge_command  # noqa: PLC0415
 
