@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repos import Repo, git, make_repo, run_cli, run_process
+from tests.repos import NO_CHECKS, Repo, git, make_repo, run_cli, run_process
 
 TOMORROW = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
 NOW_TOMORROW = {"GATEBOT_NOW": f"{TOMORROW.isoformat()}T09:00:00Z"}
@@ -32,7 +32,7 @@ def with_check(repo: Repo, code: str = "pass", extra: str = "") -> None:
     """Configure one ``tests`` check (``python -c CODE``) on main and push it."""
     argv = json.dumps([sys.executable, "-c", code])
     repo.write(".gatebot.toml", f"min_coverage = 0\n{extra}[checks]\nnox_sessions = []\n"
-               f"commands = {{ tests = {argv} }}\n")
+               f'required = ["tests"]\ncommands = {{ tests = {argv} }}\n')
     repo.commit("configure a tests check")
     repo.git("push", "-q", "origin", "main")
 
@@ -99,8 +99,9 @@ def test_approve_with_only_or_all_is_a_usage_error(tmp_path: Path) -> None:
 
 
 LOOSE = ('min_coverage = 0\nmax_function_lines = 300\n'
-         'disabled_rules = ["tests-present", "docstrings"]\n[checks]\nnox_sessions = []\n')
-STRICT = "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+         'disabled_rules = ["tests-present", "docstrings"]\n'
+         '[checks]\nnox_sessions = []\nrequired = []\n')
+STRICT = NO_CHECKS
 
 
 def loosely_approved(repo: Repo, files: dict[str, str], links: dict[str, str] | None = None
