@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gatebot.errors import ConfigError
 
@@ -43,6 +43,14 @@ DEFAULT_SOURCE_PATTERNS = (
     "**/*.cpp", "**/*.hpp", "**/*.cs", "**/*.rb", "**/*.php", "**/*.swift", "**/*.scala",
 )
 
+DEFAULT_TOX_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "tests": ("test", "py", "py3*"),
+    "lint": ("style", "ruff", "flake8"),
+    "typecheck": ("type", "types", "mypy", "pyright"),
+    "build": ("package", "pkg", "dist"),
+}
+"""The tox environments that stand for each default check when none has its name."""
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -59,7 +67,23 @@ class ChecksConfig(_Model):
     nox_sessions: tuple[str, ...] = Field(
         default=("tests", "lint", "typecheck", "build"),
         description="The nox sessions to run as checks, in this order, each the rule "
-        "`checks.<session>`; a session the noxfile does not define is left out.",
+        "`checks.<session>`; a session the noxfile does not define is left out. In a tox "
+        "project, the checks read from tox environments by these names (see `tox_aliases`).",
+    )
+    runner: Literal["auto", "nox", "tox"] = Field(
+        default="auto",
+        description="Which tool's sessions or environments are the checks: `auto` takes the nox "
+        "sessions when the tree has a `noxfile.py`, else the tox environments when it has a tox "
+        "configuration (`tox.ini`, `tox.toml`, or `[tool.tox]` in `pyproject.toml`); `nox` or "
+        "`tox` takes that tool's only (set `tox` when a project has both and tox is the one).",
+    )
+    tox_aliases: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_TOX_ALIASES),
+        description="For a tox project: check name → tox environment names or globs that "
+        "stand for the check when no environment has its name; the first entry that matches "
+        "any environment wins and all it matches run in one check (`tox -e py311,py312`). A "
+        "name given replaces that check's default aliases (`[]` turns them off); the others "
+        "keep theirs.",
     )
     required: tuple[str, ...] = Field(
         default=("tests", "lint", "typecheck", "build"),
@@ -98,6 +122,12 @@ class ChecksConfig(_Model):
         description="coverage.py's JSON report that the tests check writes, relative to the "
         "repository root; the `coverage` rule reads it.",
     )
+
+    @field_validator("tox_aliases", mode="after")
+    @classmethod
+    def _keep_default_aliases(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        """The default aliases, with those of the checks the configuration names replaced."""
+        return {**DEFAULT_TOX_ALIASES, **value}
 
 
 class TestsConfig(_Model):

@@ -97,3 +97,13 @@ def test_the_branch_under_review_cannot_set_its_own_gates(repo) -> None:  # type
     result = run_cli(repo.path, "review", "--only", "function-length")
     assert result.exit_code == 1
     assert "max 80" in result.output
+
+
+def test_tox_aliases_given_replace_only_their_own_defaults(tmp_path: Path) -> None:
+    (tmp_path / ".gatebot.toml").write_text(
+        '[checks]\nrunner = "tox"\ntox_aliases = { build = ["wheel"], lint = [] }\n')
+    checks = config.load(tmp_path, environ={}).checks
+    assert checks.runner == "tox"
+    assert checks.tox_aliases["build"] == ("wheel",)
+    assert checks.tox_aliases["lint"] == ()
+    assert checks.tox_aliases["tests"] == config.DEFAULT_TOX_ALIASES["tests"]

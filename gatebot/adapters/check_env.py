@@ -20,13 +20,13 @@ from gatebot.core.safe_text import Redactor
 
 DEFAULT_ALLOW = (
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TEMP", "TMP",
-    "LANG", "LANGUAGE", "LC_*", "TZ", "PYTHON*", "VIRTUAL_ENV", "NOX_*", "CI",
+    "LANG", "LANGUAGE", "LC_*", "TZ", "PYTHON*", "VIRTUAL_ENV", "NOX_*", "TOX_*", "CI",
     "PIP_*", "UV_*", "PYENV_*", "SSL_CERT_*", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS", "XDG_*",
     "LD_LIBRARY_PATH", "SOURCE_DATE_EPOCH", "NO_COLOR", "FORCE_COLOR",
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 )
-"""What nox, pip, uv, virtualenv and test runners need: paths, locale, indexes, certificates."""
+"""What nox, tox, pip, uv, virtualenv and test runners need: paths, locale, indexes, certificates."""
 SECRET_NAMES = ("*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "*_KEY")
 """Names (matched upper-cased) withheld unless ``checks.env_allow`` lists them exactly."""
 _GLOB_CHARS = frozenset("*?[")

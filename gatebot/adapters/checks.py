@@ -1,8 +1,10 @@
-"""Run the gate checks (SPEC §5.1 ``checks.<name>``): in parallel, with timeouts, logs kept.
+"""Run the gate checks (``checks.<name>``): in parallel, with timeouts, logs kept.
 
-A check is either a configured command (an argv list, never a shell) or a nox
-session, run as ``python -m nox -s NAME --report <log_dir>/NAME.nox.json`` and
-judged from that machine-readable report rather than from its text output.
+A check is a configured command (an argv list, never a shell), a nox session,
+run as ``python -m nox -s NAME --report <log_dir>/NAME.nox.json``, or tox
+environments, run as ``python -m tox -e ENV --result-json <log_dir>/NAME.tox.json``
+(``gatebot.adapters.tox_envs``); nox and tox checks are judged from those
+machine-readable reports rather than from their text output.
 
 Each check runs in its own process group, so a timeout or an interruption kills
 the check and every process it started. It gets only an allow-listed environment
@@ -27,9 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-from gatebot.adapters import proc
+from gatebot.adapters import proc, tox_envs
 from gatebot.adapters.check_env import check_environment
 from gatebot.adapters.check_log import OutputPump, RedactingLog
 from gatebot.adapters.orphans import Record
@@ -55,7 +57,9 @@ class CheckSpec:
     """One check to run: ``argv`` (no shell) in the repository root, ``timeout_s`` seconds.
 
     ``nox_session`` and ``report_path`` are set for nox checks: the session name
-    and the absolute path of the ``--report`` JSON nox writes. ``name`` becomes the
+    and the absolute path of the ``--report`` JSON nox writes; ``tox_envs`` and
+    ``report_path`` for tox checks: the environments and the ``--result-json``
+    file (removed once judged: it holds the commands' unredacted output). ``name`` becomes the
     rule id ``checks.<name>`` and the log file name, so it is a plain file name.
     ``env_allow``: variable names/globs passed on beyond ``check_env.DEFAULT_ALLOW``.
     Raises ``ValueError`` for an unusable name, an empty argv or a timeout ≤ 0.
@@ -67,6 +71,7 @@ class CheckSpec:
     nox_session: str | None = None
     report_path: str | None = None
     env_allow: tuple[str, ...] = ()
+    tox_envs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Reject specs that could not be run or would write outside the log directory."""
@@ -131,33 +136,53 @@ def plan_checks(
     log_dir: Path,
     nox_args: Sequence[str] = (),
     env_allow: Sequence[str] = (),
+    runner: tox_envs.Runner = "auto",
+    tox_aliases: Mapping[str, Sequence[str]] = _NO_COMMANDS,
 ) -> list[CheckSpec]:
-    """Plan the checks (SPEC §5.1): configured commands, then the wanted nox sessions.
+    """Plan the checks: configured commands, then the wanted nox sessions or tox environments.
 
-    A configured command (name → argv) takes precedence over a nox session of the
-    same name. The wanted sessions the noxfile defines come first, in ``nox_wanted``
-    order, then the remaining commands in mapping order. nox is asked for its
-    sessions only when some wanted name has no command. Each nox check runs
-    ``python -m nox -s NAME --report <log_dir>/NAME.nox.json --non-interactive
-    *nox_args``. ``env_allow`` (``checks.env_allow``) goes into every spec.
+    A configured command (name → argv) takes precedence over a session or
+    environment of the same name. The wanted checks (``nox_wanted``: names) the
+    runner defines come first, in that order, then the remaining commands in
+    mapping order. The runner (``check_runner``: ``checks.runner``) is asked
+    only when some wanted name has no command. A nox check runs ``python -m nox
+    -s NAME --report <log_dir>/NAME.nox.json --non-interactive *nox_args``; a
+    tox check the environments ``tox_envs.match_envs(NAME, …, tox_aliases)``
+    names. ``env_allow`` (``checks.env_allow``) goes into every spec.
     Raises ``ConfigError`` for an unusable command name or an empty command,
-    ``EnvironmentProblem`` for a broken noxfile.
+    ``EnvironmentProblem`` for a noxfile or tox configuration that cannot be read.
     """
     allow = tuple(env_allow)
     configured = {name: _command_spec(name, argv, timeout_s, allow)
                   for name, argv in commands.items()}
-    wanted = list(dict.fromkeys(nox_wanted))
-    listing = any(n not in configured for n in wanted)
-    defined = set(nox_sessions(root, allow)) if listing else set()
+    wanted = [n for n in dict.fromkeys(nox_wanted) if n in configured or _NAME.fullmatch(n)]
+    unconfigured = [n for n in wanted if n not in configured]
+    which = check_runner(root, runner) if unconfigured else None
     reports = log_dir.resolve()
-    planned: list[CheckSpec] = []
-    for name in wanted:
-        if name in configured:
-            planned.append(configured.pop(name))
-        elif name in defined and _NAME.fullmatch(name):
-            planned.append(_nox_spec(name, timeout_s, reports, nox_args, allow))
-    planned.extend(configured.values())
-    return planned
+    found: dict[str, CheckSpec] = {}
+    if which == "nox":
+        defined = set(nox_sessions(root, allow))
+        found = {n: _nox_spec(n, timeout_s, reports, nox_args, allow)
+                 for n in unconfigured if n in defined}
+    elif which == "tox":
+        envs = tox_envs.tox_envs(root, allow)
+        matched = {n: tox_envs.match_envs(n, envs, tox_aliases) for n in unconfigured}
+        found = {n: _tox_spec(n, m, timeout_s, reports, allow) for n, m in matched.items() if m}
+    planned = [configured.pop(n) if n in configured else found[n]
+               for n in wanted if n in configured or n in found]
+    return planned + list(configured.values())
+
+
+def check_runner(root: Path, runner: tox_envs.Runner = "auto") -> Literal["nox", "tox"] | None:
+    """Which tool defines the checks of the tree at ``root`` (``checks.runner``).
+
+    ``auto``: nox when ``noxfile.py`` exists (nox wins over tox), else tox when
+    ``tox_envs.tox_configured``; ``nox``/``tox``: that one when configured.
+    None: neither. Reads only which files exist (and pyproject.toml's tables).
+    """
+    return tox_envs.choose_runner(
+        runner, has_noxfile=(root / "noxfile.py").is_file(),
+        has_tox=tox_envs.tox_configured(tox_envs.directory_reader(root)))
 
 
 def _command_spec(name: str, argv: Sequence[str], timeout_s: float,
@@ -173,6 +198,13 @@ def _command_spec(name: str, argv: Sequence[str], timeout_s: float,
             hint=f'e.g. {name} = ["pytest", "-q"] (gatebot never runs a shell)',
         )
     return CheckSpec(name=name, argv=tuple(argv), timeout_s=timeout_s, env_allow=env_allow)
+
+
+def _tox_spec(name: str, envs: Sequence[str], timeout_s: float, reports: Path,
+              env_allow: tuple[str, ...]) -> CheckSpec:
+    report = reports / f"{name}.tox.json"
+    return CheckSpec(name, tox_envs.run_argv(envs, report), timeout_s, report_path=str(report),
+                     env_allow=env_allow, tox_envs=tuple(envs))
 
 
 def _nox_spec(name: str, timeout_s: float, reports: Path, nox_args: Sequence[str],
@@ -310,6 +342,8 @@ def _run_and_report(
     started = time.monotonic()
     outcome = _execute(spec, root, log_path, live)
     result = _judge(spec, outcome, time.monotonic() - started, log_path)
+    if spec.tox_envs and spec.report_path is not None:
+        Path(spec.report_path).unlink(missing_ok=True)  # it holds the output unredacted
     if on_event is not None:
         on_event(spec.name, result.status)
     return result
@@ -394,16 +428,26 @@ def _status(spec: CheckSpec, outcome: _Outcome) -> tuple[CheckStatus, str]:
         return "error", outcome.start_error
     if outcome.timed_out:
         return "error", f"timed out after {spec.timeout_s:g} s"
-    if spec.report_path is not None and spec.nox_session is not None:
-        judged = _nox_report_status(Path(spec.report_path), spec.nox_session)
-        if judged is not None:
-            return judged
+    judged = _report_status(spec)
+    if judged is not None:
+        return judged
     code = outcome.returncode
     if code == 0:
         return "pass", ""
     if code is not None and code < 0:
         return "fail", f"killed by {signal.Signals(-code).name}"
     return "fail", f"exit {code}"
+
+
+def _report_status(spec: CheckSpec) -> tuple[CheckStatus, str] | None:
+    """The status a nox or tox check's report gives; None for a command or no readable report."""
+    if spec.report_path is None:
+        return None
+    if spec.nox_session is not None:
+        return _nox_report_status(Path(spec.report_path), spec.nox_session)
+    if spec.tox_envs:
+        return tox_envs.report_status(Path(spec.report_path), spec.tox_envs)
+    return None
 
 
 def _nox_report_status(report: Path, session: str) -> tuple[CheckStatus, str] | None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from gatebot.adapters import tox_envs
 from gatebot.adapters.checks import CheckSpec
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers, require
@@ -422,12 +423,15 @@ def needs_checkout(ctx: Context, tree: str) -> bool:
     """Whether re-testing needs the release tree on disk.
 
     Yes with required checks (they always re-run, and fail when the tree
-    cannot run them), configured commands, or wanted nox sessions and a noxfile.
+    cannot run them), configured commands, or wanted checks and a noxfile or a
+    tox configuration.
     """
     checks = ctx.config.checks
     if checks.commands or checks.required:
         return True
-    return bool(checks.nox_sessions) and ctx.git.show(tree, "noxfile.py") is not None
+    return bool(checks.nox_sessions) and tox_envs.choose_runner(
+        checks.runner, has_noxfile=ctx.git.show(tree, "noxfile.py") is not None,
+        has_tox=tox_envs.tox_configured(lambda path: ctx.git.show(tree, path))) is not None
 
 
 def finish(ctx: Context, cand: Candidate, tip: str, commit: str, rules: list[RuleResult],

@@ -197,9 +197,10 @@ def log_dir(ctx: Context, head: str) -> Path:
 def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]:
     """The checks to run and their log directory (not created yet).
 
-    Configured commands, else the nox sessions of ``checks.nox_sessions`` and
-    ``checks.required`` that the tree's noxfile defines. A required check
-    missing here is judged by ``missing_checks``.
+    Configured commands, else the checks of ``checks.nox_sessions`` and
+    ``checks.required`` that the tree's noxfile defines as sessions, or its tox
+    configuration as environments (``checks.runner``, ``checks.tox_aliases``).
+    A required check missing here is judged by ``missing_checks``.
     """
     cfg = ctx.config.checks
     logs = log_dir(ctx, head)
@@ -210,13 +211,23 @@ def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]
     specs = checks_adapter.plan_checks(
         ctx.root, nox_wanted=(*cfg.nox_sessions, *cfg.required), commands=commands,
         timeout_s=cfg.timeout, log_dir=logs, nox_args=cfg.nox_args, env_allow=cfg.env_allow,
+        runner=cfg.runner, tox_aliases=cfg.tox_aliases,
     )
     return specs, logs
 
 
 def missing_checks(ctx: Context, specs: Sequence[checks_adapter.CheckSpec]) -> list[RuleResult]:
-    """A failing ``checks.<name>`` per check of ``checks.required`` that ``specs`` lacks."""
-    return checks_rule.missing_required(ctx.config.checks.required, [s.name for s in specs])
+    """A failing ``checks.<name>`` per check of ``checks.required`` that ``specs`` lacks.
+
+    In a tox project the finding says how to name the check's tox environment.
+    """
+    cfg = ctx.config.checks
+    planned = [s.name for s in specs]
+    if not set(cfg.required) - set(planned):
+        return []
+    tox = checks_adapter.check_runner(ctx.root, cfg.runner) == "tox"
+    return checks_rule.missing_required(cfg.required, planned,
+                                        tox_aliases=cfg.tox_aliases if tox else None)
 
 
 def run_selected_checks(
@@ -363,8 +374,9 @@ def run_and_judge(
                                             record=record)
         rules = {rule.id: rule for rule in checks_rule.evaluate(check_results)}
         if with_coverage:
+            tox = next((s.tox_envs for s in specs if s.name == "tests"), ())
             rules["coverage"] = coverage_result(ctx, check_results, before,
-                                                critical=options.critical)
+                                                critical=options.critical, tox_envs=tox)
     finally:
         coverage_report.remove_if_new(path, before)
     return rules
@@ -373,6 +385,7 @@ def run_and_judge(
 def coverage_result(
     ctx: Context, check_results: Sequence[CheckResult],
     before: coverage_report.Fingerprint | None, *, critical: bool,
+    tox_envs: Sequence[str] = (),
 ) -> RuleResult:
     """The ``coverage`` rule from the report the tests check wrote (SPEC §5.1, §5.4).
 
@@ -380,10 +393,19 @@ def coverage_result(
     its fingerprint before the checks ran) and the check must pass (else
     ``skip``: the failing check already fails the gate). With no tests check
     at all nothing shows coverage: any report is ignored and the rule fails.
+    ``tox_envs``: the tox environments of the tests check, named in the fix
+    when they wrote no report.
     """
     tests = next((r for r in check_results if r.name == "tests"), None)
     report, note = fresh_coverage(ctx, before) if tests is not None else (None, "")
-    return coverage_verdict(ctx, tests, report, note, critical=critical)
+    result = coverage_verdict(ctx, tests, report, note, critical=critical)
+    if tox_envs and report is None and result.status == "fail":
+        path = ctx.config.checks.coverage_report
+        fix = (f"the tests check is tox environment {', '.join(tox_envs)}: run the tests under "
+               f"coverage and add `coverage json -o {{tox_root}}/{path}` to its commands")
+        return RuleResult(result.id, "fail", f"{result.summary} ({fix})", result.findings,
+                          result.duration_s)
+    return result
 
 
 def coverage_verdict(

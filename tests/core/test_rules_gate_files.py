@@ -20,6 +20,7 @@ PYPROJECT = b'[project]\nname = "x"\nversion = "1"\n[tool.gatebot]\nmin_coverage
     [
         (["noxfile.py"], ["noxfile.py"]),
         (["tox.ini", ".gatebot.toml"], [".gatebot.toml", "tox.ini"]),
+        (["tox.toml", "docs/tox.toml"], ["tox.toml"]),  # tox.toml defines tox checks too
         ([".github/workflows/ci.yml", ".github/CODEOWNERS"], [".github/workflows/ci.yml"]),
         ([".github/workflows/deep/x.yaml"], [".github/workflows/deep/x.yaml"]),
         (["sub/noxfile.py", "docs/tox.ini", "app/x.py"], []),

@@ -7,7 +7,7 @@ reads ``CheckResult`` facts gathered by ``gatebot.adapters.checks``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from gatebot.core.facts import CheckResult
 from gatebot.core.verdict import Finding, RuleResult
@@ -23,16 +23,35 @@ def evaluate(results: Sequence[CheckResult]) -> list[RuleResult]:
     return [_rule(result) for result in results]
 
 
-def missing_required(required: Sequence[str], planned: Sequence[str]) -> list[RuleResult]:
+def missing_required(
+    required: Sequence[str], planned: Sequence[str], *,
+    tox_aliases: Mapping[str, Sequence[str]] | None = None,
+) -> list[RuleResult]:
     """A failing ``checks.<name>`` for each required check that is not among ``planned``.
 
     ``required`` is ``checks.required`` of the base branch's configuration;
     ``planned`` the names of the checks the tree under test can run. Each
-    result's finding says the three ways out: define the nox session, set
-    ``checks.commands.<name>``, or drop the name from ``checks.required``.
+    result's finding says the ways out: define the nox session, set
+    ``checks.commands.<name>``, or drop the name from ``checks.required``. For a
+    tox project (``tox_aliases``: ``checks.tox_aliases``, not None) it names the
+    tox environment and the aliases that would stand for the check instead.
     """
     have = set(planned)
-    return [_missing(name) for name in dict.fromkeys(required) if name not in have]
+    return [_missing(name) if tox_aliases is None else _missing_tox(name, tox_aliases.get(name, ()))
+            for name in dict.fromkeys(required) if name not in have]
+
+
+def _missing_tox(name: str, aliases: Sequence[str]) -> RuleResult:
+    named = f" (nor one named by checks.tox_aliases.{name}: {', '.join(aliases)})" if aliases else ""
+    message = (
+        f"required check {name!r} cannot run on this tree: the tox configuration has no "
+        f"environment `{name}`{named}. Add a tox environment `{name}`, set "
+        f'checks.tox_aliases.{name} = ["ENV"] to the environment that is this check, set '
+        f"checks.commands.{name}, or remove {name!r} from checks.required in the base "
+        "branch's configuration"
+    )
+    summary = f"{name} is required but not defined (no tox environment, no configured command)"
+    return RuleResult(f"checks.{name}", "fail", summary, (Finding(message),))
 
 
 def _missing(name: str) -> RuleResult:

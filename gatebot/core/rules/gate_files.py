@@ -18,7 +18,7 @@ from gatebot.core.protocol import Identity
 from gatebot.core.verdict import Finding, RuleResult
 
 RULE_ID = "gate-files"
-GATE_PATHS = frozenset({"noxfile.py", "tox.ini", ".gatebot.toml"})
+GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml"})
 """Files at the repository root that define the gates."""
 WORKFLOWS = ".github/workflows/"
 PYPROJECT = "pyproject.toml"
