@@ -60,8 +60,9 @@ class ChecksConfig(_Model):
     """``[checks]``: the checks that gate 1 runs and gate 2 runs again (rules ``checks.<name>``).
 
     ``required`` names the checks every change must run and pass (a configured
-    command, else the nox session of that name); like every key it is read
-    from the base branch, so a change cannot drop its own checks.
+    command, else the nox session, or in a tox project the tox environment, of
+    that name); like every key it is read from the base branch, so a change
+    cannot drop its own checks.
     """
 
     nox_sessions: tuple[str, ...] = Field(
@@ -88,7 +89,8 @@ class ChecksConfig(_Model):
     required: tuple[str, ...] = Field(
         default=("tests", "lint", "typecheck", "build"),
         description="The checks every change must have and pass, at both gates: a configured "
-        "command, else the nox session of that name. One the change's tree cannot run fails as "
+        "command, else the nox session of that name, or in a tox project the tox environment "
+        "of that name or of its `tox_aliases`. One the change's tree cannot run fails as "
         "`checks.<name>`. Read from the base branch only; `[]` requires none.",
     )
     commands: dict[str, str | tuple[str, ...]] = Field(

@@ -174,7 +174,8 @@ def _unselectable(wanted: str, known: Sequence[str], disabled: Sequence[str],
         return UsageError(
             f"--only {wanted}: {what}",
             "checks are the nox sessions of noxfile.py named by checks.nox_sessions "
-            "(tests, lint, typecheck, build), or commands such as "
+            "(tests, lint, typecheck, build), the tox environments of those names or of "
+            "checks.tox_aliases in a tox project, or commands such as "
             '[tool.gatebot.checks] commands = { tests = ["pytest", "-q"] }; '
             "see docs/configuration.md",
         )

@@ -109,3 +109,19 @@ def test_missing_required_environment_names_how_to_configure_it(tmp_path: Path) 
     _, rules = review(repo)
     assert rules["checks.build"]["status"] == "pass", rules["checks.build"]
     assert rules["checks.tests"]["status"] == "pass"  # the default aliases of tests remain
+
+
+def test_gate_2_reruns_the_tox_checks_on_the_release_tree(tmp_path: Path) -> None:
+    # nothing required: only finding the tox configuration in the release tree runs its checks
+    repo = tox_repo(tmp_path, tox_ini(tests=WITH_COVERAGE), "[checks]\nrequired = []\n")
+    add_test(repo)
+    repo.git("push", "-q", "origin", "task/4-sum")
+    approved = run_cli(repo.path, "review", "--approve", "--as", "rev-a")
+    assert approved.exit_code == 0, approved.output
+    result = run_cli(repo.path, "merge", "--task", "4", "--as", "rev-b", "--dry-run",
+                     "--format", "json")
+    assert result.exit_code == 0, result.output
+    rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
+    assert rules["checks.tests"]["status"] == "pass", rules
+    assert "-m tox -e py " in Path(rules["checks.tests"]["log"]).read_text()
+    assert rules["coverage"]["status"] == "pass", rules["coverage"]
