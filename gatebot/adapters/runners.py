@@ -1,19 +1,16 @@
-"""Ask the project's own runner what it runs by default: ``nox --list --json``, ``tox -l``.
+"""Ask nox what it runs by default: ``nox --list --json``.
 
 ``gatebot init`` turns the answer into the starter configuration's checks
-(``gatebot.core.starter``). The runner reads its own files (noxfile.py runs;
-tox.ini, tox.toml or ``[tool.tox]`` are tox's to parse), so gatebot holds no
-parser of either. A runner that cannot answer is no error: the reason comes
-back and the starter configuration says it.
+(``gatebot.core.starter``). nox reads its own noxfile, so gatebot holds no
+parser of it. A noxfile that cannot answer is no error: the reason comes back
+and the starter configuration says it. (tox environments are read as a review
+reads them: ``gatebot.adapters.tox_envs``.)
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess  # noqa: TID251 -- only for TimeoutExpired; processes run through proc
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,28 +24,18 @@ Parser = Callable[[str], list[str]]
 
 
 def default_names(kind: RunnerKind, root: Path) -> Listing:
-    """The sessions or environments ``kind`` runs by default in the checkout ``root``.
+    """The sessions nox runs by default in the checkout ``root`` (``kind`` must be ``nox``).
 
-    nox: ``nox --list --json`` lists exactly the selected sessions
+    ``nox --list --json`` lists exactly the selected sessions
     (``nox.options.sessions``, else every session not marked ``default=False``),
-    each name once. tox: ``tox -l`` lists the ``env_list``. Returns the names in
-    the runner's order that can name a check, and ``""``; or ``()`` and the
-    reason (tox not installed, the runner failed or listed nothing usable, or it
-    took over ``LIST_TIMEOUT_S`` seconds).
+    each name once. Returns the names in nox's order that can name a check, and
+    ``""``; or ``()`` and the reason (the noxfile failed or listed nothing
+    usable, or it took over ``LIST_TIMEOUT_S`` seconds). Raises ``ValueError``
+    for another ``kind``.
     """
-    if kind == "nox":
-        return _listing((*NOX, "--list", "--json"), root, _nox_names)
-    tox = _tox()
-    if tox is None:
-        return (), "tox is not installed where gatebot runs"
-    return _listing((*tox, "-l"), root, _tox_names)
-
-
-def _tox() -> tuple[str, ...] | None:
-    if importlib.util.find_spec("tox") is not None:
-        return (sys.executable, "-m", "tox")
-    found = shutil.which("tox")
-    return (found,) if found else None
+    if kind != "nox":
+        raise ValueError(f"only nox sessions are listed here, not {kind}")
+    return _listing((*NOX, "--list", "--json"), root, _nox_names)
 
 
 def _listing(argv: Sequence[str], root: Path, parse: Parser) -> Listing:
@@ -79,7 +66,3 @@ def _usable(name: str) -> bool:
 
 def _nox_names(out: str) -> list[str]:
     return [str(entry["name"]) for entry in json.loads(out or "[]")]
-
-
-def _tox_names(out: str) -> list[str]:
-    return [line.strip() for line in out.splitlines() if line.strip()]

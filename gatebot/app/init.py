@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gatebot.adapters import runners
+from gatebot.adapters import runners, tox_envs
 from gatebot.adapters.local import Reader
 from gatebot.adapters.worktree import worktree
 from gatebot.app.context import Context, open_context
@@ -119,8 +119,22 @@ def _runner(ctx: Context, tip: str, read: Reader) -> starter.Runner:
     if runner.kind is None:
         return runner
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as checkout:
+        if runner.kind == "tox":
+            return _tox_runner(ctx, runner, checkout.root)
         names, problem = runners.default_names(runner.kind, checkout.root)
     return replace(runner, names=names, problem=problem)
+
+
+def _tox_runner(ctx: Context, runner: starter.Runner, root: Path) -> starter.Runner:
+    """The checks a review would read from the tox environments at ``root``, as review does."""
+    cfg = ctx.config.checks
+    try:
+        envs = tox_envs.tox_envs(root, cfg.env_allow)
+    except EnvironmentProblem as exc:
+        return replace(runner, problem=exc.message)
+    found = tuple((name, matched) for name in dict.fromkeys((*cfg.nox_sessions, *cfg.required))
+                  if (matched := tox_envs.match_envs(name, envs, cfg.tox_aliases)))
+    return replace(runner, names=tuple(name for name, _ in found), found=found)
 
 
 def report(ctx: Context, outcome: Outcome, *, dry_run: bool) -> str:

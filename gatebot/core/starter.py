@@ -49,7 +49,9 @@ class Runner:
     ``[tool.tox]``) or None; ``config`` the file that says so. ``names`` are the
     sessions or environments the runner runs by default, as the runner listed
     them; ``problem`` says why they could not be listed (then ``names`` is
-    empty). ``ignored`` names another runner's file that was found too.
+    empty). ``ignored`` names another runner's file that was found too. For tox,
+    ``names`` are the checks gatebot reads from the tox environments itself and
+    ``found`` pairs each with its environments, e.g. ``("tests", ("py311", "py312"))``.
     """
 
     kind: RunnerKind | None
@@ -57,6 +59,7 @@ class Runner:
     names: tuple[str, ...] = ()
     problem: str = ""
     ignored: str = ""
+    found: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _limits(table: Container | Table) -> None:
@@ -91,22 +94,22 @@ def _nox_checks(runner: Runner, checks: Table) -> None:
 
 
 def _tox_checks(runner: Runner, checks: Table) -> None:
-    checks.add("nox_sessions", [])
-    names = runner.names if not runner.problem else ("tox",)
-    _required(checks, names)
-    commands = tomlkit.table()
+    """Only ``required``: gatebot reads the tox environments itself (``checks.tox_aliases``)."""
     if runner.problem:
-        commands.add(tomlkit.comment(f"tox could not list the environments of {runner.config}: "
-                                     f"{single_line(runner.problem)}"))
-        commands.add(tomlkit.comment("so one check runs them all; `NAME = [\"tox\", \"-e\", "
-                                     "\"NAME\"]` makes one check per environment"))
-        commands.add("tox", ["tox"])
-    else:
-        commands.add(tomlkit.comment(f"The environments `tox` runs by default "
-                                     f"({runner.config}), one check each:"))
-        for name in names:
-            commands.add(name, ["tox", "-e", name])
-    checks.add("commands", commands)
+        checks.add(tomlkit.comment(f"tox could not list the environments of {runner.config}: "
+                                   f"{single_line(runner.problem)}"))
+        checks.add(tomlkit.comment("gatebot reads the checks from the tox environments named "
+                                   "like them (or checks.tox_aliases):"))
+        _required(checks, DEFAULT_SESSIONS)
+        return
+    checks.add(tomlkit.comment(f"gatebot reads the checks from the tox environments of "
+                               f"{runner.config} (checks.tox_aliases):"))
+    for name, envs in runner.found:
+        checks.add(tomlkit.comment(f"  checks.{name}: tox -e {single_line(','.join(envs))}"))
+    if not runner.found:
+        checks.add(tomlkit.comment("none is named tests, lint, typecheck or build or one of "
+                                   "their aliases: set checks.tox_aliases, then required"))
+    _required(checks, runner.names)
 
 
 def _checks(runner: Runner) -> Table:

@@ -136,23 +136,24 @@ def git_bytes(cwd: Path, *args: str) -> bytes:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True).stdout
 
 
-def test_a_tox_project_gets_one_check_per_default_environment(tmp_path: Path) -> None:
+def test_a_tox_project_gets_only_the_checks_its_environments_define(tmp_path: Path) -> None:
     repo = fresh_repo(tmp_path, {"tox.ini": TOX_INI})
     result = run_cli(repo.path, "init")
     assert result.exit_code == 0, result.output
-    checks = tomllib.loads(repo.origin_file(".gatebot.toml"))["checks"]
-    assert checks["nox_sessions"] == []
-    assert checks["commands"] == {name: ["tox", "-e", name] for name in ("py311", "py312", "lint")}
-    assert checks["required"] == ["py311", "py312", "lint"]
+    text = repo.origin_file(".gatebot.toml")
+    checks = tomllib.loads(text)["checks"]
+    assert checks == {"required": ["tests", "lint"]}  # gatebot reads the rest from tox itself
+    assert "#   checks.tests: tox -e py311,py312" in text
+    assert "#   checks.lint: tox -e lint" in text
 
 
 def test_a_tox_project_in_pyproject_is_found(tmp_path: Path) -> None:
-    pyproject = '[project]\nname = "demo"\n\n[tool.tox]\nenv_list = ["unit"]\n\n' \
+    pyproject = '[project]\nname = "demo"\n\n[tool.tox]\nenv_list = ["unit", "mypy"]\n\n' \
                 '[tool.tox.env.unit]\ncommands = [["python", "-c", "pass"]]\n'
     repo = fresh_repo(tmp_path, {"pyproject.toml": pyproject})
     assert run_cli(repo.path, "init").exit_code == 0
     data = tomllib.loads(repo.origin_file("pyproject.toml"))
-    assert data["tool"]["gatebot"]["checks"]["commands"] == {"unit": ["tox", "-e", "unit"]}
+    assert data["tool"]["gatebot"]["checks"] == {"required": ["typecheck"]}
 
 
 def test_without_a_remote_the_base_branch_and_its_checkout_move(tmp_path: Path) -> None:

@@ -75,20 +75,26 @@ def test_a_pyproject_that_is_not_toml_is_a_config_error() -> None:
 @pytest.mark.parametrize("text", ["", "[project]\nname = 'x'", "[project]\r\nname = 'x'\r\n",
                                   "# only a comment\n", "tool.ruff.line-length = 99\n"])
 def test_the_appended_table_reads_back_and_keeps_the_text(text: str) -> None:
-    runner = starter.Runner("tox", "tox.ini", ("py311", "3.12", 'we"ird'))
+    runner = starter.Runner("nox", "noxfile.py", ("py311", "3.12", 'we"ird'))
     result = starter.pyproject_with_config(text, runner)
     assert result is not None
     assert result.startswith(text)
-    commands = tomllib.loads(result)["tool"]["gatebot"]["checks"]["commands"]
-    assert commands["3.12"] == ["tox", "-e", "3.12"]
-    assert commands['we"ird'] == ["tox", "-e", 'we"ird']
+    checks = tomllib.loads(result)["tool"]["gatebot"]["checks"]
+    assert checks["nox_sessions"] == ["py311", "3.12", 'we"ird']
+    assert checks["required"] == ["py311", "3.12", 'we"ird']
 
 
 def test_a_runner_that_could_not_list_is_named_in_the_configuration() -> None:
     text = starter.dotfile_text(starter.Runner("tox", "tox.ini", problem="tox is not installed"))
     assert "# tox could not list the environments of tox.ini: tox is not installed" in text
-    assert tomllib.loads(text)["checks"]["commands"] == {"tox": ["tox"]}
-    assert tomllib.loads(text)["checks"]["required"] == ["tox"]
+    assert tomllib.loads(text)["checks"] == {"required": list(starter.DEFAULT_SESSIONS)}
+    found = starter.Runner("tox", "tox.ini", ("tests",), found=(("tests", ("py", 'we"ird')),))
+    text = starter.dotfile_text(found)
+    assert tomllib.loads(text)["checks"] == {"required": ["tests"]}
+    assert '#   checks.tests: tox -e py,we"ird' in text
+    none = starter.dotfile_text(starter.Runner("tox", "tox.ini"))
+    assert tomllib.loads(none)["checks"] == {"required": []}
+    assert "set checks.tox_aliases" in none
     nox = tomllib.loads(starter.dotfile_text(starter.Runner("nox", "noxfile.py", problem="x")))
     assert nox["checks"]["nox_sessions"] == list(starter.DEFAULT_SESSIONS)
 
