@@ -1,7 +1,7 @@
 """Check that imports point inward (design/ARCHITECTURE.md): ``core`` touches nothing outside.
 
 ``gatebot.core`` may import only the standard library's pure parts, ``gatebot.core``
-itself, ``gatebot.errors`` and pure third-party libraries (markdown-it-py, jinja2).
+itself, ``gatebot.errors`` and pure third-party libraries (markdown-it-py, jinja2, pathspec).
 Exits 1 listing each offending import as ``path:line: module``.
 """
 

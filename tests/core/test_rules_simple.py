@@ -4,7 +4,7 @@ import pytest
 
 from gatebot.config import DEFAULT_SOURCE_PATTERNS, DEFAULT_TEST_PATTERNS
 from gatebot.core.rules import board_files, tests_present
-from gatebot.core.rules.globs import match
+from gatebot.core.rules.globs import IgnoreList, match, pattern_error
 
 
 @pytest.mark.parametrize(
@@ -20,10 +20,45 @@ from gatebot.core.rules.globs import match
         ("README.md", "README*", True),
         ("src/README", "README*", True),
         ("a.pyc", "*.py", False),
+        # git's wildmatch, through pathspec: a leading / anchors at the root
+        ("README.md", "/README.md", True),
+        ("docs/README.md", "/README.md", False),
+        ("a/b/c.py", "a/**/c.py", True),
+        ("a/c.py", "a/**/c.py", True),
+        ("src/x.py", "[!t]*/*.py", True),
+        ("tests/x.py", "[!t]*/*.py", False),
+        ("tests/a/b.py", "tests/", False),  # a directory pattern names no file
+        ("tests/a/b.py", "!tests/**", False),  # a negation selects nothing
+        ("tests/a/b.py", "\\", False),  # invalid: matches nothing
     ],
 )
 def test_glob(path: str, pattern: str, expected: bool) -> None:
     assert match(path, pattern) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("uv.lock", True),
+        ("sub/dir/poetry.lock", True),
+        ("keep.lock", False),  # taken back by a later "!" line
+        ("vendor/a/b.py", True),  # a directory covers what is below it
+        ("src/vendor.py", False),
+        ("build/out.js", True),
+        ("src/build/out.js", False),  # "/build/" is anchored at the root
+        ("x.min.js", True),
+    ],
+)
+def test_ignore_list_has_gitignore_semantics(path: str, expected: bool) -> None:
+    ignore = IgnoreList(["*.lock", "!keep.lock", "vendor/", "/build/", "# comment", "",
+                         "*.min.js", "[z-a]"])
+    assert ignore.covers(path) is expected
+
+
+def test_pattern_error_names_the_problem() -> None:
+    assert pattern_error("*.py") is None
+    assert pattern_error("!") is not None
+    assert "bad character range" in (pattern_error("[z-a]") or "")
 
 
 @pytest.mark.parametrize(

@@ -1,49 +1,86 @@
-"""Glob matching for repository paths, with ``**`` spanning directories.
+"""Glob matching for repository paths, compiled by pathspec (git's wildmatch syntax).
 
-``fnmatch`` lets ``*`` cross ``/``; rules want ``tests/*`` to mean one level and
-``tests/**`` any depth, like .gitignore. A pattern without ``/`` matches the
-file's base name anywhere (``*.py``).
+Two semantics, both git's own:
+
+- ``match`` / ``match_any`` (rule globs: ``tests.patterns``, ``docs.paths``...) follow
+  ``.gitattributes``: a pattern matches the file's path itself, never through a
+  directory above it. ``*`` and ``?`` stay inside one path segment, so ``tests/*``
+  is one level and ``tests/**`` any depth; ``**/`` spans any directories; a
+  pattern without ``/`` (``*.py``, ``README*``) matches the base name at any depth;
+  a leading ``/`` anchors it at the root.
+- ``IgnoreList`` (the ``exclude`` setting) follows ``.gitignore``: a pattern that
+  matches a directory covers everything below it (``vendor/``), ``!`` re-includes,
+  and the last matching pattern wins.
+
+The patterns are compiled by pathspec (``GitIgnoreSpecPattern``, what black and
+mypy use), so gatebot reads a glob exactly as git does. Pure.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+
+from pathspec import GitIgnoreSpec
+from pathspec.patterns.gitignore import GitIgnorePatternError
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 
 @lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    pattern = pattern.lstrip("/")
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+def _compile(pattern: str) -> GitIgnoreSpecPattern | str:
+    """The compiled pattern, or why it is not a valid git pattern."""
+    try:
+        return GitIgnoreSpecPattern(pattern)
+    except (GitIgnorePatternError, re.error) as exc:
+        return str(exc)
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why ``pattern`` is not a valid git glob (e.g. ``bad character range z-a``), or None."""
+    compiled = _compile(pattern)
+    return compiled if isinstance(compiled, str) else None
 
 
 def match(path: str, pattern: str) -> bool:
-    """Whether repository path ``path`` matches ``pattern`` (see the module doc)."""
+    """Whether repository path ``path`` matches ``pattern`` (``.gitattributes`` semantics).
+
+    A ``.gitignore`` pattern that names a directory (``tests/*`` matching
+    ``tests/a``) would cover ``tests/a/b.py`` too; here it does not. A negated,
+    empty or invalid pattern matches nothing (the configuration rejects invalid
+    ones with ``pattern_error``).
+    """
     path = path.lstrip("/")
-    if "/" not in pattern.strip("/"):
-        return bool(_compile(pattern).match(path.rsplit("/", 1)[-1]))
-    return bool(_compile(pattern).match(path))
+    compiled = _compile(pattern)
+    if isinstance(compiled, str) or compiled.include is not True or compiled.regex is None:
+        return False
+    found = compiled.regex.match(path)
+    # pathspec marks a match that stopped at a directory (covering what is below it) with
+    # a named group; a prefix pattern (``tests/**``, ``*``) has none and covers the path
+    return found is not None and all(group is None for group in found.groupdict().values())
 
 
 def match_any(path: str, patterns: Iterable[str]) -> bool:
     """Whether ``path`` matches at least one of ``patterns``."""
     return any(match(path, p) for p in patterns)
+
+
+class IgnoreList:
+    """Globs with ``.gitignore`` semantics (directories, ``!`` negation, last match wins).
+
+    Built from the lines of an exclude list, e.g. ``("*.lock", "vendor/",
+    "!keep.lock")``; ``covers(path)`` says whether a repository path is ignored.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        """Compile ``patterns`` (pathspec's ``GitIgnoreSpec``); blank lines and ``#`` are ignored.
+
+        An invalid pattern (see ``pattern_error``; the configuration rejects
+        them) is left out.
+        """
+        self.patterns = tuple(p for p in patterns if pattern_error(p) is None)
+        self._spec = GitIgnoreSpec.from_lines(self.patterns)
+
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` (repository-relative, ``/``-separated) is ignored by the list."""
+        return bool(self._spec.match_file(path.lstrip("/")))
