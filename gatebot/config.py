@@ -20,10 +20,18 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, get_origin
+from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
+from gatebot.core.rules.globs import pattern_error
 from gatebot.errors import ConfigError
 
 # Environment variables gatebot reads that are not configuration keys.
@@ -50,6 +58,25 @@ DEFAULT_TOX_ALIASES: Mapping[str, tuple[str, ...]] = {
     "build": ("package", "pkg", "dist"),
 }
 """The tox environments that stand for each default check when none has its name."""
+
+DEFAULT_EXCLUDE = (
+    "*.lock", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "bun.lockb",
+    "deno.lock", "go.sum", "packages.lock.json", "gradle.lockfile",
+)
+"""Lock files, never judged by the length and docstring rules (``*.lock`` covers ``uv.lock``,
+``poetry.lock``, ``Cargo.lock``, ``yarn.lock``, ``Gemfile.lock``, ``composer.lock``...)."""
+
+
+def _valid_glob(pattern: str) -> str:
+    """``pattern`` when git can read it as a glob; ``ValueError`` saying why not."""
+    error = pattern_error(pattern)
+    if error is not None:
+        raise ValueError(f"{pattern!r} is not a valid glob ({error})")
+    return pattern
+
+
+Glob = Annotated[str, AfterValidator(_valid_glob)]
+"""A git glob (wildmatch syntax), checked when the configuration is read."""
 
 
 class _Model(BaseModel):
@@ -135,12 +162,12 @@ class ChecksConfig(_Model):
 class TestsConfig(_Model):
     """``[tests]``: what counts as a test and as source for the ``tests-present`` rule."""
 
-    patterns: tuple[str, ...] = Field(
+    patterns: tuple[Glob, ...] = Field(
         default=DEFAULT_TEST_PATTERNS,
         description="Globs of test files (`**` spans directories; a pattern without `/` "
         "matches at any depth). A changed file matching one counts as a test.",
     )
-    source_patterns: tuple[str, ...] = Field(
+    source_patterns: tuple[Glob, ...] = Field(
         default=DEFAULT_SOURCE_PATTERNS,
         description="Globs of source files: a change that touches one of these (and no test) "
         "fails `tests-present`.",
@@ -200,12 +227,12 @@ class MergeConfig(_Model):
 class DocsConfig(_Model):
     """``[docs]``: the gate-2 ``docs-updated`` rule."""
 
-    public_paths: tuple[str, ...] = Field(
+    public_paths: tuple[Glob, ...] = Field(
         default=(),
         description="Globs of files whose change needs a documentation change too; "
         "empty means the rule always passes.",
     )
-    paths: tuple[str, ...] = Field(
+    paths: tuple[Glob, ...] = Field(
         default=("README*", "docs/**", "**/README*"),
         description="Globs of documentation files that satisfy `docs-updated`.",
     )
@@ -243,6 +270,16 @@ class Config(_Model):
     min_coverage: float = Field(
         default=80.0, ge=0, le=100,
         description="The `coverage` minimum: total line coverage in percent.",
+    )
+    exclude: tuple[Glob, ...] = Field(
+        default=(),
+        description="Files the `file-length`, `function-length` and `docstrings` rules never "
+        "judge, as `.gitignore` lines (`vendor/`, `*_pb2.py`, `!keep.lock`), added after the "
+        "built-in list of lock files ("
+        + ", ".join(f"`{pattern}`" for pattern in DEFAULT_EXCLUDE)
+        + "), which a `!` line can take back. Files that the base branch's "
+        "`.gitattributes` marks `linguist-generated`, `linguist-vendored` or `-diff` are "
+        "never judged either.",
     )
     disabled_rules: tuple[str, ...] = Field(
         default=(),

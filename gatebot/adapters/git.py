@@ -48,12 +48,16 @@ class TreeEntry:
 
     Modes: ``100644``/``100755`` a file, ``120000`` a symlink (its blob is the
     link's target, never followed), ``160000`` a submodule (a commit, no blob).
+    From a diff, ``base_sha`` is the object on the base side (the old path's,
+    for a rename) and ``base_mode`` its mode; ``""`` when the file is new.
     """
 
     path: str
     mode: str
     sha: str
     status: str = ""
+    base_sha: str = ""
+    base_mode: str = ""
 
     @property
     def is_file(self) -> bool:
@@ -205,9 +209,11 @@ class Git:
         entries: list[TreeEntry] = []
         i = 0
         while i + 1 < len(fields) and fields[i].startswith(":"):
-            _, mode, _, sha, status = fields[i][1:].split(" ")
+            base_mode, mode, base_sha, sha, status = fields[i][1:].split(" ")
             i += 3 if status[:1] in ("R", "C") else 2  # a rename or copy names both paths
-            entries.append(TreeEntry(fields[i - 1], mode, sha, status[:1]))
+            new = status[:1] == "A"
+            entries.append(TreeEntry(fields[i - 1], mode, sha, status[:1],
+                                     "" if new else base_sha, "" if new else base_mode))
         return entries
 
     def changed_files(self, base: str, head: str) -> list[str]:
@@ -352,6 +358,32 @@ class Git:
     def tracked_files(self, ref: str = "HEAD") -> list[str]:
         """Every file path in the tree of ``ref``."""
         return [entry.path for entry in self.tree_entries(ref)]
+
+    def attributes(
+        self, tree: str, paths: Sequence[str], names: Sequence[str]
+    ) -> dict[str, dict[str, str]]:
+        """The git attributes ``names`` of ``paths`` as the ``.gitattributes`` of ``tree`` set them.
+
+        Returns ``{path: {name: value}}`` with git's values: ``set``, ``unset``,
+        ``unspecified`` or the assigned string. The ``.gitattributes`` files are
+        read from ``tree`` (a commit or tree SHA) through a temporary index
+        (``check-attr --cached``; git < 2.40 has no ``--source``), never from the
+        work tree; ``.git/info/attributes`` and ``core.attributesFile`` apply as
+        in any git command. Raises ``GitError`` when ``tree`` does not resolve.
+        """
+        found: dict[str, dict[str, str]] = {path: {} for path in paths}
+        if not paths or not names:
+            return found
+        with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
+            index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self.run("read-tree", tree, env=index_env)
+            out = self.run("check-attr", "--cached", "-z", "--stdin", *names, "--",
+                           env=index_env, stdin="".join(f"{p}\0" for p in paths)).stdout
+        fields = out.split("\0")
+        for i in range(0, len(fields) - 2, 3):
+            path, name, value = fields[i : i + 3]
+            found.setdefault(path, {})[name] = value
+        return found
 
     def blob_sizes(self, shas: Sequence[str]) -> list[int]:
         """The size in bytes of each object in ``shas`` (``cat-file --batch-check``; -1: absent)."""

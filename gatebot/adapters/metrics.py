@@ -24,7 +24,8 @@ Choices, each tested:
   starts with ``_`` (``__init__.py`` excepted). Lizard languages: the name is an
   identifier not starting with ``_`` and the function is not nested in another.
 - ``has_docstring``: Python: a string literal as first statement; an empty module
-  is None (nothing to document). JS/TS: a ``/** ... */`` block ends on the line
+  and an ``@overload`` stub (``typing`` or ``typing_extensions``) are None
+  (nothing to document: the implementation carries the docstring). JS/TS: a ``/** ... */`` block ends on the line
   before the function, skipping blank lines and one-line ``@decorator`` lines.
   Other lizard languages: None (not checked).
 """
@@ -139,9 +140,51 @@ def _has_docstring(body: list[ast.stmt]) -> bool:
     )
 
 
+_TYPING_MODULES = frozenset({"typing", "typing_extensions"})
+
+
+def _overload_names(body: list[ast.stmt]) -> tuple[set[str], set[str]]:
+    """The names bound to ``typing.overload`` and to the typing modules by module-level imports.
+
+    ``from typing import overload [as o]`` binds ``overload`` (``o``);
+    ``import typing [as t]`` binds the module ``typing`` (``t``); the same for
+    ``typing_extensions``. Imports inside ``if``/``try`` blocks (``if
+    TYPE_CHECKING:``) count; imports inside functions do not.
+    """
+    functions: set[str] = set()
+    modules: set[str] = set()
+    stack = [body]
+    while stack:
+        for node in stack.pop():
+            if isinstance(node, ast.ImportFrom) and node.module in _TYPING_MODULES:
+                functions.update(a.asname or a.name for a in node.names if a.name == "overload")
+            elif isinstance(node, ast.Import):
+                modules.update(a.asname or a.name for a in node.names if a.name in _TYPING_MODULES)
+            elif type(node) in _BLOCKS:
+                stack.extend(_blocks(node))
+    return functions, modules
+
+
+def _is_overload(scope: _Scope, names: tuple[set[str], set[str]]) -> bool:
+    """Whether ``scope`` is decorated with ``@overload`` or ``@typing.overload`` (see above)."""
+    functions, modules = names
+    for decorator in scope.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id in functions:
+            return True
+        if (isinstance(decorator, ast.Attribute) and decorator.attr == "overload"
+                and isinstance(decorator.value, ast.Name) and decorator.value.id in modules):
+            return True
+    return False
+
+
 def _python_definitions(tree: ast.Module) -> list[Definition]:
-    """Every class and function under ``tree``, walking only statement blocks (hot path)."""
+    """Every class and function under ``tree``, walking only statement blocks (hot path).
+
+    An ``@overload`` stub's ``has_docstring`` is None: the implementation
+    after the stubs carries the docstring.
+    """
     found: list[Definition] = []
+    overload = _overload_names(tree.body)
     stack: list[tuple[list[ast.stmt], str, bool]] = [(tree.body, "", True)]
     while stack:
         body, prefix, exported = stack.pop()
@@ -152,9 +195,9 @@ def _python_definitions(tree: ast.Module) -> list[Definition]:
                 name = prefix + scope.name
                 public = exported and not scope.name.startswith("_")
                 end = scope.end_lineno or scope.lineno
-                found.append(
-                    Definition(kind, name, scope.lineno, end, public, _has_docstring(scope.body))
-                )
+                stub = bool(scope.decorator_list) and _is_overload(scope, overload)
+                doc = None if stub else _has_docstring(scope.body)
+                found.append(Definition(kind, name, scope.lineno, end, public, doc))
                 stack.append((scope.body, name + ".", public and kind == "class"))
             elif type(node) in _BLOCKS:
                 stack.extend((block, prefix, exported) for block in _blocks(node))
@@ -397,6 +440,27 @@ def measure_blobs(
                 results = pool.map(_measure_blob_chunk, repeat(str(root)), chunks)
                 return [m for chunk in results for m in chunk]
     return _measure_blob_chunk(str(root), entries)
+
+
+def base_line_counts(root: Path, entries: Sequence[TreeEntry]) -> dict[str, int]:
+    """Each changed file's line count on the base side of its diff, by head-side path.
+
+    ``entries`` come from ``Git.changed_entries`` (``base_sha``: the old path's
+    blob for a rename). A new file (no ``base_sha``) is left out; a base side
+    that was a symlink, a submodule or a binary file counts 0 lines, as
+    ``measure_blobs`` measures them.
+    """
+    counts: dict[str, int] = {}
+    if not any(entry.base_sha for entry in entries):
+        return counts
+    with BlobReader(root) as reader:
+        for entry in entries:
+            if not entry.base_sha:
+                continue
+            data = reader.read(entry.base_sha) if entry.base_mode in ("100644", "100755") else None
+            text = data is not None and b"\0" not in data[:BINARY_SNIFF_BYTES]
+            counts[entry.path] = count_lines(data) if text and data is not None else 0
+    return counts
 
 
 def pool_context() -> BaseContext:

@@ -18,8 +18,9 @@ from gatebot import config as config_module
 from gatebot.adapters import checks as checks_adapter
 from gatebot.adapters import coverage_report
 from gatebot.adapters.git import Git, TreeEntry
-from gatebot.adapters.metrics import measure_blobs
+from gatebot.adapters.metrics import base_line_counts, measure_blobs
 from gatebot.app.context import Context
+from gatebot.core import scope
 from gatebot.core.facts import Change, CheckResult, CoverageReport
 from gatebot.core.rules import (
     board_files,
@@ -31,7 +32,7 @@ from gatebot.core.rules import (
 )
 from gatebot.core.rules import checks as checks_rule
 from gatebot.core.rules import coverage as coverage_rule
-from gatebot.core.rules.globs import match_any
+from gatebot.core.rules.globs import IgnoreList, match_any
 from gatebot.core.verdict import RuleResult
 from gatebot.errors import EnvironmentProblem, UsageError
 
@@ -135,6 +136,20 @@ def file_entries(ctx: Context, change: Change) -> list[TreeEntry]:
     else:
         entries = git.changed_entries(change.merge_base, change.head)
     return [git.through_link(change.head, e) if e.mode == "120000" else e for e in entries]
+
+
+def judged_entries(ctx: Context, change: Change) -> list[TreeEntry]:
+    """The files of ``change`` that the length and docstring rules judge, in order.
+
+    Leaves out lock files (``config.DEFAULT_EXCLUDE``), the ``exclude`` setting and
+    what the base branch's ``.gitattributes`` marks generated, vendored or
+    ``-diff`` (``gatebot.core.scope``); the attributes come from the base tip,
+    like the configuration, so a change cannot exempt its own files.
+    """
+    entries = file_entries(ctx, change)
+    ignore = IgnoreList((*config_module.DEFAULT_EXCLUDE, *ctx.config.exclude))
+    attributes = ctx.git.attributes(change.base, [e.path for e in entries], scope.ATTRIBUTES)
+    return [e for e in entries if not scope.excluded(e.path, attributes.get(e.path, {}), ignore)]
 
 
 def check_ids(specs: Sequence[checks_adapter.CheckSpec]) -> list[str]:
@@ -297,15 +312,20 @@ def static_results(
     results: dict[str, RuleResult] = {}
     needs_metrics = {"file-length", "function-length", "docstrings"} & set(selected)
     start = time.perf_counter()
+    entries = judged_entries(ctx, change) if needs_metrics else []
     # read from the head commit's blobs, never through the work tree (links are not followed)
-    metrics = measure_blobs(ctx.root, file_entries(ctx, change), options.jobs) if needs_metrics else []
+    metrics = measure_blobs(ctx.root, entries, options.jobs) if needs_metrics else []
+    base_lines = None if change.all_files else base_line_counts(
+        ctx.root, [e for e, m in zip(entries, metrics, strict=True)
+                   if m.lines > cfg.max_file_lines])
     measured = time.perf_counter() - start
     approvers = [options.approver] if options.approver else []
     rules: dict[str, Callable[[], RuleResult]] = {
         "gate-files": lambda: gate_files_result(
             ctx.git, cfg, change.merge_base, change.head, approvers),
-        "file-length": lambda: file_length.evaluate(metrics, cfg.max_file_lines),
-        "function-length": lambda: function_length.evaluate(metrics, cfg.max_function_lines),
+        "file-length": lambda: file_length.evaluate(metrics, cfg.max_file_lines, base_lines),
+        "function-length": lambda: function_length.evaluate(
+            metrics, cfg.max_function_lines, change),
         "docstrings": lambda: docstrings.evaluate(
             [m for m in metrics if not match_any(m.path, cfg.tests.patterns)], change
         ),

@@ -166,6 +166,35 @@ def test_module_definition(
     assert (module.public, module.has_docstring) == (public, has_docstring)
 
 
+OVERLOADS = """\
+import typing
+import typing_extensions as te
+if typing.TYPE_CHECKING:
+    from typing import overload as ov
+from elsewhere import overload
+@ov
+def a(x: int) -> int: ...
+@typing.overload
+def a(x: str) -> str: ...
+@te.overload
+def a(x: bytes) -> bytes: ...
+def a(x):
+    return x
+@overload
+def b(x: int) -> int: ...
+class C:
+    @ov
+    def m(self) -> None: ...
+"""
+
+
+def test_overload_stubs_have_no_docstring_convention(tmp_path: Path) -> None:
+    m = measure_file(tmp_path, write(tmp_path, "o.py", OVERLOADS))
+    got = [(d.name, d.line, d.has_docstring) for d in m.definitions[1:]]
+    assert got == [("a", 7, None), ("a", 9, None), ("a", 11, None), ("a", 12, False),
+                   ("b", 15, False), ("C", 16, False), ("C.m", 18, None)]
+
+
 def test_syntax_error_keeps_line_count(tmp_path: Path) -> None:
     m = measure_file(tmp_path, write(tmp_path, "bad.py", "x = 1\ndef f(:\n    pass\n"))
     assert m.error is not None and m.error.startswith("does not parse: line 2: ")

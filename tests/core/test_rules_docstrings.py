@@ -79,12 +79,15 @@ JS_UNDOC = ("web.ts", 6, "public function undocumented has no JSDoc block")
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
-        ({"pkg/mod.py": {5}}, [MODULE]),  # inside a documented function: only the module
-        ({"pkg/mod.py": {10}}, [MODULE, UNDOC]),  # last line of a function counts
-        ({"pkg/mod.py": {9}}, [MODULE, UNDOC]),
-        ({"pkg/mod.py": {14}}, [MODULE]),  # private function: not judged
-        ({"pkg/mod.py": {19}}, [MODULE, WIDGET, RENDER]),  # method touches its class too
-        ({"pkg/mod.py": {22}}, [MODULE, WIDGET]),  # __repr__ is not public
+        ({"pkg/mod.py": {5}}, []),  # inside a documented function: an old module is not judged
+        ({"pkg/mod.py": {10}}, [UNDOC]),  # last line of a function counts
+        ({"pkg/mod.py": {9}}, [UNDOC]),
+        ({"pkg/mod.py": {14}}, []),  # private function: not judged
+        ({"pkg/mod.py": {19}}, [RENDER]),  # editing a method is not editing its class
+        ({"pkg/mod.py": {17}}, [WIDGET]),  # the class line: the class itself changed
+        ({"pkg/mod.py": {22}}, []),  # __repr__ is not public
+        ({"pkg/mod.py": set(range(2, 23))}, [UNDOC, WIDGET, RENDER]),  # line 1 is old
+        ({"pkg/mod.py": set(range(1, 23))}, [MODULE, UNDOC, WIDGET, RENDER]),  # a new file
         ({"pkg/mod.py": set()}, []),  # file in scope, no line changed
         ({"other.py": {1, 2, 3}}, []),  # path not in the change
         ({"web.ts": {2}}, []),

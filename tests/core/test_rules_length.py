@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gatebot.adapters.metrics import measure_files
-from gatebot.core.facts import Definition, FileMetrics
+from gatebot.core.facts import Change, Definition, FileMetrics
 from gatebot.core.rules import file_length, function_length
 from gatebot.core.verdict import Finding
 
@@ -125,3 +125,56 @@ def test_file_length_pass_summary() -> None:
     result = file_length.evaluate([FileMetrics("a", 1)], 900)
     assert (result.status, result.summary) == ("pass", "1 file within 900 lines")
     assert file_length.evaluate([], 900).summary == "0 files within 900 lines"
+
+
+LONG_AND_SHORT = [FileMetrics("m.py", 200, "python", (
+    Definition("module", "m.py", 1, 200),
+    Definition("function", "old_long", 1, 87),
+    Definition("function", "short", 90, 95),
+))]
+
+
+@pytest.mark.parametrize(
+    ("lines", "findings", "summary"),
+    [
+        ({"m.py": frozenset({92})}, (),
+         "no function over 80 lines; 1 unchanged function over 80 left alone "
+         "(--all judges every function)"),
+        ({"m.py": frozenset({87})}, (Finding("old_long spans 87 lines (max 80)", "m.py", 1),),
+         "1 function over 80 lines"),
+        ({"other.py": frozenset({1})}, (),
+         "no function over 80 lines; 1 unchanged function over 80 left alone "
+         "(--all judges every function)"),
+        (None, (Finding("old_long spans 87 lines (max 80)", "m.py", 1),),
+         "1 function over 80 lines"),
+    ],
+    ids=["edit-in-short", "edit-in-long", "other-file", "all"],
+)
+def test_function_length_judges_what_the_change_touched(
+    lines: dict[str, frozenset[int]] | None, findings: tuple[Finding, ...], summary: str,
+) -> None:
+    change = Change("b", "h", "b", ("m.py",), all_files=lines is None, changed_lines=lines)
+    result = function_length.evaluate(LONG_AND_SHORT, 80, change)
+    assert (result.findings, result.summary) == (findings, summary)
+
+
+@pytest.mark.parametrize(
+    ("base_lines", "findings", "summary"),
+    [
+        ({"big.py": 1000}, (), "1 file within 900 lines; 1 file over 900 not grown by the "
+                              "change left alone (--all judges every file)"),
+        ({"big.py": 1200}, (), "1 file within 900 lines; 1 file over 900 not grown by the "
+                              "change left alone (--all judges every file)"),
+        ({"big.py": 999}, (Finding("1000 lines (max 900, was 999)", "big.py", 901),),
+         "1 file over 900 lines"),
+        ({}, (Finding("1000 lines (max 900)", "big.py", 901),), "1 file over 900 lines"),
+        (None, (Finding("1000 lines (max 900)", "big.py", 901),), "1 file over 900 lines"),
+    ],
+    ids=["same", "shrunk", "grown", "new", "all"],
+)
+def test_file_length_judges_files_the_change_grew(
+    base_lines: dict[str, int] | None, findings: tuple[Finding, ...], summary: str,
+) -> None:
+    metrics = [FileMetrics("big.py", 1000), FileMetrics("small.py", 10)]
+    result = file_length.evaluate(metrics, 900, base_lines)
+    assert (result.findings, result.summary) == (findings, summary)

@@ -1,10 +1,20 @@
-"""Rule ``docstrings`` (SPEC §5.1): public definitions added or changed have a docstring.
+"""Rule ``docstrings``: public definitions the change added or edited have a docstring.
 
 Python needs a docstring on every public module, class and function; JavaScript
-and TypeScript a JSDoc block on every public function. A definition is judged
-only when the change touches its span (a module: any of its lines); under
-``--all`` every definition is. ``has_docstring is None`` means "no convention"
-and is never judged. Pure: reads ``FileMetrics`` and the ``Change``.
+and TypeScript a JSDoc block on every public function. Like ``function-length``
+and ``file-length``, the rule judges what the change did:
+
+- a function when the change touched its span (added or edited it), as
+  ``function-length`` judges it;
+- a class when the change touched its ``class`` line (added it, or changed its
+  name or bases): editing one method is not editing the class;
+- a module when the change wrote every line of the file (added it): a module
+  spans its whole file, so any edit would otherwise make an old missing module
+  docstring the change's fault.
+
+Under ``--all`` every definition is judged. ``has_docstring is None`` means "no
+convention" (an ``@overload`` stub, an empty module, a Go function) and is never
+judged. Pure: reads ``FileMetrics`` and the ``Change``.
 """
 
 from __future__ import annotations
@@ -28,7 +38,7 @@ def evaluate(metrics: Sequence[FileMetrics], change: Change) -> RuleResult:
         Finding(_message(m, d), m.path, d.line)
         for m in metrics
         for d in m.definitions
-        if d.public and d.has_docstring is False and change.touched(m.path, d.line, d.end_line)
+        if d.public and d.has_docstring is False and judged(change, m.path, d)
     )
     if not findings:
         return RuleResult(RULE_ID, "pass", "every public definition changed has a docstring")
@@ -36,6 +46,18 @@ def evaluate(metrics: Sequence[FileMetrics], change: Change) -> RuleResult:
     return RuleResult(
         RULE_ID, "fail", f"{len(findings)} public {noun} without a docstring", findings
     )
+
+
+def judged(change: Change, path: str, definition: Definition) -> bool:
+    """Whether the change added or edited ``definition`` of ``path`` (see the module doc)."""
+    if change.changed_lines is None:
+        return True
+    if definition.kind == "module":
+        lines = change.changed_lines.get(path, frozenset())
+        return lines.issuperset(range(1, definition.end_line + 1))
+    if definition.kind == "class":
+        return change.touched(path, definition.line, definition.line)
+    return change.touched(path, definition.line, definition.end_line)
 
 
 def _message(metrics: FileMetrics, definition: Definition) -> str:
