@@ -72,7 +72,7 @@ def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int
         identity=session_fingerprint(os.environ), holders=board_holders(ctx), say=_say,
     )
     try:
-        sha = lifecycle.claim(ctx, number, who, globs, estimate)
+        sha = lifecycle.claim(ctx, number, who, globs, estimate, ctx.identity(actor).git)
     except BaseException:
         store.remove(who, number)
         raise

@@ -24,16 +24,22 @@ from gatebot.errors import Refused
 def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributor]:
     """The builders of the change (SPEC §3): claimants and every author and committer.
 
-    Claimants come from the board commits of ``claimed`` events and the task's
-    ``Assignee``/``Built by`` fields (extra exclusion is safe; the derived
-    ``Cannot review`` line is never read). Commits are ``merge_base..head``.
+    Claimants come from the board commits of ``claimed`` and ``submitted``
+    events — the name each acted as and the git identity it acted from
+    (``Gatebot-Actor-Git``), so claiming under a second name hides no one —
+    and the task's ``Assignee``/``Built by`` fields (extra exclusion is safe;
+    the derived ``Cannot review`` line is never read). Commits are
+    ``merge_base..head``.
     """
     people: list[Contributor] = []
     if task is not None:
         for event in ctx.forge.events(task.number, change.base):
             actor = event.trailers.get("Gatebot-Actor")
-            if event.event == "claimed" and actor:
+            if event.event in ("claimed", "submitted") and actor:
+                who = Identity.parse(actor, event.trailers.get("Gatebot-Actor-Git", ""))
                 people.append(Contributor(actor, "claimant"))
+                if who.git:
+                    people.append(Contributor(who.git_name, "claimant (git)", who.git_email))
         for name in task.field_list("Assignee") + task.field_list("Built by"):
             people.append(Contributor(name, "claimant"))
     for commit in ctx.git.commits(f"{change.merge_base}..{change.head}"):

@@ -56,10 +56,12 @@ def holder(task: Task) -> str:
 
 
 def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
-          estimate: int | None) -> str:
+          estimate: int | None, git_identity: str = "") -> str:
     """READY → IN-PROGRESS for ``actor`` (SPEC §4.4: first push wins); return the board commit.
 
-    Raises ``Refused`` ("task #4 is claimed by X since T") when the task is not READY.
+    ``git_identity`` (``Name <email>`` of the repository the claim is made
+    from) is recorded as ``Gatebot-Actor-Git``: the claimant is a builder under
+    that identity too, whatever name it claimed as. Raises ``Refused`` ("task #4 is claimed by X since T") when the task is not READY.
     """
 
     def edit(read: Reader) -> dict[str, str]:
@@ -82,12 +84,21 @@ def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
         })
         return with_archive(ctx, read, board.move(number, Stage.IN_PROGRESS, fields), [entry], now)
 
-    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "claimed", "Gatebot-Actor": actor}
+    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "claimed", "Gatebot-Actor": actor,
+                **_git_trailer(git_identity)}
     return ctx.forge.transact(edit, f"gatebot: claim #{number}", trailers)
 
 
-def submit(ctx: Context, number: int, actor: str, branch: str | None) -> str:
-    """IN-PROGRESS → REVIEW by the claimant, recording the branch; return the board commit."""
+def _git_trailer(git_identity: str) -> dict[str, str]:
+    return {"Gatebot-Actor-Git": git_identity} if git_identity else {}
+
+
+def submit(ctx: Context, number: int, actor: str, branch: str | None,
+           git_identity: str = "") -> str:
+    """IN-PROGRESS → REVIEW by the claimant, recording the branch; return the board commit.
+
+    ``git_identity`` is recorded as ``Gatebot-Actor-Git``, as ``claim`` does.
+    """
 
     def edit(read: Reader) -> dict[str, str]:
         board = read_board(ctx, read)
@@ -107,5 +118,5 @@ def submit(ctx: Context, number: int, actor: str, branch: str | None) -> str:
         return with_archive(ctx, read, board.move(number, Stage.REVIEW, fields), [entry], now)
 
     trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "submitted",
-                "Gatebot-Actor": actor}
+                "Gatebot-Actor": actor, **_git_trailer(git_identity)}
     return ctx.forge.transact(edit, f"gatebot: submit #{number}", trailers)
