@@ -72,7 +72,8 @@ def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int
         identity=session_fingerprint(os.environ), holders=board_holders(ctx), say=_say,
     )
     try:
-        sha = lifecycle.claim(ctx, number, who, globs, estimate, ctx.identity(actor).git)
+        sha = lifecycle.claim(ctx, number, who, globs, estimate,
+                              git_identity=ctx.identity(actor).git)
     except BaseException:
         store.remove(who, number)
         raise

@@ -36,7 +36,7 @@ def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None
     ctx = open_context(cwd)
     name = branch or ctx.git.current_branch()
     who = ctx.actor(actor)
-    sha = lifecycle.submit(ctx, number, who, name, ctx.identity(actor).git)
+    sha = lifecycle.submit(ctx, number, who, name, git_identity=ctx.identity(actor).git)
     _say(f"task #{number} submitted for review (board commit {sha[:7]})")
     from gatebot.app import claims as claims_app  # noqa: PLC0415 - merge needs none of it
     from gatebot.app.claim_commands import store_of  # noqa: PLC0415

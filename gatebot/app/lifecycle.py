@@ -56,7 +56,7 @@ def holder(task: Task) -> str:
 
 
 def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
-          estimate: int | None, git_identity: str = "") -> str:
+          estimate: int | None, *, git_identity: str = "") -> str:
     """READY → IN-PROGRESS for ``actor`` (SPEC §4.4: first push wins); return the board commit.
 
     ``git_identity`` (``Name <email>`` of the repository the claim is made
@@ -93,7 +93,7 @@ def _git_trailer(git_identity: str) -> dict[str, str]:
     return {"Gatebot-Actor-Git": git_identity} if git_identity else {}
 
 
-def submit(ctx: Context, number: int, actor: str, branch: str | None,
+def submit(ctx: Context, number: int, actor: str, branch: str | None, *,
            git_identity: str = "") -> str:
     """IN-PROGRESS → REVIEW by the claimant, recording the branch; return the board commit.
 

@@ -287,11 +287,17 @@ def gate_files_result(
     """``gate-files`` for ``merge_base..head`` (every path, deletions and renames included).
 
     ``cfg`` is the base branch's configuration (``claims.maintainers``);
-    pyproject.toml counts only when its ``[tool.gatebot]`` or ``[tool.tox]``
-    table changed.
+    pyproject.toml and setup.cfg count only when their gate tables or
+    sections changed (``gate_files.gate_file_changes``).
     """
-    pyproject = (git.show(merge_base, gate_files.PYPROJECT), git.show(head, gate_files.PYPROJECT))
-    changed = gate_files.gate_file_changes(git.touched_files(merge_base, head), pyproject)
+    touched = git.touched_files(merge_base, head)
+
+    def texts(path: str) -> tuple[bytes | None, bytes | None]:
+        return (git.show(merge_base, path), git.show(head, path)) if path in touched else (
+            None, None)
+
+    changed = gate_files.gate_file_changes(touched, texts(gate_files.PYPROJECT),
+                                           texts(gate_files.SETUP_CFG))
     return gate_files.evaluate(changed, maintainers=cfg.claims.maintainers, approvers=approvers)
 
 

@@ -7,7 +7,11 @@ would run them. Each test is one move; the docstring says what it tried.
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.repos import Repo, clone_of, git, run_process
 
@@ -60,3 +64,43 @@ def test_a_claim_under_a_second_name_still_makes_its_git_identity_a_builder(repo
     assert "claimant" in landed.stderr
     assert repo.origin_sha() == before
     assert head not in git(repo.origin, "rev-list", "main").split()
+
+
+def with_pytest_check(repo: Repo) -> None:
+    """Configure one required ``tests`` check, ``python -m pytest -q tests``, on main."""
+    argv = json.dumps([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"])
+    repo.write(".gatebot.toml", f"min_coverage = 0\n[checks]\nnox_sessions = []\n"
+               f'required = ["tests"]\ncommands = {{ tests = {argv} }}\n')
+    repo.commit("configure a pytest check")
+    repo.git("push", "-q", "origin", "main")
+
+
+VACUOUS = {
+    "pytest.ini": "[pytest]\naddopts = --co\n",
+    "pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--co'\n",
+    "setup.cfg": "[metadata]\nname = app\n[tool:pytest]\naddopts = --co\n",
+    ".coveragerc": "[report]\nexclude_also = .\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(VACUOUS))
+def test_configuring_pytest_or_coverage_on_the_branch_needs_a_maintainer(
+    repo: Repo, name: str
+) -> None:
+    """``addopts = --co`` makes pytest collect and exit 0 without running the failing test:
+    the tests check passed and a non-maintainer approved. It is a gate file now."""
+    with_pytest_check(repo)
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "def test_broken():\n    assert False\n")
+    repo.write(name, VACUOUS[name])
+    repo.commit("collect only", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
+    assert gate["status"] == "fail"
+    assert [f["path"] for f in gate["findings"]] == [name]
+    assert repo.origin_sha() == before

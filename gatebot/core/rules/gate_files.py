@@ -1,7 +1,10 @@
 """Rule ``gate-files`` (SPEC §5.1, gates 1 and 2): who may change what defines the gates.
 
 The checks run the change's own noxfile, tox configuration and workflows, so a
-change to them could weaken the very gates it is judged by. Such a change needs
+change to them could weaken the very gates it is judged by; so could a change to
+how pytest collects and coverage.py measures (``pytest.ini``, ``.coveragerc``,
+their tables of pyproject.toml and sections of setup.cfg): ``addopts = --co``
+makes the ``tests`` check pass without running a test. Such a change needs
 the approval of one of ``claims.maintainers`` (like a CODEOWNERS entry): at
 gate 1 the approving reviewer must be a maintainer; at gate 2 the gate-1 or the
 gate-2 reviewer. Looking without approving shows the rule as failing, naming
@@ -10,6 +13,7 @@ the files. Pure: paths and file texts come in as values.
 
 from __future__ import annotations
 
+import configparser
 import tomllib
 from collections.abc import Sequence
 from typing import Any
@@ -18,12 +22,14 @@ from gatebot.core.protocol import Identity
 from gatebot.core.verdict import Finding, RuleResult
 
 RULE_ID = "gate-files"
-GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml"})
-"""Files at the repository root that define the gates."""
+GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml", "pytest.ini",
+                        ".pytest.ini", ".coveragerc"})
+"""Files at the repository root that define the gates (or what the tests check and coverage do)."""
 WORKFLOWS = ".github/workflows/"
 PYPROJECT = "pyproject.toml"
-GATE_TABLES = ("gatebot", "tox")
+GATE_TABLES = ("gatebot", "tox", "pytest", "coverage")
 """The ``[tool.*]`` tables of pyproject.toml that define the gates; the rest of it does not."""
+SETUP_CFG = "setup.cfg"
 NEEDS = "needs a maintainer's approval"
 
 
@@ -38,7 +44,7 @@ def _tables(text: bytes | None) -> tuple[Any, ...] | None:
 
 
 def pyproject_gates_changed(before: bytes | None, after: bytes | None) -> bool:
-    """Whether ``[tool.gatebot]`` or ``[tool.tox]`` differ between two pyproject.toml texts.
+    """Whether a ``GATE_TABLES`` table of ``[tool]`` differs between two pyproject.toml texts.
 
     ``None`` means the file is absent. A text that cannot be read as UTF-8
     TOML counts as a change (it cannot be shown not to be one).
@@ -49,17 +55,37 @@ def pyproject_gates_changed(before: bytes | None, after: bytes | None) -> bool:
         return True
 
 
+def _sections(text: bytes | None) -> dict[str, dict[str, str]]:
+    """setup.cfg's ``[tool:pytest]`` and ``[coverage:*]`` sections; raises ValueError if bad."""
+    parser = configparser.RawConfigParser(interpolation=None)
+    parser.read_string((text or b"").decode("utf-8"))
+    return {name: dict(parser[name]) for name in parser.sections()
+            if name == "tool:pytest" or name.startswith("coverage:")}
+
+
+def setup_cfg_gates_changed(before: bytes | None, after: bytes | None) -> bool:
+    """Whether setup.cfg's pytest or coverage sections differ (unreadable text counts)."""
+    try:
+        return _sections(before) != _sections(after)
+    except (UnicodeDecodeError, configparser.Error):
+        return True
+
+
 def gate_file_changes(
-    paths: Sequence[str], pyproject: tuple[bytes | None, bytes | None] = (None, None)
+    paths: Sequence[str], pyproject: tuple[bytes | None, bytes | None] = (None, None),
+    setup_cfg: tuple[bytes | None, bytes | None] = (None, None),
 ) -> list[str]:
     """The paths among ``paths`` (added, modified, deleted or renamed) that define the gates.
 
-    ``pyproject`` is pyproject.toml's text at the merge base and at the head;
-    pyproject.toml counts only when its gate tables differ. Sorted, no repeats.
+    ``pyproject`` and ``setup_cfg`` are those files' texts at the merge base
+    and at the head; each counts only when its gate tables (``GATE_TABLES``)
+    or sections (``[tool:pytest]``, ``[coverage:*]``) differ. Sorted, no repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)}
     if PYPROJECT in paths and pyproject_gates_changed(*pyproject):
         found.add(PYPROJECT)
+    if SETUP_CFG in paths and setup_cfg_gates_changed(*setup_cfg):
+        found.add(SETUP_CFG)
     return sorted(found)
 
 
