@@ -19,15 +19,30 @@ from gatebot.core.verdict import Finding, RuleResult
 
 TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
 _GIT_IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]*)>$")
+_IGNORABLE_RANGES = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+                     (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0000, 0xE0FFF))
+"""Default-ignorable code points that are not format characters (Unicode
+DerivedCoreProperties: combining grapheme joiner, Hangul fillers, Khmer vowels
+``aq``/``aa``, Mongolian and other variation selectors, tags); every ``Cf``
+character (zero-width space and joiners, soft hyphen, bidi controls) is one too."""
+
+
+def _visible(char: str) -> bool:
+    point = ord(char)
+    return unicodedata.category(char) != "Cf" and not any(
+        low <= point <= high for low, high in _IGNORABLE_RANGES)
 
 
 def fold(text: str) -> str:
-    """``text`` as identities compare it: NFKC, case-folded, NFKC again, outer space stripped.
+    """``text`` as identities compare it: NFKC, case-folded, NFKC again, invisibles dropped.
 
-    The Unicode "caseless identifier match" (UAX #31 / Unicode §3.13): a
-    full-width ``ＲＥＶ１`` and ``rev1`` fold to the same string.
+    Outer space is stripped and every default-ignorable (invisible) code point
+    removed. The Unicode "caseless identifier match" (UAX #31 / Unicode §3.13, whose
+    NFKC_Casefold also drops default-ignorables): a full-width ``ＲＥＶ１`` and
+    ``rev1`` fold to the same string, and so does ``rev\u200b1``.
     """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()).strip()
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in folded if _visible(c)).strip()
 
 
 @dataclass(frozen=True)
