@@ -8,12 +8,17 @@ would run them. Each test is one move; the docstring says what it tried.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.repos import Repo, clone_of, git, run_process
+from tests.app.test_gates_hold import stage_of
+from tests.repos import GIT_ENV, Repo, clone_of, git, run_process
 
 FAST_CLAIM = {"GATEBOT_CLAIMS__SETTLE": "[0, 0]"}
 
@@ -173,3 +178,98 @@ def test_gate_2_re_tests_with_the_bases_checks_whatever_the_environment(repo: Re
     result = run_process(repo.path, "merge", "--task", "4", "--as", "rev2", env=loose)
     assert result.returncode != 0, result.stdout + result.stderr
     assert head not in git(repo.origin, "rev-list", "main").split()
+
+
+def with_gated_check(repo: Repo, tmp: Path) -> tuple[Path, Path]:
+    """A required ``tests`` check that touches ``started`` then waits for ``go`` (≤ 120 s).
+
+    A file barrier: the test acts while gate 2's re-test is running, then lets it end.
+    """
+    started, go = tmp / "started", tmp / "go"
+    code = (f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); "
+            f"[time.sleep(0.05) for _ in range(2400) if not pathlib.Path({str(go)!r}).exists()]")
+    argv = json.dumps([sys.executable, "-c", code])
+    repo.write(".gatebot.toml", "min_coverage = 0\n[checks]\nnox_sessions = []\n"
+               f'required = ["tests"]\ncommands = {{ tests = {argv} }}\n')
+    repo.commit("a tests check that waits for a go")
+    repo.git("push", "-q", "origin", "main")
+    return started, go
+
+
+def approved_gated(repo: Repo, tmp: Path) -> tuple[str, Path, Path]:
+    """Task 4 approved at gate 1 under a gated check; the barrier reset. Returns head, files."""
+    started, go = with_gated_check(repo, tmp)
+    head = push_work(repo)
+    go.touch()
+    ok(repo.path, "review", "--approve", "--as", "rev1")
+    started.unlink()
+    go.unlink()
+    return head, started, go
+
+
+def merge_in_background(repo: Repo, started: Path) -> subprocess.Popen[str]:
+    """Start ``gatebot merge --task 4 --as rev2`` and return once its re-test has started."""
+    env = {**os.environ, **GIT_ENV, "NO_COLOR": "1"}
+    merging = subprocess.Popen([sys.executable, "-m", "gatebot", "merge", "--task", "4",
+                                "--as", "rev2"], cwd=repo.path, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert merging.poll() is None, merging.communicate()
+        assert time.monotonic() < deadline, "the re-test never started"
+        time.sleep(0.05)
+    return merging
+
+
+def test_a_push_during_gate_2_s_re_test_never_lands(repo: Repo, tmp_path: Path) -> None:
+    """Push to the task branch while gate 2 re-tests: the release is the approved head
+    merged, and the newer push stays off main (held)."""
+    head, started, go = approved_gated(repo, tmp_path)
+    merging = merge_in_background(repo, started)
+    repo.write("app/unreviewed.py", '"""U."""\n')
+    newer = repo.commit("pushed during the re-test", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    go.touch()
+    out, err = merging.communicate(timeout=300)
+    assert merging.returncode == 0, out + err
+    assert git(repo.origin, "rev-parse", "main^2") == head
+    assert newer not in git(repo.origin, "rev-list", "main").split()
+    assert "app/unreviewed.py" not in git(repo.origin, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_kill_9_during_the_re_test_then_rerun_lands_once(repo: Repo, tmp_path: Path) -> None:
+    """``kill -9`` of ``gatebot merge`` mid re-test: main, the board and the branch are as
+    they were; a rerun lands the approved head and a third run says already merged (held)."""
+    head, started, go = approved_gated(repo, tmp_path)
+    main_before, branch_before = repo.origin_sha(), repo.origin_sha("task/4-work")
+    merging = merge_in_background(repo, started)
+    merging.send_signal(signal.SIGKILL)
+    merging.communicate(timeout=60)
+    assert repo.origin_sha() == main_before
+    assert repo.origin_sha("task/4-work") == branch_before
+    go.touch()
+    ok(repo.path, "merge", "--task", "4", "--as", "rev2")
+    assert git(repo.origin, "rev-parse", "main^2") == head
+    again = run_process(repo.path, "merge", "--task", "4", "--as", "rev2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "already merged" in again.stderr
+
+
+def test_a_hand_made_approval_on_main_is_not_gatebot_s(repo: Repo) -> None:
+    """A commit on main by a person (not gatebot's committer) moves task 4 to RDY FOR PROD
+    with ``Gatebot-Event: approved`` for the head: gate 2 finds no approval (held)."""
+    head = push_work(repo)
+    repo.git("checkout", "-q", "main")
+    todo = repo.origin_file("TODO.md").replace("## ✅ RDY FOR PROD\n", "")
+    todo = todo.replace("## 👀 REVIEW\n", "## 👀 REVIEW\n\n## ✅ RDY FOR PROD\n")
+    repo.write("TODO.md", todo)
+    git(repo.path, "add", "TODO.md")
+    git(repo.path, "commit", "-q", "-m", "gatebot: approve #4\n\nGatebot-Task: #4\n"
+        f"Gatebot-Event: approved\nGatebot-Head: {head}\nGatebot-Actor: rev1\n")
+    repo.git("push", "-q", "origin", "main")
+    assert "RDY FOR PROD" in stage_of(repo, 4)
+    before = repo.origin_sha()
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no standing gate-1 approval" in result.stderr
+    assert repo.origin_sha() == before
