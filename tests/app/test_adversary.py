@@ -273,3 +273,18 @@ def test_a_hand_made_approval_on_main_is_not_gatebot_s(repo: Repo) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "no standing gate-1 approval" in result.stderr
     assert repo.origin_sha() == before
+
+
+def test_the_gate_1_reviewer_cannot_land_under_an_invisibly_different_name(repo: Repo) -> None:
+    """An agent whose clone has no git ``user.email`` (its identity in GIT_* variables, as
+    here) approves ``--as rev1`` and lands ``--as rev1<U+200B>``: one person, both gates."""
+    unset = subprocess.run(["git", "config", "user.email"], cwd=repo.path, check=False)
+    assert unset.returncode == 1  # no user.email: the name acted as is all there is
+    head = push_work(repo)
+    ok(repo.path, "review", "--approve", "--as", "rev1")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev1\u200b")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "approved gate 1" in result.stderr
+    assert repo.origin_sha() == before
+    assert head not in git(repo.origin, "rev-list", "main").split()
