@@ -13,6 +13,7 @@ from pathlib import Path
 from gatebot.app import lifecycle, output
 from gatebot.app import merge as merge_app
 from gatebot.app.context import find_task, open_context
+from gatebot.core.protocol import branch_belongs
 from gatebot.core.verdict import Verdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 
@@ -35,6 +36,9 @@ def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None
     """``gatebot submit N``: IN-PROGRESS → REVIEW; the branch defaults to the current one."""
     ctx = open_context(cwd)
     name = branch or ctx.git.current_branch()
+    if name and not branch_belongs(number, name, name):
+        raise Refused(f"branch {name} is another task's (task/N-… names task N), not "
+                      f"task #{number}'s", f"submit task/{number}-… or pass --branch B")
     who = ctx.actor(actor)
     sha = lifecycle.submit(ctx, number, who, name, git_identity=ctx.identity(actor).git)
     _say(f"task #{number} submitted for review (board commit {sha[:7]})")

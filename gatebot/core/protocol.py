@@ -123,13 +123,16 @@ def branch_belongs(number: int, branch: str | None, recorded: str | None) -> boo
     """Whether ``branch`` holds task ``number``'s work (a review must judge that task's code).
 
     True for a ``task/N-…`` branch with N equal to ``number``, or for the
-    task's recorded ``Branch`` field; False for anything else, and for no
-    branch at all (a detached HEAD).
+    task's recorded ``Branch`` field unless that names another task's branch
+    (``task/M-…``: a submit cannot make task M's code task N's); False for
+    anything else, and for no branch at all (a detached HEAD).
     """
     if not branch:
         return False
     match = TASK_BRANCH.match(branch)
-    return bool(match and int(match.group(1)) == number) or branch == (recorded or "").strip()
+    if match:
+        return int(match.group(1)) == number
+    return branch == (recorded or "").strip()
 
 
 def _fail(actor: str, reason: str) -> RuleResult:

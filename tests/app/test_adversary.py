@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.test_gates_hold import stage_of
-from tests.repos import GIT_ENV, Repo, clone_of, git, run_process
+from tests.repos import GIT_ENV, TODO, Repo, clone_of, git, make_repo, run_process
 
 FAST_CLAIM = {"GATEBOT_CLAIMS__SETTLE": "[0, 0]"}
 
@@ -288,3 +288,31 @@ def test_the_gate_1_reviewer_cannot_land_under_an_invisibly_different_name(repo:
     assert "approved gate 1" in result.stderr
     assert repo.origin_sha() == before
     assert head not in git(repo.origin, "rev-list", "main").split()
+
+
+def test_another_task_s_branch_never_becomes_a_task_s_own(repo: Repo) -> None:
+    """``submit 1 --branch task/4-work`` recorded task 4's branch as task 1's, so gate 1
+    approved and gate 2 released task 1 with task 4's code (task 1's own never landed)."""
+    ok(repo.path, "claim", "1", "--as", "b1", env=FAST_CLAIM)
+    push_work(repo)
+    submitted = run_process(repo.path, "submit", "1", "--as", "b1", "--branch", "task/4-work")
+    assert submitted.returncode == 1, submitted.stdout + submitted.stderr
+    assert "another task's" in submitted.stderr
+    assert "IN-PROGRESS" in stage_of(repo, 1)
+
+
+def test_a_recorded_branch_of_another_task_is_not_approved(tmp_path: Path) -> None:
+    """A board whose task 4 records ``Branch: task/1-first`` (written by hand, or before
+    submit refused it): gate 1 on that branch with ``--task 4`` is refused."""
+    repo = make_repo(tmp_path, todo=TODO.replace("**Branch**: feature-x",
+                                                 "**Branch**: task/1-first"))
+    repo.git("checkout", "-q", "-b", "task/1-first", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "x = 1\n")
+    repo.commit("task 1's work", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/1-first")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "review", "--approve", "--task", "4", "--as", "rev1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not task #4's" in result.stderr
+    assert repo.origin_sha() == before

@@ -111,7 +111,7 @@ def test_builders_match_through_the_git_identity() -> None:
         ("task/8-x", None, False),
         ("feature-x", "feature-x", True),
         ("feature-y", "feature-x", False),
-        ("task/8-x", "task/8-x", True),
+        ("task/8-x", "task/8-x", False),  # another task's branch, even when recorded
         (None, "feature-x", False),
         ("", "", False),
     ],
