@@ -113,3 +113,37 @@ def test_missing_required_checks_fail_in_required_order_once_each() -> None:
                                                    ("checks.build", "fail")]
     assert "checks.commands.build" in results[1].findings[0].message
     assert checks_rule.missing_required([], []) == []
+
+
+SETUP_CFG = b"[metadata]\nname = x\n[tool:pytest]\naddopts = -q\n[coverage:run]\nbranch = true\n"
+
+
+@pytest.mark.parametrize(
+    ("after", "changed"),
+    [
+        (SETUP_CFG.replace(b"name = x", b"name = y"), False),
+        (SETUP_CFG.replace(b"-q", b"--co"), True),
+        (SETUP_CFG.replace(b"branch = true", b"branch = false"), True),
+        (SETUP_CFG + b"[coverage:report]\nexclude_also = .\n", True),
+        (b"[metadata\n", True),
+        (b"\xff", True),
+        (None, True),
+    ],
+)
+def test_setup_cfg_counts_only_for_its_pytest_and_coverage_sections(
+    after: bytes | None, changed: bool
+) -> None:
+    expected = ["setup.cfg"] if changed else []
+    assert gate_file_changes(["setup.cfg"], setup_cfg=(SETUP_CFG, after)) == expected
+    assert gate_file_changes(["app/x.py"], setup_cfg=(SETUP_CFG, after)) == []
+
+
+@pytest.mark.parametrize("table", ["pytest", "coverage"])
+def test_pyproject_pytest_and_coverage_tables_define_the_gates(table: str) -> None:
+    after = PYPROJECT + f"[tool.{table}]\nx = 1\n".encode()
+    assert pyproject_gates_changed(PYPROJECT, after) is True
+
+
+@pytest.mark.parametrize("path", ["pytest.ini", ".pytest.ini", ".coveragerc", "tox.toml"])
+def test_pytest_coverage_and_tox_files_define_the_gates(path: str) -> None:
+    assert gate_file_changes([path, "app/x.py"]) == [path]
