@@ -125,6 +125,8 @@ SETUP_CFG = b"[metadata]\nname = x\n[tool:pytest]\naddopts = -q\n[coverage:run]\
         (SETUP_CFG.replace(b"-q", b"--co"), True),
         (SETUP_CFG.replace(b"branch = true", b"branch = false"), True),
         (SETUP_CFG + b"[coverage:report]\nexclude_also = .\n", True),
+        (SETUP_CFG + b"[tox:tox]\nenv_list = py\n", True),
+        (SETUP_CFG + b"[testenv:tests]\ncommands = true\n", True),
         (b"[metadata\n", True),
         (b"\xff", True),
         (None, True),

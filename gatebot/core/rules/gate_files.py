@@ -56,11 +56,14 @@ def pyproject_gates_changed(before: bytes | None, after: bytes | None) -> bool:
 
 
 def _sections(text: bytes | None) -> dict[str, dict[str, str]]:
-    """setup.cfg's ``[tool:pytest]`` and ``[coverage:*]`` sections; raises ValueError if bad."""
+    """setup.cfg's sections for pytest, coverage.py and tox; raises ``configparser.Error``.
+
+    ``[tool:pytest]``, ``[coverage:*]``, and tox's ``[tox:tox]`` and ``[testenv*]``.
+    """
     parser = configparser.RawConfigParser(interpolation=None)
     parser.read_string((text or b"").decode("utf-8"))
     return {name: dict(parser[name]) for name in parser.sections()
-            if name == "tool:pytest" or name.startswith("coverage:")}
+            if name in ("tool:pytest", "tox:tox") or name.startswith(("coverage:", "testenv"))}
 
 
 def setup_cfg_gates_changed(before: bytes | None, after: bytes | None) -> bool:
@@ -79,7 +82,7 @@ def gate_file_changes(
 
     ``pyproject`` and ``setup_cfg`` are those files' texts at the merge base
     and at the head; each counts only when its gate tables (``GATE_TABLES``)
-    or sections (``[tool:pytest]``, ``[coverage:*]``) differ. Sorted, no repeats.
+    or sections (``_sections``) differ. Sorted, no repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)}
     if PYPROJECT in paths and pyproject_gates_changed(*pyproject):
