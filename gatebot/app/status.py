@@ -32,10 +32,12 @@ from gatebot.core.claims import (
     is_stale,
     order_key,
 )
+from gatebot.core.printable import printable
 
 SCHEMA = "gatebot.status/1"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~&])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_C0 = "".join(map(chr, range(0x20))) + "\x7f"  # flattened to spaces by md_escape
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,16 @@ def state_text(row: ClaimRow) -> str:
 
 def md_escape(text: object) -> str:
     """Make user text one inline Markdown run: no newlines, no markup, no table cells."""
-    flat = _CONTROL.sub(" ", str(text)).strip()
+    flat = _CONTROL.sub(" ", printable(str(text), keep=_C0)).strip()
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 # -- renderers --------------------------------------------------------------------------
 def render_text(board: StatusBoard) -> RenderableType:
-    """Render the board for a terminal: a rich Table of claims, then stages, escalations, problems.
+    r"""Render the board for a terminal: a rich Table of claims, then stages, escalations, problems.
 
-    User text goes in as ``Text`` (never parsed as rich markup).
+    User text goes in as ``Text`` (never parsed as rich markup), its control
+    characters escaped by ``printable`` (``\x1b`` → ``\\x1b``) as in every output.
     """
     claims = Table(title=f"Claims (stale after {format_age(board.stale_after)})")
     for column in ("Task", "Title", "Session", "Files", "Heartbeat", "Progress", "State"):
@@ -136,7 +139,8 @@ def render_text(board: StatusBoard) -> RenderableType:
         r = row.record
         state = Text(state_text(row), style="bold yellow" if row.stale else "green")
         claims.add_row(
-            r.task_number, Text(r.task), Text(r.session_name), Text(", ".join(r.claimed_files)),
+            Text(printable(r.task_number)), Text(printable(r.task)),
+            Text(printable(r.session_name)), Text(printable(", ".join(r.claimed_files))),
             f"{format_age(row.heartbeat_age)} ago", f"{r.progress_percent}%", state,
         )
     parts: list[RenderableType] = [claims]
@@ -145,12 +149,13 @@ def render_text(board: StatusBoard) -> RenderableType:
         stages.add_column("Stage")
         stages.add_column("Tasks", justify="right")
         for stage, count in board.stages.items():
-            stages.add_row(Text(stage), str(count))
+            stages.add_row(Text(printable(stage)), str(count))
         parts.append(stages)
     parts.extend(
-        Text(f"ESCALATED #{e.task_number} {e.title}", style="bold red") for e in board.escalations
+        Text(printable(f"ESCALATED #{e.task_number} {e.title}"), style="bold red")
+        for e in board.escalations
     )
-    parts.extend(Text(p.message, style="red") for p in board.problems)
+    parts.extend(Text(printable(p.message), style="red") for p in board.problems)
     return Group(*parts)
 
 
