@@ -131,7 +131,8 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str
     require(approved_head == head,
             f"the gate-1 approval is for {approved_head[:12]} but {name} is at {head[:12]}: "
             "a new push voids it; run gatebot review --approve again")
-    change = Change(tip, head, ctx.git.merge_base(tip, head) or tip, ())
+    # deepens a shallow clone, so the merge-base calls of gate 2 after this one find it too
+    change = Change(tip, head, review_app.merge_base_of(ctx, ctx.config.base, tip, head), ())
     people = tuple(gate1.builders(ctx, task, change))
     verdict = review_eligibility(who, people, gate1_reviewer=first, bots=ctx.config.bots)
     if verdict.status != "pass":

@@ -82,7 +82,7 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
             "switch to the task's branch, pass --base (or set GATEBOT_BASE) to the branch it "
             "will land on, or use --all to judge every file",
         )
-    merge_base = git.merge_base(base, head) or _deepened_merge_base(ctx, base_ref, base, head)
+    merge_base = merge_base_of(ctx, base_ref, base, head)
     if all_files:
         return Change(base, head, merge_base, tuple(git.tracked_files(head)), all_files=True,
                       touched_paths=tuple(git.touched_files(merge_base, head)))
@@ -99,6 +99,21 @@ def change_of(git: Git, base: str, head: str, merge_base: str) -> Change:
         changed_lines=git.changed_lines(merge_base, head, entries),
         touched_paths=tuple(git.touched_files(merge_base, head)),
     )
+
+
+def merge_base_of(ctx: Context, base_ref: str, base: str, head: str) -> str:
+    """The merge base SHA of ``base`` and ``head`` (commit SHAs; ``base_ref`` the base's branch).
+
+    A shallow clone is deepened from the remote until its history reaches the
+    merge base (``_deepened_merge_base``); unrelated histories give ``base``.
+    Raises ``EnvironmentProblem`` when deepening cannot reach it. Gate 1
+    (``review``) and gate 2 (``merge``) both find the merge base here.
+    """
+    found = ctx.git.merge_base(base, head)
+    if found:
+        return found
+    deepened = _deepened_merge_base(ctx, base_ref, base, head)
+    return ctx.git.merge_base(base, head) or deepened
 
 
 def _deepened_merge_base(ctx: Context, base_ref: str, base: str, head: str) -> str:

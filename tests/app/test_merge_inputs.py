@@ -18,10 +18,16 @@ def test_merge_in_a_shallow_clone_deepens_to_find_the_merge_base(tmp_path: Path)
     repo.write("app/legacy.py", LONG_FUNCTION)  # an old debt on main
     repo.commit("legacy code")
     repo.git("push", "-q", "origin", "main")
-    head = approved_branch(repo)
-    advance_main(repo, "app/legacy.py", SHORT_FUNCTION)  # main pays the debt after the branch
-    shallow = tmp_path / "shallow"
-    git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo.origin}",
+    repo.git("checkout", "-q", "-b", "task/4-work")
+    for n, rel in enumerate(("app/feature.py", "tests/test_f.py", "app/more.py")):
+        repo.write(rel, f'"""Part {n}."""\n')
+        head = repo.commit(f"feature part {n}", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    advance_main(repo, "app/legacy.py", SHORT_FUNCTION)  # main pays the debt meanwhile
+    approved = run_cli(repo.path, "review", "--approve", "--as", "rev-a")
+    assert approved.exit_code == 0, approved.output
+    shallow = tmp_path / "shallow"  # two commits of each branch: not down to the merge base
+    git(tmp_path, "clone", "-q", "--depth", "2", "--no-single-branch", f"file://{repo.origin}",
         str(shallow))
     result = run_cli(shallow, "merge", "--task", "4", "--as", "rev-b")
     assert result.exit_code == 0, result.output
