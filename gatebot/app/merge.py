@@ -115,8 +115,12 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str
 
     The branch must hold the task's work (``task/N-…`` or its ``Branch``
     field), and ``actor`` must share no name or email with the builders or
-    the gate-1 reviewer's recorded identity.
+    the gate-1 reviewer's recorded identity. Raises ``UsageError`` when the
+    branch is the base or at its tip (``not_the_base``), or does not exist.
     """
+    chosen = branch_head(ctx, task, branch) if branch else None
+    if chosen:  # the base as the branch is a usage error, told before any refusal
+        not_the_base(ctx, *chosen, tip)
     require(task.stage is Stage.RDY_FOR_PROD,
             f"task #{task.number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
     approval = gate1.standing_approval(ctx, task.number, tip)
@@ -124,7 +128,8 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str
         raise Refused(f"task #{task.number} has no standing gate-1 approval")
     approved_head = approval.trailers.get("Gatebot-Head", "")
     first, who = gate1.approver(approval), as_identity(actor)
-    name, head = branch_head(ctx, task, branch or approval.trailers.get("Gatebot-Branch"))
+    name, head = chosen or branch_head(ctx, task, approval.trailers.get("Gatebot-Branch"))
+    not_the_base(ctx, name, head, tip)
     require(branch_belongs(task.number, name, task.fields.get("Branch")),
             f"branch {name} is not task #{task.number}'s (task/{task.number}-… or its "
             "Branch field): pass the task's own branch to --branch")
@@ -140,6 +145,19 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str
                       "gate 2 needs a reviewer who neither built the change nor approved "
                       "it at gate 1")
     return Candidate(task, name, head, first, who, people)
+
+
+def not_the_base(ctx: Context, name: str, head: str, tip: str) -> None:
+    """Raise ``UsageError`` when branch ``name`` (head SHA ``head``) is the base or at its tip.
+
+    The base merged into itself lands nothing, so gate 2 stops before it
+    judges or writes anything (exit 2, like ``review`` on its own base).
+    """
+    is_base = name in (ctx.config.base, f"refs/heads/{ctx.config.base}")
+    if is_base or head == tip:
+        what = "is the base branch" if is_base else f"is at the base tip ({tip[:12]})"
+        raise UsageError(f"branch {name!r} {what}: merging the base into itself lands nothing",
+                         "pass the task's own branch to --branch (task/N-…), or --task N alone")
 
 
 def _identity(actor: str) -> Person:
