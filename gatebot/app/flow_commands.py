@@ -45,7 +45,8 @@ def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None
     from gatebot.app import claims as claims_app  # noqa: PLC0415 - merge needs none of it
     from gatebot.app.claim_commands import store_of  # noqa: PLC0415
 
-    # no lock file: claimed from another machine, or never through gatebot claim
+    # no claim ref refs/gatebot/claims/<N>/<who>: claimed under another session name,
+    # or never through gatebot claim
     with contextlib.suppress(Refused):
         claims_app.complete(store_of(ctx), number, who)
     return EXIT_OK

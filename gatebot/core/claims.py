@@ -1,9 +1,11 @@
 """Claim records and the pure rules over them (SPEC §8).
 
-A ``ClaimRecord`` is the seed's lock file (golden-focus-protocol.md, "Lock File
-Structure") plus the process ``fingerprint`` of task-locking-fixes.md ("Session
-Fingerprinting"). Timestamps are ISO-8601 UTC ending in ``Z``. Everything here
-is pure: the clock arrives as a value, liveness of processes as a boolean.
+A ``ClaimRecord`` holds the fields of the seed's lock file (golden-focus-protocol.md,
+"Lock File Structure") plus the process ``fingerprint`` of task-locking-fixes.md
+("Session Fingerprinting"); it is stored as the message of a commit on the git ref
+``refs/gatebot/claims/<N>/<session>``, not as a file. Timestamps are ISO-8601 UTC
+ending in ``Z``. Everything here is pure: the clock arrives as a value, liveness of
+processes as a boolean.
 
 Claimed-file globs (``claimed_files``) name repository paths: ``*`` and ``?``
 stay within one path segment, ``**`` spans any number of them, ``[...]`` is
