@@ -50,6 +50,21 @@ def build(session: nox.Session) -> None:
 
 
 @nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of gatebot/core with mutmut, killed by tests/core alone; on demand.
+
+    Not in CI and not a gate-1 check (minutes of CPU). The configuration is
+    ``[tool.mutmut]`` in pyproject.toml; mutants and their results stay in
+    ``mutants/``. Pass mutant names to run fewer (``nox -s mutation --
+    'gatebot.core.verdict.*'``). Writes the scores per module to
+    benchmarks/results/mutation.json (benchmarks/mutation_summary.py).
+    """
+    session.install("-e", ".[test]", "mutmut>=3.8,<4")
+    session.run("mutmut", "run", *session.posargs)
+    session.run("python", "benchmarks/mutation_summary.py")
+
+
+@nox.session
 def report(session: nox.Session) -> None:
     """The audit's HTML page in headless Chromium (Debian's ``chromium``), network blocked.
 

@@ -148,12 +148,14 @@ class ClaimRecord(BaseModel):
         return (self.session_name, self.number)
 
 
-def order_key(record: ClaimRecord) -> tuple[datetime, str, str]:
+def order_key(record: ClaimRecord) -> tuple[datetime, str, str, int]:
     """Rank claims by seniority: smaller is older (golden-focus-protocol.md "Conflict Resolution").
 
-    Oldest ``started_at`` first, then ``session_id``, then ``session_name``.
+    Oldest ``started_at`` first, then ``session_id``, then ``session_name``,
+    then the task number: two different claims (``key``) never tie, so of two
+    rivals exactly one is older even when one session claims two tasks at once.
     """
-    return (record.started_at, record.session_id, record.session_name)
+    return (record.started_at, record.session_id, record.session_name, record.number)
 
 
 def precedes(a: ClaimRecord, b: ClaimRecord) -> bool:

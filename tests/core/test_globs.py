@@ -1,0 +1,79 @@
+"""Globs over repository paths (the rules' ``tests.patterns``, ``docs.paths``…): pure, table-driven.
+
+``*`` and ``?`` stay within a segment, ``**`` spans segments; a pattern without
+``/`` is a base name at any depth, one with ``/`` is the path from the root (a
+leading ``/`` anchors), a trailing ``/`` is a directory and all below it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gatebot.core.rules.globs import match, match_any
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        # no "/": the base name, at any depth
+        ("README.md", "README*", True),
+        ("pkg/README", "README*", True),
+        ("a/b/c.py", "*.py", True),
+        ("a/b/c.pyc", "*.py", False),  # the whole name, not a prefix
+        ("a/b/xc.py", "c.py", False),
+        ("a/b/c.py", "?.py", True),
+        ("a/b/cc.py", "?.py", False),
+        # a leading "/" anchors at the root
+        ("README.md", "/README*", True),
+        ("pkg/README", "/README*", False),
+        ("src/a.py", "/src/*.py", True),
+        ("lib/src/a.py", "/src/*.py", False),
+        ("/src/a.py", "src/*.py", True),  # a path's leading "/" is ignored
+        ("//src/a.py", "/src/*.py", True),
+        # a "/" inside: the whole path from the root
+        ("src/a.py", "src/*.py", True),
+        ("lib/src/a.py", "src/*.py", False),
+        ("src/a/b.py", "src/*.py", False),  # * is one segment
+        ("src/a/b.py", "src/*/*.py", True),
+        ("src/ab.py", "src/?.py", False),
+        ("src/a/b.py", "src/?/b.py", True),
+        ("src/a/b.py", "src/??b.py", False),  # ? is not "/"
+        # "**"
+        ("src/a/b/c.py", "src/**", True),
+        ("src", "src/**", False),
+        ("src/a/b/c.py", "src/**/c.py", True),
+        ("src/c.py", "src/**/c.py", True),  # "**/" may be empty
+        ("src/xc.py", "src/**/c.py", False),
+        ("c.py", "**/c.py", True),
+        ("a/b/c.py", "**/c.py", True),
+        ("a/b/c.py", "**c.py", True),
+        ("a/bc.py", "a/**.py", True),
+        ("tests/unit/test_x.py", "**/test_*.py", True),
+        # a trailing "/" names a directory and everything below it
+        ("docs/a.md", "docs/", True),
+        ("docs/deep/a.md", "docs/", True),
+        ("docs", "docs/", False),
+        ("pkg/docs/a.md", "docs/", False),
+        ("docs2/a.md", "docs/", False),
+        ("src/a/b.py", "src/*/", True),
+        ("src/b.py", "src/*/", False),
+        ("docs/a.md", "/docs//", True),
+        ("anything/at/all", "/", True),
+        # regular-expression characters are literal
+        ("a.py", "a.py", True),
+        ("axpy", "a.py", False),
+        ("c++/x.h", "c++/*.h", True),
+        ("cc/x.h", "c+/*.h", False),
+        ("(x)/y", "(x)/*", True),
+        ("a$/b", "a$/b", True),
+    ],
+)
+def test_match(path: str, pattern: str, expected: bool) -> None:
+    assert match(path, pattern) is expected
+
+
+def test_match_any_needs_one_match() -> None:
+    assert match_any("docs/a.md", ["*.py", "docs/**"])
+    assert match_any("docs/a.md", ("docs/**", "*.py"))
+    assert not match_any("docs/a.md", ["*.py", "src/**"])
+    assert not match_any("docs/a.md", [])
