@@ -1,0 +1,97 @@
+"""Whole rule results (id, status, summary, findings) where only parts were pinned. Pure.
+
+The ``id`` of a result is the verdict contract (``gatebot.verdict/1``): a result
+under the wrong id would leave the gate without its rule.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gatebot.core.facts import CoverageReport
+from gatebot.core.rules import checks, coverage, gate_files
+from gatebot.core.verdict import Finding, RuleResult
+
+REPORT = "build/coverage.json"
+
+
+# -- coverage ------------------------------------------------------------------------------
+def test_least_covered_ties_go_by_path_and_files_at_the_minimum_are_not_listed() -> None:
+    files = {"b.py": 10.0, "a.py": 10.0, "c.py": 80.0, "d.py": 79.99}
+    rule = coverage.evaluate(CoverageReport(50.0, REPORT, files), 80)
+    assert [(f.path, f.message) for f in rule.findings[1:]] == [
+        ("a.py", "10% covered"), ("b.py", "10% covered"), ("d.py", "79.99% covered")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"tests_ran": False},
+         RuleResult("coverage", "skip", "not judged: the tests check did not pass")),
+        ({"tests_ran": False, "critical": True, "critical_min": 90},
+         RuleResult("coverage", "skip", "not judged: the tests check did not pass (critical "
+                                        "task: critical.min_coverage)")),
+        ({"critical": True, "critical_min": 90, "report_path": "out/cov.json"},
+         RuleResult("coverage", "fail", "no coverage report (minimum 90%) (critical task: "
+                                        "critical.min_coverage)",
+                    (Finding("no coverage report at out/cov.json; make the tests check write "
+                             "coverage.py's JSON report (coverage json)"),))),
+        ({}, RuleResult("coverage", "fail", "no coverage report (minimum 80%)",
+                        (Finding("no coverage report at coverage.json; make the tests check "
+                                 "write coverage.py's JSON report (coverage json)"),))),
+    ],
+)
+def test_coverage_without_a_report(kwargs: dict, expected: RuleResult) -> None:
+    assert coverage.evaluate(None, 80, **kwargs) == expected
+
+
+# -- checks.required -------------------------------------------------------------------------
+def test_a_missing_required_check_is_a_failing_check_rule() -> None:
+    (rule,) = checks.missing_required(["tests", "lint", "tests"], ["lint"])
+    assert rule == RuleResult(
+        "checks.tests", "fail",
+        "tests is required but not defined (no nox session, no configured command)",
+        (Finding("required check 'tests' cannot run on this tree: define a nox session `tests` "
+                 "in noxfile.py, set checks.commands.tests, or remove 'tests' from "
+                 "checks.required in the base branch's configuration"),),
+    )
+    assert checks.missing_required(["tests"], ["tests", "lint"]) == []
+
+
+# -- gate-files --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changed", "approvers", "expected"),
+    [
+        ([], [], RuleResult("gate-files", "pass", "no file that defines the gates changed")),
+        (["noxfile.py", "tox.ini"], ["Mia@x.org"],
+         RuleResult("gate-files", "pass", "noxfile.py, tox.ini changed; approved by maintainer "
+                                          "Mia@x.org")),
+        (["noxfile.py"], [],
+         RuleResult("gate-files", "fail", "noxfile.py changed: needs a maintainer's approval",
+                    (Finding("defines the gates: needs a maintainer's approval "
+                             "(claims.maintainers: mia, mia@x.org)", path="noxfile.py"),))),
+        (["noxfile.py", ".gatebot.toml"], ["rev1"],
+         RuleResult("gate-files", "fail", "noxfile.py, .gatebot.toml changed: needs a "
+                                          "maintainer's approval (rev1 is not one)",
+                    (Finding("defines the gates: needs a maintainer's approval "
+                             "(claims.maintainers: mia, mia@x.org)", path="noxfile.py"),
+                     Finding("defines the gates: needs a maintainer's approval "
+                             "(claims.maintainers: mia, mia@x.org)", path=".gatebot.toml")))),
+        (["tox.ini"], ["rev1", "rev2"],
+         RuleResult("gate-files", "fail", "tox.ini changed: needs a maintainer's approval "
+                                          "(rev1, rev2 are not one)",
+                    (Finding("defines the gates: needs a maintainer's approval "
+                             "(claims.maintainers: mia, mia@x.org)", path="tox.ini"),))),
+    ],
+)
+def test_gate_files_results(changed: list[str], approvers: list[str],
+                            expected: RuleResult) -> None:
+    result = gate_files.evaluate(changed, maintainers=["mia", "mia@x.org"], approvers=approvers)
+    assert result == expected
+
+
+def test_gate_files_without_maintainers_says_how_to_configure_them() -> None:
+    result = gate_files.evaluate(["noxfile.py"], maintainers=[], approvers=["rev1"])
+    assert result.findings == (Finding(
+        "defines the gates: needs a maintainer's approval (no maintainers are configured: set "
+        "claims.maintainers on the base branch)", path="noxfile.py"),)
