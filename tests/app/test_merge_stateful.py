@@ -486,7 +486,7 @@ class GateTwo(RuleBasedStateMachine):
 
 
 GateTwo.TestCase.settings = settings(
-    max_examples=10, stateful_step_count=30, deadline=None, database=None, derandomize=True,
+    max_examples=12, stateful_step_count=30, deadline=None, database=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     # Each step runs real git, nox and gatebot (~0.2-1.5 s): shrinking a failure would take
     # many minutes, so a failure is reported as found, with its whole sequence of steps.

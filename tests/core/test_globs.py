@@ -59,6 +59,9 @@ from gatebot.core.rules.globs import match, match_any
         ("src/b.py", "src/*/", False),
         ("docs/a.md", "/docs//", True),
         ("anything/at/all", "/", True),
+        ("pkg/Y/a.py", "pkg/X/", False),  # only the slash is stripped, not the name before it
+        ("XML/a.py", "XML/*.py", True),  # only a path's leading "/" is stripped
+        ("XDG", "XDG", True),
         # regular-expression characters are literal
         ("a.py", "a.py", True),
         ("axpy", "a.py", False),

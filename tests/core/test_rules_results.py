@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from gatebot.core.facts import CoverageReport
-from gatebot.core.rules import checks, coverage, gate_files
+from gatebot.core.facts import CoverageReport, Definition, FileMetrics
+from gatebot.core.rules import checks, coverage, function_length, gate_files
 from gatebot.core.verdict import Finding, RuleResult
 
 REPORT = "build/coverage.json"
@@ -95,3 +95,16 @@ def test_gate_files_without_maintainers_says_how_to_configure_them() -> None:
     assert result.findings == (Finding(
         "defines the gates: needs a maintainer's approval (no maintainers are configured: set "
         "claims.maintainers on the base branch)", path="noxfile.py"),)
+
+
+# -- function-length ---------------------------------------------------------------------------
+def test_findings_go_by_path_then_line_and_a_lineless_error_comes_first() -> None:
+    long_at_1 = Definition("function", "big", 1, 100)
+    metrics = [
+        FileMetrics("b.py", 100, "python", (long_at_1,)),
+        FileMetrics("a.py", 100, "python", (Definition("function", "later", 5, 99), long_at_1),
+                    error="cannot parse: unexpected indent"),
+    ]
+    rule = function_length.evaluate(metrics, 80)
+    assert [(f.path, f.line, f.message.split()[0]) for f in rule.findings] == [
+        ("a.py", None, "cannot"), ("a.py", 1, "big"), ("a.py", 5, "later"), ("b.py", 1, "big")]
