@@ -7,11 +7,19 @@ is older, even when their clocks read the same instant, or both would hold.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gatebot.core.claims import ClaimRecord, covers, globs_overlap, order_key, precedes
+from gatebot.core.claims import (
+    ClaimRecord,
+    as_utc,
+    covers,
+    globs_overlap,
+    order_key,
+    parse_timestamp,
+    precedes,
+)
 
 T0 = datetime(2025, 11, 1, 10, 0, tzinfo=UTC)
 
@@ -90,6 +98,12 @@ def test_a_claim_does_not_precede_itself() -> None:
         ("src/[ab].py", "src/c.py", True),  # a class is any one character (over-reports)
         ("src/[ab].py", "src//.py", False),
         ("a/**/b", "a/x/y/b", True),
+        ("./*.py", "x.py", True),  # "./" anchors at the root too
+        ("./*.py", "deep/x.py", False),
+        ("X/", "Y/a", False),  # only slashes are stripped, never the name
+        ("XML/*.py", "XML/a.py", True),
+        ("X.md", "X.md", True),  # a literal name without "/" is the root file
+        ("X.md", "docs/X.md", False),
     ],
 )
 def test_covers_with_slashes(pattern: str, path: str, covered: bool) -> None:
@@ -112,3 +126,21 @@ def test_covers_with_slashes(pattern: str, path: str, covered: bool) -> None:
 def test_overlap_with_slashes(a: str, b: str, overlap: bool) -> None:
     assert globs_overlap(a, b) is overlap
     assert globs_overlap(b, a) is overlap
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2025, 11, 1, 10, 0), datetime(2025, 11, 1, 12, 0, tzinfo=timezone(timedelta(hours=2))),
+     datetime(2025, 11, 1, 10, 0, tzinfo=UTC)],
+)
+def test_seniority_compares_utc_times(moment: datetime) -> None:
+    """A naive time is UTC already; an aware one is converted: all become the same instant."""
+    assert as_utc(moment) == T0
+    assert as_utc(moment).tzinfo is UTC
+
+
+def test_parsed_timestamps_are_utc() -> None:
+    assert parse_timestamp("2025-11-01T10:00:00Z").tzinfo is UTC
+    aware = datetime(2025, 11, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert parse_timestamp(aware).tzinfo is UTC
+    assert parse_timestamp(aware) == T0

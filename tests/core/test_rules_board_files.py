@@ -48,3 +48,9 @@ def test_the_result_names_each_touched_board_path() -> None:
                                                            finding("coordination")))
     assert evaluate(["a.py"], **BOARD) == RuleResult("board-files", "pass",
                                                      "no board file touched")
+
+
+def test_only_slashes_are_stripped_and_a_bare_slash_is_no_board_path() -> None:
+    assert owned("TODO.X", board_paths=("TODO.X",), archive_dir="")
+    assert owned("X", board_paths=("X",), archive_dir="")
+    assert not owned("", board_paths=("/",), archive_dir="/")
