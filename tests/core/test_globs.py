@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatebot.core.rules.globs import match, match_any
+from gatebot.core.rules.globs import IgnoreList, match, match_any
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,19 @@ def test_match_any_needs_one_match() -> None:
     assert match_any("docs/a.md", ("docs/**", "*.py"))
     assert not match_any("docs/a.md", ["*.py", "src/**"])
     assert not match_any("docs/a.md", [])
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "covered"),
+    [
+        (["/x.lock"], "x.lock", True),
+        (["/x.lock"], "//x.lock", True),  # every leading "/" of a path is dropped
+        (["/x.lock"], "a/x.lock", False),  # a leading "/" anchors the pattern
+        (["Xcache/"], "/Xcache/a.py", True),  # only slashes are dropped, not the name
+        (["vendor/"], "vendor/deep/a.py", True),  # a directory covers what is below it
+        (["*.lock", "!keep.lock"], "keep.lock", False),  # the last match wins
+    ],
+)
+def test_ignore_list_drops_a_paths_leading_slashes(patterns: list[str], path: str,
+                                                   covered: bool) -> None:
+    assert IgnoreList(patterns).covers(path) is covered
