@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from gatebot.core.facts import CoverageReport, Definition, FileMetrics
-from gatebot.core.rules import checks, coverage, function_length, gate_files
+from gatebot.core.facts import Change, CoverageReport, Definition, FileMetrics
+from gatebot.core.rules import checks, coverage, docstrings, function_length, gate_files
 from gatebot.core.verdict import Finding, RuleResult
 
 REPORT = "build/coverage.json"
@@ -108,3 +108,52 @@ def test_findings_go_by_path_then_line_and_a_lineless_error_comes_first() -> Non
     rule = function_length.evaluate(metrics, 80)
     assert [(f.path, f.line, f.message.split()[0]) for f in rule.findings] == [
         ("a.py", None, "cannot"), ("a.py", 1, "big"), ("a.py", 5, "later"), ("b.py", 1, "big")]
+
+
+# -- checks.required on a tox project -------------------------------------------------------------
+def test_a_missing_required_check_of_a_tox_project_names_tox_ways_out() -> None:
+    rules = checks.missing_required(["tests", "lint", "build"], ["build"],
+                                    tox_aliases={"lint": ["ruff", "flake8"]})
+    assert [r.id for r in rules] == ["checks.tests", "checks.lint"]
+    assert rules[0] == RuleResult(
+        "checks.tests", "fail",
+        "tests is required but not defined (no tox environment, no configured command)",
+        (Finding("required check 'tests' cannot run on this tree: the tox configuration has no "
+                 "environment `tests`. Add a tox environment `tests`, set "
+                 'checks.tox_aliases.tests = ["ENV"] to the environment that is this check, set '
+                 "checks.commands.tests, or remove 'tests' from checks.required in the base "
+                 "branch's configuration"),),
+    )
+    assert rules[1].findings[0].message.startswith(
+        "required check 'lint' cannot run on this tree: the tox configuration has no "
+        "environment `lint` (nor one named by checks.tox_aliases.lint: ruff, flake8). ")
+    assert checks.missing_required(["tests"], ["tests"], tox_aliases={}) == []
+    nox_style = checks.missing_required(["tests"], [], tox_aliases=None)
+    assert "nox session" in nox_style[0].summary
+
+
+# -- docstrings: what the change added or edited ----------------------------------------------------
+MODULE = Definition("module", "m", 1, 10)
+KLASS = Definition("class", "K", 3, 8)
+FUNC = Definition("function", "f", 4, 6)
+
+
+@pytest.mark.parametrize(
+    ("lines", "judged"),
+    [
+        (None, (True, True, True)),  # --all: every definition
+        ({"m.py": frozenset(range(1, 11))}, (True, True, True)),  # the file was added
+        ({"m.py": frozenset(range(1, 10))}, (False, True, True)),  # all but the last line
+        ({"m.py": frozenset({3})}, (False, True, False)),  # the class line only
+        ({"m.py": frozenset({5})}, (False, False, True)),  # inside the function
+        ({"m.py": frozenset({4}), "other.py": frozenset(range(1, 11))}, (False, False, True)),
+        ({"m.py": frozenset({8})}, (False, False, False)),  # the class body, past the function
+        ({"other.py": frozenset(range(1, 11))}, (False, False, False)),
+        ({}, (False, False, False)),
+    ],
+)
+def test_docstrings_judge_what_the_change_added_or_edited(
+    lines: dict[str, frozenset[int]] | None, judged: tuple[bool, bool, bool]
+) -> None:
+    change = Change("b", "h", "mb", ("m.py",), changed_lines=lines)
+    assert tuple(docstrings.judged(change, "m.py", d) for d in (MODULE, KLASS, FUNC)) == judged
