@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 
 from gatebot.core.facts import Change, CoverageReport, Definition, FileMetrics
-from gatebot.core.rules import checks, coverage, docstrings, function_length, gate_files
+from gatebot.core.rules import (
+    checks,
+    coverage,
+    docstrings,
+    file_length,
+    function_length,
+    gate_files,
+)
 from gatebot.core.verdict import Finding, RuleResult
 
 REPORT = "build/coverage.json"
@@ -144,6 +151,7 @@ FUNC = Definition("function", "f", 4, 6)
         (None, (True, True, True)),  # --all: every definition
         ({"m.py": frozenset(range(1, 11))}, (True, True, True)),  # the file was added
         ({"m.py": frozenset(range(1, 10))}, (False, True, True)),  # all but the last line
+        ({"m.py": frozenset(range(2, 11))}, (False, True, True)),  # all but the first line
         ({"m.py": frozenset({3})}, (False, True, False)),  # the class line only
         ({"m.py": frozenset({5})}, (False, False, True)),  # inside the function
         ({"m.py": frozenset({4}), "other.py": frozenset(range(1, 11))}, (False, False, True)),
@@ -157,3 +165,28 @@ def test_docstrings_judge_what_the_change_added_or_edited(
 ) -> None:
     change = Change("b", "h", "mb", ("m.py",), changed_lines=lines)
     assert tuple(docstrings.judged(change, "m.py", d) for d in (MODULE, KLASS, FUNC)) == judged
+
+
+# -- the length rules: long files and functions the change left alone --------------------------------
+def test_file_length_judges_every_file_after_one_left_alone() -> None:
+    metrics = [FileMetrics("old.py", 950), FileMetrics("old2.py", 990), FileMetrics("new.py", 901),
+               FileMetrics("short.py", 10)]
+    rule = file_length.evaluate(metrics, 900, {"old.py": 960, "old2.py": 990})
+    assert rule == RuleResult(
+        "file-length", "fail", "1 file over 900 lines; 2 files over 900 not grown by the change "
+        "left alone (--all judges every file)", (Finding("901 lines (max 900)", "new.py", 901),))
+    passing = file_length.evaluate(metrics[:2] + metrics[3:], 900, {"old.py": 960, "old2.py": 990})
+    assert passing.summary == ("1 file within 900 lines; 2 files over 900 not grown by the change "
+                               "left alone (--all judges every file)")
+
+
+def test_function_length_counts_the_long_functions_it_left_alone() -> None:
+    long_a, long_b = Definition("function", "a", 1, 90), Definition("function", "b", 100, 190)
+    change = Change("b", "h", "mb", ("m.py",), changed_lines={"m.py": frozenset({300})})
+    rule = function_length.evaluate([FileMetrics("m.py", 400, "python", (long_a, long_b))], 80,
+                                    change)
+    assert (rule.status, rule.summary) == (
+        "pass", "no function over 80 lines; 2 unchanged functions over 80 left alone (--all "
+        "judges every function)")
+    one = function_length.evaluate([FileMetrics("m.py", 400, "python", (long_a,))], 80, change)
+    assert "; 1 unchanged function over 80 left alone" in one.summary
