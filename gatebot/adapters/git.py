@@ -65,6 +65,18 @@ class TreeEntry:
         return self.mode in ("100644", "100755")
 
 
+def is_sha(text: str) -> bool:
+    """Whether ``text`` is a full commit SHA (40 or 64 lowercase hex digits): it names one commit."""
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def _config_key(name: str) -> str:
+    """A config key as git compares it: section and variable case-insensitive, subsection not."""
+    section, _, rest = name.partition(".")
+    middle, _, variable = rest.rpartition(".")
+    return ".".join(p for p in (section.lower(), middle, variable.lower()) if p)
+
+
 def _hunk_lines(hunks: Sequence[str]) -> frozenset[int]:
     """Head-side line numbers of ``@@`` hunk headers; a pure deletion marks the line above."""
     numbers: set[int] = set()
@@ -124,9 +136,18 @@ class Git:
     """A repository at ``root`` (any directory inside a work tree, or a bare repository)."""
 
     def __init__(self, root: Path | str, env: Mapping[str, str] | None = None) -> None:
-        """Bind to ``root``; ``env`` is added to git's environment for every call."""
+        """Bind to ``root``; ``env`` is added to git's environment for every call.
+
+        Answers that cannot change while a command runs are remembered: the
+        remotes, git's configuration (gatebot changes neither), and the merge
+        base and the changed files of two commit SHAs.
+        """
         self.root = Path(root)
         self.env = dict(env or {})
+        self._remotes: tuple[str, ...] | None = None
+        self._config: dict[str, str] | None = None
+        self._merge_bases: dict[tuple[str, str], str | None] = {}
+        self._diffs: dict[tuple[str, ...], str] = {}
 
     # -- the one function -------------------------------------------------
     def run(
@@ -194,8 +215,12 @@ class Git:
 
     def merge_base(self, a: str, b: str) -> str | None:
         """The best common ancestor of ``a`` and ``b``, or None when unrelated."""
-        result = self.run("merge-base", a, b, check=False)
-        return result.stdout.strip() or None
+        if (a, b) in self._merge_bases:
+            return self._merge_bases[(a, b)]
+        found = self.run("merge-base", a, b, check=False).stdout.strip() or None
+        if is_sha(a) and is_sha(b):  # a ref may move; two commits' merge base cannot
+            self._merge_bases[(a, b)] = found
+        return found
 
     def changed_entries(self, base: str, head: str) -> list[TreeEntry]:
         """Files added, copied, modified, renamed or retyped in ``base..head`` (no deletions).
@@ -203,8 +228,7 @@ class Git:
         Each with its head-side mode and blob SHA, in git's order; paths are
         read NUL-separated (``--raw -z``), so no name is ever quoted.
         """
-        out = self.run("diff", "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=ACMRT",
-                       base, head).stdout
+        out = self._diff(base, head, "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=ACMRT")
         fields = out.split("\0")
         entries: list[TreeEntry] = []
         i = 0
@@ -278,8 +302,18 @@ class Git:
 
     def touched_files(self, base: str, head: str) -> list[str]:
         """Every path ``base..head`` adds, edits, deletes or retypes; a rename gives both names."""
-        out = self.run("diff", "--name-only", "-z", "--no-renames", base, head).stdout
+        out = self._diff(base, head, "--name-only", "-z", "--no-renames")
         return [p for p in out.split("\0") if p]
+
+    def _diff(self, base: str, head: str, *options: str) -> str:
+        """``git diff OPTIONS base head``'s output; remembered when both are commit SHAs."""
+        key = (base, head, *options)
+        if key in self._diffs:
+            return self._diffs[key]
+        out = self.run("diff", *options, base, head).stdout
+        if is_sha(base) and is_sha(head):
+            self._diffs[key] = out
+        return out
 
     def tree_entries(self, ref: str = "HEAD") -> list[TreeEntry]:
         """Every file of the tree of ``ref`` with its mode and object SHA (``ls-tree -r -z``)."""
@@ -405,25 +439,74 @@ class Git:
 
     def show(self, ref: str, path: str) -> bytes | None:
         """The bytes of ``path`` in the tree of ``ref``, or None when absent."""
-        if self.run("cat-file", "-e", f"{ref}:{path}", check=False).returncode != 0:
-            return None
-        return self.run_bytes("cat-file", "blob", f"{ref}:{path}")
+        return self.read_files([(ref, path)])[0]
 
-    def run_bytes(self, *args: str) -> bytes:
+    def read_files(self, wanted: Sequence[tuple[str, str]]) -> list[bytes | None]:
+        """The bytes of each ``(ref, path)`` file, None where absent, from one git process.
+
+        One ``git cat-file --batch`` reads them all. Raises ``GitError`` when a
+        path names something that is not a file (a directory), as ``git
+        cat-file blob`` would.
+        """
+        specs = [f"{ref}:{path}" for ref, path in wanted]
+        if any("\n" in spec for spec in specs):  # cat-file reads one name a line
+            return [self._show_one(spec) for spec in specs]
+        out = self.run_bytes("cat-file", "--batch", stdin=b"".join(
+            spec.encode("utf-8", "surrogateescape") + b"\n" for spec in specs))
+        found: list[bytes | None] = []
+        pos = 0
+        for spec in specs:
+            end = out.index(b"\n", pos)
+            header, pos = out[pos:end], end + 1
+            if header.removeprefix(spec.encode("utf-8", "surrogateescape")) in (
+                    b" missing", b" ambiguous"):
+                found.append(None)
+                continue
+            _, kind, size = header.decode("ascii").split(" ")
+            if kind != "blob":
+                raise GitError(f"{spec} is a {kind}, not a file",
+                               "check the repository state and retry")
+            found.append(out[pos:pos + int(size)])
+            pos += int(size) + 1
+        return found
+
+    def _show_one(self, spec: str) -> bytes | None:
+        if self.run("cat-file", "-e", spec, check=False).returncode != 0:
+            return None
+        return self.run_bytes("cat-file", "blob", spec)
+
+    def run_bytes(self, *args: str, env: Mapping[str, str] | None = None,
+                  stdin: bytes | None = None) -> bytes:
         """Run ``git ARGS`` and return raw stdout bytes (for blobs); ``GitError`` on failure."""
         try:
-            return proc.run_bytes(("git", *args), cwd=self.root, env=self.env)
+            return proc.run_bytes(("git", *args), cwd=self.root, env={**self.env, **(env or {})},
+                                  stdin=stdin)
         except proc.ProcFailed as exc:
             raise GitError(str(exc), "check the repository state and retry") from exc
 
     def config(self, key: str) -> str | None:
-        """The value of git config ``key``, or None when unset."""
-        result = self.run("config", "--get", key, check=False)
-        return result.stdout.strip() or None
+        """The value of git config ``key`` (the last one set, as ``git config --get``), or None.
+
+        The whole configuration is read once (``git config --list``).
+        """
+        if self._config is None:
+            out = self.run("config", "-z", "--list", check=False).stdout
+            self._config = {}
+            for record in out.split("\0"):
+                name, _, value = record.partition("\n")
+                if name:
+                    self._config[_config_key(name)] = value
+        return self._config.get(_config_key(key), "").strip() or None
+
+    def remotes(self) -> tuple[str, ...]:
+        """The names of the configured remotes."""
+        if self._remotes is None:
+            self._remotes = tuple(self.out("remote").split())
+        return self._remotes
 
     def has_remote(self, name: str) -> bool:
         """Whether a remote called ``name`` is configured."""
-        return name in self.out("remote").split()
+        return name in self.remotes()
 
     # -- plumbing for board commits -----------------------------------------
     def commit_files(
@@ -450,25 +533,26 @@ class Git:
         with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
             index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             self.run("read-tree", tree_from or parent, env=index_env)
-            for path, data in files.items():
-                blob = self.hash_blob(data)
-                self.run(
-                    "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
-                    env=index_env,
-                )
+            if files:
+                blobs = self.hash_blobs(list(files.values()), Path(tmp))
+                self.run_bytes("update-index", "-z", "--index-info", env=index_env, stdin=b"".join(
+                    f"100644 {blob}\t".encode("ascii") + path.encode("utf-8", "surrogateescape")
+                    + b"\0" for path, blob in zip(files, blobs, strict=True)))
             tree = self.run("write-tree", env=index_env).stdout.strip()
         return self.commit_tree(tree, [parent, *extra_parents], message, identity=identity,
                                 committer=committer)
 
-    def hash_blob(self, data: bytes) -> str:
-        """Write ``data`` as a blob and return its SHA."""
-        with tempfile.NamedTemporaryFile(prefix="gatebot-blob-", delete=False) as handle:
-            handle.write(data)
-            name = handle.name
-        try:
-            return self.out("hash-object", "-w", "--", name)
-        finally:
-            Path(name).unlink()
+    def hash_blobs(self, contents: Sequence[bytes], scratch: Path) -> list[str]:
+        """Write each of ``contents`` as a blob; their SHAs, in order (one git process).
+
+        ``scratch`` is an empty directory for the files ``hash-object`` reads.
+        """
+        names = []
+        for number, data in enumerate(contents):
+            name = scratch / f"blob-{number}"
+            name.write_bytes(data)
+            names.append(f"{name}\n")
+        return self.run("hash-object", "-w", "--stdin-paths", stdin="".join(names)).stdout.split()
 
     def commit_tree(
         self, tree: str, parents: Iterable[str], message: str, *,
@@ -521,15 +605,42 @@ class Git:
         """
         if not branch or branch.startswith("-"):
             return None
-        tracking = f"refs/remotes/{remote}/{branch}"
+        return self.fetch_branches(remote, [branch])[branch]
+
+    def fetch_branches(self, remote: str, branches: Sequence[str]) -> dict[str, str | None]:
+        """Fetch ``branches`` from ``remote`` with one ``git fetch``: each one's SHA, or None.
+
+        Each branch lands in its remote-tracking ref, as ``fetch`` does; None
+        means the remote has no such branch (or the name starts with ``-``).
+        When the one fetch fails, each branch is fetched alone, so one branch
+        the remote lacks does not hide the others.
+        """
+        names = [b for b in dict.fromkeys(branches) if b and not b.startswith("-")]
+        found: dict[str, str | None] = dict.fromkeys(branches)
+        if not names:
+            return found
+        tracking = [f"refs/remotes/{remote}/{b}" for b in names]
+        if not self._fetch(remote, names):
+            if len(names) == 1:
+                return found
+            return {b: self.fetch(remote, b) for b in branches}
+        shas = self.run("rev-parse", *(f"{t}^{{commit}}" for t in tracking), check=False)
+        if shas.returncode != 0 or len(shas.stdout.split()) != len(names):
+            return {**found, **{b: self.resolve(t) for b, t in zip(names, tracking, strict=True)}}
+        return {**found, **dict(zip(names, shas.stdout.split(), strict=True))}
+
+    def _fetch(self, remote: str, branches: Sequence[str]) -> bool:
+        """Run one ``git fetch`` of ``branches``; False when it fails (one the remote lacks).
+
+        Retries briefly while a concurrent fetch holds a ref lock.
+        """
+        refspecs = [f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches]
         for attempt in range(20):
-            result = self.run(
-                "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}",
-                check=False,
-            )
+            result = self.run("fetch", "--quiet", "--no-tags", remote, *refspecs, check=False)
             if result.returncode == 0:
-                return self.resolve(tracking)
+                return True
             if "lock" not in result.stderr:
-                return None
+                return False
             time.sleep(0.05 * (attempt + 1))
-        raise GitError(f"could not fetch {remote}/{branch}: {result.stderr.strip()}", "retry")
+        names = ", ".join(f"{remote}/{b}" for b in branches)
+        raise GitError(f"could not fetch {names}: {result.stderr.strip()}", "retry")

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gatebot.adapters.git import Git, Person
+from gatebot.adapters.git import Git, Person, is_sha
 from gatebot.core.safe_text import bounded_message
 from gatebot.errors import GatebotError, Refused
 
@@ -77,10 +77,16 @@ class LocalForge:
     """Board transitions and approvals on ``branch`` of the repository behind ``git``."""
 
     def __init__(self, git: Git, branch: str, remote: str | None) -> None:
-        """Use ``remote`` (e.g. ``origin``) when given and configured, else the local branch."""
+        """Use ``remote`` (e.g. ``origin``) when given and configured, else the local branch.
+
+        What a commit SHA holds never changes, so the board files and the
+        board commits read at a tip SHA are remembered for the command.
+        """
         self.git = git
         self.branch = branch
         self.remote = remote if remote and git.has_remote(remote) else None
+        self._files: dict[tuple[str, str], str | None] = {}
+        self._events: dict[tuple[int, str], list[BoardEvent]] = {}
 
     @property
     def ref(self) -> str:
@@ -91,21 +97,40 @@ class LocalForge:
 
     def tip(self) -> str:
         """The current tip of the base branch (fetched first when there is a remote)."""
-        if self.remote:
-            sha = self.git.fetch(self.remote, self.branch)
-            if sha is not None:
-                return sha
-        return self.git.must_resolve(self.ref)
+        return self.fetch_tip()[0]
 
-    def reader(self, tip: str) -> Reader:
+    def fetch_tip(self, branches: Sequence[str] = ()) -> tuple[str, dict[str, str | None]]:
+        """The base branch's current tip, and the head SHA of each of ``branches`` (None: absent).
+
+        With a remote, one ``git fetch`` brings the base and ``branches``
+        (into their remote-tracking refs); without one, the local branches are
+        read.
+        """
+        if self.remote:
+            found = self.git.fetch_branches(self.remote, [self.branch, *branches])
+            tip = found[self.branch] or self.git.must_resolve(self.ref)
+            return tip, {b: found[b] for b in branches}
+        return self.git.must_resolve(self.ref), {b: self.git.resolve(b) for b in branches}
+
+    def reader(self, tip: str, prefetch: Sequence[str] = ()) -> Reader:
         """A function reading a board file at ``tip`` as text (None when absent).
 
+        The first file not read before at ``tip`` is read together with
+        ``prefetch`` (paths the caller will want), in one git process.
         Undecodable bytes survive through ``surrogateescape`` (SPEC §4: keep every byte).
         """
 
         def read(path: str) -> str | None:
-            data = self.git.show(tip, path)
-            return None if data is None else data.decode("utf-8", "surrogateescape")
+            if (tip, path) not in self._files:
+                wanted = [p for p in dict.fromkeys([path, *prefetch]) if (tip, p) not in self._files]
+                datas = self.git.read_files([(tip, p) for p in wanted])
+                for name, data in zip(wanted, datas, strict=True):
+                    text = None if data is None else data.decode("utf-8", "surrogateescape")
+                    if is_sha(tip):  # a ref may move; what a commit holds cannot
+                        self._files[(tip, name)] = text
+                    elif name == path:
+                        return text
+            return self._files[(tip, path)]
 
         return read
 
@@ -187,9 +212,18 @@ class LocalForge:
         commit merged in from a task branch does not), so trailers written into
         someone's commit message cannot forge an approval or a release.
         """
+        tip = tip or self.tip()
+        if (task, tip) not in self._events:
+            events = self._read_events(task, tip)
+            if not is_sha(tip):
+                return events
+            self._events[(task, tip)] = events
+        return list(self._events[(task, tip)])
+
+    def _read_events(self, task: int, tip: str) -> list[BoardEvent]:
         out = self.git.run(
             "log", "--first-parent", f"--format=%H%x1f%ce%x1f%cI%x1f{TRAILERS_FORMAT}%x1e",
-            "-E", f"--grep=^Gatebot-Task: #{task}$", tip or self.tip(),
+            "-E", f"--grep=^Gatebot-Task: #{task}$", tip,
         ).stdout
         events = []
         for record in out.split("\x1e"):

@@ -75,12 +75,16 @@ def run(
 
 
 def run_bytes(
-    argv: Sequence[str], *, cwd: Path | str | None = None, env: Mapping[str, str] | None = None
+    argv: Sequence[str], *, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
 ) -> bytes:
-    """Run ``argv`` (no shell) and return its raw stdout; ``ProcFailed`` on a non-zero exit."""
+    """Run ``argv`` (no shell), feeding it ``stdin``; return its raw stdout.
+
+    Raises ``ProcFailed`` on a non-zero exit.
+    """
     full_env = {**os.environ, **env} if env is not None else None
-    completed = subprocess.run(list(argv), cwd=cwd, env=full_env, capture_output=True,
-                               check=False)
+    completed = subprocess.run(list(argv), cwd=cwd, env=full_env, input=stdin,
+                               capture_output=True, check=False)
     if completed.returncode != 0:
         stderr = completed.stderr.decode("utf-8", "replace")
         raise ProcFailed(ProcResult(tuple(argv), completed.returncode, "", stderr))

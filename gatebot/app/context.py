@@ -24,12 +24,18 @@ from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
 
 @dataclass(frozen=True)
 class Context:
-    """A repository ready for a command: ``root`` work tree, ``git``, ``config``, ``forge``."""
+    """A repository ready for a command: ``root`` work tree, ``git``, ``config``, ``forge``.
+
+    ``opened_tip`` is the base tip the configuration was read from (fetched
+    while opening; None when the base has no commit yet): a command's first
+    look at the board may start from it instead of fetching again.
+    """
 
     root: Path
     git: Git
     config: config_module.Config
     forge: LocalForge
+    opened_tip: str | None = None
 
     def actor(self, given: str | None) -> str:
         """The acting identity (SPEC §3): ``--as``, else ``GATEBOT_ACTOR``, else git user.email."""
@@ -91,14 +97,21 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Conte
             cfg = config_module.load(root, overrides=overrides)
             return Context(root, git, cfg.model_copy(update={"base": base}), forge)
         where = f"{remote + '/' if remote else ''}{base}"
-        cfg = config_module.load(root, overrides=overrides, read=forge.reader(tip), where=where)
+        read = forge.reader(tip, prefetch=PREFETCH)
+        cfg = config_module.load(root, overrides=overrides, read=read, where=where)
         named = cfg.base if "base" in cfg.model_fields_set else base
         named_remote = _remote(git, cfg.merge.remote)
         if (named, named_remote) == (base, remote):
             break
         base, remote = named, named_remote
+    else:
+        forge, tip = LocalForge(git, base, remote), None
     cfg = cfg.model_copy(update={"base": base})
-    return Context(root, git, cfg, LocalForge(git, base, remote))
+    return Context(root, git, cfg, forge, tip)
+
+
+PREFETCH = ("pyproject.toml", ".gatebot.toml", "TODO.md", "CURRENT_STATE.md")
+"""Files read with the configuration, in one git process: its two files and the default board's."""
 
 
 def default_base(git: Git, remote: str | None) -> str:
@@ -116,7 +129,7 @@ def _remote(git: Git, name: str) -> str | None:
 
     Raises ``ConfigError`` naming the remotes that exist when ``name`` is not one.
     """
-    remotes = git.out("remote").split()
+    remotes = list(git.remotes())
     if not remotes:
         return None
     if name not in remotes:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatebot.adapters import tox_envs
-from gatebot.adapters.checks import CheckSpec
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers, require
-from gatebot.adapters.worktree import checks_record, merge_into, release_commit, worktree
 from gatebot.app import gate1
 from gatebot.app import review as review_app
 from gatebot.app.context import Context
@@ -40,6 +39,9 @@ from gatebot.core.protocol import (
 from gatebot.core.rules import docs_updated
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
+
+if TYPE_CHECKING:  # the checks and the integration worktree are imported only when used:
+    from gatebot.adapters.checks import CheckSpec  # a landing without checks needs neither
 
 
 class ReleaseRefused(PushRefused):
@@ -72,18 +74,25 @@ class Candidate:
         return self.second.actor
 
 
-def branch_head(ctx: Context, task: Task, branch: str | None) -> tuple[str, str]:
+def branch_head(ctx: Context, task: Task, branch: str | None,
+                heads: Mapping[str, str | None] | None = None) -> tuple[str, str]:
     """The task's branch and its head SHA (on the remote when there is one).
 
     The branch is ``--branch``, else the task's ``Branch`` field, else the one
-    branch named ``task/N-…``. Raises ``UsageError`` when none is found.
+    branch named ``task/N-…``. ``heads`` are branches already fetched by this
+    command with their SHAs (None: the remote lacks it); any other is fetched.
+    Raises ``UsageError`` when none is found.
     """
     name = branch or task.fields.get("Branch") or _task_branch(ctx, task.number)
     if not name:
         raise UsageError(f"no branch found for task #{task.number}",
                          "pass --branch B, or name the branch task/N-…")
     remote = ctx.forge.remote
-    sha = (ctx.git.fetch(remote, name) if remote else None) or ctx.git.resolve(name)
+    if heads is not None and name in heads:
+        fetched = heads[name]
+    else:
+        fetched = ctx.git.fetch(remote, name) if remote else None
+    sha = fetched or ctx.git.resolve(name)
     if sha is None:
         raise UsageError(f"branch {name!r} of task #{task.number} does not exist",
                          "push the branch, or pass --branch B")
@@ -109,16 +118,17 @@ def released_commit(ctx: Context, number: int, tip: str) -> str | None:
     return None
 
 
-def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str, tip: str
-             ) -> Candidate:
+def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str, tip: str,
+             *, heads: Mapping[str, str | None] | None = None) -> Candidate:
     """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason.
 
     The branch must hold the task's work (``task/N-…`` or its ``Branch``
     field), and ``actor`` must share no name or email with the builders or
     the gate-1 reviewer's recorded identity. Raises ``UsageError`` when the
     branch is the base or at its tip (``not_the_base``), or does not exist.
+    ``heads``: see ``branch_head``.
     """
-    chosen = branch_head(ctx, task, branch) if branch else None
+    chosen = branch_head(ctx, task, branch, heads) if branch else None
     if chosen:  # the base as the branch is a usage error, told before any refusal
         not_the_base(ctx, *chosen, tip)
     require(task.stage is Stage.RDY_FOR_PROD,
@@ -128,7 +138,8 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str
         raise Refused(f"task #{task.number} has no standing gate-1 approval")
     approved_head = approval.trailers.get("Gatebot-Head", "")
     first, who = gate1.approver(approval), as_identity(actor)
-    name, head = chosen or branch_head(ctx, task, approval.trailers.get("Gatebot-Branch"))
+    name, head = chosen or branch_head(ctx, task, approval.trailers.get("Gatebot-Branch"),
+                                       heads)
     not_the_base(ctx, name, head, tip)
     require(branch_belongs(task.number, name, task.fields.get("Branch")),
             f"branch {name} is not task #{task.number}'s (task/{task.number}-… or its "
@@ -271,6 +282,8 @@ def retest(ctx: Context, wt: Git, cand: Candidate,
     run, a critical task's too; one the release tree cannot run fails.
     ``planned`` is ``review_app.plan``'s answer when the caller already asked it.
     """
+    from gatebot.adapters.worktree import checks_record  # noqa: PLC0415 - see the imports
+
     wctx = dataclasses.replace(ctx, root=wt.root, git=wt)
     specs, logs = planned or review_app.plan(wctx, wt.out("rev-parse", "HEAD"))
     options = review_app.ReviewOptions(base=ctx.config.base, critical=cand.task.critical)
@@ -372,6 +385,8 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,
             rules.append(review_app.coverage_verdict(ctx, None, None, "",
                                                      critical=cand.task.critical))
         return finish(ctx, cand, tip, commit, rules, dry_run=dry_run)
+    from gatebot.adapters.worktree import merge_into, release_commit, worktree  # noqa: PLC0415
+
     with worktree(ctx.git, tip, ctx.state_dir() / "integration") as wt:
         integration = merge_into(wt, tip, cand.head)
         rules = [*judged, conflict_rule(integration.conflicts,
@@ -395,7 +410,10 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,
 
 def _board_bytes(ctx: Context, cand: Candidate, tip: str, tests: str) -> dict[str, bytes]:
     """The release commit's board files (``release_files``) as bytes, every byte kept."""
-    files = release_files(ctx, ctx.forge.reader(tip), cand, tip, now=clock(),
+    now, board = clock(), ctx.config.board
+    read = ctx.forge.reader(tip, prefetch=(
+        board.todo, board.current_state, archive.archive_path(now.date(), board.archive_dir)))
+    files = release_files(ctx, read, cand, tip, now=now,
                           coverage=_approval_coverage(ctx, cand.task.number, tip), tests=tests)
     return {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
 
@@ -412,8 +430,9 @@ def rejudge(ctx: Context, cand: Candidate, tip: str) -> list[RuleResult]:
     Returns one result per enabled rule of ``GATE1_STATIC``.
     """
     merge_base = ctx.git.merge_base(tip, cand.head) or tip
-    change = review_app.change_of(ctx.git, tip, cand.head, merge_base)
     selected = [r for r in GATE1_STATIC if r not in ctx.config.disabled_rules]
+    lines = bool({"file-length", "function-length", "docstrings"} & set(selected))
+    change = review_app.change_of(ctx.git, tip, cand.head, merge_base, lines=lines)
     results = review_app.static_results(ctx, change, selected,
                                         review_app.ReviewOptions(ctx.config.base))
     return [results[r] for r in selected]
@@ -529,21 +548,26 @@ def land(ctx: Context, number: int, branch: str | None, actor: Identity | str, *
     """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3).
 
     ``progress(name, state)`` hears of each re-tested check starting and ending.
+    The first attempt starts from the base tip the context was opened at;
+    each retry fetches the base and the task's branch in one ``git fetch``.
     """
     detail, moving = "the base branch kept moving", True
     retries = ctx.config.merge.retries
+    tip, heads, wanted = ctx.opened_tip, None, list[str]()
     for tries in range(retries + 1):
-        tip = ctx.forge.tip()
+        if tip is None:
+            tip, heads = ctx.forge.fetch_tip(wanted)
         done = released_commit(ctx, number, tip)
         if done:
             return Outcome("already-merged", f"task #{number} is already merged ({done[:12]})",
                            commit=done, base=tip)
-        cand = eligible(ctx, ctx.board(tip).task(number), branch, actor, tip)
+        cand = eligible(ctx, ctx.board(tip).task(number), branch, actor, tip, heads=heads)
         try:
             outcome = attempt(ctx, cand, tip, dry_run=dry_run, progress=progress)
         except ReleaseRefused as exc:
             detail, moving, outcome = exc.message, False, None
         if outcome is not None:
             return outcome
+        tip, wanted = None, [cand.branch]
         time.sleep(min(0.2 * (tries + 1), 1.0))
     return escalate_push(ctx, cand, retries + 1, detail, moving=moving)

@@ -165,14 +165,17 @@ class Progress:
         self.console: Any = None
 
     def __enter__(self) -> Progress:
-        """Start the spinner line on stderr."""
-        if self.enabled:
+        """Get ready; the spinner line starts on stderr with the first check."""
+        return self
+
+    def _start(self) -> None:
+        """Start the spinner (once; a command that runs no check never imports its parts)."""
+        if self.enabled and self.console is None:
             from rich.console import Console  # noqa: PLC0415 - rich costs start-up time
 
             self.console = Console(stderr=True, highlight=False)
             self.status = self.console.status("running checks…")
             self.status.start()
-        return self
 
     def __exit__(self, *exc: object) -> None:
         """Stop the spinner."""
@@ -181,9 +184,10 @@ class Progress:
 
     def __call__(self, name: str, state: str) -> None:
         """Record that check ``name`` reached ``state``: a line per finished check."""
-        if self.console is None:
-            return
         with self.lock:
+            self._start()
+            if self.console is None:
+                return
             if state == "start":
                 self.running.append(name)
             else:

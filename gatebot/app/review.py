@@ -13,15 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatebot import config as config_module
-from gatebot.adapters import checks as checks_adapter
 from gatebot.adapters import coverage_report
 from gatebot.adapters.git import Git, TreeEntry
-from gatebot.adapters.metrics import base_line_counts, measure_blobs
 from gatebot.app.context import Context
 from gatebot.core import scope
-from gatebot.core.facts import Change, CheckResult, CoverageReport
+from gatebot.core.facts import Change, CheckResult, CoverageReport, FileMetrics
 from gatebot.core.rules import (
     board_files,
     docstrings,
@@ -35,6 +34,9 @@ from gatebot.core.rules import coverage as coverage_rule
 from gatebot.core.rules.globs import IgnoreList, match_any
 from gatebot.core.verdict import RuleResult
 from gatebot.errors import EnvironmentProblem, UsageError
+
+if TYPE_CHECKING:  # running checks and measuring files are imported when they happen:
+    from gatebot.adapters import checks as checks_adapter  # gate 2 without checks needs neither
 
 STATIC_RULES = (
     "gate-files", "file-length", "function-length", "tests-present", "docstrings", "coverage", "board-files",
@@ -89,14 +91,18 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     return change_of(git, base, head, merge_base)
 
 
-def change_of(git: Git, base: str, head: str, merge_base: str) -> Change:
-    """The change of ``merge_base..head`` (commit SHAs; ``base`` its base tip): files and lines."""
+def change_of(git: Git, base: str, head: str, merge_base: str, *, lines: bool = True) -> Change:
+    """The change of ``merge_base..head`` (commit SHAs; ``base`` its base tip): files and lines.
+
+    ``lines`` False leaves ``changed_lines`` empty, for callers whose rules
+    never read it (only the length and docstring rules do).
+    """
     entries = git.changed_entries(merge_base, head)
     return Change(
         base, head, merge_base,
         tuple(e.path for e in entries),
         tuple(git.deleted_files(merge_base, head)),
-        changed_lines=git.changed_lines(merge_base, head, entries),
+        changed_lines=git.changed_lines(merge_base, head, entries) if lines else {},
         touched_paths=tuple(git.touched_files(merge_base, head)),
     )
 
@@ -233,6 +239,8 @@ def plan(ctx: Context, head: str) -> tuple[list[checks_adapter.CheckSpec], Path]
     configuration as environments (``checks.runner``, ``checks.tox_aliases``).
     A required check missing here is judged by ``missing_checks``.
     """
+    from gatebot.adapters import checks as checks_adapter  # noqa: PLC0415 - see the imports
+
     cfg = ctx.config.checks
     logs = log_dir(ctx, head)
     commands = {
@@ -272,6 +280,8 @@ def run_selected_checks(
     """
     if not specs or logs is None:
         return []
+    from gatebot.adapters import checks as checks_adapter  # noqa: PLC0415 - see the imports
+
     workers = jobs or ctx.config.checks.jobs or os.cpu_count() or 1
     return checks_adapter.run_checks(list(specs), ctx.root, logs, workers, progress,
                                      record=record)
@@ -308,8 +318,10 @@ def gate_files_result(
     touched = git.touched_files(merge_base, head)
 
     def texts(path: str) -> tuple[bytes | None, bytes | None]:
-        return (git.show(merge_base, path), git.show(head, path)) if path in touched else (
-            None, None)
+        if path not in touched:  # its text matters only when the change touched it
+            return None, None
+        before, after = git.read_files([(merge_base, path), (head, path)])
+        return before, after
 
     changed = gate_files.gate_file_changes(touched, texts(gate_files.PYPROJECT),
                                            texts(gate_files.SETUP_CFG))
@@ -335,10 +347,18 @@ def static_results(
     start = time.perf_counter()
     entries = judged_entries(ctx, change) if needs_metrics else []
     # read from the head commit's blobs, never through the work tree (links are not followed)
-    metrics = measure_blobs(ctx.root, entries, options.jobs) if needs_metrics else []
-    base_lines = None if change.all_files else base_line_counts(
-        ctx.root, [e for e, m in zip(entries, metrics, strict=True)
-                   if m.lines > cfg.max_file_lines])
+    metrics: list[FileMetrics] = []
+    base_lines: dict[str, int] | None = None if change.all_files else {}
+    if needs_metrics:
+        from gatebot.adapters.metrics import (  # noqa: PLC0415 - see the imports
+            base_line_counts,
+            measure_blobs,
+        )
+
+        metrics = measure_blobs(ctx.root, entries, options.jobs)
+        base_lines = None if change.all_files else base_line_counts(
+            ctx.root, [e for e, m in zip(entries, metrics, strict=True)
+                       if m.lines > cfg.max_file_lines])
     measured = time.perf_counter() - start
     approvers = [options.approver] if options.approver else []
     rules: dict[str, Callable[[], RuleResult]] = {
