@@ -2,9 +2,11 @@
 
 Run::
 
-    python benchmarks/replay_merges.py --source /work/.mirror/pallets+click/repo [--count 50]
+    python benchmarks/replay_merges.py --source /work/.mirror/pallets+click/repo \
+        --source /work/.mirror/psf+requests/repo [--count 50]
 
-``--source`` is a git directory (a bare mirror; it is only read, never written).
+Each ``--source`` is a git directory (a bare mirror; it is only read, never
+written); all of them are replayed in one run.
 For each sampled two-parent merge commit M of the source's branches the script
 builds a fresh repository: a bare ``origin`` sharing the mirror's objects, with
 ``main`` = M^1 and ``task/K-replay`` = M^2, a board commit on ``main`` that puts
@@ -24,8 +26,22 @@ What the real history says decides what gatebot must do:
   result by hand) → gatebot lands git's automatic merge; reported apart, with
   the files M changed by hand.
 
-Anything else is a mismatch, listed with its SHAs. Prints a table and writes
-``benchmarks/results/replay.json``.
+Anything else is a mismatch, listed with its SHAs.
+
+Timing: each replay that lands (clean and evil) also lands the same merge by
+hand in a same-shaped repository (a bare origin with the same ``main`` and task
+branch, a clone of it with ``main`` checked out): ``git fetch origin``, ``git
+merge --no-ff origin/task/K-replay``, ``git push origin HEAD:main``. The two
+are timed back to back, in alternating order, and no other replay's timed
+runs overlap them, so the machine's load weighs on both alike; the 1-minute
+load average is sampled before each pair. Per project: the median of the
+per-replay ratios gatebot / by hand (goal: at most 2×). gatebot runs with its
+modules compiled once (``PYTHONPYCACHEPREFIX``, outside the repository), as an
+installed gatebot has them: with ``PYTHONDONTWRITEBYTECODE`` set, every run
+would compile them afresh and time that instead.
+
+Prints a table per project and writes ``benchmarks/results/replay.json``
+(``projects.<name>`` per source).
 """
 
 from __future__ import annotations
@@ -36,9 +52,11 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -46,6 +64,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "replay.json"
+TIMED = threading.Lock()
+"""Held while a replay times gatebot and the by-hand landing: timed runs never overlap."""
 BOARD_PREFIXES = ("TODO.md", "CURRENT_STATE.md", "coordination/archive/")
 IDENTITY = {
     "GIT_AUTHOR_NAME": "replay-seeder", "GIT_AUTHOR_EMAIL": "replay-seeder@example.com",
@@ -56,8 +76,12 @@ GATEBOT_ENV = {
     "GATEBOT_CHECKS__REQUIRED": "[]",
     "GATEBOT_MIN_COVERAGE": "0",
     "GATEBOT_DISABLED_RULES": '["file-length","function-length","tests-present","docstrings"]',
+    # both reviewers are maintainers: a real merge may change tox.ini or a workflow (gate-files)
+    "GATEBOT_CLAIMS__MAINTAINERS": '["rev-a","rev-b"]',
     "NO_COLOR": "1",
 }
+PYCACHE = Path(tempfile.gettempdir()) / "gatebot-replay-pycache"
+"""gatebot's compiled modules, as an installed gatebot has them (pip compiles them on install)."""
 TODO = """# 📋 TODO
 
 ## 🟢 READY
@@ -117,6 +141,9 @@ class Replay:
     release: str = ""
     detail: str = ""
     files: list[str] = field(default_factory=list)
+    gatebot_s: float | None = None  # `gatebot merge` alone, wall seconds
+    by_hand_s: float | None = None  # fetch + merge --no-ff + push by hand
+    load_average: float | None = None  # 1-minute load average before the timed pair
 
 
 def classify(source: str, sha: str) -> Merge | None:
@@ -161,7 +188,10 @@ def gatebot(cwd: Path, *args: str, log_dir: Path) -> subprocess.CompletedProcess
     """Run ``python -m gatebot ARGS`` as a separate process, gatebot uninstalled."""
     env = {**os.environ, **IDENTITY, **GATEBOT_ENV, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(ROOT),
-           "GATEBOT_LOG_DIR": str(log_dir)}
+           "GATEBOT_LOG_DIR": str(log_dir), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    # never compile gatebot's modules afresh in each timed run (an installed gatebot has
+    # them compiled): the bytecode goes to PYCACHE, outside the repository
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     for key in [k for k in env if k.startswith("GATEBOT_") and k not in GATEBOT_ENV
                 and k != "GATEBOT_LOG_DIR"]:
         del env[key]
@@ -229,8 +259,45 @@ def judge(origin: Path, merge: Merge, board_tip: str, code: int, text: str) -> t
         + ("tree equals M" if not vs_real else "tree differs from M")), vs_real
 
 
+def by_hand_clone(tmp: Path, origin: Path) -> Path:
+    """A same-shaped repository to land by hand: a bare copy of ``origin``, and a clone on main."""
+    hand_origin, hand = tmp / "hand-origin.git", tmp / "hand"
+    git(tmp, "clone", "-q", "--bare", "--shared", "--no-tags", str(origin), str(hand_origin))
+    git(tmp, "clone", "-q", "--shared", "--no-tags", str(hand_origin), str(hand))
+    return hand
+
+
+def land_by_hand(hand: Path, k: int) -> float | None:
+    """Seconds for ``git fetch``, ``git merge --no-ff`` and ``git push`` in ``hand`` (None: failed)."""
+    started = time.perf_counter()
+    for args in (("fetch", "-q", "origin"),
+                 ("merge", "-q", "--no-ff", "--no-edit", f"origin/task/{k}-replay"),
+                 ("push", "-q", "origin", "HEAD:main")):
+        if git(hand, *args, check=False).returncode != 0:
+            return None
+    return time.perf_counter() - started
+
+
+def timed_merge(tmp: Path, work: Path, k: int, *, landing: bool
+                ) -> tuple[subprocess.CompletedProcess[str], float, float | None, float | None]:
+    """``gatebot merge`` (result, seconds), and for a ``landing`` the by-hand seconds and load.
+
+    The two run back to back under ``TIMED``, gatebot first for odd ``k``.
+    """
+    hand = by_hand_clone(tmp, tmp / "origin.git") if landing else None
+    with TIMED:
+        load = os.getloadavg()[0] if landing else None
+        by_hand = land_by_hand(hand, k) if hand is not None and k % 2 == 0 else None
+        started = time.perf_counter()
+        result = gatebot(work, "merge", "--task", str(k), "--as", "rev-b", log_dir=tmp / "logs")
+        seconds = time.perf_counter() - started
+        if hand is not None and k % 2 == 1:
+            by_hand = land_by_hand(hand, k)
+    return result, seconds, by_hand, load
+
+
 def replay(source: str, merge: Merge, k: int, keep: Path) -> Replay:
-    """Build, approve at gate 1, run gate 2, and judge one merge commit."""
+    """Build, approve at gate 1, run gate 2 (timed beside a by-hand landing), and judge."""
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="replay-", dir=keep))
     try:
@@ -243,35 +310,65 @@ def replay(source: str, merge: Merge, k: int, keep: Path) -> Replay:
                           time.perf_counter() - started,
                           detail="gate 1 refused: " + approve.stderr.strip()[-400:])
         board_tip = out(origin, "rev-parse", "refs/heads/main")
-        result = gatebot(work, "merge", "--task", str(k), "--as", "rev-b", log_dir=tmp / "logs")
+        result, seconds, by_hand, load = timed_merge(
+            tmp, work, k, landing=merge.expected in ("clean", "evil"))
         outcome, release, detail, files = judge(origin, merge, board_tip, result.returncode,
                                                 result.stdout + result.stderr)
+        landed = result.returncode == 0
         return Replay(merge.sha, merge.parent1, merge.parent2, merge.subject, merge.expected,
                       outcome, result.returncode, time.perf_counter() - started, release,
-                      detail, files)
+                      detail, files, round(seconds, 3),
+                      round(by_hand, 3) if by_hand is not None and landed else None,
+                      load)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def table(rows: list[Replay]) -> str:
     """A fixed-width table of the replays."""
-    lines = [f"{'merge':9} {'expected':9} {'outcome':20} {'exit':>4} {'s':>5}  subject"]
+    lines = [f"{'merge':9} {'expected':9} {'outcome':20} {'exit':>4} {'s':>5} "
+             f"{'gatebot':>7} {'by hand':>7}  subject"]
     for r in rows:
+        timed = (f"{r.gatebot_s:7.3f} {r.by_hand_s:7.3f}" if r.by_hand_s is not None
+                 and r.gatebot_s is not None else f"{'':7} {'':7}")
         lines.append(f"{r.merge[:8]:9} {r.expected:9} {r.outcome:20} {r.exit_code:>4} "
-                     f"{r.seconds:5.1f}  {r.subject[:60]}")
+                     f"{r.seconds:5.1f} {timed}  {r.subject[:50]}")
     return "\n".join(lines)
 
 
+def repository(source: str) -> str:
+    """The source's public name (``github:owner/name``), else its path."""
+    remote = git(source, "config", "--get", "remote.origin.url", check=False).stdout.strip()
+    mirror = Path(source).resolve().parent.name  # /work/.mirror/owner+name/repo
+    return remote or (f"github:{mirror.replace('+', '/')}" if "+" in mirror else source)
+
+
+def timing(rows: list[Replay]) -> dict[str, object]:
+    """Per-project figures of the replays timed beside a by-hand landing (seconds)."""
+    pairs = [(r.gatebot_s, r.by_hand_s, r.load_average) for r in rows
+             if r.gatebot_s is not None and r.by_hand_s is not None]
+    if not pairs:
+        return {"landings_timed": 0}
+    ours, hand = [p[0] for p in pairs], [p[1] for p in pairs]
+    loads = [p[2] for p in pairs if p[2] is not None]
+    return {
+        "landings_timed": len(pairs),
+        "gatebot_median_s": round(statistics.median(ours), 3),
+        "by_hand_median_s": round(statistics.median(hand), 3),
+        "median_ratio": round(statistics.median(a / b for a, b, _ in pairs), 2),
+        "ratio_of_medians": round(statistics.median(ours) / statistics.median(hand), 2),
+        "load_average_median": round(statistics.median(loads), 1) if loads else None,
+        "goal": "gatebot merge at most 2x the by-hand landing",
+    }
+
+
 def summary(source: str, pool: list[Merge], rows: list[Replay], wall: float) -> dict[str, object]:
-    """The JSON document of ``benchmarks/results/replay.json``."""
+    """One project's part of ``benchmarks/results/replay.json``."""
     def count(outcome: str) -> int:
         return sum(r.outcome == outcome for r in rows)
 
-    remote = git(source, "config", "--get", "remote.origin.url", check=False).stdout.strip()
-    mirror = Path(source).resolve().parent.name  # /work/.mirror/owner+name/repo
-    remote = remote or (f"github:{mirror.replace('+', '/')}" if "+" in mirror else "")
     return {
-        "repository": remote or source,
+        "repository": repository(source),
         "source": source,
         "source_head": out(source, "rev-parse", "HEAD"),
         "merges_scanned": len(pool),
@@ -287,44 +384,68 @@ def summary(source: str, pool: list[Merge], rows: list[Replay], wall: float) -> 
         "mismatches": [asdict(r) for r in rows if r.outcome == "mismatch"],
         "other_outcomes": [asdict(r) for r in rows
                            if r.outcome in ("whitespace-resolved", "evil-as-automatic")],
+        "timing": timing(rows),
         "wall_seconds": round(wall, 1),
         "median_replay_seconds": round(sorted(r.seconds for r in rows)[len(rows) // 2], 2)
         if rows else 0,
-        "git": out(".", "--version"),
-        "python": platform.python_version(),
         "replays": [asdict(r) for r in rows],
     }
 
 
+def run_project(source: str, args: argparse.Namespace) -> dict[str, object]:
+    """Classify, sample and replay one source's merges; its summary."""
+    started = time.perf_counter()
+    pool = candidates(source, args.scan)
+    chosen = sample(pool, args.count, args.seed)
+    print(f"{source}: classified {len(pool)} merges; replaying {len(chosen)}", file=sys.stderr)
+    keep = Path(tempfile.mkdtemp(prefix="gatebot-replay-"))
+    try:
+        with ThreadPoolExecutor(max_workers=args.jobs) as workers:
+            rows = list(workers.map(lambda i_m: replay(source, i_m[1], i_m[0] + 1, keep),
+                                    enumerate(chosen)))
+    finally:
+        shutil.rmtree(keep, ignore_errors=True)
+    doc = summary(source, pool, rows, time.perf_counter() - started)
+    print(table(rows))
+    print(json.dumps({k: v for k, v in doc.items() if k not in ("replays", "other_outcomes")},
+                     indent=2))
+    return doc
+
+
+def project_name(source: str) -> str:
+    """The key of a project in the results: its repository's name (``click``)."""
+    return repository(source).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+
+
 def main() -> int:
-    """Parse arguments, replay, print the table and write the results."""
+    """Parse arguments, replay each source, print the tables and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", required=True, help="a git directory with real merges")
-    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--source", required=True, action="append",
+                        help="a git directory with real merges (repeat for more projects)")
+    parser.add_argument("--count", type=int, default=50, help="merges replayed per project")
     parser.add_argument("--scan", type=int, default=0, help="merges to classify (0: all)")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    started = time.perf_counter()
-    pool = candidates(args.source, args.scan)
-    chosen = sample(pool, args.count, args.seed)
-    print(f"classified {len(pool)} merges; replaying {len(chosen)}", file=sys.stderr)
-    keep = Path(tempfile.mkdtemp(prefix="gatebot-replay-"))
-    try:
-        with ThreadPoolExecutor(max_workers=args.jobs) as workers:
-            rows = list(workers.map(lambda i_m: replay(args.source, i_m[1], i_m[0] + 1, keep),
-                                    enumerate(chosen)))
-    finally:
-        shutil.rmtree(keep, ignore_errors=True)
-    wall = time.perf_counter() - started
-    doc = summary(args.source, pool, rows, wall)
-    print(table(rows))
-    print(json.dumps({k: v for k, v in doc.items() if k not in ("replays", "other_outcomes")},
-                     indent=2))
+    started, load_start = time.perf_counter(), os.getloadavg()
+    projects = {project_name(source): run_project(source, args) for source in args.source}
+    doc = {
+        "benchmark": "real merges replayed through gatebot merge (no checks configured), each "
+                     "landing timed beside the same landing by hand",
+        "projects": projects,
+        "load_average": {"start": [round(x, 1) for x in load_start],
+                         "end": [round(x, 1) for x in os.getloadavg()]},
+        "cpus": os.cpu_count(),
+        "jobs": args.jobs,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "git": out(".", "--version"),
+        "python": platform.python_version(),
+    }
+    print(json.dumps({name: p["timing"] for name, p in projects.items()}, indent=2))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    return 1 if doc["mismatches"] else 0
+    return 1 if any(p["mismatches"] for p in projects.values()) else 0
 
 
 if __name__ == "__main__":
