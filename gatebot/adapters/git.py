@@ -8,6 +8,7 @@ never touch anyone's working tree or index.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import tempfile
@@ -615,26 +616,55 @@ class Git:
         When the one fetch fails, each branch is fetched alone, so one branch
         the remote lacks does not hide the others.
         """
+        fetched = self.fetch_matching(remote, branches)
+        if fetched is not None:
+            return fetched[0]
         names = [b for b in dict.fromkeys(branches) if b and not b.startswith("-")]
-        found: dict[str, str | None] = dict.fromkeys(branches)
-        if not names:
-            return found
-        tracking = [f"refs/remotes/{remote}/{b}" for b in names]
-        if not self._fetch(remote, names):
-            if len(names) == 1:
-                return found
-            return {b: self.fetch(remote, b) for b in branches}
-        shas = self.run("rev-parse", *(f"{t}^{{commit}}" for t in tracking), check=False)
-        if shas.returncode != 0 or len(shas.stdout.split()) != len(names):
-            return {**found, **{b: self.resolve(t) for b, t in zip(names, tracking, strict=True)}}
-        return {**found, **dict(zip(names, shas.stdout.split(), strict=True))}
+        if len(names) <= 1:
+            return dict.fromkeys(branches)
+        return {b: self.fetch(remote, b) for b in branches}
 
-    def _fetch(self, remote: str, branches: Sequence[str]) -> bool:
-        """Run one ``git fetch`` of ``branches``; False when it fails (one the remote lacks).
+    def fetch_matching(self, remote: str, branches: Sequence[str], patterns: Sequence[str] = ()
+                       ) -> tuple[dict[str, str | None], dict[str, str]] | None:
+        """One ``git fetch`` of ``branches`` and of every branch a glob of ``patterns`` matches.
+
+        Returns each of ``branches`` with its SHA (None: a name starting with
+        ``-``), and each branch the remote has that matches a pattern (e.g.
+        ``task/4-*``) with its SHA — exactly those the remote has now, stale
+        remote-tracking refs aside. All land in their remote-tracking refs, as
+        ``fetch`` puts them. None when the fetch failed (a branch the remote lacks).
+        """
+        names = [b for b in dict.fromkeys(branches) if b and not b.startswith("-")]
+        tracking = {f"refs/remotes/{remote}/{b}": b for b in names}
+        # matches go to a namespace of this process's own first: what is there, the remote has
+        scratch = f"refs/gatebot/fetching/{os.getpid()}-{os.urandom(4).hex()}/"
+        refspecs = [f"+refs/heads/{b}:{t}" for t, b in tracking.items()]
+        refspecs += [f"+refs/heads/{p}:{scratch}{p}" for p in patterns]
+        if not refspecs or not self._fetch(remote, refspecs):
+            return (dict.fromkeys(branches), {}) if not refspecs else None
+        listing = self.run("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)",
+                           *tracking, scratch).stdout
+        found: dict[str, str | None] = dict.fromkeys(branches)
+        matched: dict[str, str] = {}
+        for line in listing.splitlines():
+            sha, kind, ref = line.split(" ", 2)
+            if ref.startswith(scratch):
+                matched[ref.removeprefix(scratch)] = sha
+            elif ref in tracking and kind == "commit":
+                found[tracking[ref]] = sha
+        for ref, name in tracking.items():  # a branch at a tag object: peel it as git does
+            found[name] = found[name] or self.resolve(ref)
+        if matched:
+            self.run("update-ref", "-m", f"gatebot: fetch {remote}", "--stdin", stdin="".join(
+                f"update refs/remotes/{remote}/{name} {sha}\ndelete {scratch}{name} {sha}\n"
+                for name, sha in matched.items()))
+        return found, matched
+
+    def _fetch(self, remote: str, refspecs: Sequence[str]) -> bool:
+        """Run one ``git fetch`` of ``refspecs``; False when it fails (a ref the remote lacks).
 
         Retries briefly while a concurrent fetch holds a ref lock.
         """
-        refspecs = [f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches]
         for attempt in range(20):
             result = self.run("fetch", "--quiet", "--no-tags", remote, *refspecs, check=False)
             if result.returncode == 0:
@@ -642,5 +672,6 @@ class Git:
             if "lock" not in result.stderr:
                 return False
             time.sleep(0.05 * (attempt + 1))
-        names = ", ".join(f"{remote}/{b}" for b in branches)
+        names = ", ".join(f"{remote}/{spec.split(':')[0].removeprefix('+refs/heads/')}"
+                          for spec in refspecs)
         raise GitError(f"could not fetch {names}: {result.stderr.strip()}", "retry")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gatebot.adapters.git import Git, Person, is_sha
@@ -73,6 +73,31 @@ def render_trailers(trailers: Mapping[str, str]) -> str:
     return "\n".join(f"{k}: {' '.join(str(v).split())}" for k, v in trailers.items())
 
 
+@dataclass(frozen=True)
+class Heads:
+    """Branch heads one fetch brought, to look up instead of fetching again.
+
+    ``exact``: branches asked for by name, with their SHA (None: the remote
+    lacks it); ``matched``: every branch the remote has that matches a glob of
+    ``patterns`` (``*`` matches any text, ``/`` included, as in a refspec).
+    """
+
+    exact: Mapping[str, str | None] = field(default_factory=dict)
+    patterns: tuple[str, ...] = ()
+    matched: Mapping[str, str] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> tuple[bool, str | None]:
+        """(whether this fetch answered for ``name``, its SHA or None when the remote lacks it)."""
+        if name in self.exact:
+            return True, self.exact[name]
+        for pattern in self.patterns:
+            before, _, after = pattern.partition("*")
+            if (len(name) >= len(before) + len(after) and name.startswith(before)
+                    and name.endswith(after)):
+                return True, self.matched.get(name)
+        return False, None
+
+
 class LocalForge:
     """Board transitions and approvals on ``branch`` of the repository behind ``git``."""
 
@@ -99,18 +124,24 @@ class LocalForge:
         """The current tip of the base branch (fetched first when there is a remote)."""
         return self.fetch_tip()[0]
 
-    def fetch_tip(self, branches: Sequence[str] = ()) -> tuple[str, dict[str, str | None]]:
-        """The base branch's current tip, and the head SHA of each of ``branches`` (None: absent).
+    def fetch_tip(self, branches: Sequence[str] = (), patterns: Sequence[str] = ()
+                  ) -> tuple[str, Heads]:
+        """The base branch's current tip, and the heads of ``branches`` and ``patterns``.
 
-        With a remote, one ``git fetch`` brings the base and ``branches``
-        (into their remote-tracking refs); without one, the local branches are
-        read.
+        With a remote, one ``git fetch`` brings the base, ``branches`` and the
+        branches matching a glob of ``patterns`` (``task/4-*``), into their
+        remote-tracking refs; without one, the local ``branches`` are read.
         """
-        if self.remote:
-            found = self.git.fetch_branches(self.remote, [self.branch, *branches])
-            tip = found[self.branch] or self.git.must_resolve(self.ref)
-            return tip, {b: found[b] for b in branches}
-        return self.git.must_resolve(self.ref), {b: self.git.resolve(b) for b in branches}
+        if not self.remote:
+            exact = {b: self.git.resolve(b) for b in branches}
+            return self.git.must_resolve(self.ref), Heads(exact)
+        wanted = [self.branch, *branches]
+        fetched = self.git.fetch_matching(self.remote, wanted, patterns)
+        if fetched is None:  # a branch the remote lacks: each on its own, the patterns left out
+            fetched, patterns = (self.git.fetch_branches(self.remote, wanted), {}), ()
+        found, matched = fetched
+        tip = found[self.branch] or self.git.must_resolve(self.ref)
+        return tip, Heads({b: found[b] for b in branches}, tuple(patterns), matched)
 
     def reader(self, tip: str, prefetch: Sequence[str] = ()) -> Reader:
         """A function reading a board file at ``tip`` as text (None when absent).

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatebot import config as config_module
 from gatebot.adapters.git import Git
-from gatebot.adapters.local import LocalForge
+from gatebot.adapters.local import Heads, LocalForge
 from gatebot.core.board import Board, Task
 from gatebot.core.protocol import TASK_BRANCH, Identity
 from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
@@ -28,7 +28,8 @@ class Context:
 
     ``opened_tip`` is the base tip the configuration was read from (fetched
     while opening; None when the base has no commit yet): a command's first
-    look at the board may start from it instead of fetching again.
+    look at the board may start from it instead of fetching again, as from
+    ``opened_heads``, the branches that same fetch brought.
     """
 
     root: Path
@@ -36,6 +37,7 @@ class Context:
     config: config_module.Config
     forge: LocalForge
     opened_tip: str | None = None
+    opened_heads: Heads = field(default_factory=Heads)
 
     def actor(self, given: str | None) -> str:
         """The acting identity (SPEC §3): ``--as``, else ``GATEBOT_ACTOR``, else git user.email."""
@@ -68,7 +70,8 @@ class Context:
         return Path(override) if override else self.git.common_dir() / "gatebot"
 
 
-def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Context:
+def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
+                 fetch_also: Sequence[str] = ()) -> Context:
     """Find the repository around ``cwd`` and load its configuration (SPEC §10, §11).
 
     The configuration is read from the tip of the base branch (on the remote
@@ -76,7 +79,8 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Conte
     otherwise set its own gates — or its own base. The base is ``--base``, else
     ``GATEBOT_BASE``, else the remote's default branch (``main`` without one),
     whose configuration may name another base. Only a repository whose base has
-    no commit yet reads the work tree. Raises ``EnvironmentProblem`` outside a
+    no commit yet reads the work tree. The fetch of the base also brings the
+    branches matching the globs of ``fetch_also`` (``opened_heads``). Raises ``EnvironmentProblem`` outside a
     git work tree and ``ConfigError`` for a bad configuration or a
     ``merge.remote`` that names none of the repository's remotes.
     """
@@ -92,7 +96,7 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Conte
     for _ in range(3):  # the base's own configuration may name another base or remote
         forge = LocalForge(git, base, remote)
         try:
-            tip = forge.tip()
+            tip, heads = forge.fetch_tip(patterns=fetch_also)
         except EnvironmentProblem:  # no base commit yet: the work tree is all there is
             cfg = config_module.load(root, overrides=overrides)
             return Context(root, git, cfg.model_copy(update={"base": base}), forge)
@@ -105,9 +109,9 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None) -> Conte
             break
         base, remote = named, named_remote
     else:
-        forge, tip = LocalForge(git, base, remote), None
+        forge, tip, heads = LocalForge(git, base, remote), None, Heads()
     cfg = cfg.model_copy(update={"base": base})
-    return Context(root, git, cfg, forge, tip)
+    return Context(root, git, cfg, forge, tip, heads)
 
 
 PREFETCH = ("pyproject.toml", ".gatebot.toml", "TODO.md", "CURRENT_STATE.md")

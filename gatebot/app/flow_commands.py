@@ -13,7 +13,7 @@ from pathlib import Path
 from gatebot.app import lifecycle, output
 from gatebot.app import merge as merge_app
 from gatebot.app.context import find_task, open_context
-from gatebot.core.protocol import branch_belongs
+from gatebot.core.protocol import branch_belongs, task_branch_globs
 from gatebot.core.verdict import Verdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 
@@ -54,8 +54,11 @@ def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None
 
 def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str | None,
                   dry_run: bool, fmt: str | None) -> int:
-    """``gatebot merge``: gate 2 and the landing (SPEC §5.3). 0 landed/already/dry-run, 1 not."""
-    ctx = open_context(cwd)
+    """``gatebot merge``: gate 2 and the landing (SPEC §5.3). 0 landed/already/dry-run, 1 not.
+
+    With ``--task N`` the branches of task N come with the base's fetch.
+    """
+    ctx = open_context(cwd, fetch_also=task_branch_globs(task) if task is not None else ())
     who = ctx.identity(actor)
     number = task
     if number is None:

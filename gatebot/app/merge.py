@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatebot.adapters import tox_envs
 from gatebot.adapters.git import Git, Person
-from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers, require
+from gatebot.adapters.local import (
+    BOT_IDENTITY,
+    Heads,
+    PushRefused,
+    Reader,
+    render_trailers,
+    require,
+)
 from gatebot.app import gate1
 from gatebot.app import review as review_app
 from gatebot.app.context import Context
@@ -75,12 +82,12 @@ class Candidate:
 
 
 def branch_head(ctx: Context, task: Task, branch: str | None,
-                heads: Mapping[str, str | None] | None = None) -> tuple[str, str]:
+                heads: Heads | None = None) -> tuple[str, str]:
     """The task's branch and its head SHA (on the remote when there is one).
 
     The branch is ``--branch``, else the task's ``Branch`` field, else the one
-    branch named ``task/N-…``. ``heads`` are branches already fetched by this
-    command with their SHAs (None: the remote lacks it); any other is fetched.
+    branch named ``task/N-…``. ``heads`` are what a fetch of this command
+    already brought; a branch it did not answer for is fetched.
     Raises ``UsageError`` when none is found.
     """
     name = branch or task.fields.get("Branch") or _task_branch(ctx, task.number)
@@ -88,9 +95,8 @@ def branch_head(ctx: Context, task: Task, branch: str | None,
         raise UsageError(f"no branch found for task #{task.number}",
                          "pass --branch B, or name the branch task/N-…")
     remote = ctx.forge.remote
-    if heads is not None and name in heads:
-        fetched = heads[name]
-    else:
+    known, fetched = heads.lookup(name) if heads is not None else (False, None)
+    if not known:
         fetched = ctx.git.fetch(remote, name) if remote else None
     sha = fetched or ctx.git.resolve(name)
     if sha is None:
@@ -119,7 +125,7 @@ def released_commit(ctx: Context, number: int, tip: str) -> str | None:
 
 
 def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str, tip: str,
-             *, heads: Mapping[str, str | None] | None = None) -> Candidate:
+             *, heads: Heads | None = None) -> Candidate:
     """Gate-2 eligibility (SPEC §5.3 step 1); raises ``Refused`` naming the reason.
 
     The branch must hold the task's work (``task/N-…`` or its ``Branch``
@@ -548,12 +554,14 @@ def land(ctx: Context, number: int, branch: str | None, actor: Identity | str, *
     """Gate 2 for task ``number`` by ``actor``, retrying when the base moves (SPEC §5.3).
 
     ``progress(name, state)`` hears of each re-tested check starting and ending.
-    The first attempt starts from the base tip the context was opened at;
-    each retry fetches the base and the task's branch in one ``git fetch``.
+    The first attempt starts from the base tip the context was opened at and
+    the branches that fetch brought (``merge_command`` asks it for the task's
+    ``task_branch_globs``); each retry fetches the base and the task's branch
+    in one ``git fetch``.
     """
     detail, moving = "the base branch kept moving", True
     retries = ctx.config.merge.retries
-    tip, heads, wanted = ctx.opened_tip, None, list[str]()
+    tip, heads, wanted = ctx.opened_tip, ctx.opened_heads, list[str]()
     for tries in range(retries + 1):
         if tip is None:
             tip, heads = ctx.forge.fetch_tip(wanted)

@@ -119,6 +119,15 @@ def builder_roles(actor: Identity | str, builders: Iterable[Contributor]) -> lis
     return [b.role for b in builders if b.matches(actor)]
 
 
+def task_branch_globs(number: int) -> tuple[str, ...]:
+    """Refspec globs of the branches ``TASK_BRANCH`` gives to task ``number``: ``task/N-*``, ….
+
+    ``task/N`` alone and names with a leading zero (``task/04-x``) are left
+    out: a glob cannot say them without also saying others.
+    """
+    return tuple(f"task/{number}{sep}*" for sep in "-_/.")
+
+
 def branch_belongs(number: int, branch: str | None, recorded: str | None) -> bool:
     """Whether ``branch`` holds task ``number``'s work (a review must judge that task's code).
 

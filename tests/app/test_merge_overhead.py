@@ -13,8 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gatebot.adapters.local import Heads
+from gatebot.core.protocol import TASK_BRANCH, task_branch_globs
 from tests.app.test_merge import advance_main, approved_branch
-from tests.repos import Repo, make_repo, run_process
+from tests.repos import Repo, git, make_repo, run_process
 
 
 def git_commands(trace: Path) -> list[list[str]]:
@@ -51,8 +53,9 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
     approved_branch(repo)
     result, verbs = traced_merge(repo, tmp_path)
     assert result.returncode == 0, result.stderr
-    # the base when the configuration is read, then the task's branch: nothing fetched twice
-    assert verbs.count("fetch") == 2, verbs
+    # one fetch brings the base (for the configuration) and the task's branches (task/4-*)
+    assert verbs.count("fetch") == 1, verbs
+    assert not git(repo.path, "for-each-ref", "refs/gatebot/fetching/")  # nothing left over
     assert verbs.count("push") == 1
     # files read in batches: configuration and board, the measured files (sizes, then
     # contents), the release commit's board files
@@ -84,10 +87,36 @@ def test_a_retry_fetches_the_base_and_the_branch_together(tmp_path: Path) -> Non
     result, verbs = traced_merge(repo, tmp_path)
     assert marker.exists()
     assert result.returncode == 0, result.stderr
-    # opening (the base), the first attempt (the branch), the refused push (did the base
-    # move?), the retry (the base and the branch in one fetch)
-    assert verbs.count("fetch") == 4, verbs
+    # opening (the base and the task's branches), the refused push (did the base move?),
+    # the retry (the base and the branch in one fetch)
+    assert verbs.count("fetch") == 3, verbs
     assert verbs.count("push") == 2, verbs
+
+
+def test_a_branch_gone_from_the_remote_is_not_read_from_a_stale_tracking_ref(
+        tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    head = approved_branch(repo)
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "task/4-work")
+    git(repo.origin, "branch", "-q", "-D", "task/4-work")  # deleted on the remote
+    assert repo.git("rev-parse", "refs/remotes/origin/task/4-work") == head  # stale here
+    result, verbs = traced_merge(repo, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "branch 'task/4-work' of task #4 does not exist" in result.stderr
+    assert verbs.count("fetch") == 1, verbs
+    assert repo.origin_sha() == git(repo.origin, "rev-parse", "main")  # nothing landed
+    assert "task/4-work" not in git(repo.origin, "branch", "--list")
+
+
+def test_task_branch_globs_cover_what_the_task_branch_pattern_gives_the_task() -> None:
+    heads = Heads(patterns=task_branch_globs(4), matched={"task/4-work": "a" * 40})
+    assert heads.lookup("task/4-work") == (True, "a" * 40)
+    for name in ("task/4_x", "task/4/x", "task/4.x", "task/4-"):
+        assert heads.lookup(name) == (True, None)  # the fetch answered: the remote lacks it
+        assert TASK_BRANCH.match(name)
+    for name in ("task/40-x", "task/4", "task/04-x", "feature-x"):
+        assert heads.lookup(name) == (False, None)  # not asked: fetched on its own
 
 
 def test_the_merge_command_imports_no_checks_runner_metrics_or_worktree() -> None:
