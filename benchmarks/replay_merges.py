@@ -35,10 +35,12 @@ merge --no-ff origin/task/K-replay``, ``git push origin HEAD:main``. The two
 are timed back to back, in alternating order, and no other replay's timed
 runs overlap them, so the machine's load weighs on both alike; the 1-minute
 load average is sampled before each pair. Per project: the median of the
-per-replay ratios gatebot / by hand (goal: at most 2×). gatebot runs with its
-modules compiled once (``PYTHONPYCACHEPREFIX``, outside the repository), as an
-installed gatebot has them: with ``PYTHONDONTWRITEBYTECODE`` set, every run
-would compile them afresh and time that instead.
+per-replay ratios gatebot / by hand (goal: at most 2×), in wall time and in
+CPU time (each process's own, children included, from ``wait4``: the part
+the load does not change). gatebot runs with its modules compiled once
+(``PYTHONPYCACHEPREFIX``, outside the repository), as an installed gatebot has
+them: with ``PYTHONDONTWRITEBYTECODE`` set, every run would compile them
+afresh and time that instead.
 
 Prints a table per project and writes ``benchmarks/results/replay.json``
 (``projects.<name>`` per source).
@@ -144,6 +146,8 @@ class Replay:
     gatebot_s: float | None = None  # `gatebot merge` alone, wall seconds
     by_hand_s: float | None = None  # fetch + merge --no-ff + push by hand
     load_average: float | None = None  # 1-minute load average before the timed pair
+    gatebot_cpu_s: float | None = None  # CPU seconds of `gatebot merge` and its git processes
+    by_hand_cpu_s: float | None = None  # CPU seconds of the three git commands by hand
 
 
 def classify(source: str, sha: str) -> Merge | None:
@@ -184,8 +188,35 @@ def sample(merges: list[Merge], count: int, seed: int) -> list[Merge]:
     return chosen
 
 
+def measured(argv: list[str], cwd: Path, env: dict[str, str]
+             ) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run ``argv`` to its end; its result and the CPU seconds it and its children used.
+
+    The CPU time is the process's own (``wait4``), children it waited for
+    included, so the other replays running beside it do not count.
+    """
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=stderr, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        result = subprocess.CompletedProcess(argv, child.returncode, stdout.read(), stderr.read())
+    return result, usage.ru_utime + usage.ru_stime
+
+
 def gatebot(cwd: Path, *args: str, log_dir: Path) -> subprocess.CompletedProcess[str]:
     """Run ``python -m gatebot ARGS`` as a separate process, gatebot uninstalled."""
+    return measured(gatebot_argv(*args), cwd, gatebot_env(log_dir))[0]
+
+
+def gatebot_argv(*args: str) -> list[str]:
+    """``python -P -m gatebot ARGS`` (-P: the replayed project cannot shadow gatebot's imports)."""
+    return [sys.executable, "-P", "-m", "gatebot", *args]
+
+
+def gatebot_env(log_dir: Path) -> dict[str, str]:
+    """The environment of gatebot: no user configuration, no checks, logs in ``log_dir``."""
     env = {**os.environ, **IDENTITY, **GATEBOT_ENV, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(ROOT),
            "GATEBOT_LOG_DIR": str(log_dir), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
@@ -195,9 +226,7 @@ def gatebot(cwd: Path, *args: str, log_dir: Path) -> subprocess.CompletedProcess
     for key in [k for k in env if k.startswith("GATEBOT_") and k not in GATEBOT_ENV
                 and k != "GATEBOT_LOG_DIR"]:
         del env[key]
-    # -P: the replayed project (click, flask…) must not shadow gatebot's own dependencies
-    return subprocess.run([sys.executable, "-P", "-m", "gatebot", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False, timeout=300)
+    return env
 
 
 def build(tmp: Path, source: str, merge: Merge, k: int) -> tuple[Path, Path, str]:
@@ -267,20 +296,33 @@ def by_hand_clone(tmp: Path, origin: Path) -> Path:
     return hand
 
 
-def land_by_hand(hand: Path, k: int) -> float | None:
-    """Seconds for ``git fetch``, ``git merge --no-ff`` and ``git push`` in ``hand`` (None: failed)."""
-    started = time.perf_counter()
+def land_by_hand(hand: Path, k: int) -> tuple[float, float] | None:
+    """(wall, CPU) seconds of ``git fetch``, ``merge --no-ff`` and ``push`` in ``hand`` (None: failed)."""
+    env = {**os.environ, **IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    started, cpu = time.perf_counter(), 0.0
     for args in (("fetch", "-q", "origin"),
                  ("merge", "-q", "--no-ff", "--no-edit", f"origin/task/{k}-replay"),
                  ("push", "-q", "origin", "HEAD:main")):
-        if git(hand, *args, check=False).returncode != 0:
+        result, used = measured(["git", *args], hand, env)
+        if result.returncode != 0:
             return None
-    return time.perf_counter() - started
+        cpu += used
+    return time.perf_counter() - started, cpu
 
 
-def timed_merge(tmp: Path, work: Path, k: int, *, landing: bool
-                ) -> tuple[subprocess.CompletedProcess[str], float, float | None, float | None]:
-    """``gatebot merge`` (result, seconds), and for a ``landing`` the by-hand seconds and load.
+@dataclass
+class Timed:
+    """One timed pair: gatebot's result, wall and CPU seconds; the by-hand ones; the load."""
+
+    result: subprocess.CompletedProcess[str]
+    seconds: float
+    cpu: float
+    by_hand: tuple[float, float] | None = None
+    load: float | None = None
+
+
+def timed_merge(tmp: Path, work: Path, k: int, *, landing: bool) -> Timed:
+    """``gatebot merge`` timed, and for a ``landing`` the by-hand landing and the load.
 
     The two run back to back under ``TIMED``, gatebot first for odd ``k``.
     """
@@ -289,11 +331,12 @@ def timed_merge(tmp: Path, work: Path, k: int, *, landing: bool
         load = os.getloadavg()[0] if landing else None
         by_hand = land_by_hand(hand, k) if hand is not None and k % 2 == 0 else None
         started = time.perf_counter()
-        result = gatebot(work, "merge", "--task", str(k), "--as", "rev-b", log_dir=tmp / "logs")
+        result, cpu = measured(gatebot_argv("merge", "--task", str(k), "--as", "rev-b"), work,
+                               gatebot_env(tmp / "logs"))
         seconds = time.perf_counter() - started
         if hand is not None and k % 2 == 1:
             by_hand = land_by_hand(hand, k)
-    return result, seconds, by_hand, load
+    return Timed(result, seconds, cpu, by_hand, load)
 
 
 def replay(source: str, merge: Merge, k: int, keep: Path) -> Replay:
@@ -310,16 +353,16 @@ def replay(source: str, merge: Merge, k: int, keep: Path) -> Replay:
                           time.perf_counter() - started,
                           detail="gate 1 refused: " + approve.stderr.strip()[-400:])
         board_tip = out(origin, "rev-parse", "refs/heads/main")
-        result, seconds, by_hand, load = timed_merge(
-            tmp, work, k, landing=merge.expected in ("clean", "evil"))
+        timed = timed_merge(tmp, work, k, landing=merge.expected in ("clean", "evil"))
+        result = timed.result
         outcome, release, detail, files = judge(origin, merge, board_tip, result.returncode,
                                                 result.stdout + result.stderr)
-        landed = result.returncode == 0
+        hand = timed.by_hand if result.returncode == 0 else None
         return Replay(merge.sha, merge.parent1, merge.parent2, merge.subject, merge.expected,
                       outcome, result.returncode, time.perf_counter() - started, release,
-                      detail, files, round(seconds, 3),
-                      round(by_hand, 3) if by_hand is not None and landed else None,
-                      load)
+                      detail, files, round(timed.seconds, 3),
+                      round(hand[0], 3) if hand else None, timed.load, round(timed.cpu, 3),
+                      round(hand[1], 3) if hand else None)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -345,18 +388,23 @@ def repository(source: str) -> str:
 
 def timing(rows: list[Replay]) -> dict[str, object]:
     """Per-project figures of the replays timed beside a by-hand landing (seconds)."""
-    pairs = [(r.gatebot_s, r.by_hand_s, r.load_average) for r in rows
-             if r.gatebot_s is not None and r.by_hand_s is not None]
-    if not pairs:
+    timed = [r for r in rows if r.gatebot_s is not None and r.by_hand_s is not None]
+    if not timed:
         return {"landings_timed": 0}
-    ours, hand = [p[0] for p in pairs], [p[1] for p in pairs]
-    loads = [p[2] for p in pairs if p[2] is not None]
+    ours = [r.gatebot_s or 0.0 for r in timed]
+    hand = [r.by_hand_s or 0.0 for r in timed]
+    cpu = [(r.gatebot_cpu_s or 0.0, r.by_hand_cpu_s or 0.0) for r in timed]
+    loads = [r.load_average for r in timed if r.load_average is not None]
     return {
-        "landings_timed": len(pairs),
+        "landings_timed": len(timed),
         "gatebot_median_s": round(statistics.median(ours), 3),
         "by_hand_median_s": round(statistics.median(hand), 3),
-        "median_ratio": round(statistics.median(a / b for a, b, _ in pairs), 2),
+        "median_ratio": round(statistics.median(a / b for a, b in zip(ours, hand, strict=True)),
+                              2),
         "ratio_of_medians": round(statistics.median(ours) / statistics.median(hand), 2),
+        "gatebot_cpu_median_s": round(statistics.median(a for a, _ in cpu), 3),
+        "by_hand_cpu_median_s": round(statistics.median(b for _, b in cpu), 3),
+        "cpu_median_ratio": round(statistics.median(a / b for a, b in cpu if b), 2),
         "load_average_median": round(statistics.median(loads), 1) if loads else None,
         "goal": "gatebot merge at most 2x the by-hand landing",
     }
