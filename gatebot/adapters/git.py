@@ -141,7 +141,8 @@ class Git:
 
         Answers that cannot change while a command runs are remembered: the
         remotes, git's configuration (gatebot changes neither), and the merge
-        base and the changed files of two commit SHAs.
+        base (once found; forgotten when a shallow clone deepens) and the
+        changed files of two commit SHAs.
         """
         self.root = Path(root)
         self.env = dict(env or {})
@@ -219,7 +220,8 @@ class Git:
         if (a, b) in self._merge_bases:
             return self._merge_bases[(a, b)]
         found = self.run("merge-base", a, b, check=False).stdout.strip() or None
-        if is_sha(a) and is_sha(b):  # a ref may move; two commits' merge base cannot
+        # a ref may move, and a shallow clone may not hold the merge base until deepened
+        if found is not None and is_sha(a) and is_sha(b):
             self._merge_bases[(a, b)] = found
         return found
 
@@ -288,6 +290,7 @@ class Git:
         False when the fetch failed (e.g. the remote cannot be reached).
         """
         how = f"--deepen={depth}" if depth is not None else "--unshallow"
+        self._merge_bases.clear()  # more history may give other answers
         result = self.run("fetch", "--quiet", "--no-tags", how, remote,
                           f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}", check=False)
         return result.returncode == 0

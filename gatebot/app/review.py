@@ -264,6 +264,8 @@ def missing_checks(ctx: Context, specs: Sequence[checks_adapter.CheckSpec]) -> l
     planned = [s.name for s in specs]
     if not set(cfg.required) - set(planned):
         return []
+    from gatebot.adapters import checks as checks_adapter  # noqa: PLC0415 - see the imports
+
     tox = checks_adapter.check_runner(ctx.root, cfg.runner) == "tox"
     return checks_rule.missing_required(cfg.required, planned,
                                         tox_aliases=cfg.tox_aliases if tox else None)
