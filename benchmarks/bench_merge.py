@@ -268,7 +268,8 @@ def profile(bench: Bench, task: int, top: int = 25) -> dict[str, object]:
         "git_commands": len(commands),
         "git_seconds_total": round(sum(float(str(c["seconds"])) for c in commands), 3),
         "git_by_command": commands,
-        "cprofile_top_cumulative": [ln for ln in buffer.getvalue().splitlines() if ln.strip()],
+        "cprofile_top_cumulative": [  # paths relative to the project, not this machine's
+            ln.replace(f"{ROOT}/", "") for ln in buffer.getvalue().splitlines() if ln.strip()],
     }
 
 

@@ -2,8 +2,8 @@
 
 Run::
 
-    python benchmarks/replay_merges.py --source /work/.mirror/pallets+click/repo \
-        --source /work/.mirror/psf+requests/repo [--count 50]
+    python benchmarks/replay_merges.py --source MIRROR_OF_CLICK.git \
+        --source MIRROR_OF_REQUESTS.git [--count 50]
 
 Each ``--source`` is a git directory (a bare mirror; it is only read, never
 written); all of them are replayed in one run.
@@ -382,7 +382,7 @@ def table(rows: list[Replay]) -> str:
 def repository(source: str) -> str:
     """The source's public name (``github:owner/name``), else its path."""
     remote = git(source, "config", "--get", "remote.origin.url", check=False).stdout.strip()
-    mirror = Path(source).resolve().parent.name  # /work/.mirror/owner+name/repo
+    mirror = Path(source).resolve().parent.name  # a mirror laid out as …/owner+name/repo
     return remote or (f"github:{mirror.replace('+', '/')}" if "+" in mirror else source)
 
 
@@ -417,7 +417,7 @@ def summary(source: str, pool: list[Merge], rows: list[Replay], wall: float) -> 
 
     return {
         "repository": repository(source),
-        "source": source,
+        "source": Path(source).name,  # never a path of the measuring machine
         "source_head": out(source, "rev-parse", "HEAD"),
         "merges_scanned": len(pool),
         "scanned_by_class": {k: sum(m.expected == k for m in pool)
