@@ -9,15 +9,14 @@ to ``--output FILE`` (written atomically).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import jinja2
 
+from gatebot.adapters.files import write_atomic
 from gatebot.adapters.history import BoardPaths, read_history
 from gatebot.app.context import open_context
 from gatebot.app.output import md_escape
@@ -161,15 +160,6 @@ def render(report: AuditReport, fmt: str) -> str:
         return audit_html.render_html(report, title(report), {
             "percent": percent, "hours": hours, "stats": stats})
     return render_text(report)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=".gatebot-audit-", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    Path(tmp).replace(path)
 
 
 def audit_command(cwd: Path, since: str, until: str | None, fmt: str, output: str | None

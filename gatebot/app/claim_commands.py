@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
 from gatebot.adapters.claim_store import ClaimStore, session_fingerprint
+from gatebot.adapters.files import write_atomic
 from gatebot.adapters.local import Reader
 from gatebot.app import claims as claims_app
 from gatebot.app import lifecycle
@@ -205,7 +205,7 @@ def status_command(cwd: Path, fmt: str, write: str | None) -> int:
                                     stages=stages, escalations=escalations,
                                     holders=lambda: holders_of(board))
     if write:
-        _write_atomic(ctx.root / write, status_app.render_markdown(data))
+        write_atomic(ctx.root / write, status_app.render_markdown(data))
     if fmt == "json":
         import json  # noqa: PLC0415
 
@@ -218,10 +218,3 @@ def status_command(cwd: Path, fmt: str, write: str | None) -> int:
         Console(highlight=False).print(status_app.render_text(data))
     return EXIT_OK
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=".gatebot-", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    Path(tmp).replace(path)
