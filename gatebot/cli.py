@@ -264,6 +264,37 @@ def sweep() -> None:
 
 
 @main.command()
+@click.option("--event", "event_path", metavar="PATH",
+              help="The event's JSON payload (default: GITHUB_EVENT_PATH).")
+@click.option("--event-name", metavar="NAME",
+              help="The event's name, e.g. pull_request (default: GITHUB_EVENT_NAME).")
+@click.option("--dry-run", is_flag=True, help="Print what the event asks for; do nothing.")
+@guarded
+def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
+    """Act on the GitHub event that started this CI job.
+
+    Reads the event's name and payload from GITHUB_EVENT_NAME and
+    GITHUB_EVENT_PATH (as GitHub Actions sets them), prints what the event
+    asks for, then does it. pull_request (opened, synchronize, reopened,
+    ready_for_review, labeled): gate 1 on the pull request's head.
+    pull_request_review (submitted, dismissed): approvals and stage moves.
+    issues (opened): the issue becomes a READY task. issue_comment (created):
+    the claim commands /claim, /release and /heartbeat [PERCENT] [NOTE], taken
+    from the comment's first line that starts with / and done as the
+    comment's author; bots' comments are ignored. schedule: the sweep.
+    workflow_dispatch: the sweep and board sync.
+
+    Any other event or action: "nothing to do", exit 0. A payload that lacks a
+    field its event needs: exit 2 naming the field. A comment command that
+    cannot be obeyed: exit 1 saying why.
+    """
+    from gatebot.app.gate import gate_command  # noqa: PLC0415
+
+    sys.exit(gate_command(_cwd(), event_path=event_path, event_name=event_name,
+                          dry_run=dry_run))
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", help="Output format.")
 @click.option("--write", metavar="FILE", help="Also write the Markdown board to FILE.")

@@ -1,0 +1,107 @@
+"""``gatebot gate``: act on the GitHub event that started this job.
+
+Facts → decision → effects: the event's name and JSON payload (``GITHUB_EVENT_NAME``,
+``GITHUB_EVENT_PATH``, or ``--event-name`` / ``--event``) are read here, the pure
+``gatebot.core.events.intent_of`` decides what they ask for, the plan is printed, and one
+handler carries it out. Exit codes as everywhere (docs/exit-codes.md): 0 done or nothing to
+do, 1 a refused comment command, 2 a payload that lacks what its event needs, or a handler
+whose forge operation is not available yet.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NoReturn, assert_never
+
+from gatebot.adapters.event_file import read_event
+from gatebot.core.events import (
+    ClaimCommand,
+    CommandRefused,
+    Gate1,
+    Intent,
+    Nothing,
+    ReviewChanged,
+    Sweep,
+    SweepAndSync,
+    TaskOpened,
+    describe,
+    intent_of,
+)
+from gatebot.core.printable import printable
+from gatebot.errors import EXIT_OK, EnvironmentProblem, Refused, UsageError
+
+
+def gate_command(cwd: Path, *, event_path: str | None, event_name: str | None,
+                 dry_run: bool) -> int:
+    """``gatebot gate``: print what the event asks for, then do it (not with ``dry_run``).
+
+    Raises ``UsageError`` (exit 2) for a missing event name or path and for a payload that
+    lacks a field its event needs; ``Refused`` (exit 1) for a comment command that cannot
+    be obeyed.
+    """
+    name, path = event_source(event_path, event_name, os.environ)
+    intent = intent_of(name, read_event(path))
+    print(f"gatebot gate: {describe(intent)}", flush=True)
+    if dry_run:
+        print("dry run: nothing done", file=sys.stderr)
+        return EXIT_OK
+    return dispatch(cwd, intent)
+
+
+def event_source(path: str | None, name: str | None,
+                 environ: Mapping[str, str]) -> tuple[str, Path]:
+    """The event's name and payload file: the flags first, else the GitHub Actions variables.
+
+    Raises ``UsageError`` when either is missing, saying which flag or variable gives it.
+    """
+    name = name or environ.get("GITHUB_EVENT_NAME", "")
+    where = path or environ.get("GITHUB_EVENT_PATH", "")
+    if not name:
+        raise UsageError("which event? GITHUB_EVENT_NAME is not set and --event-name was not "
+                         "given", "inside GitHub Actions both are set; elsewhere pass "
+                         "--event-name pull_request --event payload.json")
+    if not where:
+        raise UsageError(f"no payload for the {printable(name)} event: GITHUB_EVENT_PATH is "
+                         "not set and --event was not given", "pass --event payload.json")
+    return name, Path(where)
+
+
+def dispatch(cwd: Path, intent: Intent) -> int:
+    """Carry ``intent`` out; the exit code of its handler."""
+    match intent:
+        case Nothing():
+            return EXIT_OK
+        case Sweep():
+            return _sweep(cwd)
+        case SweepAndSync():
+            _sweep(cwd)
+            _not_available("board sync (writing the board from the live labels and comments)")
+        case CommandRefused():
+            raise Refused(f"{printable(intent.verb)} by {printable(intent.actor.login)} on "
+                          f"issue #{intent.issue}: {intent.reason}")
+        case Gate1():
+            _not_available("gate 1 on a pull request (the check run and the sticky comment)")
+        case ReviewChanged():
+            _not_available("approvals from pull request reviews")
+        case TaskOpened():
+            _not_available("making an issue a READY task (the status:ready label)")
+        case ClaimCommand():
+            _not_available(f"{intent.command.verb} from an issue comment")
+        case _:
+            assert_never(intent)
+
+
+def _sweep(cwd: Path) -> int:
+    from gatebot.app.claim_commands import sweep_command  # noqa: PLC0415 - git only here
+
+    return sweep_command(cwd)
+
+
+def _not_available(what: str) -> NoReturn:
+    raise EnvironmentProblem(f"{what} is not available yet: it needs the github forge, which "
+                             "this version of gatebot does not have",
+                             "run `gatebot gate --dry-run` to see what the event asks for; "
+                             "use the local commands (gatebot review, claim, merge) meanwhile")
