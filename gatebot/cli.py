@@ -63,6 +63,31 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def forge_option(fn: F) -> F:
+    """Add ``--forge local|github`` to a command: the forge it uses while it runs.
+
+    Above ``GATEBOT_FORGE`` and the configuration's ``forge``; unset, they decide.
+    """
+    import functools  # noqa: PLC0415
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, forge: str | None = None, **kwargs: Any) -> Any:
+        if forge is None:
+            return fn(*args, **kwargs)
+        from gatebot.app.context import FORGE_OPTION  # noqa: PLC0415 - only when given
+
+        token = FORGE_OPTION.set(forge)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            FORGE_OPTION.reset(token)
+
+    option = click.option("--forge", type=click.Choice(["local", "github"]), default=None,
+                          help="Where the protocol's state lives (default: GATEBOT_FORGE, "
+                          "else the configuration's forge, else local).")
+    return option(wrapper)  # type: ignore[return-value]
+
+
 def _closed_stdout() -> NoReturn:
     """Exit 141 (128 + SIGPIPE, as git and the shell do) when stdout's reader went away.
 
@@ -99,6 +124,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=FORMATS, default=None, help="Output format.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Checks run in parallel.")
 @click.option("--only", help="Comma-separated rule ids, e.g. function-length,checks.tests.")
+@forge_option
 @guarded
 def review(**kwargs: Any) -> None:
     """Run gate 1 on the current branch and print the verdict.
@@ -120,6 +146,7 @@ def review(**kwargs: Any) -> None:
 @click.option("--dry-run", is_flag=True, help="Do everything a merge does (integration, release "
               "commit, re-test, coverage); push nothing and write no board.")
 @click.option("--format", "fmt", type=FORMATS, default=None, help="Output format.")
+@forge_option
 @guarded
 def merge(**kwargs: Any) -> None:
     """Run gate 2 and land the task with --no-ff.
@@ -137,6 +164,7 @@ def merge(**kwargs: Any) -> None:
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME (recorded in the commit).")
+@forge_option
 @guarded
 def init(dry_run: bool, actor: str | None) -> None:
     """Set the repository up: a starter configuration and the empty board.
@@ -164,6 +192,7 @@ def task() -> None:
 @click.option("--files", multiple=True, metavar="GLOB", help="Files the task will touch.")
 @click.option("--critical", is_flag=True, help="Emergency fast-track: critical.min_coverage instead of min_coverage.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@forge_option
 @guarded
 def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | None) -> None:
     """Add a READY task; prints its number, one more than any number used before.
@@ -179,6 +208,7 @@ def task_add(title: str, files: tuple[str, ...], critical: bool, actor: str | No
 @click.option("--stage", metavar="S", help="Only the tasks in stage S (e.g. READY, 'RDY FOR PROD').")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", help="Output format.")
+@forge_option
 @guarded
 def task_list(stage: str | None, fmt: str) -> None:
     """List the board's tasks: number, title, stage, and who holds each claim.
@@ -195,6 +225,7 @@ def task_list(stage: str | None, fmt: str) -> None:
 @click.argument("number", type=int)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", help="Output format.")
+@forge_option
 @guarded
 def task_show(number: int, fmt: str) -> None:
     """Show task N: its fields, claim, gate-1 approvals and history.
@@ -216,6 +247,7 @@ def task_show(number: int, fmt: str) -> None:
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
 @click.option("--force", is_flag=True,
               help="Take over a session name whose process is gone and heartbeat stale.")
+@forge_option
 @guarded
 def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str | None,
           force: bool) -> None:
@@ -232,6 +264,7 @@ def claim(number: int, files: tuple[str, ...], estimate: int | None, actor: str 
               help="How far along you are.")
 @click.option("--note", metavar="TEXT", help="What you are doing or blocked by.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@forge_option
 @guarded
 def heartbeat(number: int | None, progress: int | None, note: str | None,
               actor: str | None) -> None:
@@ -246,6 +279,7 @@ def heartbeat(number: int | None, progress: int | None, note: str | None,
 @click.option("--force", is_flag=True, help="As a maintainer, release someone else's claim.")
 @click.option("--reason", metavar="TEXT", help="Why (archived with --force).")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@forge_option
 @guarded
 def release(number: int, force: bool, reason: str | None, actor: str | None) -> None:
     """Give task N back to READY: the holder, or a maintainer with --force."""
@@ -255,6 +289,7 @@ def release(number: int, force: bool, reason: str | None, actor: str | None) -> 
 
 
 @main.command()
+@forge_option
 @guarded
 def sweep() -> None:
     """Record each newly stale claim once (archive entry, stale label); never removes it."""
@@ -298,6 +333,7 @@ def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", help="Output format.")
 @click.option("--write", metavar="FILE", help="Also write the Markdown board to FILE.")
+@forge_option
 @guarded
 def status(fmt: str, write: str | None) -> None:
     """Who holds what, heartbeat ages, STALE claims, tasks per stage, escalations."""
@@ -310,6 +346,7 @@ def status(fmt: str, write: str | None) -> None:
 @click.argument("number", type=int)
 @click.option("--branch", help="The branch to review (default: the current branch).")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME.")
+@forge_option
 @guarded
 def submit(number: int, branch: str | None, actor: str | None) -> None:
     """Submit task N for review: IN-PROGRESS → REVIEW."""
@@ -342,6 +379,7 @@ def config(ctx: click.Context, schema: bool) -> None:
 
 
 @config.command("show")
+@forge_option
 @guarded
 def config_show() -> None:
     """Print the configuration in effect as JSON (base branch's file, GATEBOT_* env, defaults)."""
@@ -357,6 +395,7 @@ def config_show() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@forge_option
 @guarded
 def audit(since: str, until: str | None, fmt: str, output: str | None) -> None:
     """Report landings, escalations, gate failures and reviewer load from the board's history."""

@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
 )
@@ -258,7 +259,9 @@ class Config(_Model):
     forge: Literal["local", "github"] = Field(
         default="local",
         description="Where the protocol's state lives: `local` is git alone (the board on the "
-        "base branch). `github` is not available yet and is refused.",
+        "base branch); `github` is issues, labels and pull-request reviews. Also `--forge` "
+        "and `GATEBOT_FORGE`; inside GitHub Actions `gatebot gate` uses `github` unless this "
+        "is set. A forge that this build lacks is refused (exit 2).",
     )
     max_file_lines: int = Field(default=900, ge=1,
                                 description="The `file-length` limit, in lines per file.")
@@ -296,6 +299,15 @@ class Config(_Model):
     merge: MergeConfig = Field(default=MergeConfig(), description=MergeConfig.__doc__)
     docs: DocsConfig = Field(default=DocsConfig(), description=DocsConfig.__doc__)
     critical: CriticalConfig = Field(default=CriticalConfig(), description=CriticalConfig.__doc__)
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def origin(self, key: str) -> str:
+        """Where top-level ``key`` was set (``origin/main/.gatebot.toml``, the environment…).
+
+        A file's label, ``the GATEBOT_* environment`` or ``the command line``;
+        ``the configuration`` when unknown.
+        """
+        return self._origins.get(key, "the configuration")
 
 
 FileReader = Callable[[str], str | None]
@@ -528,8 +540,8 @@ def load(
     Files come from ``read`` (e.g. the base branch's tree, labelled ``where``)
     or else from the directory ``root``. ``overrides`` are CLI values (nested
     like the file); None values are ignored. Raises ``ConfigError`` naming the
-    key, the file and the fix, also for ``forge = "github"``, which is not
-    available yet: a key that is accepted must do something.
+    key, the file and the fix. Whether the chosen ``forge`` is part of this
+    build is ``gatebot.app.context.make_forge``'s to say.
     """
     if read is None:
         file_table, file_label = find_file(root)
@@ -546,11 +558,5 @@ def load(
     except ValidationError as exc:
         message, hint = _describe(exc.errors()[0], origin, env_table, cli_table)
         raise ConfigError(message, hint) from exc
-    if config.forge != "local":
-        raise ConfigError(
-            f"forge = {config.forge!r} in {origin.get('forge', 'the configuration')}: "
-            f"the {config.forge} forge is not available yet",
-            'remove the key or set forge = "local" (the default): gatebot then keeps the '
-            "protocol's state in git, on the base branch",
-        )
+    config._origins = dict(origin)
     return config

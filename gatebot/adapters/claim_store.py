@@ -35,7 +35,10 @@ from pydantic import ValidationError
 
 from gatebot.adapters.git import Git
 from gatebot.adapters.local import BOT_IDENTITY
-from gatebot.core.claims import ClaimRecord, Fingerprint
+from gatebot.core.claims import ClaimProblem, ClaimRecord, Fingerprint
+
+__all__ = ["ClaimProblem", "ClaimStore", "claim_ref", "current_fingerprint", "is_alive",
+           "process_start", "session_fingerprint"]
 from gatebot.errors import GatebotError, GitError, UsageError
 
 REF_PREFIX = "refs/gatebot/claims/"
@@ -55,27 +58,6 @@ def claim_ref(session_name: str, task_number: int) -> str:
     if safe != session_name or safe.endswith((".", ".lock")):
         safe = f"{safe.rstrip('.') or 'x'}-{hashlib.sha256(session_name.encode()).hexdigest()[:8]}"
     return f"{REF_PREFIX}{task_number}/{safe}"
-
-
-@dataclass(frozen=True)
-class ClaimProblem:
-    """A claim ref whose tip is not a valid claim: the ``ref``, why, and its task number."""
-
-    ref: str
-    reason: str
-    task_number: int | None = None
-
-    @property
-    def fix(self) -> str:
-        """Say how to get rid of it."""
-        if self.task_number is None:
-            return f"ask a maintainer to remove {self.ref}"
-        return f"remove it with `gatebot release {self.task_number} --force`"
-
-    @property
-    def message(self) -> str:
-        """One line: ref, reason, fix."""
-        return f"{self.ref}: not a valid claim ({self.reason}); {self.fix}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +86,10 @@ class ClaimStore:
         self.git = git
         self.remote = remote
         self._empty_tree: str | None = None
+
+    def record_id(self, session_name: str, task_number: int) -> str:
+        """The ref a claim of ``session_name`` on task ``task_number`` lives on (``claim_ref``)."""
+        return claim_ref(session_name, task_number)
 
     def list(self) -> tuple[list[ClaimRecord], list[ClaimProblem]]:
         """Fetch and read every claim: (valid records, problems), both in ref-name order.

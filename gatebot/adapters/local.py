@@ -16,12 +16,28 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gatebot.adapters.git import Git, Person, is_sha
+from gatebot.core import archive
+from gatebot.core.board import Board
+from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
+from gatebot.core.transitions import require
 from gatebot.errors import GatebotError, Refused
+from gatebot.ports import RaceLost
+
+if TYPE_CHECKING:
+    from gatebot.adapters.claim_store import ClaimStore
+    from gatebot.core.escalation import Escalation
+    from gatebot.core.records import Approval
+    from gatebot.core.transitions import NewTask, Transition
+    from gatebot.core.verdict import Verdict
+    from gatebot.ports import Decide
+
+__all__ = ["BOT_IDENTITY", "BoardEvent", "Heads", "LocalForge", "PushRefused", "Reader",
+           "highest_task", "render_trailers", "require", "split_trailers"]
 
 TRAILER_PREFIX = "Gatebot-"
 TRAILERS_FORMAT = "%(trailers:only,unfold,separator=%x1d,key_value_separator=%x1c)"
@@ -35,23 +51,6 @@ Edit = Callable[[Reader], Mapping[str, str]]
 
 class PushRefused(GatebotError):
     """The remote refused a push although the branch had not moved (exit 2)."""
-
-
-@dataclass(frozen=True)
-class BoardEvent:
-    """A board commit read back: its SHA, ``Gatebot-*`` trailers (last value wins), commit time.
-
-    ``committed_at`` is the committer date (timezone-aware), None when unknown.
-    """
-
-    sha: str
-    trailers: Mapping[str, str]
-    committed_at: datetime | None = None
-
-    @property
-    def event(self) -> str:
-        """The ``Gatebot-Event`` value (``approved``, ``claimed``, …)."""
-        return self.trailers.get("Gatebot-Event", "")
 
 
 def split_trailers(field: str) -> dict[str, str]:
@@ -73,43 +72,25 @@ def render_trailers(trailers: Mapping[str, str]) -> str:
     return "\n".join(f"{k}: {' '.join(str(v).split())}" for k, v in trailers.items())
 
 
-@dataclass(frozen=True)
-class Heads:
-    """Branch heads one fetch brought, to look up instead of fetching again.
-
-    ``exact``: branches asked for by name, with their SHA (None: the remote
-    lacks it); ``matched``: every branch the remote has that matches a glob of
-    ``patterns`` (``*`` matches any text, ``/`` included, as in a refspec).
-    """
-
-    exact: Mapping[str, str | None] = field(default_factory=dict)
-    patterns: tuple[str, ...] = ()
-    matched: Mapping[str, str] = field(default_factory=dict)
-
-    def lookup(self, name: str) -> tuple[bool, str | None]:
-        """(whether this fetch answered for ``name``, its SHA or None when the remote lacks it)."""
-        if name in self.exact:
-            return True, self.exact[name]
-        for pattern in self.patterns:
-            before, _, after = pattern.partition("*")
-            if (len(name) >= len(before) + len(after) and name.startswith(before)
-                    and name.endswith(after)):
-                return True, self.matched.get(name)
-        return False, None
-
-
 class LocalForge:
     """Board transitions and approvals on ``branch`` of the repository behind ``git``."""
 
-    def __init__(self, git: Git, branch: str, remote: str | None) -> None:
+    name = "local"
+
+    def __init__(self, git: Git, branch: str, remote: str | None, *, todo: str = "TODO.md",
+                 archive_dir: str = "coordination/archive") -> None:
         """Use ``remote`` (e.g. ``origin``) when given and configured, else the local branch.
 
-        What a commit SHA holds never changes, so the board files and the
-        board commits read at a tip SHA are remembered for the command.
+        ``todo`` and ``archive_dir`` are the board's paths on the branch
+        (``[board]`` in the configuration). What a commit SHA holds never
+        changes, so the board files and the board commits read at a tip SHA
+        are remembered for the command.
         """
         self.git = git
         self.branch = branch
         self.remote = remote if remote and git.has_remote(remote) else None
+        self.todo = todo
+        self.archive_dir = archive_dir
         self._files: dict[tuple[str, str], str | None] = {}
         self._events: dict[tuple[int, str], list[BoardEvent]] = {}
 
@@ -218,22 +199,117 @@ class LocalForge:
         ``BoardError``, which end the transaction with nothing written. The
         message's ``trailers`` are read after each ``edit``, so an edit may fill
         in what it decided on this tip (a new task's number). Raises
-        ``GatebotError`` when the branch kept moving for ``attempts`` tries.
+        ``RaceLost`` when the branch kept moving for ``attempts`` tries.
         """
+
+        def written(read: Reader) -> tuple[Mapping[str, str], str]:
+            files = edit(read)
+            return files, f"{subject}\n\n{render_trailers(trailers)}\n"
+
+        return self._commit_loop(written, subject, attempts)
+
+    def _commit_loop(self, edit: Callable[[Reader], tuple[Mapping[str, str], str]],
+                     subject: str, attempts: int = 30) -> str:
+        """Commit ``edit(read)``'s (files, message) on the tip and publish; retry when it moved."""
         for _ in range(attempts):
             tip = self.tip()
-            files = edit(self.reader(tip))
+            files, message = edit(self.reader(tip))
             if not files:
                 raise Refused(f"nothing to change for: {subject}")
-            message = f"{subject}\n\n{render_trailers(trailers)}\n"
             encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
             commit = self.git.commit_files(tip, encoded, message, identity=BOT_IDENTITY)
             if self.publish(tip, commit):
                 return commit
-        raise GatebotError(
+        raise RaceLost(
             f"the board on {self.branch} kept moving; gave up after {attempts} tries",
             "retry the command",
         )
+
+    # -- the Forge protocol (gatebot.ports) ------------------------------------------------
+    def board(self, tip: str | None = None) -> Board:
+        """TODO.md parsed at ``tip`` (default: the tip now); an empty board when absent."""
+        text = self.reader(tip or self.tip())(self.todo)
+        return Board.parse(text or "", self.todo)
+
+    def approvals(self, task: int, tip: str | None = None) -> tuple[Approval, ...]:
+        """The gate-1 approvals of ``task`` read from its board commits, newest first."""
+        return approvals(self.events(task, tip))
+
+    def apply(self, number: int, decide: Decide) -> str:
+        """Record ``decide(task)`` as one board commit (re-decided on a moved tip); its SHA.
+
+        TODO.md gets the new stage and fields, the archive of the decision's
+        UTC day its entries, the message the decision's subject and trailers.
+        """
+
+        def edit(read: Reader) -> tuple[Mapping[str, str], str]:
+            board = Board.parse(read(self.todo) or "", self.todo)
+            decided = decide(board.task(number))
+            files = self.transition_files(read, board, decided)
+            return files, f"{decided.subject}\n\n{render_trailers(decided.trailers)}\n"
+
+        return self._commit_loop(edit, f"task #{number}")
+
+    def transition_files(self, read: Reader, board: Board, decided: Transition
+                         ) -> dict[str, str]:
+        """The board files ``decided`` changes: TODO.md and the day's archive file."""
+        if decided.stage is not None:
+            board = board.move(decided.number, decided.stage, decided.fields)
+        elif decided.fields:
+            board = board.set_fields(decided.number, decided.fields)
+        files = {self.todo: board.render()}
+        return {**files, **self.archived(read, decided.entries, decided.at)}
+
+    def archived(self, read: Reader, entries: Sequence[archive.ArchiveEntry], moment: datetime
+                 ) -> dict[str, str]:
+        """The archive file of ``moment``'s UTC day with ``entries`` appended (``{}``: none)."""
+        if not entries:
+            return {}
+        path = archive.archive_path(moment.date(), self.archive_dir)
+        text = read(path)
+        for entry in entries:
+            text = archive.append_entry(text, entry, moment.date())
+        return {path: text} if text is not None else {}
+
+    def add_task(self, task: NewTask) -> tuple[int, str]:
+        """Add ``task`` as one board commit; its number is one more than any used before.
+
+        Numbers never repeat: one more than the highest on the board or ever
+        recorded in the board's history (a task pruned from TODO.md keeps its).
+        """
+        number = 0
+
+        def edit(read: Reader) -> tuple[Mapping[str, str], str]:
+            nonlocal number
+            used = highest_task(self.git, self.ref)  # at this tip or later: never lower
+            board, number = Board.parse(read(self.todo) or "", self.todo).add_task(
+                task.title, task.fields, task.stage, used=used)
+            trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "added",
+                        "Gatebot-Actor": task.actor}
+            return ({self.todo: board.render()},
+                    f"gatebot: add a task\n\n{render_trailers(trailers)}\n")
+
+        sha = self._commit_loop(edit, "gatebot: add a task")
+        return number, sha
+
+    def escalate(self, number: int, escalation: Escalation, decide: Decide) -> str:
+        """Record ``decide``'s transition; its archive entry names ``escalation``."""
+        del escalation  # the local forge's record of it is the archive entry
+        return self.apply(number, decide)
+
+    def publish_verdict(self, verdict: Verdict, task: int | None = None) -> None:
+        """Nothing to publish: locally the verdict is the command's output (and exit code)."""
+        del verdict, task
+
+    def push_release(self, tip: str, commit: str) -> bool:
+        """Land the release ``commit`` on the base (``publish``)."""
+        return self.publish(tip, commit)
+
+    def claims(self) -> ClaimStore:
+        """The claim refs ``refs/gatebot/claims/*``, shared through the remote when there is one."""
+        from gatebot.adapters.claim_store import ClaimStore  # noqa: PLC0415 - merge needs none
+
+        return ClaimStore(self.git, self.remote)
 
     def events(self, task: int, tip: str | None = None) -> list[BoardEvent]:
         """Board commits for ``task`` on the base branch, newest first.
@@ -285,9 +361,3 @@ def highest_task(git: Git, ref: str) -> int:
         if committer == BOT_IDENTITY.email and numbers:
             highest = max(highest, numbers[-1])
     return highest
-
-
-def require(condition: bool, message: str) -> None:
-    """Raise ``Refused(message)`` unless ``condition`` (a transition precondition)."""
-    if not condition:
-        raise Refused(message)

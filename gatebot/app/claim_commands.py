@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from gatebot.adapters.claim_store import ClaimStore, session_fingerprint
+from gatebot.adapters.claim_store import session_fingerprint
 from gatebot.adapters.files import write_atomic
 from gatebot.adapters.local import Reader
 from gatebot.app import claims as claims_app
@@ -23,15 +23,16 @@ from gatebot.app import lifecycle
 from gatebot.app import status as status_app
 from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now, read_board, with_archive
-from gatebot.core import archive
+from gatebot.core import archive, transitions
 from gatebot.core.board import Board, Stage
 from gatebot.core.claims import ClaimRecord, flag_key, format_seconds
 from gatebot.errors import EXIT_OK, Refused
+from gatebot.ports import ClaimRecords
 
 
-def store_of(ctx: Context) -> ClaimStore:
-    """The claim refs of the repository, shared through the base's remote when there is one."""
-    return ClaimStore(ctx.git, ctx.forge.remote)
+def store_of(ctx: Context) -> ClaimRecords:
+    """The forge's claim records (locally: refs shared through the base's remote)."""
+    return ctx.forge.claims()
 
 
 def holders_of(board: Board) -> dict[int, frozenset[str]]:
@@ -59,10 +60,7 @@ def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int
     ctx = open_context(cwd)
     who = ctx.actor(actor)
     task = ctx.board().task(number)
-    if task.stage is not Stage.READY:
-        raise Refused(f"task #{number} is claimed by {lifecycle.holder(task)}"
-                      if task.stage is Stage.IN_PROGRESS else
-                      f"task #{number} is in {task.stage or 'no stage'}, not READY")
+    transitions.claimable(task)
     globs = list(files) or task.field_list("Files")
     store = store_of(ctx)
     claims_app.claim(
@@ -117,30 +115,11 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
               f"the claim record of {record.session_name}", file=sys.stderr)
         return EXIT_OK
 
-    def edit(read: Reader) -> dict[str, str]:
-        board = read_board(ctx, read)
-        task = board.task(number)
-        if task.stage is not Stage.IN_PROGRESS:
-            raise Refused(f"task #{number} is in {task.stage or 'no stage'}, not IN-PROGRESS")
-        holders = [h.casefold() for h in task.field_list("Assignee")]
-        own = who.casefold() in holders
-        if not own and not (force and is_maintainer):
-            raise Refused(f"task #{number} is claimed by {lifecycle.holder(task)}",
-                          "its holder, or a maintainer with --force, can release it")
-        entries = [] if own else [archive.ArchiveEntry(task.title, number, "force-released", {
-            "Session": who, "Holder": ", ".join(task.field_list("Assignee")) or "unknown",
-            "Since": task.fields.get("Started", "unknown"),
-            "Completed": format_seconds(now()), "Status": "Moved to READY",
-            "Reason": reason or "released by a maintainer",
-            **({"Heartbeat": format_seconds(record.heartbeat_last)} if record else {}),
-        })]
-        moved = board.move(number, Stage.READY, {"Assignee": "None"})
-        return with_archive(ctx, read, moved, entries, now())
-
-    event = "force-released" if force and is_maintainer else "unclaimed"
-    sha = ctx.forge.transact(edit, f"gatebot: release #{number}",
-                             {"Gatebot-Task": f"#{number}", "Gatebot-Event": event,
-                              "Gatebot-Actor": who})
+    moment = now()
+    heartbeat = format_seconds(record.heartbeat_last) if record else None
+    sha = ctx.forge.apply(number, lambda task: transitions.release(
+        task, who, moment, force=force, maintainer=is_maintainer, reason=reason,
+        heartbeat=heartbeat))
     print(f"task #{number} back in READY (board commit {sha[:7]})", file=sys.stderr)
     return EXIT_OK
 
@@ -156,7 +135,7 @@ def flagged_keys(ctx: Context, tip: str) -> set[str]:
 def sweep_command(cwd: Path) -> int:
     """``gatebot sweep``: record each newly stale claim once (archive + ``stale`` label)."""
     ctx = open_context(cwd)
-    flagged = flagged_keys(ctx, ctx.forge.tip())
+    flagged = flagged_keys(ctx, ctx.files.tip())
     stale = claims_app.sweep(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
                              already_flagged=flagged, holders=board_holders(ctx))
     if not stale:
@@ -165,7 +144,7 @@ def sweep_command(cwd: Path) -> int:
 
     def edit(read: Reader) -> dict[str, str]:
         board = read_board(ctx, read)
-        fresh = [r for r in stale if flag_key(r) not in flagged_keys(ctx, ctx.forge.tip())]
+        fresh = [r for r in stale if flag_key(r) not in flagged_keys(ctx, ctx.files.tip())]
         for record in fresh:
             if any(t.number == record.number for t in board.tasks):
                 labels = board.task(record.number).field_list("Labels")
@@ -177,7 +156,7 @@ def sweep_command(cwd: Path) -> int:
             raise Refused("another sweep recorded these claims already")
         return with_archive(ctx, read, board, entries, now())
 
-    ctx.forge.transact(edit, f"gatebot: {len(stale)} stale claims",
+    ctx.files.transact(edit, f"gatebot: {len(stale)} stale claims",
                        {"Gatebot-Task": f"#{stale[0].number}", "Gatebot-Event": "stale"})
     for record in stale:
         print(f"⚠️ stale: task #{record.number} held by {record.session_name}, last heartbeat "

@@ -34,15 +34,10 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
-from gatebot.adapters.claim_store import (
-    ClaimProblem,
-    ClaimStore,
-    claim_ref,
-    current_fingerprint,
-    is_alive,
-)
+from gatebot.adapters.claim_store import current_fingerprint, is_alive
 from gatebot.core.claims import (
     DEFAULT_STALE_AFTER,
+    ClaimProblem,
     ClaimRecord,
     Clock,
     Fingerprint,
@@ -60,6 +55,7 @@ from gatebot.core.claims import (
     precedes,
 )
 from gatebot.errors import Refused, UsageError
+from gatebot.ports import ClaimRecords
 
 Sleep = Callable[[float], None]
 Say = Callable[[str], None]
@@ -91,7 +87,7 @@ class Live:
     clean: bool = True
 
     def read(
-        self, store: ClaimStore, relevant: Callable[[ClaimRecord], bool] = lambda _r: True
+        self, store: ClaimRecords, relevant: Callable[[ClaimRecord], bool] = lambda _r: True
     ) -> tuple[list[ClaimRecord], list[ClaimProblem]]:
         """The live ``relevant`` claims and every invalid one: ``(records, problems)``.
 
@@ -123,7 +119,7 @@ class Live:
 
 
 def claim(
-    store: ClaimStore,
+    store: ClaimRecords,
     *,
     task_number: int,
     task_title: str,
@@ -169,7 +165,7 @@ def claim(
 
 
 def _settle(
-    store: ClaimStore, live: Live, record: ClaimRecord, settle_s: tuple[float, float], *,
+    store: ClaimRecords, live: Live, record: ClaimRecord, settle_s: tuple[float, float], *,
     sleep: Sleep, say: Say,
 ) -> ClaimRecord:
     """Run phases 1 and 2 on the written ``claiming`` record; on any failure remove it."""
@@ -237,7 +233,7 @@ def _new_record(
         raise UsageError(f"cannot claim: {field}: {first['msg']}", "check --as") from exc
 
 
-def _create(store: ClaimStore, live: Live, record: ClaimRecord) -> None:
+def _create(store: ClaimRecords, live: Live, record: ClaimRecord) -> None:
     """Write the new record over none or a dead one; ``Refused`` when this session holds it."""
     try:
         store.create(record, replace=lambda old: bool(live.dead([old])))
@@ -251,7 +247,7 @@ def _create(store: ClaimStore, live: Live, record: ClaimRecord) -> None:
         ) from None
 
 
-def _set(store: ClaimStore, record: ClaimRecord, **fields: object) -> ClaimRecord:
+def _set(store: ClaimRecords, record: ClaimRecord, **fields: object) -> ClaimRecord:
     """Rewrite a claim with ``fields`` changed; ``Refused`` when it was released meanwhile."""
     try:
         return store.update(
@@ -264,7 +260,7 @@ def _set(store: ClaimStore, record: ClaimRecord, **fields: object) -> ClaimRecor
         ) from None
 
 
-def _rivals(store: ClaimStore, live: Live, record: ClaimRecord
+def _rivals(store: ClaimRecords, live: Live, record: ClaimRecord
             ) -> list[tuple[ClaimRecord, str]]:
     """Conflicting live claims with the reason, oldest first (dead ones are removed)."""
     records, _ = live.read(store, lambda other: conflict_reason(record, other) is not None)
@@ -272,7 +268,7 @@ def _rivals(store: ClaimStore, live: Live, record: ClaimRecord
     return sorted(found, key=lambda pair: order_key(pair[0]))
 
 
-def _check_phase_one(store: ClaimStore, live: Live, record: ClaimRecord) -> None:
+def _check_phase_one(store: ClaimRecords, live: Live, record: ClaimRecord) -> None:
     """Yield to an older conflicting claim, or to any conflicting ``active`` one."""
     for other, reason in _rivals(store, live, record):
         if other.status == "active" or precedes(other, record):
@@ -280,7 +276,7 @@ def _check_phase_one(store: ClaimStore, live: Live, record: ClaimRecord) -> None
 
 
 def _check_phase_two(
-    store: ClaimStore, live: Live, record: ClaimRecord, sleep: Sleep, wait_s: float
+    store: ClaimRecords, live: Live, record: ClaimRecord, sleep: Sleep, wait_s: float
 ) -> None:
     """Yield to an older ``active`` claim; wait (up to ``wait_s``) for older ``claiming`` ones."""
     older: list[tuple[ClaimRecord, str]] = []
@@ -296,7 +292,7 @@ def _check_phase_two(
 
 
 def _settled(
-    store: ClaimStore, live: Live, record: ClaimRecord, sleep: Sleep, wait_s: float, *,
+    store: ClaimRecords, live: Live, record: ClaimRecord, sleep: Sleep, wait_s: float, *,
     refused: Refused,
 ) -> Refused:
     """Name the winner once rivals settle: we may have yielded to one that lost in turn."""
@@ -311,7 +307,7 @@ def _settled(
 
 # -- session identity (task-locking-fixes.md "Collision Detection") ---------------------
 def _session_id(
-    store: ClaimStore, live: Live, session_name: str, me: Fingerprint, now: datetime, *,
+    store: ClaimRecords, live: Live, session_name: str, me: Fingerprint, now: datetime, *,
     force: bool,
 ) -> str:
     """Check that ``me`` may act as ``session_name``; return the session id to use.
@@ -338,7 +334,7 @@ def _session_id(
 
 # -- heartbeats, sweeps, release, completion --------------------------------------------
 def heartbeat(
-    store: ClaimStore,
+    store: ClaimRecords,
     *,
     session_name: str,
     task_number: int | None = None,
@@ -378,7 +374,7 @@ def heartbeat(
         raise Refused(f"the claim on task {target.task_number} was released meanwhile") from None
 
 
-def _own_claim(store: ClaimStore, live: Live, session_name: str, task_number: int | None
+def _own_claim(store: ClaimRecords, live: Live, session_name: str, task_number: int | None
                ) -> ClaimRecord:
     """Find the one live claim of ``session_name`` (on ``task_number`` when given)."""
     own, _ = live.read(store, lambda r: r.session_name == session_name)
@@ -396,7 +392,7 @@ def _own_claim(store: ClaimStore, live: Live, session_name: str, task_number: in
 
 
 def sweep(
-    store: ClaimStore, *, clock: Clock, stale_after: timedelta, already_flagged: Collection[str],
+    store: ClaimRecords, *, clock: Clock, stale_after: timedelta, already_flagged: Collection[str],
     holders: Holders | None = None,
 ) -> list[ClaimRecord]:
     """Return the claims newly stale (SPEC §8), oldest first; removes only dead records.
@@ -420,7 +416,7 @@ class Released:
 
 
 def release(
-    store: ClaimStore,
+    store: ClaimRecords,
     task_number: int,
     *,
     actor: str,
@@ -439,7 +435,7 @@ def release(
     own = [r for r in held if r.session_name.casefold() == actor.casefold()]
     if own:
         store.remove(own[0].session_name, task_number)
-        return Released(own[0], (claim_ref(own[0].session_name, task_number),), False)
+        return Released(own[0], (store.record_id(own[0].session_name, task_number),), False)
     if not held and not broken:
         raise Refused(f"task #{task_number} is not claimed")
     reason = holder_text(held[0]) if held else f"task #{task_number} has an invalid claim record"
@@ -447,13 +443,13 @@ def release(
         raise Refused(reason, "its holder, or a maintainer with --force, can release it")
     if actor.casefold() not in {m.casefold() for m in maintainers}:
         raise Refused(f"{reason}; {actor} is not a maintainer", "ask a maintainer to release it")
-    refs = [claim_ref(r.session_name, task_number) for r in held] + broken
+    refs = [store.record_id(r.session_name, task_number) for r in held] + broken
     for ref in refs:
         store.remove_ref(ref)
     return Released(held[0] if held else None, tuple(refs), True)
 
 
-def complete(store: ClaimStore, task_number: int, session_name: str) -> ClaimRecord:
+def complete(store: ClaimRecords, task_number: int, session_name: str) -> ClaimRecord:
     """Finish a claim (seed phase 3): mark it ``completed``, then remove it; return it.
 
     ``Refused`` when ``session_name`` holds no claim on the task.

@@ -9,33 +9,41 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatebot import config as config_module
 from gatebot.adapters.git import Git
-from gatebot.adapters.local import Heads, LocalForge
+from gatebot.adapters.local import LocalForge
 from gatebot.core.board import Board, Task
 from gatebot.core.protocol import TASK_BRANCH, Identity
+from gatebot.core.records import Heads
 from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
+from gatebot.ports import Forge, ForgeUnavailable
 
 
 @dataclass(frozen=True)
 class Context:
     """A repository ready for a command: ``root`` work tree, ``git``, ``config``, ``forge``.
 
-    ``opened_tip`` is the base tip the configuration was read from (fetched
-    while opening; None when the base has no commit yet): a command's first
-    look at the board may start from it instead of fetching again, as from
-    ``opened_heads``, the branches that same fetch brought.
+    ``forge`` is where the protocol's state lives (``gatebot.ports.Forge``,
+    chosen by ``make_forge``); ``files`` is the base branch in git, which
+    every forge has: the configuration, the board files a release commit
+    edits, and the files ``gatebot init`` writes. In the local forge both are
+    one object. ``opened_tip`` is the base tip the configuration was read from
+    (fetched while opening; None when the base has no commit yet): a command's
+    first look at the board may start from it instead of fetching again, as
+    from ``opened_heads``, the branches that same fetch brought.
     """
 
     root: Path
     git: Git
     config: config_module.Config
-    forge: LocalForge
+    forge: Forge
+    files: LocalForge
     opened_tip: str | None = None
     opened_heads: Heads = field(default_factory=Heads)
 
@@ -60,9 +68,7 @@ class Context:
 
     def board(self, tip: str | None = None) -> Board:
         """TODO.md parsed from the base tip (an empty board when the file is absent)."""
-        path = self.config.board.todo
-        text = self.forge.reader(tip or self.forge.tip())(path)
-        return Board.parse(text or "", path)
+        return self.forge.board(tip)
 
     def state_dir(self) -> Path:
         """Gatebot's directory shared by all worktrees: ``<git common dir>/gatebot``."""
@@ -71,7 +77,7 @@ class Context:
 
 
 def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
-                 fetch_also: Sequence[str] = ()) -> Context:
+                 fetch_also: Sequence[str] = (), default_forge: str | None = None) -> Context:
     """Find the repository around ``cwd`` and load its configuration (SPEC §10, §11).
 
     The configuration is read from the tip of the base branch (on the remote
@@ -80,10 +86,17 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
     ``GATEBOT_BASE``, else the remote's default branch (``main`` without one),
     whose configuration may name another base. Only a repository whose base has
     no commit yet reads the work tree. The fetch of the base also brings the
-    branches matching the globs of ``fetch_also`` (``opened_heads``). Raises ``EnvironmentProblem`` outside a
-    git work tree and ``ConfigError`` for a bad configuration or a
-    ``merge.remote`` that names none of the repository's remotes.
+    branches matching the globs of ``fetch_also`` (``opened_heads``). The
+    forge is ``--forge`` (``FORGE_OPTION``), else ``GATEBOT_FORGE``, else the
+    configuration's ``forge``, else ``default_forge`` (``actions_forge``), else
+    ``local``. Raises ``EnvironmentProblem`` outside a git work tree,
+    ``ConfigError`` for a bad configuration or a ``merge.remote`` that names
+    none of the repository's remotes, ``ForgeUnavailable`` for a forge this
+    build lacks.
     """
+    chosen = FORGE_OPTION.get()
+    if chosen is not None:
+        overrides = {**(overrides or {}), "forge": chosen}
     git = Git(cwd)
     root = git.toplevel()
     git = Git(root)
@@ -94,12 +107,14 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
     remote = _remote(git, cfg.merge.remote)
     base = cfg.base if "base" in cfg.model_fields_set else default_base(git, remote)
     for _ in range(3):  # the base's own configuration may name another base or remote
-        forge = LocalForge(git, base, remote)
+        forge = LocalForge(git, base, remote, todo=cfg.board.todo,
+                           archive_dir=cfg.board.archive_dir)
         try:
             tip, heads = forge.fetch_tip(patterns=fetch_also)
         except EnvironmentProblem:  # no base commit yet: the work tree is all there is
             cfg = config_module.load(root, overrides=overrides)
-            return Context(root, git, cfg.model_copy(update={"base": base}), forge)
+            cfg = cfg.model_copy(update={"base": base})
+            return _context(root, git, cfg, _with_paths(forge, cfg), default_forge)
         where = f"{remote + '/' if remote else ''}{base}"
         read = forge.reader(tip, prefetch=PREFETCH)
         cfg = config_module.load(root, overrides=overrides, read=read, where=where)
@@ -111,7 +126,57 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
     else:
         forge, tip, heads = LocalForge(git, base, remote), None, Heads()
     cfg = cfg.model_copy(update={"base": base})
-    return Context(root, git, cfg, forge, tip, heads)
+    return _context(root, git, cfg, _with_paths(forge, cfg), default_forge, tip=tip, heads=heads)
+
+
+def _with_paths(forge: LocalForge, cfg: config_module.Config) -> LocalForge:
+    """``forge`` with the board paths of ``cfg`` (read from the base it was opened on)."""
+    forge.todo, forge.archive_dir = cfg.board.todo, cfg.board.archive_dir
+    return forge
+
+
+def _context(root: Path, git: Git, cfg: config_module.Config, files: LocalForge,
+             default_forge: str | None, *, tip: str | None = None, heads: Heads | None = None,
+             ) -> Context:
+    name = cfg.forge if "forge" in cfg.model_fields_set or not default_forge else default_forge
+    forge = make_forge(name, cfg, files)
+    return Context(root, git, cfg, forge, files, tip, heads or Heads())
+
+
+FORGE_OPTION: ContextVar[str | None] = ContextVar("gatebot_forge_option", default=None)
+"""``--forge`` of the running command (set by ``gatebot.cli``); None when not given."""
+
+ForgeFactory = Callable[[config_module.Config, LocalForge], Forge]
+FORGES: dict[str, ForgeFactory] = {"local": lambda _cfg, files: files}
+"""The forges of this build, by name: each builds its ``Forge`` from the configuration and
+the base branch in git. The github forge registers itself here when it is part of the build."""
+
+
+def make_forge(name: str, cfg: config_module.Config, files: LocalForge) -> Forge:
+    """The forge called ``name`` (``local`` or ``github``), the one place that builds one.
+
+    Raises ``ForgeUnavailable`` (exit 2), naming where ``forge`` was set, when
+    this build has no such forge.
+    """
+    factory = FORGES.get(name)
+    if factory is None:
+        where = cfg.origin("forge") if name == cfg.forge else "GitHub Actions"
+        raise ForgeUnavailable(
+            f"forge = {name!r} in {where}: the {name} forge is not available yet in this "
+            "build",
+            'remove the key, or pass --forge local, or set forge = "local" (the default): '
+            "gatebot then keeps the protocol's state in git, on the base branch",
+        )
+    return factory(cfg, files)
+
+
+def actions_forge(environ: Mapping[str, str]) -> str | None:
+    """``github`` inside GitHub Actions (``GITHUB_ACTIONS=true`` and ``GITHUB_REPOSITORY`` set).
+
+    The default forge of ``gatebot gate`` when no ``forge`` is configured; None elsewhere.
+    """
+    inside = environ.get("GITHUB_ACTIONS") == "true" and bool(environ.get("GITHUB_REPOSITORY"))
+    return "github" if inside else None
 
 
 PREFETCH = ("pyproject.toml", ".gatebot.toml", "TODO.md", "CURRENT_STATE.md")

@@ -68,9 +68,9 @@ def _actor(ctx: Context, given: str | None) -> str | None:
 
 
 def _tip(ctx: Context) -> tuple[str, str]:
-    where = f"{ctx.forge.remote}/{ctx.forge.branch}" if ctx.forge.remote else ctx.forge.branch
+    where = f"{ctx.files.remote}/{ctx.files.branch}" if ctx.files.remote else ctx.files.branch
     try:
-        return ctx.forge.tip(), where
+        return ctx.files.tip(), where
     except EnvironmentProblem as exc:
         raise EnvironmentProblem(
             f"the base branch {where} has no commit yet, so there is nothing to add to",
@@ -84,8 +84,8 @@ def initialise(ctx: Context, *, actor: str | None, dry_run: bool) -> Outcome:
     tip, where = _tip(ctx)
     paths = starter.BoardPaths(ctx.config.board.todo, ctx.config.board.current_state,
                                ctx.config.board.archive_dir)
-    runner = _runner(ctx, tip, ctx.forge.reader(tip))
-    files = starter.plan(ctx.forge.reader(tip), runner, paths,
+    runner = _runner(ctx, tip, ctx.files.reader(tip))
+    files = starter.plan(ctx.files.reader(tip), runner, paths,
                          archive_exists=_archive_exists(ctx, tip))
     if dry_run or not files:
         return Outcome(files, None, where)
@@ -93,7 +93,7 @@ def initialise(ctx: Context, *, actor: str | None, dry_run: bool) -> Outcome:
     def edit(read: Reader) -> dict[str, str]:
         # the ref is at the tip being edited, or later: it only moves forward
         found = starter.plan(read, runner, paths,
-                             archive_exists=_archive_exists(ctx, ctx.forge.ref))
+                             archive_exists=_archive_exists(ctx, ctx.files.ref))
         if not found:
             raise _NothingToDo
         files.clear()
@@ -102,7 +102,7 @@ def initialise(ctx: Context, *, actor: str | None, dry_run: bool) -> Outcome:
 
     trailers = {"Gatebot-Event": "init", **({"Gatebot-Actor": actor} if actor else {})}
     try:
-        sha = ctx.forge.transact(edit, SUBJECT, trailers)
+        sha = ctx.files.transact(edit, SUBJECT, trailers)
     except _NothingToDo:
         return Outcome({}, None, where)
     return Outcome(files, sha, where)
@@ -171,6 +171,6 @@ def _listing(files: dict[str, str], *, show_config: bool) -> list[str]:
 
 
 def _where_files_are(ctx: Context) -> list[str]:
-    if ctx.forge.remote and ctx.git.current_branch() == ctx.forge.branch:
+    if ctx.files.remote and ctx.git.current_branch() == ctx.files.branch:
         return ["your work tree is as it was: `git pull --ff-only` brings these files in"]
     return []

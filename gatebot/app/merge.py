@@ -14,24 +14,17 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gatebot.adapters import tox_envs
 from gatebot.adapters.git import Git, Person
-from gatebot.adapters.local import (
-    BOT_IDENTITY,
-    Heads,
-    PushRefused,
-    Reader,
-    render_trailers,
-    require,
-)
+from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers
 from gatebot.app import gate1
 from gatebot.app import review as review_app
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.app.transitions import read_board, stamp, with_archive
-from gatebot.core import archive, current_state, escalation
+from gatebot.core import archive, current_state, escalation, transitions
 from gatebot.core.board import Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
 from gatebot.core.protocol import (
@@ -43,7 +36,9 @@ from gatebot.core.protocol import (
     cannot_review,
     review_eligibility,
 )
+from gatebot.core.records import Heads
 from gatebot.core.rules import docs_updated
+from gatebot.core.transitions import require
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
 
@@ -248,7 +243,8 @@ def release_message(cand: Candidate, tip: str) -> str:
 
 
 def send_back(
-    ctx: Context, cand: Candidate, event: str, reason: str, details: dict[str, str],
+    ctx: Context, cand: Candidate, event: Literal["merge-failed", "escalated"], reason: str,
+    details: dict[str, str],
     *, label: str | None = None,
 ) -> str:
     """Move the task RDY FOR PROD → REVIEW with ``reason`` as one board commit (SPEC §5.3).
@@ -256,27 +252,10 @@ def send_back(
     ``event`` is ``merge-failed`` or ``escalated``; ``label`` (``escalated``) is
     added to the task's ``Labels`` field. Returns the board commit's SHA.
     """
-    number = cand.task.number
-
-    def edit(read: Reader) -> dict[str, str]:
-        board = read_board(ctx, read)
-        task = board.task(number)
-        require(task.stage is Stage.RDY_FOR_PROD,
-                f"task #{number} is in {task.stage or 'no stage'}, not RDY FOR PROD")
-        fields = {"Reviewed by (REVIEW)": "None"}  # the gate-1 approval is void now
-        if label:
-            labels = [x for x in task.field_list("Labels") if x != label] + [label]
-            fields["Labels"] = ", ".join(labels)
-        now = clock()
-        entry = archive.ArchiveEntry(task.title, number, event, {
-            "Session": cand.actor, "Completed": stamp(now), "Status": "Moved to REVIEW",
-            "Reason": reason, **details, "Head": cand.head,
-        })
-        return with_archive(ctx, read, board.move(number, Stage.REVIEW, fields), [entry], now)
-
-    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": event,
-                "Gatebot-Head": cand.head, "Gatebot-Actor": cand.actor}
-    return ctx.forge.transact(edit, f"gatebot: task #{number} back to REVIEW ({event})", trailers)
+    now = clock()
+    return ctx.forge.apply(cand.task.number, lambda task: transitions.send_back(
+        task, cand.actor, now, event=event, reason=reason, details=details, head=cand.head,
+        label=label))
 
 
 def retest(ctx: Context, wt: Git, cand: Candidate,
@@ -417,7 +396,7 @@ def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,
 def _board_bytes(ctx: Context, cand: Candidate, tip: str, tests: str) -> dict[str, bytes]:
     """The release commit's board files (``release_files``) as bytes, every byte kept."""
     now, board = clock(), ctx.config.board
-    read = ctx.forge.reader(tip, prefetch=(
+    read = ctx.files.reader(tip, prefetch=(
         board.todo, board.current_state, archive.archive_path(now.date(), board.archive_dir)))
     files = release_files(ctx, read, cand, tip, now=now,
                           coverage=_approval_coverage(ctx, cand.task.number, tip), tests=tests)
@@ -490,7 +469,7 @@ def finish(ctx: Context, cand: Candidate, tip: str, commit: str, rules: list[Rul
         return Outcome("failed", f"task #{cand.task.number} back to REVIEW: {reason}",
                        tuple(rules), None, tip)
     try:
-        if not ctx.forge.publish(tip, commit):
+        if not ctx.forge.push_release(tip, commit):
             return None
     except PushRefused as exc:  # only the release push counts as a retry in land()
         raise ReleaseRefused(exc.message, exc.hint) from exc
@@ -504,8 +483,10 @@ def escalate_conflict(
     """Archive a conflict escalation, label the task and send it back to REVIEW (SPEC §9)."""
     esc = escalation.conflict(cand.task.number, files, f"gatebot merge --task {cand.task.number}")
     text = escalation.render(esc)
-    send_back(ctx, cand, "escalated", esc.situation, {"Escalation": esc.title},
-              label="escalated")
+    now = clock()
+    ctx.forge.escalate(cand.task.number, esc, lambda task: transitions.send_back(
+        task, cand.actor, now, event="escalated", reason=esc.situation,
+        details={"Escalation": esc.title}, head=cand.head, label="escalated"))
     return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", tuple(rules), None,
                    tip, text)
 
@@ -521,32 +502,17 @@ def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str, *, 
                                   f"gatebot merge --task {cand.task.number}", moving=moving)
     text = escalation.render(esc)
     try:
-        flag_escalation(ctx, cand, esc.situation, esc.title)
+        flag_escalation(ctx, cand, esc)
     except PushRefused as exc:
         text += f"\n(not recorded on the board: {exc.message})\n"
     return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", (), None, "", text)
 
 
-def flag_escalation(ctx: Context, cand: Candidate, situation: str, title: str) -> str:
+def flag_escalation(ctx: Context, cand: Candidate, esc: escalation.Escalation) -> str:
     """Label the task ``escalated`` where it stands and archive why; its approvals stand."""
-    number = cand.task.number
-
-    def edit(read: Reader) -> dict[str, str]:
-        board = read_board(ctx, read)
-        task = board.task(number)
-        labels = [x for x in task.field_list("Labels") if x != "escalated"] + ["escalated"]
-        now = clock()
-        entry = archive.ArchiveEntry(task.title, number, "escalated", {
-            "Session": cand.actor, "Completed": stamp(now),
-            "Status": f"Stays in {task.stage or 'its section'}", "Reason": situation,
-            "Escalation": title, "Head": cand.head,
-        })
-        return with_archive(ctx, read, board.set_fields(number, {"Labels": ", ".join(labels)}),
-                            [entry], now)
-
-    trailers = {"Gatebot-Task": f"#{number}", "Gatebot-Event": "escalated",
-                "Gatebot-Approval": "kept", "Gatebot-Head": cand.head, "Gatebot-Actor": cand.actor}
-    return ctx.forge.transact(edit, f"gatebot: escalate #{number}", trailers)
+    now = clock()
+    return ctx.forge.escalate(cand.task.number, esc, lambda task: transitions.flag_escalation(
+        task, cand.actor, now, situation=esc.situation, title=esc.title, head=cand.head))
 
 
 def land(ctx: Context, number: int, branch: str | None, actor: Identity | str, *,

@@ -20,10 +20,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gatebot.adapters.claim_store import ClaimProblem, ClaimStore
 from gatebot.app.claims import Holders, Live
 from gatebot.core.claims import (
     DEFAULT_STALE_AFTER,
+    ClaimProblem,
     ClaimRecord,
     Clock,
     as_utc,
@@ -33,6 +33,7 @@ from gatebot.core.claims import (
     order_key,
 )
 from gatebot.core.printable import printable
+from gatebot.ports import ClaimRecords
 
 SCHEMA = "gatebot.status/1"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~&])")
@@ -74,7 +75,7 @@ class StatusBoard:
 
 
 def gather_status(
-    store: ClaimStore,
+    store: ClaimRecords,
     *,
     clock: Clock,
     stale_after: timedelta = DEFAULT_STALE_AFTER,

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from gatebot.adapters.local import BoardEvent
 from gatebot.app import gate1
 from gatebot.app import status as status_app
 from gatebot.app.claim_commands import board_holders, store_of
@@ -30,6 +29,7 @@ from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now
 from gatebot.core.board import Stage, Task, stage_of_heading
 from gatebot.core.claims import format_seconds
+from gatebot.core.records import BoardEvent
 from gatebot.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:

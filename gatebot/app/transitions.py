@@ -1,7 +1,8 @@
-"""Steps every board transition shares (SPEC §4): the clock, reading TODO.md, archiving.
+"""Steps the board edits of the release commit and ``sweep`` share: clock, TODO.md, archive.
 
-Edit functions of ``LocalForge.transact`` build their result from these, so
-all transitions stamp times, read the board and append archive entries alike.
+The lifecycle's transitions are decided in ``gatebot.core.transitions`` and
+recorded by the forge; these helpers serve the edits that still write board
+files themselves (the release commit holds its board edits).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from gatebot.adapters.local import Reader
 from gatebot.app.context import Context
 from gatebot.core import archive
 from gatebot.core.board import Board
+from gatebot.core.transitions import stamp
+
+__all__ = ["now", "read_board", "stamp", "with_archive"]
 from gatebot.errors import UsageError
 
 
@@ -30,11 +34,6 @@ def now() -> datetime:
             raise UsageError(f"GATEBOT_NOW={fixed!r} is not an ISO-8601 time",
                              "use e.g. 2025-11-01T10:00:00Z") from exc
     return datetime.now(UTC)
-
-
-def stamp(moment: datetime) -> str:
-    """A board timestamp: ISO-8601 UTC to the second with ``Z`` (``2025-11-01T10:00:00Z``)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_board(ctx: Context, read: Reader) -> Board:

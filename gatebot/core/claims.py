@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -419,3 +420,24 @@ def files_overlap(a: Iterable[str], b: Iterable[str]) -> tuple[str, str] | None:
             if globs_overlap(pa, pb):
                 return (pa, pb)
     return None
+
+
+@dataclass(frozen=True)
+class ClaimProblem:
+    """A claim ref whose tip is not a valid claim: the ``ref``, why, and its task number."""
+
+    ref: str
+    reason: str
+    task_number: int | None = None
+
+    @property
+    def fix(self) -> str:
+        """Say how to get rid of it."""
+        if self.task_number is None:
+            return f"ask a maintainer to remove {self.ref}"
+        return f"remove it with `gatebot release {self.task_number} --force`"
+
+    @property
+    def message(self) -> str:
+        """One line: ref, reason, fix."""
+        return f"{self.ref}: not a valid claim ({self.reason}); {self.fix}"
