@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING, Protocol
 from gatebot.errors import GatebotError
 
 if TYPE_CHECKING:
-    from gatebot.core.board import Board, Task
+    from gatebot.core.board import Board
     from gatebot.core.claims import ClaimProblem, ClaimRecord
     from gatebot.core.escalation import Escalation
     from gatebot.core.records import Approval, BoardEvent, Heads
-    from gatebot.core.transitions import NewTask, Transition
+    from gatebot.core.transitions import NewTask, TaskState, Transition
     from gatebot.core.verdict import Verdict
 
-Decide = Callable[["Task"], "Transition"]
+Decide = Callable[["TaskState"], "Transition"]
 """A pure decision over the task as the forge has it now (``gatebot.core.transitions``)."""
 
 
@@ -133,12 +133,14 @@ class Forge(Protocol):
         """The gate-1 approvals of ``task``: reviewer, gate, head SHA, rules; newest first."""
         ...
 
-    def apply(self, number: int, decide: Decide) -> str:
-        """Record ``decide(task)`` for task ``number`` atomically; return the record's id.
+    def apply(self, number: int, decide: Decide, *, history: bool = False) -> str:
+        """Record ``decide(state)`` for task ``number`` atomically; return the record's id.
 
-        The id is what was written (the local forge's board commit SHA). When
-        the task changed meanwhile, ``decide`` runs again on the new state and
-        may refuse (``Refused``); ``RaceLost`` when it kept changing.
+        ``state`` is the task as recorded now, with its events when
+        ``history`` (a decision that depends on earlier approvals). The id is
+        what was written (the local forge's board commit SHA). When the task
+        changed meanwhile, ``decide`` runs again on the new state and may
+        refuse (``Refused``); ``RaceLost`` when it kept changing.
         """
         ...
 

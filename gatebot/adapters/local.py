@@ -24,7 +24,7 @@ from gatebot.core import archive
 from gatebot.core.board import Board
 from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
-from gatebot.core.transitions import require
+from gatebot.core.transitions import TaskState, require
 from gatebot.errors import GatebotError, Refused
 from gatebot.ports import RaceLost
 
@@ -202,18 +202,18 @@ class LocalForge:
         ``RaceLost`` when the branch kept moving for ``attempts`` tries.
         """
 
-        def written(read: Reader) -> tuple[Mapping[str, str], str]:
+        def written(_tip: str, read: Reader) -> tuple[Mapping[str, str], str]:
             files = edit(read)
             return files, f"{subject}\n\n{render_trailers(trailers)}\n"
 
         return self._commit_loop(written, subject, attempts)
 
-    def _commit_loop(self, edit: Callable[[Reader], tuple[Mapping[str, str], str]],
+    def _commit_loop(self, edit: Callable[[str, Reader], tuple[Mapping[str, str], str]],
                      subject: str, attempts: int = 30) -> str:
-        """Commit ``edit(read)``'s (files, message) on the tip and publish; retry when it moved."""
+        """Commit ``edit(tip, read)``'s (files, message) on the tip and publish; retry if it moved."""
         for _ in range(attempts):
             tip = self.tip()
-            files, message = edit(self.reader(tip))
+            files, message = edit(tip, self.reader(tip))
             if not files:
                 raise Refused(f"nothing to change for: {subject}")
             encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
@@ -235,16 +235,19 @@ class LocalForge:
         """The gate-1 approvals of ``task`` read from its board commits, newest first."""
         return approvals(self.events(task, tip))
 
-    def apply(self, number: int, decide: Decide) -> str:
-        """Record ``decide(task)`` as one board commit (re-decided on a moved tip); its SHA.
+    def apply(self, number: int, decide: Decide, *, history: bool = False) -> str:
+        """Record ``decide(state)`` as one board commit (re-decided on a moved tip); its SHA.
 
-        TODO.md gets the new stage and fields, the archive of the decision's
-        UTC day its entries, the message the decision's subject and trailers.
+        ``state`` holds the task at the tip and, with ``history``, its board
+        commits up to that tip. TODO.md gets the new stage and fields, the
+        archive of the decision's UTC day its entries, the message the
+        decision's subject and trailers.
         """
 
-        def edit(read: Reader) -> tuple[Mapping[str, str], str]:
+        def edit(tip: str, read: Reader) -> tuple[Mapping[str, str], str]:
             board = Board.parse(read(self.todo) or "", self.todo)
-            decided = decide(board.task(number))
+            events = tuple(self.events(number, tip)) if history else ()
+            decided = decide(TaskState(board.task(number), events))
             files = self.transition_files(read, board, decided)
             return files, f"{decided.subject}\n\n{render_trailers(decided.trailers)}\n"
 
@@ -279,7 +282,7 @@ class LocalForge:
         """
         number = 0
 
-        def edit(read: Reader) -> tuple[Mapping[str, str], str]:
+        def edit(_tip: str, read: Reader) -> tuple[Mapping[str, str], str]:
             nonlocal number
             used = highest_task(self.git, self.ref)  # at this tip or later: never lower
             board, number = Board.parse(read(self.todo) or "", self.todo).add_task(

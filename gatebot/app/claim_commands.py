@@ -117,8 +117,8 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
 
     moment = now()
     heartbeat = format_seconds(record.heartbeat_last) if record else None
-    sha = ctx.forge.apply(number, lambda task: transitions.release(
-        task, who, moment, force=force, maintainer=is_maintainer, reason=reason,
+    sha = ctx.forge.apply(number, lambda state: transitions.release(
+        state.task, who, moment, force=force, maintainer=is_maintainer, reason=reason,
         heartbeat=heartbeat))
     print(f"task #{number} back in READY (board commit {sha[:7]})", file=sys.stderr)
     return EXIT_OK

@@ -71,14 +71,14 @@ def approve(
     actor = verdict.actor or ""
     coverage = next((r.summary.split()[0] for r in verdict.rules if r.id == "coverage"
                      and r.summary.split()[0].endswith("%")), "n/a")
-    standing = approval_for(ctx, task_number)
     facts = transitions.ApprovalFacts(
         actor, verdict.head, verdict.base, tuple(r.id for r in verdict.rules),
         tuple(r.id for r in verdict.rules if r.id.startswith("checks.") and r.status == "pass"),
-        coverage, cannot_review(people, [actor]), tuple(builder_names(people)),
-        standing[0] if standing else None, branch, identity.git if identity else "")
-    now = clock()
-    return ctx.forge.apply(task_number, lambda task: transitions.approve(task, facts, now))
+        coverage, cannot_review(people, [actor]), tuple(builder_names(people)), branch,
+        identity.git if identity else "")
+    now = clock()  # the approvals standing are read at the tip the approval is recorded on
+    return ctx.forge.apply(task_number, lambda state: transitions.approve(state, facts, now),
+                           history=True)
 
 
 def check_approvable(ctx: Context, task: Task, head: str) -> None:
@@ -98,8 +98,8 @@ def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str
     """
     failed = [r.id for r in verdict.failed()]
     now = clock()
-    return ctx.forge.apply(task_number, lambda task: transitions.reject(
-        task, verdict.actor or "", now, reason=reason, failed=failed, head=verdict.head))
+    return ctx.forge.apply(task_number, lambda state: transitions.reject(
+        state.task, verdict.actor or "", now, reason=reason, failed=failed, head=verdict.head))
 
 
 def voided(ctx: Context, task_number: int, head: str) -> bool:

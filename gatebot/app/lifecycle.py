@@ -40,8 +40,8 @@ def claim(ctx: Context, number: int, actor: str, files: Sequence[str],
     #4 is claimed by X since T") when the task is not READY.
     """
     now = clock()
-    return ctx.forge.apply(number, lambda task: transitions.claim(
-        task, actor, now, files, estimate, git_identity=git_identity))
+    return ctx.forge.apply(number, lambda state: transitions.claim(
+        state.task, actor, now, files, estimate, git_identity=git_identity))
 
 
 def submit(ctx: Context, number: int, actor: str, branch: str | None, *,
@@ -51,5 +51,5 @@ def submit(ctx: Context, number: int, actor: str, branch: str | None, *,
     ``git_identity`` is recorded as ``Gatebot-Actor-Git``, as ``claim`` does.
     """
     now = clock()
-    return ctx.forge.apply(number, lambda task: transitions.submit(
-        task, actor, now, branch, git_identity=git_identity))
+    return ctx.forge.apply(number, lambda state: transitions.submit(
+        state.task, actor, now, branch, git_identity=git_identity))

@@ -253,8 +253,8 @@ def send_back(
     added to the task's ``Labels`` field. Returns the board commit's SHA.
     """
     now = clock()
-    return ctx.forge.apply(cand.task.number, lambda task: transitions.send_back(
-        task, cand.actor, now, event=event, reason=reason, details=details, head=cand.head,
+    return ctx.forge.apply(cand.task.number, lambda state: transitions.send_back(
+        state.task, cand.actor, now, event=event, reason=reason, details=details, head=cand.head,
         label=label))
 
 
@@ -484,8 +484,8 @@ def escalate_conflict(
     esc = escalation.conflict(cand.task.number, files, f"gatebot merge --task {cand.task.number}")
     text = escalation.render(esc)
     now = clock()
-    ctx.forge.escalate(cand.task.number, esc, lambda task: transitions.send_back(
-        task, cand.actor, now, event="escalated", reason=esc.situation,
+    ctx.forge.escalate(cand.task.number, esc, lambda state: transitions.send_back(
+        state.task, cand.actor, now, event="escalated", reason=esc.situation,
         details={"Escalation": esc.title}, head=cand.head, label="escalated"))
     return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", tuple(rules), None,
                    tip, text)
@@ -511,8 +511,8 @@ def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str, *, 
 def flag_escalation(ctx: Context, cand: Candidate, esc: escalation.Escalation) -> str:
     """Label the task ``escalated`` where it stands and archive why; its approvals stand."""
     now = clock()
-    return ctx.forge.escalate(cand.task.number, esc, lambda task: transitions.flag_escalation(
-        task, cand.actor, now, situation=esc.situation, title=esc.title, head=cand.head))
+    return ctx.forge.escalate(cand.task.number, esc, lambda state: transitions.flag_escalation(
+        state.task, cand.actor, now, situation=esc.situation, title=esc.title, head=cand.head))
 
 
 def land(ctx: Context, number: int, branch: str | None, actor: Identity | str, *,

@@ -28,6 +28,7 @@ from typing import Literal
 
 from gatebot.core.archive import ArchiveEntry, tests_field
 from gatebot.core.board import Stage, Task, title_problem
+from gatebot.core.records import BoardEvent, standing_approval
 from gatebot.errors import Refused, UsageError
 
 EventName = Literal["added", "claimed", "submitted", "unclaimed", "force-released", "approved",
@@ -77,6 +78,18 @@ class Transition:
     def trailers(self) -> dict[str, str]:
         """Everything recorded with it: ``Gatebot-Task``, ``Gatebot-Event``, then ``record``."""
         return {"Gatebot-Task": f"#{self.number}", "Gatebot-Event": self.event, **self.record}
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """A task as the forge has it at one snapshot: its stage and fields, and its history.
+
+    ``history``: the events recorded for it, newest first — filled only when
+    the decision asks for it (``Forge.apply(..., history=True)``), else empty.
+    """
+
+    task: Task
+    history: tuple[BoardEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,8 +223,7 @@ class ApprovalFacts:
     against; ``rules``: rule ids judged; ``checks_passed``: the ``checks.*``
     that passed; ``coverage``: e.g. ``91.2%`` or ``n/a``; ``cannot_review``:
     the derived field (builders then reviewers); ``built_by``: builder names;
-    ``standing_head``: the head SHA of the task's standing approval (None:
-    none stands); ``branch``/``git_identity``: recorded when given.
+    ``branch``/``git_identity``: recorded when given.
     """
 
     actor: str
@@ -222,7 +234,6 @@ class ApprovalFacts:
     coverage: str
     cannot_review: str
     built_by: tuple[str, ...]
-    standing_head: str | None = None
     branch: str | None = None
     git_identity: str = ""
 
@@ -240,13 +251,23 @@ def approvable(task: Task, head: str, standing_head: str | None) -> None:
     require_stage(task, Stage.REVIEW, Stage.RDY_FOR_PROD)
 
 
-def approve(task: Task, facts: ApprovalFacts, now: datetime) -> Transition:
+def standing_head(history: Sequence[BoardEvent]) -> str | None:
+    """The head SHA of the standing gate-1 approval in ``history`` (newest first), or None."""
+    event = standing_approval(history)
+    return None if event is None else event.trailers.get("Gatebot-Head", "")
+
+
+def approve(state: TaskState, facts: ApprovalFacts, now: datetime) -> Transition:
     """REVIEW → RDY FOR PROD: ``Reviewed by (REVIEW)``, ``Cannot review``, an ``approved`` entry.
 
-    Drops the ``escalated`` label (re-approved after a fix) and fills an empty
-    ``Built by``. Raises ``Refused`` as ``approvable`` does.
+    Whether an approval already stands for the head is read from
+    ``state.history`` (the same snapshot as the stage: of two reviewers
+    approving one head at once, the second is refused). Drops the ``escalated`` label (re-approved after
+    a fix) and fills an empty ``Built by``. Raises ``Refused`` as
+    ``approvable`` does.
     """
-    approvable(task, facts.head, facts.standing_head)
+    task = state.task
+    approvable(task, facts.head, standing_head(state.history))
     actor = facts.actor
     fields = {"Reviewed by (REVIEW)": f"{actor} ✅", "Cannot review": facts.cannot_review}
     if "escalated" in task.field_list("Labels"):

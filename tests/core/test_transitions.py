@@ -7,7 +7,6 @@ names, and records who acted.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -34,7 +33,7 @@ DECISIONS: dict[str, Callable[[Task], tr.Transition]] = {
     "submitted": lambda t: tr.submit(t, "ann", NOW, "task/4-x"),
     "unclaimed": lambda t: tr.release(t, "ann", NOW, force=False, maintainer=False),
     "force-released": lambda t: tr.release(t, "max", NOW, force=True, maintainer=True),
-    "approved": lambda t: tr.approve(t, FACTS, NOW),
+    "approved": lambda t: tr.approve(tr.TaskState(t), FACTS, NOW),
     "rejected": lambda t: tr.reject(t, "rev", NOW, reason="no", failed=["docstrings"],
                                     head="h" * 40),
     "merge-failed": lambda t: tr.send_back(t, "cid", NOW, event="merge-failed", reason="red",
@@ -101,9 +100,11 @@ def test_release_by_another_needs_a_maintainer_with_force() -> None:
 
 def test_an_approval_standing_for_the_head_refuses_a_second_one() -> None:
     ready = task(Stage.RDY_FOR_PROD, Labels="escalated, ui")
+    approved = BoardEvent("a1", {"Gatebot-Event": "approved", "Gatebot-Head": "h" * 40})
     with pytest.raises(Refused, match="already approved at gate 1 for hhhhhhhhhhhh"):
-        tr.approve(ready, dataclasses.replace(FACTS, standing_head="h" * 40), NOW)
-    decided = tr.approve(ready, FACTS, NOW)  # a push voided the old approval
+        tr.approve(tr.TaskState(ready, (approved,)), FACTS, NOW)
+    older = BoardEvent("a0", {"Gatebot-Event": "approved", "Gatebot-Head": "0" * 40})
+    decided = tr.approve(tr.TaskState(ready, (older,)), FACTS, NOW)  # a push voided it
     assert decided.fields["Labels"] == "ui"
     assert decided.fields["Built by"] == "ann"
     assert decided.record["Gatebot-Rules"] == "file-length, checks.tests"
