@@ -38,10 +38,11 @@ if TYPE_CHECKING:
     from gatebot.core.claims import ClaimProblem, ClaimRecord
     from gatebot.core.escalation import Escalation
     from gatebot.core.records import Approval, BoardEvent, Heads
-    from gatebot.core.transitions import NewTask, TaskState, Transition
+    from gatebot.core.transitions import BoardState, NewTask, TaskState, Transition
     from gatebot.core.verdict import Verdict
 
 Decide = Callable[["TaskState"], "Transition"]
+DecideAll = Callable[["BoardState"], "Sequence[Transition]"]
 """A pure decision over the task as the forge has it now (``gatebot.core.transitions``)."""
 
 
@@ -142,6 +143,20 @@ class Forge(Protocol):
         changed meanwhile, ``decide`` runs again on the new state and may
         refuse (``Refused``); ``RaceLost`` when it kept changing.
         """
+        ...
+
+    def apply_all(self, decide: DecideAll, subject: str) -> str:
+        """Record ``decide(state)`` — transitions of several tasks — as one; return its id.
+
+        ``state`` is every task and the stale claims flagged before (a sweep).
+        The local forge writes one board commit (``subject``, the first
+        transition's trailers); a forge without such a commit writes each.
+        Re-decided when the tasks changed meanwhile, as ``apply``.
+        """
+        ...
+
+    def stale_flags(self, tip: str | None = None) -> set[str]:
+        """The keys of the claim lapses recorded as ``stale`` so far."""
         ...
 
     def add_task(self, task: NewTask) -> tuple[int, str]:

@@ -24,7 +24,7 @@ from gatebot.core import archive
 from gatebot.core.board import Board
 from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
-from gatebot.core.transitions import TaskState, require
+from gatebot.core.transitions import BoardState, TaskState, require
 from gatebot.errors import GatebotError, Refused
 from gatebot.ports import RaceLost
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from gatebot.core.records import Approval
     from gatebot.core.transitions import NewTask, Transition
     from gatebot.core.verdict import Verdict
-    from gatebot.ports import Decide
+    from gatebot.ports import Decide, DecideAll
 
 __all__ = ["BOT_IDENTITY", "BoardEvent", "Heads", "LocalForge", "PushRefused", "Reader",
            "highest_task", "render_trailers", "require", "split_trailers"]
@@ -256,12 +256,35 @@ class LocalForge:
     def transition_files(self, read: Reader, board: Board, decided: Transition
                          ) -> dict[str, str]:
         """The board files ``decided`` changes: TODO.md and the day's archive file."""
-        if decided.stage is not None:
-            board = board.move(decided.number, decided.stage, decided.fields)
-        elif decided.fields:
-            board = board.set_fields(decided.number, decided.fields)
-        files = {self.todo: board.render()}
+        files = {self.todo: _moved(board, decided).render()}
         return {**files, **self.archived(read, decided.entries, decided.at)}
+
+    def apply_all(self, decide: DecideAll, subject: str) -> str:
+        """Record ``decide(state)`` as one board commit (``subject``); return its SHA.
+
+        ``state`` holds TODO.md and the stale flags at the tip; the message's
+        trailers are the first transition's. Re-decided on a moved tip.
+        """
+
+        def edit(tip: str, read: Reader) -> tuple[Mapping[str, str], str]:
+            board = Board.parse(read(self.todo) or "", self.todo)
+            decided = decide(BoardState(board, frozenset(self.stale_flags(tip))))
+            if not decided:
+                raise Refused(f"nothing to change for: {subject}")
+            for one in decided:
+                board = _moved(board, one)
+            entries = [e for one in decided for e in one.entries]
+            files = {self.todo: board.render(), **self.archived(read, entries, decided[0].at)}
+            return files, f"{subject}\n\n{render_trailers(decided[0].trailers)}\n"
+
+        return self._commit_loop(edit, subject)
+
+    def stale_flags(self, tip: str | None = None) -> set[str]:
+        """The ``Flag`` fields of the ``stale`` archive entries at ``tip`` (default: now)."""
+        result = self.git.run("grep", "-h", "-F", "-e", "- **Flag**: ", tip or self.tip(), "--",
+                              self.archive_dir, check=False)
+        return {line.split("- **Flag**: ", 1)[1].strip() for line in result.stdout.splitlines()
+                if "- **Flag**: " in line}
 
     def archived(self, read: Reader, entries: Sequence[archive.ArchiveEntry], moment: datetime
                  ) -> dict[str, str]:
@@ -344,6 +367,15 @@ class LocalForge:
                     when = datetime.fromisoformat(fields[2])
                     events.append(BoardEvent(fields[0], trailers, when))
         return events
+
+
+def _moved(board: Board, decided: Transition) -> Board:
+    """``board`` with ``decided``'s task in its new stage (or where it is) with its fields."""
+    if decided.stage is not None:
+        return board.move(decided.number, decided.stage, decided.fields)
+    if decided.fields:
+        return board.set_fields(decided.number, decided.fields)
+    return board
 
 
 def highest_task(git: Git, ref: str) -> int:

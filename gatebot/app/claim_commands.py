@@ -17,13 +17,12 @@ from pathlib import Path
 
 from gatebot.adapters.claim_store import session_fingerprint
 from gatebot.adapters.files import write_atomic
-from gatebot.adapters.local import Reader
 from gatebot.app import claims as claims_app
 from gatebot.app import lifecycle
 from gatebot.app import status as status_app
 from gatebot.app.context import Context, open_context
-from gatebot.app.transitions import now, read_board, with_archive
-from gatebot.core import archive, transitions
+from gatebot.app.transitions import now
+from gatebot.core import transitions
 from gatebot.core.board import Board, Stage
 from gatebot.core.claims import ClaimRecord, flag_key, format_seconds
 from gatebot.errors import EXIT_OK, Refused
@@ -124,53 +123,29 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
     return EXIT_OK
 
 
-def flagged_keys(ctx: Context, tip: str) -> set[str]:
-    """Lapses already noticed: the ``Flag`` fields of ``stale`` archive entries at ``tip``."""
-    result = ctx.git.run("grep", "-h", "-F", "-e", "- **Flag**: ", tip, "--",
-                         ctx.config.board.archive_dir, check=False)
-    return {line.split("- **Flag**: ", 1)[1].strip() for line in result.stdout.splitlines()
-            if "- **Flag**: " in line}
-
-
 def sweep_command(cwd: Path) -> int:
     """``gatebot sweep``: record each newly stale claim once (archive + ``stale`` label)."""
     ctx = open_context(cwd)
-    flagged = flagged_keys(ctx, ctx.files.tip())
     stale = claims_app.sweep(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
-                             already_flagged=flagged, holders=board_holders(ctx))
+                             already_flagged=ctx.forge.stale_flags(),
+                             holders=board_holders(ctx))
     if not stale:
         print("no newly stale claims", file=sys.stderr)
         return EXIT_OK
-
-    def edit(read: Reader) -> dict[str, str]:
-        board = read_board(ctx, read)
-        fresh = [r for r in stale if flag_key(r) not in flagged_keys(ctx, ctx.files.tip())]
-        for record in fresh:
-            if any(t.number == record.number for t in board.tasks):
-                labels = board.task(record.number).field_list("Labels")
-                if "stale" not in labels:
-                    board = board.set_fields(record.number,
-                                             {"Labels": ", ".join([*labels, "stale"])})
-        entries = [_stale_entry(r) for r in fresh]
-        if not entries:
-            raise Refused("another sweep recorded these claims already")
-        return with_archive(ctx, read, board, entries, now())
-
-    ctx.files.transact(edit, f"gatebot: {len(stale)} stale claims",
-                       {"Gatebot-Task": f"#{stale[0].number}", "Gatebot-Event": "stale"})
+    lapses = [_lapse(r) for r in stale]
+    moment = now()
+    ctx.forge.apply_all(lambda state: transitions.stale(state, lapses, moment),
+                        f"gatebot: {len(stale)} stale claims")
     for record in stale:
         print(f"⚠️ stale: task #{record.number} held by {record.session_name}, last heartbeat "
               f"{format_seconds(record.heartbeat_last)}", file=sys.stderr)
     return EXIT_OK
 
 
-def _stale_entry(record: ClaimRecord) -> archive.ArchiveEntry:
-    return archive.ArchiveEntry(record.task, record.number, "stale", {
-        "Session": record.session_name, "Started": format_seconds(record.started_at),
-        "Heartbeat": format_seconds(record.heartbeat_last),
-        "Files": ", ".join(record.claimed_files) or "-",
-        "Status": "STALE: claim kept until gatebot release --force", "Flag": flag_key(record),
-    })
+def _lapse(record: ClaimRecord) -> transitions.StaleClaim:
+    return transitions.StaleClaim(
+        record.number, record.task, record.session_name, format_seconds(record.started_at),
+        format_seconds(record.heartbeat_last), tuple(record.claimed_files), flag_key(record))
 
 
 def status_command(cwd: Path, fmt: str, write: str | None) -> int:

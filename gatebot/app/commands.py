@@ -67,6 +67,7 @@ def review_command(
                       (*rules, *([eligibility] if eligibility else [])),
                       the_task.number if the_task else None, who)
     output.emit(verdict, fmt)
+    ctx.forge.publish_verdict(verdict, verdict.task)  # where the forge's users look
     if the_task is None or not acting:
         return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
     return _act(ctx, verdict, the_task.number, people, reject_msg, identity=identity)

@@ -73,6 +73,8 @@ def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str
                       who.actor)
     if outcome.rules:
         output.emit(verdict, fmt or "text")
+        if outcome.state != "dry-run":  # a dry run writes nothing anywhere
+            ctx.forge.publish_verdict(verdict, number)
     if outcome.escalation_text:
         print(outcome.escalation_text)
     _say(outcome.message)

@@ -15,7 +15,6 @@ from gatebot.core import records, transitions
 from gatebot.core.board import Task
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, Identity, cannot_review
-from gatebot.core.records import BoardEvent
 from gatebot.core.verdict import Verdict
 
 
@@ -32,9 +31,9 @@ def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributo
     people: list[Contributor] = []
     if task is not None:
         for event in ctx.forge.events(task.number, change.base):
-            actor = event.trailers.get("Gatebot-Actor")
+            actor = event.actor
             if event.event in ("claimed", "submitted") and actor:
-                who = Identity.parse(actor, event.trailers.get("Gatebot-Actor-Git", ""))
+                who = event.identity()
                 people.append(Contributor(actor, "claimant"))
                 if who.git:
                     people.append(Contributor(who.git_name, "claimant (git)", who.git_email))
@@ -115,25 +114,17 @@ def voided(ctx: Context, task_number: int, head: str) -> bool:
 def approval_for(ctx: Context, task_number: int) -> tuple[str, str] | None:
     """The standing gate-1 approval of a task as ``(head SHA, reviewer)``, or None.
 
-    See ``standing_approval`` for the whole board event (with the branch).
+    See ``standing_approval`` for the whole approval (with the branch).
     """
-    event = standing_approval(ctx, task_number)
-    if event is None:
-        return None
-    return event.trailers.get("Gatebot-Head", ""), event.trailers.get("Gatebot-Actor", "")
+    found = standing_approval(ctx, task_number)
+    return None if found is None else (found.head, found.reviewer.actor)
 
 
-def approver(event: BoardEvent) -> Identity:
-    """The gate-1 reviewer recorded in an ``approved`` record, whole (``BoardEvent.identity``)."""
-    return event.identity()
+def standing_approval(ctx: Context, task_number: int, tip: str | None = None
+                      ) -> records.Approval | None:
+    """The standing gate-1 approval of a task (``Forge.approvals``), or None.
 
-
-def standing_approval(
-    ctx: Context, task_number: int, tip: str | None = None
-) -> BoardEvent | None:
-    """The record of the standing gate-1 approval of a task, or None.
-
-    See ``gatebot.core.records.standing_approval``: the newest gate event
-    decides; binding to the current head is the caller's check.
+    The newest gate event decides (``gatebot.core.records.standing_approval``);
+    binding to the current head is the caller's check.
     """
-    return records.standing_approval(ctx.forge.events(task_number, tip))
+    return records.standing(ctx.forge.approvals(task_number, tip))

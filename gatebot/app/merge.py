@@ -137,9 +137,9 @@ def eligible(ctx: Context, task: Task, branch: str | None, actor: Identity | str
     approval = gate1.standing_approval(ctx, task.number, tip)
     if approval is None:
         raise Refused(f"task #{task.number} has no standing gate-1 approval")
-    approved_head = approval.trailers.get("Gatebot-Head", "")
-    first, who = gate1.approver(approval), as_identity(actor)
-    name, head = chosen or branch_head(ctx, task, approval.trailers.get("Gatebot-Branch"),
+    approved_head = approval.head
+    first, who = approval.reviewer, as_identity(actor)
+    name, head = chosen or branch_head(ctx, task, approval.branch or None,
                                        heads)
     not_the_base(ctx, name, head, tip)
     require(branch_belongs(task.number, name, task.fields.get("Branch")),
@@ -337,10 +337,8 @@ class Outcome:
 
 
 def _approval_coverage(ctx: Context, number: int, tip: str) -> str:
-    for event in ctx.forge.events(number, tip):
-        if event.event == "approved":
-            return event.trailers.get("Gatebot-Coverage", "n/a")
-    return "n/a"
+    found = ctx.forge.approvals(number, tip)
+    return found[0].coverage if found else "n/a"
 
 
 def attempt(ctx: Context, cand: Candidate, tip: str, *, dry_run: bool,

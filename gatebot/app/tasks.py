@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from gatebot.app import gate1
 from gatebot.app import status as status_app
 from gatebot.app.claim_commands import board_holders, store_of
 from gatebot.app.context import Context, open_context
@@ -123,27 +122,21 @@ def gather_show(ctx: Context, number: int) -> Listing:
     generated, rows = _claim_rows(ctx)
     events = ctx.forge.events(number, tip)
     view = TaskView(task, tuple(r for r in rows if r.record.number == number),
-                    _approvals(ctx, task, events, tip), tuple(reversed(events)))
+                    _approvals(ctx, task, tip), tuple(reversed(events)))
     return Listing(where, tip, generated, (view,))
 
 
-def _approvals(ctx: Context, task: Task, events: Sequence[BoardEvent], tip: str
-               ) -> tuple[Approval, ...]:
-    standing = gate1.standing_approval(ctx, task.number, tip)
+def _approvals(ctx: Context, task: Task, tip: str) -> tuple[Approval, ...]:
+    """The task's gate-1 approvals, oldest first, each with its branch's head SHA now."""
     heads: dict[str | None, tuple[str, str | None]] = {}
     found = []
-    for event in reversed(events):
-        if event.event != "approved":
-            continue
-        recorded = event.trailers.get("Gatebot-Branch") or None
+    for approval in reversed(ctx.forge.approvals(task.number, tip)):
+        recorded = approval.branch or None
         if recorded not in heads:
             heads[recorded] = _branch_head(ctx, task, recorded)
         branch, head = heads[recorded]
-        found.append(Approval(
-            event.trailers.get("Gatebot-Actor", ""), event.trailers.get("Gatebot-Head", ""),
-            branch, event.sha, event.committed_at,
-            standing is not None and standing.sha == event.sha, head,
-        ))
+        found.append(Approval(approval.reviewer.actor, approval.head, branch, approval.record,
+                              approval.at, approval.standing, head))
     return tuple(found)
 
 

@@ -57,7 +57,8 @@ class Approval:
     (``""`` when not recorded); ``rules``: the rule ids it judged; ``record``:
     the id of the record (a board commit's SHA); ``standing``: no later
     rejection, failed merge or escalation voided it (a new push voids it too,
-    which is the caller's check against the branch's head SHA now).
+    which is the caller's check against the branch's head SHA now);
+    ``coverage``: the total the approval saw (``91.2%``, ``n/a``).
     """
 
     reviewer: Identity
@@ -68,6 +69,7 @@ class Approval:
     record: str
     at: datetime | None
     standing: bool
+    coverage: str = "n/a"
 
 
 def standing_approval(events: Iterable[BoardEvent]) -> BoardEvent | None:
@@ -88,6 +90,11 @@ def standing_approval(events: Iterable[BoardEvent]) -> BoardEvent | None:
     return None
 
 
+def standing(found: Iterable[Approval]) -> Approval | None:
+    """The approval of ``found`` that stands, or None."""
+    return next((a for a in found if a.standing), None)
+
+
 def approvals(events: Iterable[BoardEvent]) -> tuple[Approval, ...]:
     """Every gate-1 approval among ``events`` (newest first), marking the one that stands."""
     listed = list(events)
@@ -98,6 +105,7 @@ def approvals(events: Iterable[BoardEvent]) -> tuple[Approval, ...]:
             e.trailers.get("Gatebot-Head", ""), e.trailers.get("Gatebot-Branch", ""),
             tuple(r.strip() for r in e.trailers.get("Gatebot-Rules", "").split(",") if r.strip()),
             e.sha, e.committed_at, standing is not None and standing.sha == e.sha,
+            e.trailers.get("Gatebot-Coverage", "n/a"),
         )
         for e in listed if e.event == "approved"
     )

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from gatebot.core.archive import ArchiveEntry, tests_field
-from gatebot.core.board import Stage, Task, title_problem
+from gatebot.core.board import Board, Stage, Task, title_problem
 from gatebot.core.records import BoardEvent, standing_approval
 from gatebot.errors import Refused, UsageError
 
@@ -339,3 +339,57 @@ def flag_escalation(task: Task, actor: str, now: datetime, *, situation: str, ti
     return Transition(task.number, "escalated", f"gatebot: escalate #{task.number}", now, None,
                       {"Labels": _with_label(task, "escalated")}, (entry,),
                       {"Gatebot-Approval": "kept", "Gatebot-Head": head, "Gatebot-Actor": actor})
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Every task as the forge has it at one snapshot, and the stale claims it already flagged.
+
+    ``stale_flags``: the keys (``gatebot.core.claims.flag_key``) of claim
+    lapses recorded before, so a sweep records each lapse once.
+    """
+
+    board: Board
+    stale_flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StaleClaim:
+    """A claim whose heartbeat lapsed: task, holder, times (board stamps), files and its key."""
+
+    number: int
+    title: str
+    session: str
+    started: str
+    heartbeat: str
+    files: tuple[str, ...]
+    key: str
+
+
+def stale(state: BoardState, claims: Sequence[StaleClaim], now: datetime) -> list[Transition]:
+    """One ``stale`` transition per lapse not flagged yet: the ``stale`` label and an entry.
+
+    The claim is kept (until ``gatebot release --force``); a task off the
+    board gets the archive entry alone. Raises ``Refused`` when another sweep
+    recorded every one of them already.
+    """
+    fresh = [c for c in claims if c.key not in state.stale_flags]
+    if not fresh:
+        raise Refused("another sweep recorded these claims already")
+    on_board = {t.number: t for t in state.board.tasks}
+    labelled: set[int] = set()
+    decided = []
+    for claim_ in fresh:
+        task, fields = on_board.get(claim_.number), {}
+        if task is not None and claim_.number not in labelled:
+            labelled.add(claim_.number)
+            if "stale" not in task.field_list("Labels"):
+                fields = {"Labels": ", ".join([*task.field_list("Labels"), "stale"])}
+        entry = ArchiveEntry(claim_.title, claim_.number, "stale", {
+            "Session": claim_.session, "Started": claim_.started, "Heartbeat": claim_.heartbeat,
+            "Files": ", ".join(claim_.files) or "-",
+            "Status": "STALE: claim kept until gatebot release --force", "Flag": claim_.key,
+        })
+        decided.append(Transition(claim_.number, "stale", f"gatebot: stale claim on "
+                                  f"#{claim_.number}", now, None, fields, (entry,)))
+    return decided

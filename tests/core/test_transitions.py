@@ -144,3 +144,23 @@ def test_the_newest_gate_event_decides_whether_an_approval_stands() -> None:
     assert (only.reviewer.git_email, only.head, only.rules, only.standing) == (
         "r@x.org", "h1", ("a", "b"), True)
     assert not approvals([_event("m1", "merge-failed"), approved])[0].standing
+
+
+def _lapse(number: int, session: str, key: str) -> tr.StaleClaim:
+    return tr.StaleClaim(number, "Rate limiter", session, "T0", "T1", ("a.py",), key)
+
+
+def test_a_sweep_records_each_lapse_once_and_labels_a_task_once() -> None:
+    from gatebot.core.board import Board  # noqa: PLC0415
+
+    board = Board.parse("# TODO\n\n## 🔨 IN-PROGRESS\n\n### #4 Rate limiter\n"
+                        "**Assignee**: ann, bob\n**Labels**: ui\n")
+    lapses = [_lapse(4, "ann", "k1"), _lapse(4, "bob", "k2"), _lapse(9, "cid", "k3"),
+              _lapse(4, "old", "k0")]
+    decided = tr.stale(tr.BoardState(board, frozenset({"k0"})), lapses, NOW)
+    assert [(t.number, dict(t.fields)) for t in decided] == [
+        (4, {"Labels": "ui, stale"}), (4, {}), (9, {})]
+    assert [t.entries[0].fields["Flag"] for t in decided] == ["k1", "k2", "k3"]
+    assert all(t.stage is None and t.trailers["Gatebot-Event"] == "stale" for t in decided)
+    with pytest.raises(Refused, match="another sweep recorded these claims already"):
+        tr.stale(tr.BoardState(board, frozenset({"k0", "k1", "k2", "k3"})), lapses, NOW)
