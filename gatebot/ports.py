@@ -46,6 +46,14 @@ DecideAll = Callable[["BoardState"], "Sequence[Transition]"]
 """A pure decision over the task as the forge has it now (``gatebot.core.transitions``)."""
 
 
+Reader = Callable[[str], "str | None"]
+"""Reads a file of the base at one snapshot as text: ``read(path)``; None when absent."""
+
+
+class PushRefused(GatebotError):
+    """The remote refused a push although the branch had not moved (exit 2)."""
+
+
 class RaceLost(GatebotError):
     """The task kept changing while a transition was being recorded (exit 1: retry it)."""
 

@@ -25,8 +25,8 @@ from gatebot.core.board import Board
 from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
 from gatebot.core.transitions import BoardState, TaskState, require
-from gatebot.errors import GatebotError, Refused
-from gatebot.ports import RaceLost
+from gatebot.errors import Refused
+from gatebot.ports import PushRefused, RaceLost, Reader
 
 if TYPE_CHECKING:
     from gatebot.adapters.claim_store import ClaimStore
@@ -45,12 +45,7 @@ TRAILERS_FORMAT = "%(trailers:only,unfold,separator=%x1d,key_value_separator=%x1
 BOT_IDENTITY = Person("gatebot", "gatebot@localhost")
 TASK_NUMBER = re.compile(r"#[0-9]+")
 
-Reader = Callable[[str], str | None]
 Edit = Callable[[Reader], Mapping[str, str]]
-
-
-class PushRefused(GatebotError):
-    """The remote refused a push although the branch had not moved (exit 2)."""
 
 
 def split_trailers(field: str) -> dict[str, str]:

@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gatebot.adapters import runners, tox_envs
-from gatebot.adapters.local import Reader
 from gatebot.adapters.worktree import worktree
 from gatebot.app.context import Context, open_context
 from gatebot.core import starter
 from gatebot.errors import EXIT_OK, EnvironmentProblem, UsageError
+from gatebot.ports import Reader
 
 SUBJECT = "gatebot: init"
 NEXT_STEPS = (

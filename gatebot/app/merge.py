@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from gatebot.adapters import tox_envs
 from gatebot.adapters.git import Git, Person
-from gatebot.adapters.local import BOT_IDENTITY, PushRefused, Reader, render_trailers
+from gatebot.adapters.local import BOT_IDENTITY, render_trailers
 from gatebot.app import gate1
 from gatebot.app import review as review_app
 from gatebot.app.context import Context
@@ -41,6 +41,7 @@ from gatebot.core.rules import docs_updated
 from gatebot.core.transitions import require
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
+from gatebot.ports import PushRefused, Reader
 
 if TYPE_CHECKING:  # the checks and the integration worktree are imported only when used:
     from gatebot.adapters.checks import CheckSpec  # a landing without checks needs neither

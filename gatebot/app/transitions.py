@@ -11,11 +11,11 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from gatebot.adapters.local import Reader
 from gatebot.app.context import Context
 from gatebot.core import archive
 from gatebot.core.board import Board
 from gatebot.core.transitions import stamp
+from gatebot.ports import Reader
 
 __all__ = ["now", "read_board", "stamp", "with_archive"]
 from gatebot.errors import UsageError
