@@ -1,0 +1,136 @@
+"""The verdict artifact gatebot-pr.yml uploads, read back as untrusted data by the privileged side.
+
+The unprivileged workflow runs the change's own checks, so everything it uploads may have been
+written by the change: the privileged workflow (gatebot-publish.yml) reads it only through this
+module, which admits nothing but the documented shapes, with bounded sizes, before anything is
+posted. The artifact is a directory holding two files::
+
+    event.json    {"pull_request": 7, "head_sha": "<40 hex>", "exit_code": 1}
+    verdict.json  the gatebot.verdict/1 document of `gatebot review --format json`
+
+Both SHAs must equal the head SHA that GitHub's own event names (``workflow_run.head_sha``):
+an artifact about another commit is refused. Keys gatebot does not know are dropped, never
+posted. Errors: ``ArtifactError`` (exit 2) naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from gatebot.core.verdict import Finding, RuleResult, Verdict
+from gatebot.errors import EnvironmentProblem
+
+#: The largest artifact file read, in bytes (a verdict with thousands of findings is ~1 MiB).
+MAX_BYTES = 8 * 1024 * 1024
+
+Sha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+RelPath = Annotated[str, StringConstraints(max_length=1000, pattern=r"^(?!/)(?!.*(^|/)\.\.(/|$)).+$")]
+
+
+class ArtifactError(EnvironmentProblem):
+    """The verdict artifact is missing, too large or not in the documented shape (exit 2)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+_M = TypeVar("_M", bound=_Model)
+
+
+class FindingModel(_Model):
+    """One finding: a repository-relative path (no ``..``), a 1-based line, a message."""
+
+    path: RelPath | None = None
+    line: Annotated[int, Field(ge=1)] | None = None
+    message: Text
+
+
+class RuleModel(_Model):
+    """One rule's result, as ``gatebot.verdict/1`` writes it."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
+    status: Literal["pass", "fail", "skip", "error"]
+    summary: Text
+    findings: Annotated[list[FindingModel], Field(max_length=5000)] = []
+    duration_s: Annotated[float, Field(ge=0)] = 0.0
+
+
+class VerdictModel(_Model):
+    """The ``gatebot.verdict/1`` document (SPEC's verdict JSON), gate 1 only."""
+
+    schema_: Literal["gatebot.verdict/1"] = Field(alias="schema")
+    gate: Literal["review"]
+    verdict: Literal["pass", "fail", "error"]
+    task: Annotated[int, Field(ge=1)] | None = None
+    head: Sha
+    base: Sha
+    actor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    rules: Annotated[list[RuleModel], Field(max_length=500)]
+
+
+class EventModel(_Model):
+    """What the workflow knew: the pull request, its head SHA, gatebot's exit code."""
+
+    pull_request: Annotated[int, Field(ge=1)]
+    head_sha: Sha
+    exit_code: Annotated[int, Field(ge=0, le=255)]
+
+
+@dataclass(frozen=True)
+class VerdictArtifact:
+    """A validated artifact: the pull request it is about, gatebot's exit code, the verdict."""
+
+    pull_request: int
+    exit_code: int
+    verdict: Verdict
+
+
+def read_verdict_artifact(directory: Path, *, head_sha: str) -> VerdictArtifact:
+    """Read and validate the artifact in ``directory`` for the commit ``head_sha``.
+
+    ``head_sha`` must come from GitHub's event (``workflow_run.head_sha``), never from the
+    artifact. Raises ``ArtifactError`` when a file is missing or over ``MAX_BYTES``, is not
+    the documented JSON, names another commit, or its verdict disagrees with its own rules.
+    """
+    event = _load(directory / "event.json", EventModel)
+    verdict = _load(directory / "verdict.json", VerdictModel)
+    for where, sha in (("event.json head_sha", event.head_sha), ("verdict.json head", verdict.head)):
+        if sha != head_sha:
+            raise ArtifactError(
+                f"the verdict artifact is about another commit: {where} is {sha}, "
+                f"the workflow run tested {head_sha}",
+                "nothing was posted; push again or re-run the gatebot-pr workflow")
+    rules = tuple(RuleResult(r.id, r.status, r.summary,
+                             tuple(Finding(f.message, f.path, f.line) for f in r.findings),
+                             r.duration_s) for r in verdict.rules)
+    result = Verdict("review", verdict.head, verdict.base, rules, verdict.task, verdict.actor)
+    if result.verdict != verdict.verdict:
+        raise ArtifactError(
+            f"verdict.json says {verdict.verdict!r} but its rules make {result.verdict!r}",
+            "nothing was posted; re-run the gatebot-pr workflow")
+    return VerdictArtifact(event.pull_request, event.exit_code, result)
+
+
+def _load(path: Path, model: type[_M]) -> _M:
+    hint = "nothing was posted; re-run the gatebot-pr workflow, which writes it"
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ArtifactError(f"cannot read the verdict artifact's {path.name}: "
+                            f"{exc.strerror or exc}", hint) from exc
+    if len(raw) > MAX_BYTES:
+        raise ArtifactError(f"the verdict artifact's {path.name} is over {MAX_BYTES} bytes", hint)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(the document)"
+        raise ArtifactError(f"the verdict artifact's {path.name} is not valid: {where}: "
+                            f"{first['msg']} ({exc.error_count()} problem(s))", hint) from exc
