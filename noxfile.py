@@ -8,6 +8,7 @@ import-layer check), ``typecheck`` (mypy strict) and ``build`` (sdist + wheel).
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import nox
 
@@ -28,10 +29,23 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff over the code, and the rule that imports point inward (core imports no edge)."""
-    session.install("ruff>=0.6")
+    """Ruff, the inward-imports rule, and the GitHub Actions files audited.
+
+    zizmor (offline) and GitHub's workflow and action schemas (check-jsonschema's vendored
+    copies) over this project's workflows, action.yml, and the workflows `gatebot init
+    --github` writes into a user's repository: zero findings, or an ignore justified on its line.
+    """
+    session.install("ruff>=0.6", "zizmor>=1.32", "check-jsonschema>=0.33", "-e", ".")
     session.run("ruff", "check", "gatebot", "tests", "benchmarks", "tools", "noxfile.py")
     session.run("python", "tools/check_layers.py")
+    ours = sorted(str(path) for path in Path(".github/workflows").glob("*.yml"))
+    with tempfile.TemporaryDirectory() as out:
+        session.run("python", "tools/render_workflows.py", out, silent=True)
+        written = sorted(str(path) for path in Path(out).glob(".github/workflows/*.yml"))
+        session.run("zizmor", "--offline", "--no-progress", *ours, *written, "action.yml")
+        session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+                    *ours, *written)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-actions", "action.yml")
 
 
 @nox.session

@@ -164,9 +164,12 @@ def merge(**kwargs: Any) -> None:
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME (recorded in the commit).")
+@click.option("--github", is_flag=True, help="Also write the GitHub Actions workflows to "
+              ".github/workflows/ in the work tree (see docs/github-actions.md).")
+@click.option("--force", is_flag=True, help="With --github: replace workflow files you edited.")
 @forge_option
 @guarded
-def init(dry_run: bool, actor: str | None) -> None:
+def init(dry_run: bool, actor: str | None, github: bool, force: bool) -> None:
     """Set the repository up: a starter configuration and the empty board.
 
     Finds nox (noxfile.py) or tox (tox.ini, tox.toml, [tool.tox]) and writes a
@@ -176,10 +179,20 @@ def init(dry_run: bool, actor: str | None) -> None:
     missing. All of it is one board commit on the base branch, pushed without
     force; your work tree and index are not touched (`git pull` brings the
     files in). A second run changes nothing. Prints the next three commands.
+
+    With --github it also writes the five gatebot workflows (gatebot-pr, -publish,
+    -review, -staging, -sweep) to .github/workflows/ in your work tree, for you to
+    commit: a missing one is written, one gatebot wrote and you did not edit is
+    refreshed, one you edited is kept unless --force.
     """
+    if force and not github:
+        from gatebot.errors import UsageError  # noqa: PLC0415
+
+        raise UsageError("--force only applies to the workflows of --github",
+                         "run gatebot init --github --force")
     from gatebot.app.init import init_command  # noqa: PLC0415
 
-    sys.exit(init_command(_cwd(), actor=actor, dry_run=dry_run))
+    sys.exit(init_command(_cwd(), actor=actor, dry_run=dry_run, github=github, force=force))
 
 
 @main.group()

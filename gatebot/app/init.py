@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gatebot.adapters import runners, tox_envs
 from gatebot.adapters.worktree import worktree
+from gatebot.app import init_github
 from gatebot.app.context import Context, open_context
 from gatebot.core import starter
 from gatebot.errors import EXIT_OK, EnvironmentProblem, UsageError
@@ -47,17 +48,36 @@ class Outcome:
     where: str
 
 
-def init_command(cwd: Path, *, actor: str | None, dry_run: bool) -> int:
-    """``gatebot init [--dry-run]``: write what is missing to the base branch; exit 0.
+def init_command(cwd: Path, *, actor: str | None, dry_run: bool, github: bool = False,
+                 force: bool = False) -> int:
+    """``gatebot init [--dry-run] [--github [--force]]``: write what is missing; exit 0.
 
-    Raises ``EnvironmentProblem`` (exit 2) outside a git work tree or when
-    the base branch has no commit yet, ``ConfigError`` (exit 2) when the
+    The board and configuration go to the base branch; with ``github`` the workflows go to
+    the work tree (``gatebot.app.init_github``; ``force`` replaces ones their owner edited).
+    Raises ``EnvironmentProblem`` (exit 2) outside a git work tree, when the base branch has
+    no commit yet or a workflow file cannot be written, ``ConfigError`` (exit 2) when the
     base's configuration cannot be read.
     """
     ctx = open_context(cwd)
     outcome = initialise(ctx, actor=_actor(ctx, actor), dry_run=dry_run)
     print(report(ctx, outcome, dry_run=dry_run))
+    if github:
+        print()
+        print("\n".join(_github_workflows(ctx, force=force, dry_run=dry_run)))
     return EXIT_OK
+
+
+def _github_workflows(ctx: Context, *, force: bool, dry_run: bool) -> list[str]:
+    try:
+        done = init_github.write_workflows(ctx.root, ctx.config.base, force=force,
+                                           dry_run=dry_run)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot write the workflows under {ctx.root / '.github' / 'workflows'}: "
+            f"{exc.strerror or exc}",
+            "make the directory writable (or remove what blocks it) and run "
+            "gatebot init --github again") from exc
+    return init_github.report(done, dry_run=dry_run)
 
 
 def _actor(ctx: Context, given: str | None) -> str | None:
