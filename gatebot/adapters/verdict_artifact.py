@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from gatebot.core.verdict import Finding, RuleResult, Verdict
 from gatebot.errors import EnvironmentProblem
@@ -29,7 +36,16 @@ MAX_BYTES = 8 * 1024 * 1024
 
 Sha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Text = Annotated[str, StringConstraints(max_length=4000)]
-RelPath = Annotated[str, StringConstraints(max_length=1000, pattern=r"^(?!/)(?!.*(^|/)\.\.(/|$)).+$")]
+
+
+def _relative(path: str) -> str:
+    if path.startswith("/") or ".." in path.split("/"):
+        raise ValueError("must be a path inside the repository (no leading /, no ..)")
+    return path
+
+
+RelPath = Annotated[str, StringConstraints(min_length=1, max_length=1000),
+                    AfterValidator(_relative)]
 
 
 class ArtifactError(EnvironmentProblem):
