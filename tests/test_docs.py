@@ -116,7 +116,7 @@ def test_no_user_facing_text_cites_the_spec() -> None:
     if SPEC_CITATION.search(json.dumps(config.Config.model_json_schema(), ensure_ascii=False)):
         found.append("gatebot config --schema")
     pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
-             *(ROOT / "gatebot" / "templates").iterdir()]
+             *(p for p in (ROOT / "gatebot" / "templates").rglob("*") if p.is_file())]
     found += [str(p.relative_to(ROOT)) for p in pages
               if SPEC_CITATION.search(p.read_text(encoding="utf-8"))]
     assert not found, "cites the spec, which users do not have: " + ", ".join(found)
