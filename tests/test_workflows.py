@@ -269,3 +269,13 @@ def test_a_base_branch_name_with_metacharacters_stays_data() -> None:
             if step.get("uses", "").startswith("actions/checkout@") and name != "gatebot-pr.yml":
                 assert step["with"]["ref"] in (base, "${{ inputs.sha }}"), name
         assert base in repr(workflow) or name == "gatebot-pr.yml"
+
+
+def test_the_staging_run_shares_no_cache() -> None:
+    """Its cache scope is the base branch's: a change's code could poison what others restore."""
+    for options in (USER, SELF):
+        staging = parse(workflows.render("gatebot-staging.yml", options))
+        for step in steps_of(staging):
+            assert "cache" not in step.get("with", {}), step
+    pr = parse(workflows.render("gatebot-pr.yml", USER))  # scoped to the pull request's ref
+    assert any(step.get("with", {}).get("cache") == "pip" for step in steps_of(pr))

@@ -8,7 +8,9 @@ posted. The artifact is a directory holding two files::
     event.json    {"pull_request": 7, "head_sha": "<40 hex>", "exit_code": 1}
     verdict.json  the gatebot.verdict/1 document of `gatebot review --format json`
 
-Both SHAs must equal the head SHA that GitHub's own event names (``workflow_run.head_sha``):
+gatebot-publish.yml downloads it and names the directory in ``GATEBOT_VERDICT`` for ``gatebot
+gate`` on the ``workflow_run`` event. Both SHAs must equal the head SHA that GitHub's own event
+names (``workflow_run.head_sha``):
 an artifact about another commit is refused. Keys gatebot does not know are dropped, never
 posted. Errors: ``ArtifactError`` (exit 2) naming the file and what is wrong.
 """
