@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn, assert_never
 
 from gatebot.adapters.event_file import read_event
+from gatebot.core.comment_commands import Claim, Heartbeat, Release, already_done
 from gatebot.core.events import (
     ClaimCommand,
     CommandRefused,
@@ -89,9 +90,42 @@ def dispatch(cwd: Path, intent: Intent) -> int:
         case TaskOpened():
             _not_available("making an issue a READY task (the status:ready label)")
         case ClaimCommand():
-            _not_available(f"{intent.command.verb} from an issue comment")
+            return claim_from_comment(cwd, intent)
         case _:
             assert_never(intent)
+
+
+def claim_from_comment(cwd: Path, intent: ClaimCommand) -> int:
+    """``/claim``, ``/release`` or ``/heartbeat`` as ``gatebot claim``, ``release``, ``heartbeat``.
+
+    The actor is the comment's author's login, whatever the body says. A command that the
+    forge records already (the event processed before) writes nothing and exits 0.
+    Raises ``Refused`` (exit 1) as those commands do, e.g. a claim on a task someone holds.
+    """
+    from gatebot.app import claim_commands as claims  # noqa: PLC0415 - git and the board
+    from gatebot.app.context import open_context  # noqa: PLC0415
+
+    ctx = open_context(cwd)
+    task, who = ctx.board().task(intent.issue), intent.actor.login
+    records, _ = claims.store_of(ctx).list()
+    own = [r for r in records
+           if r.number == intent.issue and r.session_name.casefold() == who.casefold()]
+    done = already_done(intent.command, who, intent.at, stage=task.stage,
+                        holders=task.field_list("Assignee"),
+                        heartbeat_last=max((r.heartbeat_last for r in own), default=None))
+    if done is not None:
+        print(f"nothing to write: {done}", file=sys.stderr)
+        return EXIT_OK
+    match intent.command:
+        case Claim():
+            return claims.claim_command(cwd, intent.issue, files=(), estimate=None, actor=who,
+                                        force=False)
+        case Release():
+            return claims.release_command(cwd, intent.issue, False, None, who)
+        case Heartbeat(progress=progress, note=note):
+            return claims.heartbeat_command(cwd, intent.issue, progress, note, who)
+        case _:
+            assert_never(intent.command)
 
 
 def _sweep(cwd: Path) -> int:

@@ -21,10 +21,14 @@ Who acted is never read from the body: it is the comment's author as GitHub repo
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Literal, assert_never
 
 from markdown_it import MarkdownIt
+
+from gatebot.core.board import Stage
 
 NOTE_LIMIT = 200
 """Characters a heartbeat's note may have (a note is one line shown in ``gatebot status``)."""
@@ -152,3 +156,28 @@ def _shown(verb: str) -> str:
     """A verb as a message may quote it: control characters escaped, at most 40 characters."""
     escaped = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", verb)
     return escaped if len(escaped) <= 40 else escaped[:39] + "…"
+
+
+def already_done(command: Command, actor: str, at: datetime, *, stage: Stage | None,
+                 holders: Collection[str], heartbeat_last: datetime | None) -> str | None:
+    """Why ``command`` by ``actor`` needs no write because it is recorded already, else None.
+
+    Processing one event twice must write once: a ``/claim`` by a holder of the task
+    (``holders``: its ``Assignee`` names, compared case-insensitively, as logins are); a
+    ``/release`` of a task in READY that the actor holds no claim record on
+    (``heartbeat_last`` None); a ``/heartbeat`` whose comment (made ``at``, UTC) is not newer
+    than the actor's last heartbeat on the task.
+    """
+    mine = actor.casefold() in {holder.casefold() for holder in holders}
+    match command:
+        case Claim():
+            held = stage is Stage.IN_PROGRESS and mine
+            return f"{actor} holds this task already" if held else None
+        case Release():
+            free = stage is Stage.READY and heartbeat_last is None
+            return "the task is in READY already: nothing to release" if free else None
+        case Heartbeat():
+            seen = heartbeat_last is not None and heartbeat_last >= at
+            return f"{actor}'s claim has this heartbeat (or a newer one) already" if seen else None
+        case _:
+            assert_never(command)

@@ -26,14 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, assert_never
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar, assert_never
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from gatebot.core.claims import parse_timestamp
 from gatebot.core.comment_commands import Command, Heartbeat, Ignored, Refusal, parse_command
 from gatebot.core.printable import printable
 from gatebot.errors import UsageError
 
+LOGIN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[bot\])?$"
+"""A GitHub login: letters, digits, hyphens (``_`` and ``.`` for enterprise-managed users),
+an App's ``[bot]`` suffix; anything else is not a login GitHub would send."""
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review", "labeled"})
 REVIEW_ACTIONS = frozenset({"submitted", "dismissed"})
 EVENTS = ("pull_request", "pull_request_review", "issues", "issue_comment", "schedule",
@@ -52,7 +57,7 @@ class User(_Model):
     """A GitHub account as a payload gives it: ``id`` (numeric), ``login``, ``type``."""
 
     id: int
-    login: str = Field(min_length=1)
+    login: str = Field(pattern=LOGIN)
     type: str = "User"
 
 
@@ -114,6 +119,7 @@ class _Comment(_Model):
     id: int
     body: str
     user: User
+    created_at: Annotated[datetime, BeforeValidator(parse_timestamp)]
 
 
 class _CommentEvent(_Model):
@@ -181,12 +187,16 @@ class TaskOpened:
 
 @dataclass(frozen=True)
 class ClaimCommand:
-    """A claim command from comment ``comment_id`` on issue ``issue`` by ``actor``."""
+    """A claim command from comment ``comment_id`` on issue ``issue`` by ``actor``.
+
+    ``at``: when GitHub says the comment was made (UTC), so a replayed event is recognised.
+    """
 
     issue: int
     comment_id: int
     actor: Actor
     command: Command
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -305,7 +315,7 @@ def _issue_comment(event: str, payload: Mapping[str, Any]) -> Intent:
                        "commands go on the task's issue")
     if isinstance(command, Refusal):
         return CommandRefused(issue.number, comment.id, actor, command.verb, command.reason)
-    return ClaimCommand(issue.number, comment.id, actor, command)
+    return ClaimCommand(issue.number, comment.id, actor, command, comment.created_at)
 
 
 _DECISIONS = {"pull_request": _pull_request, "pull_request_review": _review,

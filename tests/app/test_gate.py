@@ -173,3 +173,67 @@ def test_mutated_payloads_give_a_plan_or_a_usage_error_never_a_crash(
         assert "internal error" not in result.stderr
     else:
         assert result.stdout.startswith("gatebot gate: ")
+
+
+# -- claim commands from comments, recorded by the forge ----------------------------------------
+INSTANT = {"GATEBOT_CLAIMS__SETTLE": "[0, 0]"}
+
+
+def comment_event(tmp: Path, body: str, *, login: str = "alice", issue: int = 1,
+                  at: str = "2019-05-15T15:20:21Z") -> dict[str, str]:
+    """The real ``issue_comment`` payload with ``body`` by ``login`` on ``issue``, written out."""
+    data = json.loads((WEBHOOKS / "issue_comment.created.0.json").read_text(encoding="utf-8"))
+    data["comment"].update(body=body, created_at=at)
+    data["comment"]["user"].update(login=login, id=abs(hash(login)) % 10**8)
+    data["issue"]["number"] = issue
+    path = tmp / f"comment-{abs(hash((body, login, at)))}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return {**INSTANT, **actions_env(path, "issue_comment")}
+
+
+def board_writes(repo: Repo) -> list[str]:
+    """The origin's base and claim refs, to show that a replay writes nothing."""
+    return repo.git("ls-remote", "origin").splitlines()
+
+
+def stage_of_task_1(repo: Repo) -> str:
+    """The section of the origin's TODO.md that holds task #1."""
+    todo = repo.origin_file("TODO.md")
+    return todo[:todo.index("### #1 ")].rsplit("\n## ", 1)[1].splitlines()[0]
+
+
+def test_claim_heartbeat_and_release_from_comments_each_write_once(repo: Repo,
+                                                                   tmp_path: Path) -> None:
+    steps = [("/claim", "🔨 IN-PROGRESS", "claimed by alice", "alice holds this task already"),
+             ("/heartbeat 40 writing tests", "🔨 IN-PROGRESS", "heartbeat #1: 40% task #1",
+              "has this heartbeat"),
+             ("/release", "🟢 READY", "back in READY", "in READY already")]
+    for minute, (body, stage, said, replayed) in enumerate(steps):
+        env = {**comment_event(tmp_path, f"Update.\n{body}", at=f"2030-01-01T10:0{minute}:00Z"),
+               "GATEBOT_NOW": f"2030-01-01T10:0{minute}:30Z"}
+        first = run_cli(repo.path, "gate", env=env)
+        assert first.exit_code == 0, first.output
+        assert (stage_of_task_1(repo), said in first.stderr) == (stage, True), first.stderr
+        before = board_writes(repo)
+        again = run_cli(repo.path, "gate", env=env)
+        assert (again.exit_code, board_writes(repo)) == (0, before), again.output
+        assert replayed in again.stderr
+
+
+def test_the_claimant_is_the_comments_author_not_a_name_in_the_body(repo: Repo,
+                                                                    tmp_path: Path) -> None:
+    result = run_cli(repo.path, "gate",
+                     env=comment_event(tmp_path, "/claim\nclaiming for @builder-one"))
+    assert result.exit_code == 0, result.output
+    todo = repo.origin_file("TODO.md")
+    assert "**Assignee**: alice" in todo
+    assert "builder-one" not in todo.split("## 🔨")[1].split("## 👀")[0]
+
+
+def test_a_claim_on_a_task_someone_holds_is_refused(repo: Repo, tmp_path: Path) -> None:
+    assert run_cli(repo.path, "gate", env=comment_event(tmp_path, "/claim")).exit_code == 0
+    before = board_writes(repo)
+    result = run_cli(repo.path, "gate", env=comment_event(tmp_path, "/claim", login="bob"))
+    assert result.exit_code == 1
+    assert "claimed by alice" in result.stderr
+    assert board_writes(repo) == before

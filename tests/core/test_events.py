@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gatebot.core.board import Stage
 from gatebot.core.comment_commands import (
     NOTE_LIMIT,
     Claim,
+    Command,
     Heartbeat,
     Ignored,
     Refusal,
     Release,
+    already_done,
     parse_command,
 )
 from gatebot.core.events import (
@@ -175,6 +179,7 @@ def test_a_missing_field_is_a_usage_error_naming_it(name: str, path: tuple[str, 
     (("pull_request", "number"), True),
     (("pull_request", "head", "sha"), "not-a-sha"),
     (("pull_request", "user", "id"), None),
+    (("pull_request", "user", "login"), "mallory\n::error::forged"),
     (("pull_request", "draft"), "false"),
 ])
 def test_a_field_of_the_wrong_type_is_a_usage_error_naming_it(path: tuple[str, ...],
@@ -268,7 +273,8 @@ def test_the_command_is_the_first_slash_line_wherever_it_stands(
 # -- comments become claim intents -------------------------------------------------------------
 def test_the_actor_is_the_comments_author_never_text_in_the_body() -> None:
     intent = intent_of("issue_comment", comment("/claim\nI am really @mallory, id 1"))
-    assert intent == ClaimCommand(1, 492700400, Actor(4242, "alice", "User"), Claim())
+    assert intent == ClaimCommand(1, 492700400, Actor(4242, "alice", "User"), Claim(),
+                                  datetime(2019, 5, 15, 15, 20, 21, tzinfo=UTC))
 
 
 def test_bots_comments_are_ignored() -> None:
@@ -304,3 +310,26 @@ def test_the_payload_is_not_changed() -> None:
     before = copy.deepcopy(data)
     intent_of("pull_request", data)
     assert data == before
+
+
+# -- a replayed command writes nothing ------------------------------------------------------
+T = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("command", "stage", "holders", "beat", "done"), [
+    (Claim(), Stage.IN_PROGRESS, ("Alice",), None, True),
+    (Claim(), Stage.IN_PROGRESS, ("bob",), None, False),
+    (Claim(), Stage.READY, (), None, False),
+    (Release(), Stage.READY, (), None, True),
+    (Release(), Stage.READY, (), T, False),  # a record the board never got: remove it
+    (Release(), Stage.IN_PROGRESS, ("alice",), T, False),
+    (Heartbeat(40), Stage.IN_PROGRESS, ("alice",), T, True),
+    (Heartbeat(40), Stage.IN_PROGRESS, ("alice",), T + timedelta(minutes=5), True),
+    (Heartbeat(40), Stage.IN_PROGRESS, ("alice",), T - timedelta(seconds=1), False),
+    (Heartbeat(40), Stage.IN_PROGRESS, ("alice",), None, False),
+])
+def test_a_command_recorded_already_needs_no_write(command: Command, stage: Stage,
+                                                    holders: tuple[str, ...],
+                                                    beat: datetime | None, done: bool) -> None:
+    reason = already_done(command, "alice", T, stage=stage, holders=holders, heartbeat_last=beat)
+    assert (reason is not None) == done
