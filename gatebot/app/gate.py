@@ -32,7 +32,7 @@ from gatebot.core.events import (
     intent_of,
 )
 from gatebot.core.printable import printable
-from gatebot.errors import EXIT_OK, EnvironmentProblem, Refused, UsageError
+from gatebot.errors import EXIT_OK, EXIT_REFUSED, EnvironmentProblem, Refused, UsageError
 
 
 def gate_command(cwd: Path, *, event_path: str | None, event_name: str | None,
@@ -84,7 +84,7 @@ def dispatch(cwd: Path, intent: Intent) -> int:
             raise Refused(f"{printable(intent.verb)} by {printable(intent.actor.login)} on "
                           f"issue #{intent.issue}: {intent.reason}")
         case Gate1():
-            _not_available("gate 1 on a pull request (the check run and the sticky comment)")
+            return gate_one(cwd, intent)
         case ReviewChanged():
             _not_available("approvals from pull request reviews")
         case TaskOpened():
@@ -93,6 +93,39 @@ def dispatch(cwd: Path, intent: Intent) -> int:
             return claim_from_comment(cwd, intent)
         case _:
             assert_never(intent)
+
+
+def gate_one(cwd: Path, intent: Gate1) -> int:
+    """Gate 1's rules on the pull request's head, checked out in ``cwd``; its verdict printed.
+
+    The rules judge what the head changed since its merge base with ``intent.base_ref``
+    (configuration from that base, as ``gatebot review`` reads it); the verdict goes to
+    stdout (GitHub's annotations and job summary inside Actions, else text) and to the
+    forge (``publish_verdict``). Returns 0 when it passes, 1 when it fails. Raises
+    ``EnvironmentProblem`` (exit 2) when the work tree is not at ``intent.head_sha``.
+    """
+    from gatebot.app import output  # noqa: PLC0415 - rich, the checks: only here
+    from gatebot.app import review as review_app  # noqa: PLC0415
+    from gatebot.app.context import find_task, open_context  # noqa: PLC0415
+    from gatebot.core.verdict import Verdict  # noqa: PLC0415
+
+    ctx = open_context(cwd, {"base": intent.base_ref})
+    head = ctx.git.resolve("HEAD")
+    if head != intent.head_sha:
+        raise EnvironmentProblem(
+            f"the work tree is at {(head or 'no commit')[:12]}, not at pull request "
+            f"#{intent.pr}'s head {intent.head_sha[:12]}",
+            "check the head out first (actions/checkout with ref: the pull request's head "
+            "SHA and fetch-depth: 0)")
+    task = find_task(ctx.board(), None, intent.head_ref)
+    options = review_app.ReviewOptions(base=ctx.config.base, critical=bool(task and task.critical))
+    fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    with output.check_progress(fmt) as progress:
+        change, rules = review_app.evaluate(ctx, options, progress)
+    verdict = Verdict("review", change.head, change.base, tuple(rules),
+                      task.number if task else None, None)
+    output.emit(verdict, fmt)
+    return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
 
 
 def claim_from_comment(cwd: Path, intent: ClaimCommand) -> int:

@@ -48,9 +48,10 @@ def test_each_real_payload_replays_without_a_crash(repo: Repo, path: Path) -> No
     assert "Traceback" not in result.stderr
     if result.stdout.startswith("gatebot gate: nothing to do"):
         assert (result.returncode, result.stderr) == (0, "")
-    else:  # a handler whose github forge operation has not landed says so
+    else:  # gate 1 wants the payload's head checked out; issues want the github forge
         assert result.returncode == 2
-        assert "is not available yet" in result.stderr
+        assert ("is not available yet" if "issues" in path.name else
+                "not at pull request #2's head ec26c3e57ca3") in result.stderr
     assert repo.git("status", "--porcelain") == ""
 
 
@@ -237,3 +238,43 @@ def test_a_claim_on_a_task_someone_holds_is_refused(repo: Repo, tmp_path: Path) 
     assert result.exit_code == 1
     assert "claimed by alice" in result.stderr
     assert board_writes(repo) == before
+
+
+# -- gate 1 on a pull request's head ------------------------------------------------------------
+def pull_request_event(tmp: Path, repo: Repo, branch: str) -> dict[str, str]:
+    """The real ``pull_request`` opened payload for ``branch`` of ``repo`` into main, written out."""
+    data = json.loads((WEBHOOKS / "pull_request.opened.0.json").read_text(encoding="utf-8"))
+    data["pull_request"]["head"].update(ref=branch, sha=repo.git("rev-parse", branch))
+    data["pull_request"]["base"]["ref"] = "main"
+    path = tmp / f"pr-{branch.replace('/', '-')}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return actions_env(path, "pull_request")
+
+
+def test_gate_1_judges_the_pull_requests_head(repo: Repo, tmp_path: Path) -> None:
+    repo.git("switch", "-q", "-c", "task/1-first")
+    repo.write("app/more.py", '"""More."""\n\n\ndef twice(x):\n    """Twice."""\n'
+               "    return 2 * x\n")
+    repo.write("tests/test_more.py", "from app.more import twice\n\n\ndef test_twice():\n"
+               "    assert twice(2) == 4\n")
+    repo.commit("Add twice")
+    result = run_cli(repo.path, "gate", env=pull_request_event(tmp_path, repo, "task/1-first"))
+    assert result.exit_code == 0, result.output
+    assert "gate 1 on pull request #2" in result.stdout
+    assert "function-length" in result.stdout
+    repo.write("app/long.py", '"""Long."""\n' + "x = 1\n" * 950)
+    repo.commit("A long file")
+    result = run_cli(repo.path, "gate", env=pull_request_event(tmp_path, repo, "task/1-first"))
+    assert result.exit_code == 1, result.output
+    assert "app/long.py" in result.stdout
+
+
+def test_gate_1_refuses_a_work_tree_at_another_head(repo: Repo, tmp_path: Path) -> None:
+    repo.git("switch", "-q", "-c", "task/1-first")
+    repo.write("app/more.py", '"""More."""\n')
+    repo.commit("Add")
+    env = pull_request_event(tmp_path, repo, "task/1-first")
+    repo.git("switch", "-q", "main")
+    result = run_cli(repo.path, "gate", env=env)
+    assert result.exit_code == 2
+    assert "not at pull request #2's head" in result.stderr
