@@ -39,6 +39,9 @@ from gatebot.errors import UsageError
 LOGIN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[bot\])?$"
 """A GitHub login: letters, digits, hyphens (``_`` and ``.`` for enterprise-managed users),
 an App's ``[bot]`` suffix; anything else is not a login GitHub would send."""
+BRANCH = r"^(?!-)(?!.*\.\.)(?!.*@\{)[^\x00-\x20~^:?*\[\\\x7f]+$"
+"""A branch name git would accept (``git check-ref-format``'s rules, roughly): no leading
+``-``, no ``..`` or ``@{``, no blanks, controls or ``~^:?*[\\``."""
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review", "labeled"})
 REVIEW_ACTIONS = frozenset({"submitted", "dismissed"})
 EVENTS = ("pull_request", "pull_request_review", "issues", "issue_comment", "schedule",
@@ -50,7 +53,7 @@ _STATES: dict[str, ReviewState] = {"APPROVED": "APPROVED", "CHANGES_REQUESTED": 
 
 # -- the payload models: only what gatebot reads --------------------------------------------
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", strict=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True, regex_engine="python-re")
 
 
 class User(_Model):
@@ -66,7 +69,7 @@ class _Action(_Model):
 
 
 class _Ref(_Model):
-    ref: str = Field(min_length=1)
+    ref: str = Field(pattern=BRANCH)
     sha: str = Field(pattern=r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 
 
@@ -331,6 +334,8 @@ def _parse(model: type[M], event: str, payload: Mapping[str, Any]) -> M:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "(the payload)"
         problem = (f"lacks {_safe(field)}" if error["type"] == "missing" else
+                   f"has an unusable {_safe(field)}: {_safe(repr(error['input']))} is not "
+                   "what GitHub sends there" if error["type"] == "string_pattern_mismatch" else
                    f"has an unusable {_safe(field)}: {_safe(error['msg'])}")
         raise UsageError(f"the {_safe(event)} event's payload {problem}",
                          "pass the payload GitHub sent for this event, unchanged "

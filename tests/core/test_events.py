@@ -180,6 +180,8 @@ def test_a_missing_field_is_a_usage_error_naming_it(name: str, path: tuple[str, 
     (("pull_request", "head", "sha"), "not-a-sha"),
     (("pull_request", "user", "id"), None),
     (("pull_request", "user", "login"), "mallory\n::error::forged"),
+    (("pull_request", "base", "ref"), "--upload-pack=touch x"),
+    (("pull_request", "head", "ref"), "task/1..x"),
     (("pull_request", "draft"), "false"),
 ])
 def test_a_field_of_the_wrong_type_is_a_usage_error_naming_it(path: tuple[str, ...],
@@ -296,13 +298,15 @@ def test_a_refused_command_names_the_verb_and_the_reason() -> None:
     assert "refused" in describe(intent)
 
 
-def test_describe_escapes_user_text() -> None:
+def test_user_text_in_plans_and_errors_is_escaped() -> None:
+    text = describe(intent_of("pull_request", {"action": "evil\x1b[2J\nline"}))
+    assert text == "nothing to do: gatebot does not act on pull requests being evil\\x1b[2J\\nline"
     data = payload("pull_request.opened.0")
     data["pull_request"]["head"]["ref"] = "evil\x1b[2J\nbranch"
-    text = describe(intent_of("pull_request", data))
-    assert "\x1b" not in text
-    assert "\n" not in text
-    assert "evil\\x1b[2J\\nbranch" in text
+    with pytest.raises(UsageError) as caught:
+        intent_of("pull_request", data)
+    assert "\x1b" not in caught.value.message
+    assert "\n" not in caught.value.message
 
 
 def test_the_payload_is_not_changed() -> None:
