@@ -317,6 +317,7 @@ def sweep() -> None:
 @click.option("--event-name", metavar="NAME",
               help="The event's name, e.g. pull_request (default: GITHUB_EVENT_NAME).")
 @click.option("--dry-run", is_flag=True, help="Print what the event asks for; do nothing.")
+@forge_option
 @guarded
 def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
     """Act on the GitHub event that started this CI job.
@@ -332,9 +333,11 @@ def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
     comment's author; bots' comments are ignored. schedule: the sweep.
     workflow_dispatch: the sweep and board sync.
 
-    Any other event or action: "nothing to do", exit 0. A payload that lacks a
-    field its event needs: exit 2 naming the field. A comment command that
-    cannot be obeyed: exit 1 saying why.
+    Inside GitHub Actions (GITHUB_ACTIONS=true, GITHUB_REPOSITORY set) the
+    forge is github unless --forge, GATEBOT_FORGE or the configuration says
+    otherwise. Any other event or action: "nothing to do", exit 0. A payload
+    that lacks a field its event needs: exit 2 naming the field. A comment
+    command that cannot be obeyed: exit 1 saying why.
     """
     from gatebot.app.gate import gate_command  # noqa: PLC0415
 

@@ -95,6 +95,7 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
     build lacks.
     """
     chosen = FORGE_OPTION.get()
+    default_forge = default_forge or DEFAULT_FORGE.get()
     if chosen is not None:
         overrides = {**(overrides or {}), "forge": chosen}
     git = Git(cwd)
@@ -145,6 +146,10 @@ def _context(root: Path, git: Git, cfg: config_module.Config, files: LocalForge,
 
 FORGE_OPTION: ContextVar[str | None] = ContextVar("gatebot_forge_option", default=None)
 """``--forge`` of the running command (set by ``gatebot.cli``); None when not given."""
+DEFAULT_FORGE: ContextVar[str | None] = ContextVar("gatebot_default_forge", default=None)
+"""The ``default_forge`` of every ``open_context`` in the running command when none is passed:
+``gatebot gate`` sets it to ``actions_forge`` so the commands it runs (claim, sweep) use the
+github forge inside GitHub Actions."""
 
 ForgeFactory = Callable[[config_module.Config, LocalForge], Forge]
 FORGES: dict[str, ForgeFactory] = {"local": lambda _cfg, files: files}

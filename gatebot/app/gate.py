@@ -49,7 +49,13 @@ def gate_command(cwd: Path, *, event_path: str | None, event_name: str | None,
     if dry_run:
         print("dry run: nothing done", file=sys.stderr)
         return EXIT_OK
-    return dispatch(cwd, intent)
+    from gatebot.app.context import DEFAULT_FORGE, actions_forge  # noqa: PLC0415 - git, config
+
+    token = DEFAULT_FORGE.set(actions_forge(os.environ))
+    try:
+        return dispatch(cwd, intent)
+    finally:
+        DEFAULT_FORGE.reset(token)
 
 
 def event_source(path: str | None, name: str | None,
@@ -88,7 +94,7 @@ def dispatch(cwd: Path, intent: Intent) -> int:
         case ReviewChanged():
             _not_available("approvals from pull request reviews")
         case TaskOpened():
-            _not_available("making an issue a READY task (the status:ready label)")
+            return task_opened(cwd, intent)
         case ClaimCommand():
             return claim_from_comment(cwd, intent)
         case _:
@@ -125,7 +131,26 @@ def gate_one(cwd: Path, intent: Gate1) -> int:
     verdict = Verdict("review", change.head, change.base, tuple(rules),
                       task.number if task else None, None)
     output.emit(verdict, fmt)
+    ctx.forge.publish_verdict(verdict, task.number if task else None)
     return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
+
+
+def task_opened(cwd: Path, intent: TaskOpened) -> int:
+    """Issue ``intent.issue`` becomes a READY task, unless the forge has it in a stage already.
+
+    A task the forge holds in a stage (the event processed before, or a task added with
+    ``gatebot task add``) is left as it is, exit 0. Making a new issue READY needs the
+    github forge's labels: ``EnvironmentProblem`` (exit 2) until this build has them.
+    """
+    from gatebot.app.context import open_context  # noqa: PLC0415 - git and the board
+
+    board = open_context(cwd).board()
+    task = next((t for t in board.tasks if t.number == intent.issue), None)
+    if task is not None and task.stage is not None:
+        print(f"nothing to write: task #{intent.issue} is in {task.stage} already",
+              file=sys.stderr)
+        return EXIT_OK
+    _not_available("making an issue a READY task (the status:ready label)")
 
 
 def claim_from_comment(cwd: Path, intent: ClaimCommand) -> int:

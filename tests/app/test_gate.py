@@ -34,7 +34,7 @@ PLANS = {
 def actions_env(path: Path, event: str | None = None) -> dict[str, str]:
     """The variables GitHub Actions sets for an event whose payload is ``path``."""
     return {"GITHUB_EVENT_NAME": event or path.name.split(".")[0],
-            "GITHUB_EVENT_PATH": str(path)}
+            "GITHUB_EVENT_PATH": str(path), "GITHUB_ACTIONS": "", "GITHUB_REPOSITORY": ""}
 
 
 def test_every_payload_has_its_expected_plan() -> None:
@@ -48,10 +48,12 @@ def test_each_real_payload_replays_without_a_crash(repo: Repo, path: Path) -> No
     assert "Traceback" not in result.stderr
     if result.stdout.startswith("gatebot gate: nothing to do"):
         assert (result.returncode, result.stderr) == (0, "")
-    else:  # gate 1 wants the payload's head checked out; issues want the github forge
+    elif path.name.startswith("issues."):  # the board has task #1 in READY already
+        assert (result.returncode, result.stderr) == (
+            0, "nothing to write: task #1 is in READY already\n")
+    else:  # gate 1 wants the payload's head checked out
         assert result.returncode == 2
-        assert ("is not available yet" if "issues" in path.name else
-                "not at pull request #2's head ec26c3e57ca3") in result.stderr
+        assert "not at pull request #2's head ec26c3e57ca3" in result.stderr
     assert repo.git("status", "--porcelain") == ""
 
 
@@ -157,7 +159,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, object]:
     return path.name.split(".")[0], data
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_payloads_give_a_plan_or_a_usage_error_never_a_crash(
         case: tuple[str, object]) -> None:
@@ -278,3 +280,27 @@ def test_gate_1_refuses_a_work_tree_at_another_head(repo: Repo, tmp_path: Path) 
     result = run_cli(repo.path, "gate", env=env)
     assert result.exit_code == 2
     assert "not at pull request #2's head" in result.stderr
+
+
+def test_a_new_issue_needs_the_github_forge(repo: Repo, tmp_path: Path) -> None:
+    data = json.loads((WEBHOOKS / "issues.opened.15.json").read_text(encoding="utf-8"))
+    data["issue"]["number"] = 9
+    event = tmp_path / "issue.json"
+    event.write_text(json.dumps(data), encoding="utf-8")
+    result = run_cli(repo.path, "gate", env=actions_env(event, "issues"))
+    assert result.exit_code == 2
+    assert "making an issue a READY task (the status:ready label) is not available yet" \
+        in result.stderr
+
+
+def test_inside_github_actions_the_forge_is_github_unless_told(repo: Repo,
+                                                               tmp_path: Path) -> None:
+    inside = {**comment_event(tmp_path, "/claim"), "GITHUB_ACTIONS": "true",
+              "GITHUB_REPOSITORY": "acme/widgets"}
+    result = run_cli(repo.path, "gate", env=inside)
+    assert result.exit_code == 2  # the github forge, not the board in git: no token, no forge
+    assert "github" in result.stderr
+    assert stage_of_task_1(repo) == "🟢 READY"
+    result = run_cli(repo.path, "gate", "--forge", "local", env=inside)
+    assert result.exit_code == 0, result.output
+    assert stage_of_task_1(repo) == "🔨 IN-PROGRESS"
