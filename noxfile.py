@@ -1,7 +1,8 @@
 """The project's checks: the nox sessions gatebot runs as its own gate-1 checks.
 
 Sessions: ``tests`` (pytest under coverage, writing coverage.py's JSON report
-``coverage.json`` that the ``coverage`` rule reads), ``lint`` (ruff and the
+``coverage.json`` that the ``coverage`` rule reads, and the JUnit report ``junit.xml`` that
+names failing tests in the verdict), ``lint`` (ruff and the
 import-layer check), ``typecheck`` (mypy strict) and ``build`` (sdist + wheel).
 """
 
@@ -18,12 +19,12 @@ nox.options.reuse_venv = "yes"
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite under coverage and write coverage.json (pass pytest args after --)."""
+    """Run the tests under coverage; write coverage.json and junit.xml (pytest args after --)."""
     session.install("-e", ".[test]")
     session.run("coverage", "erase")
     session.run(
         "pytest", "--cov=gatebot", "--cov-report=json:coverage.json", "--cov-report=term",
-        *session.posargs,
+        "--junitxml=junit.xml", *session.posargs,
     )
 
 

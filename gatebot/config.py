@@ -152,6 +152,13 @@ class ChecksConfig(_Model):
         description="coverage.py's JSON report that the tests check writes, relative to the "
         "repository root; the `coverage` rule reads it.",
     )
+    junit_report: str = Field(
+        default="junit.xml",
+        description="The JUnit XML report the tests check writes (pytest's "
+        "`--junitxml=junit.xml`), relative to the repository root. When this run's tests "
+        "check wrote it and failed, the verdict names each failing test with its file, line "
+        "and message. Optional: without it the verdict points to the log.",
+    )
 
     @field_validator("tox_aliases", mode="after")
     @classmethod

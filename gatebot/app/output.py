@@ -88,7 +88,8 @@ def render_github(verdict: Verdict) -> str:
     out = []
     for rule in verdict.failed():
         for f in rule.findings:
-            props = [f"title={_gh_prop(rule.id)}"]
+            title = f"{rule.id}: {f.test}" if f.test else rule.id  # the failing test's name
+            props = [f"title={_gh_prop(title)}"]
             if f.path:
                 props.insert(0, f"file={_gh_prop(f.path)}")
                 if f.line:

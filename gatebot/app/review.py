@@ -20,7 +20,7 @@ from gatebot.adapters import coverage_report
 from gatebot.adapters.git import Git, TreeEntry
 from gatebot.app.context import Context
 from gatebot.core import scope
-from gatebot.core.facts import Change, CheckResult, CoverageReport, FileMetrics
+from gatebot.core.facts import Change, CheckResult, CoverageReport, FileMetrics, TestReport
 from gatebot.core.rules import (
     board_files,
     docstrings,
@@ -427,23 +427,39 @@ def run_and_judge(
 ) -> dict[str, RuleResult]:
     """Run ``specs`` and judge them (``checks.<name>``, then ``coverage`` when asked).
 
-    The coverage report counts only when this run wrote it; one the run
-    created where there was none is removed afterwards, so the work tree is
+    The coverage and JUnit reports count only when this run wrote them; one the
+    run created where there was none is removed afterwards, so the work tree is
     left as it was found. ``record``: see ``run_selected_checks``.
     """
-    path = report_path(ctx)
-    before = coverage_report.fingerprint(path)
+    path, junit = report_path(ctx), ctx.root / ctx.config.checks.junit_report
+    before, junit_before = coverage_report.fingerprint(path), coverage_report.fingerprint(junit)
     try:
         check_results = run_selected_checks(ctx, specs, logs, options.jobs, progress,
                                             record=record)
-        rules = {rule.id: rule for rule in checks_rule.evaluate(check_results)}
+        tests = fresh_test_report(ctx, junit_before) if check_results else None
+        rules = {rule.id: rule for rule in checks_rule.evaluate(check_results, tests)}
         if with_coverage:
             tox = next((s.tox_envs for s in specs if s.name == "tests"), ())
             rules["coverage"] = coverage_result(ctx, check_results, before,
                                                 critical=options.critical, tox_envs=tox)
     finally:
         coverage_report.remove_if_new(path, before)
+        coverage_report.remove_if_new(junit, junit_before)
     return rules
+
+
+def fresh_test_report(ctx: Context, before: coverage_report.Fingerprint | None
+                      ) -> TestReport | None:
+    """The JUnit report (``checks.junit_report``) if this run's checks wrote it, else None.
+
+    ``before``: its fingerprint before the checks ran; an older report is never read.
+    """
+    from gatebot.adapters import junit_report  # noqa: PLC0415 - junitparser only when tests ran
+
+    rel = ctx.config.checks.junit_report
+    if not coverage_report.written_since(ctx.root / rel, before):
+        return None
+    return junit_report.read_junit(ctx.root, rel)
 
 
 def coverage_result(

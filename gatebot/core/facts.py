@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CheckStatus = Literal["pass", "fail", "error"]
+TestOutcome = Literal["failure", "error"]
 DefKind = Literal["module", "class", "function"]
 
 
@@ -106,3 +107,35 @@ class CoverageReport:
     percent: float
     path: str
     files: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FailedTest:
+    """One test that failed (``failure``: an assertion) or errored (``error``) in a JUnit report.
+
+    ``name`` is the test as its runner names it (pytest: ``tests/test_x.py::TestA::test_b``);
+    ``path`` the repository-relative file and ``line`` the 1-based line of the failure,
+    each None when the report does not say; ``message`` is one line, bounded in length.
+    """
+
+    name: str
+    outcome: TestOutcome
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """The JUnit XML report the tests check wrote at ``path`` (repository-relative).
+
+    ``tests`` counts the test cases, ``failed`` the failing ones in report order.
+    ``unreadable`` says why the report could not be read (then the other fields are empty).
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    path: str
+    tests: int = 0
+    failed: tuple[FailedTest, ...] = ()
+    unreadable: str | None = None

@@ -17,15 +17,23 @@ SCHEMA = "gatebot.verdict/1"
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem a rule found: repository-relative ``path`` (or None), 1-based ``line``."""
+    """One problem a rule found: repository-relative ``path`` (or None), 1-based ``line``.
+
+    ``test`` names the failing test a finding of ``checks.tests`` stands for (from the
+    tests check's JUnit report), e.g. ``tests/test_x.py::test_add``; None otherwise.
+    """
 
     message: str
     path: str | None = None
     line: int | None = None
+    test: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The finding as SPEC §6 JSON: ``{"path", "line", "message"}``."""
-        return {"path": self.path, "line": self.line, "message": self.message}
+        """The finding as JSON: ``{"path", "line", "message"}``, plus ``"test"`` when set."""
+        data: dict[str, Any] = {"path": self.path, "line": self.line, "message": self.message}
+        if self.test is not None:
+            data["test"] = self.test
+        return data
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,51 @@ reads ``CheckResult`` facts gathered by ``gatebot.adapters.checks``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from gatebot.core.facts import CheckResult
+from gatebot.core.facts import CheckResult, TestReport
 from gatebot.core.verdict import Finding, RuleResult
 
+TESTS_CHECK = "tests"
+"""The check whose JUnit report names the failing tests."""
+FAILED_TESTS_SHOWN = 50
+"""Failing tests listed as findings; the rest are counted in one more finding."""
 
-def evaluate(results: Sequence[CheckResult]) -> list[RuleResult]:
+
+def evaluate(results: Sequence[CheckResult], test_report: TestReport | None = None
+             ) -> list[RuleResult]:
     """One ``checks.<name>`` result per check, in the order given.
 
     Status is the check's own (``pass``, ``fail`` or ``error``); ``duration_s``
     (seconds) and ``log_path`` are copied. A check that did not pass gets one
     finding naming its log, e.g. ``tests failed (exit 1); log: /tmp/logs/tests.log``.
+    When the ``tests`` check did not pass, ``test_report`` (the JUnit report this
+    run's tests check wrote, if any) adds a finding per failing test (its file, line,
+    name and message; at most ``FAILED_TESTS_SHOWN``) and the count to the summary,
+    or says that the report was unreadable.
     """
-    return [_rule(result) for result in results]
+    return [_with_tests(_rule(r), test_report) if r.name == TESTS_CHECK and r.status != "pass"
+            and test_report is not None else _rule(r) for r in results]
+
+
+def _with_tests(rule: RuleResult, report: TestReport) -> RuleResult:
+    """``rule`` (the failing tests check) with the failing tests of ``report`` added."""
+    if report.unreadable is not None:
+        note = (f"the JUnit report {report.path} is unreadable: {report.unreadable}; "
+                "the failing tests are named in the log only")
+        return replace(rule, summary=f"{rule.summary} (JUnit report unreadable)",
+                       findings=(*rule.findings, Finding(note)))
+    if not report.failed:
+        return rule
+    failed = [Finding(f"{t.name} {'failed' if t.outcome == 'failure' else 'errored'}: "
+                      f"{t.message}", t.path, t.line, test=t.name)
+              for t in report.failed[:FAILED_TESTS_SHOWN]]
+    rest = len(report.failed) - FAILED_TESTS_SHOWN
+    if rest > 0:
+        failed.append(Finding(f"{rest} more failing tests are listed in {report.path}"))
+    count = f"{len(report.failed)} of {report.tests} tests failed"
+    return replace(rule, summary=f"{rule.summary}; {count}",
+                   findings=(*rule.findings, *failed))
 
 
 def missing_required(
