@@ -51,6 +51,17 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def check_durations(task: int) -> dict[str, str]:
+    """The approval's ``Gatebot-Check-Durations`` trailer: the four checks' seconds.
+
+    Drawn from a generator of the task's own, so the lifecycles stay as they were.
+    """
+    rng = random.Random(task * 7919)
+    seconds = {"tests": rng.uniform(30, 90), "typecheck": rng.uniform(8, 20),
+               "build": rng.uniform(4, 9), "lint": rng.uniform(1, 4)}
+    return {"Gatebot-Check-Durations": " ".join(f"{k}={v:.1f}s" for k, v in seconds.items())}
+
+
 def lifecycle(rng: random.Random, task: int, begin: datetime) -> list[Step]:
     """One task's events from ``begin``: claim, submit, review (maybe reject), land or not."""
     builder, now = rng.choice(AGENTS), begin
@@ -73,7 +84,7 @@ def lifecycle(rng: random.Random, task: int, begin: datetime) -> list[Step]:
         steps.append(Step(later(0.2, 2), task, "claimed", builder))
         steps.append(Step(later(0.5, 6), task, "submitted", builder))
     gate1 = rng.choice(REVIEWERS)
-    steps.append(Step(later(0.5, 6), task, "approved", gate1))
+    steps.append(Step(later(0.5, 6), task, "approved", gate1, {}, check_durations(task)))
     gate2 = rng.choice([r for r in REVIEWERS if r != gate1])
     outcome = rng.random()
     if outcome < 0.05:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
-from gatebot.core import records, transitions
+from gatebot.core import records, timings, transitions
 from gatebot.core.board import Task
 from gatebot.core.facts import Change
 from gatebot.core.protocol import Contributor, Identity, cannot_review
@@ -74,7 +74,9 @@ def approve(
         actor, verdict.head, verdict.base, tuple(r.id for r in verdict.rules),
         tuple(r.id for r in verdict.rules if r.id.startswith("checks.") and r.status == "pass"),
         coverage, cannot_review(people, [actor]), tuple(builder_names(people)), branch,
-        identity.git if identity else "")
+        identity.git if identity else "", timings.format_check_durations(
+            {r.id.removeprefix("checks."): r.duration_s for r in verdict.rules
+             if r.id.startswith("checks.") and r.log_path is not None}))  # for the audit
     now = clock()  # the approvals standing are read at the tip the approval is recorded on
     return ctx.forge.apply(task_number, lambda state: transitions.approve(state, facts, now),
                            history=True)

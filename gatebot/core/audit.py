@@ -29,6 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from gatebot.core.archive import ArchiveEntry
+from gatebot.core.timings import CHECK_DURATIONS, parse_check_durations
 
 SCHEMA: Literal["gatebot.audit/1"] = "gatebot.audit/1"
 EVENTS = ("added", "claimed", "submitted", "approved", "rejected", "released", "merge-failed",
@@ -183,6 +184,19 @@ class RuleFailure(_Model):
     sources: list[str]
 
 
+class CheckTiming(_Model):
+    """One check's recorded run times in the period, in seconds (``Gatebot-Check-Durations``).
+
+    ``runs`` counts the commits that recorded it; ``sources`` are their SHAs.
+    """
+
+    check: str
+    runs: int
+    median_s: float
+    max_s: float
+    sources: list[str]
+
+
 class StaleClaim(_Model):
     """A claim a sweep found stale: who, which task, since when, how long without heartbeat."""
 
@@ -258,6 +272,7 @@ class AuditReport(_Model):
     success: Success
     durations: TimeToRelease
     gate_failures: list[RuleFailure]
+    slowest_checks: list[CheckTiming]
     stale_claims: list[StaleClaim]
     forced_releases: list[ForcedRelease]
     reviewers: list[ReviewerLoad]
@@ -452,6 +467,24 @@ def _failed_rules(event: AuditEvent) -> list[tuple[str, str]]:
     return [(r, gate) for r in sorted(rules - {"none"})]
 
 
+def slowest_checks(period: Sequence[AuditEvent]) -> list[CheckTiming]:
+    """Each check's median and max run time over the commits that recorded one, slowest first.
+
+    Read from the ``Gatebot-Check-Durations`` trailer; sorted by median, then
+    max (both descending), then name. Seconds rounded to 0.1.
+    """
+    runs: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for event in period:
+        for name, seconds in parse_check_durations(event.trailers.get(CHECK_DURATIONS, "")).items():
+            runs[name].append((seconds, event.sha))
+    rows = [CheckTiming(check=name, runs=len(found),
+                        median_s=round(statistics.median(s for s, _ in found), 1),
+                        max_s=round(max(s for s, _ in found), 1),
+                        sources=list(dict.fromkeys(sha for _, sha in found)))
+            for name, found in runs.items()]
+    return sorted(rows, key=lambda r: (-r.median_s, -r.max_s, r.check))
+
+
 def stale_claims(period: Sequence[AuditEvent]) -> list[StaleClaim]:
     """Each stale claim a sweep recorded: from its archive entries."""
     rows = []
@@ -590,6 +623,7 @@ def build_report(history: History, since: datetime, until: datetime) -> AuditRep
         forge=history.forge, base=history.base, tip=history.tip, since=since, until=until,
         counts=counts(period), escalated=escalations(period), success=success(period),
         durations=time_to_release(known, period), gate_failures=gate_failures(period),
+        slowest_checks=slowest_checks(period),
         stale_claims=stale_claims(period), forced_releases=forced_releases(period),
         reviewers=reviewers(known, period), daily=daily(known, since, until,
                                                         history.initial_stages),

@@ -29,6 +29,7 @@ from typing import Literal
 from gatebot.core.archive import ArchiveEntry, tests_field
 from gatebot.core.board import Board, Stage, Task, title_problem
 from gatebot.core.records import BoardEvent, standing_approval
+from gatebot.core.timings import CHECK_DURATIONS
 from gatebot.errors import Refused, UsageError
 
 EventName = Literal["added", "claimed", "submitted", "unclaimed", "force-released", "approved",
@@ -223,7 +224,9 @@ class ApprovalFacts:
     against; ``rules``: rule ids judged; ``checks_passed``: the ``checks.*``
     that passed; ``coverage``: e.g. ``91.2%`` or ``n/a``; ``cannot_review``:
     the derived field (builders then reviewers); ``built_by``: builder names;
-    ``branch``/``git_identity``: recorded when given.
+    ``branch``/``git_identity``: recorded when given; ``check_durations``: each check's
+    seconds as ``timings.format_check_durations`` writes them (``tests=41.2s``), recorded
+    when given for ``gatebot audit``'s slowest checks.
     """
 
     actor: str
@@ -236,6 +239,7 @@ class ApprovalFacts:
     built_by: tuple[str, ...]
     branch: str | None = None
     git_identity: str = ""
+    check_durations: str = ""
 
 
 def approvable(task: Task, head: str, standing_head: str | None) -> None:
@@ -286,6 +290,8 @@ def approve(state: TaskState, facts: ApprovalFacts, now: datetime) -> Transition
         record["Gatebot-Actor-Git"] = facts.git_identity
     if facts.branch:
         record["Gatebot-Branch"] = facts.branch
+    if facts.check_durations:
+        record[CHECK_DURATIONS] = facts.check_durations
     return Transition(task.number, "approved", f"gatebot: approve #{task.number} (gate 1)", now,
                       Stage.RDY_FOR_PROD, fields, (entry,), record)
 

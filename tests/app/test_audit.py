@@ -233,6 +233,8 @@ def test_audit_counts_what_gatebot_did_and_ignores_the_rest(tmp_path: Path,
     assert review["mean_h"] == round(sum(hours_between(story.log, "submitted")) / 3, 2)
     rules = {(f["rule"], f["gate"]): f["count"] for f in report["gate_failures"]}
     assert rules == {("checks.tests", "release"): 1, ("conflicts", "release"): 1}
+    (timing,) = report["slowest_checks"]  # every approval ran the one check
+    assert (timing["check"], timing["runs"]) == ("tests", want["approved"])
     (stale,) = report["stale_claims"]
     assert (stale["task"], stale["session"], stale["lapsed_h"]) == (6, "frank", 1.0)
     (forced,) = report["forced_releases"]
@@ -281,3 +283,30 @@ def test_a_period_before_anything_happened_is_empty_and_bad_periods_exit_2(
         result = run_cli(story.repo.path, "audit", *args)
         assert result.exit_code == 2, result.output
         assert "hint:" in result.output
+
+
+def test_the_slowest_checks_come_from_the_approval_commits_in_every_format(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    story = make_story(tmp_path, monkeypatch)
+    story.at(0)
+    for number, builder in ((story.add("One"), "bob"), (story.add("Two"), "carol")):
+        story.build(number, builder, {f"app/m{number}.py": '"""M."""\n',
+                                      f"tests/test_m{number}.py": "x = 1\n"})
+        story.approve(number, "rev-a")
+    log = git(story.repo.origin, "log", "--format=%H %(trailers:key=Gatebot-Check-Durations,"
+              "valueonly,separator=)", "main")
+    recorded = {sha: float(value.removeprefix("tests=").removesuffix("s"))
+                for sha, _, value in (line.partition(" ") for line in log.splitlines()) if value}
+    assert len(recorded) == 2  # the two approvals, and nothing else
+    story.at(2)
+    report = json.loads(story.cli("audit", "--format", "json"))
+    assert report["slowest_checks"] == [{
+        "check": "tests", "runs": 2, "median_s": round(sum(recorded.values()) / 2, 1),
+        "max_s": max(recorded.values()), "sources": list(reversed(list(recorded)))}]
+    timing = report["slowest_checks"][0]
+    median, peak = f"{timing['median_s']:.1f}", f"{timing['max_s']:.1f}"
+    assert f"tests: median {median} s, max {peak} s (2 runs)" in story.cli("audit")
+    assert f"| `tests` | 2 | {median} s | {peak} s |" in story.cli("audit", "--format",
+                                                                    "markdown")
+    assert (f'<tr><td><code>tests</code></td><td class="n">2</td><td class="n">{median}</td>'
+            f'<td class="n">{peak}</td></tr>') in story.cli("audit", "--format", "html")

@@ -41,6 +41,17 @@ def cells(page, table: str) -> list[list[str]]:
         f"#{table} tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))")
 
 
+def narrow_page_scrolls_its_tables_not_itself(page) -> None:
+    """On a phone-wide page no table pushes the page sideways: each scrolls in its own box."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    per_day = page.locator("#table-per-day")
+    box = page.evaluate("(t => [t.parentElement.clientWidth, t.scrollWidth])"
+                        "(document.querySelector('#table-per-day'))")
+    assert box[0] <= 360 and per_day.is_visible(), box  # wider than its box: it scrolls
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_the_page_renders_offline_with_charts_and_tables_equal_to_the_json(tmp_path: Path) -> None:
     executable = chromium()
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
@@ -83,6 +94,10 @@ def test_the_page_renders_offline_with_charts_and_tables_equal_to_the_json(tmp_p
         histogram = report["durations"]["claim_to_release"]["histogram"]
         assert [int(row[1]) for row in cells(page, "table-time-to-release")] == [
             b["count"] for b in histogram]
+        assert cells(page, "table-slowest-checks") == [
+            [c["check"], str(c["runs"]), f"{c['median_s']:.1f}", f"{c['max_s']:.1f}"]
+            for c in report["slowest_checks"]] and report["slowest_checks"]
+        narrow_page_scrolls_its_tables_not_itself(page)
         light = page.evaluate("getComputedStyle(document.body).backgroundColor")
         page.emulate_media(color_scheme="dark")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from gatebot.core.archive import ArchiveEntry
 from gatebot.core.audit import AuditEvent, History, Ignored, build_report
+from gatebot.core.timings import CHECK_DURATIONS, format_check_durations, parse_check_durations
 
 T0 = datetime(2025, 11, 1, tzinfo=UTC)
 SINCE, UNTIL = T0 + timedelta(days=2), T0 + timedelta(days=9)
@@ -159,3 +160,21 @@ def test_p90_is_the_nearest_rank_and_hours_fill_the_histogram() -> None:
     assert (got.median_h, got.mean_h, got.p90_h, got.max_h) == (10.5, 10.5, 18.0, 20.0)
     assert [b.count for b in got.histogram] == [0, 1, 2, 4, 13, 0, 0, 0]
     assert got.sources[:2] == ["s1", "s2"]
+
+
+def test_slowest_checks_read_the_durations_trailer_and_skip_malformed_items() -> None:
+    assert format_check_durations({"tests": 41.23, "lint": 3.06}) == "tests=41.2s lint=3.1s"
+    assert parse_check_durations("tests=41.2s lint=3.1s bad x=nans y=-1s =2s z=inf s") == {
+        "tests": 41.2, "lint": 3.1}
+
+    def approval(sha: str, hour: int, value: str) -> AuditEvent:
+        return AuditEvent(sha, SINCE + timedelta(hours=hour), "approved", 1,
+                          trailers={CHECK_DURATIONS: value})
+
+    events = (approval("a", 1, "tests=10.0s lint=1.0s"), approval("b", 2, "tests=30.0s"),
+              approval("c", 3, "tests=20.0s lint=2.0s build=9.0s"),
+              approval("old", -100, "tests=999.0s"))  # before the period: not counted
+    rows = build_report(History(events), SINCE, UNTIL).slowest_checks
+    assert [(r.check, r.runs, r.median_s, r.max_s, r.sources) for r in rows] == [
+        ("tests", 3, 20.0, 30.0, ["a", "b", "c"]), ("build", 1, 9.0, 9.0, ["c"]),
+        ("lint", 2, 1.5, 2.0, ["a", "c"])]
