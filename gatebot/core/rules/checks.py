@@ -15,8 +15,9 @@ from gatebot.core.verdict import Finding, RuleResult
 
 TESTS_CHECK = "tests"
 """The check whose JUnit report names the failing tests."""
-FAILED_TESTS_SHOWN = 50
-"""Failing tests listed as findings; the rest are counted in one more finding."""
+FAILED_TESTS_SHOWN = 40
+"""Failing tests listed as findings; the rest are counted in one more finding (the text and
+Markdown reports show 50 findings of a rule: the log finding, these and the count fit)."""
 
 
 def evaluate(results: Sequence[CheckResult], test_report: TestReport | None = None
