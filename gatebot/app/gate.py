@@ -32,6 +32,7 @@ from gatebot.core.events import (
     intent_of,
 )
 from gatebot.core.printable import printable
+from gatebot.core.transitions import TaskState, Transition
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, EnvironmentProblem, Refused, UsageError
 
 
@@ -138,19 +139,32 @@ def gate_one(cwd: Path, intent: Gate1) -> int:
 def task_opened(cwd: Path, intent: TaskOpened) -> int:
     """Issue ``intent.issue`` becomes a READY task, unless the forge has it in a stage already.
 
-    A task the forge holds in a stage (the event processed before, or a task added with
-    ``gatebot task add``) is left as it is, exit 0. Making a new issue READY needs the
-    github forge's labels: ``EnvironmentProblem`` (exit 2) until this build has them.
+    The forge records the decision (``gatebot.core.transitions.opened``): the
+    ``status:ready`` label on GitHub. A task in a stage already (added with ``gatebot task
+    add``, or the event processed before) writes nothing, exit 0. Raises ``BoardError``
+    (exit 2) when the forge holds no such task (the local board has no task of that number).
     """
     from gatebot.app.context import open_context  # noqa: PLC0415 - git and the board
+    from gatebot.app.transitions import now  # noqa: PLC0415
+    from gatebot.core import transitions  # noqa: PLC0415
 
-    board = open_context(cwd).board()
-    task = next((t for t in board.tasks if t.number == intent.issue), None)
-    if task is not None and task.stage is not None:
-        print(f"nothing to write: task #{intent.issue} is in {task.stage} already",
-              file=sys.stderr)
+    def decide(state: TaskState) -> Transition:
+        decided = transitions.opened(state.task, now())
+        if decided is None:
+            raise _Staged(str(state.task.stage))
+        return decided
+
+    try:
+        done = open_context(cwd).forge.apply(intent.issue, decide)
+    except _Staged as staged:
+        print(f"nothing to write: task #{intent.issue} is in {staged} already", file=sys.stderr)
         return EXIT_OK
-    _not_available("making an issue a READY task (the status:ready label)")
+    print(f"task #{intent.issue} is READY ({done})", file=sys.stderr)
+    return EXIT_OK
+
+
+class _Staged(Exception):
+    """The opened task has a stage already (its name is the message)."""
 
 
 def claim_from_comment(cwd: Path, intent: ClaimCommand) -> int:

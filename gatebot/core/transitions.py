@@ -145,6 +145,18 @@ def new_task(title: str, files: Sequence[str], critical: bool, actor: str) -> Ne
     return NewTask(title, fields, actor)
 
 
+def opened(task: Task, now: datetime) -> Transition | None:
+    """A task whose issue was just opened, with no stage yet → READY (``added``).
+
+    None when it has a stage already (added with ``gatebot task add``, labelled by hand, or
+    the same event processed before): nothing to record.
+    """
+    if task.stage is not None:
+        return None
+    return Transition(task.number, "added", f"gatebot: #{task.number} ready", now,
+                      stage=Stage.READY)
+
+
 def claimable(task: Task) -> None:
     """Refuse (``Refused``) unless ``task`` is READY.
 

@@ -282,15 +282,16 @@ def test_gate_1_refuses_a_work_tree_at_another_head(repo: Repo, tmp_path: Path) 
     assert "not at pull request #2's head" in result.stderr
 
 
-def test_a_new_issue_needs_the_github_forge(repo: Repo, tmp_path: Path) -> None:
+def test_an_issue_the_local_board_lacks_is_named(repo: Repo, tmp_path: Path) -> None:
     data = json.loads((WEBHOOKS / "issues.opened.15.json").read_text(encoding="utf-8"))
     data["issue"]["number"] = 9
     event = tmp_path / "issue.json"
     event.write_text(json.dumps(data), encoding="utf-8")
+    before = board_writes(repo)
     result = run_cli(repo.path, "gate", env=actions_env(event, "issues"))
     assert result.exit_code == 2
-    assert "making an issue a READY task (the status:ready label) is not available yet" \
-        in result.stderr
+    assert result.stderr.startswith("gatebot: no task #9 in TODO.md\n")
+    assert board_writes(repo) == before
 
 
 def test_inside_github_actions_the_forge_is_github_unless_told(repo: Repo,

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gatebot.core.board import Stage
+from gatebot.core import transitions
+from gatebot.core.board import Stage, Task
 from gatebot.core.comment_commands import (
     NOTE_LIMIT,
     Claim,
@@ -337,3 +338,11 @@ def test_a_command_recorded_already_needs_no_write(command: Command, stage: Stag
                                                     beat: datetime | None, done: bool) -> None:
     reason = already_done(command, "alice", T, stage=stage, holders=holders, heartbeat_last=beat)
     assert (reason is not None) == done
+
+
+def test_an_opened_issue_without_a_stage_becomes_ready_and_one_with_a_stage_stays() -> None:
+    fresh = transitions.opened(Task(9, "Limiter", None), T)
+    assert fresh is not None
+    assert (fresh.number, fresh.event, fresh.stage, fresh.at) == (9, "added", Stage.READY, T)
+    for stage in Stage:
+        assert transitions.opened(Task(9, "Limiter", stage), T) is None
