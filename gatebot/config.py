@@ -1,4 +1,4 @@
-"""Configuration (docs/configuration.md): pydantic models, files, environment and CLI overrides.
+"""Configuration (docs/configuration.md): frozen dataclasses, files, environment and CLI overrides.
 
 Sources, highest first: CLI overrides > ``GATEBOT_*`` environment > file >
 defaults. The file is ``.gatebot.toml`` (whole file) or ``[tool.gatebot]`` in
@@ -13,26 +13,18 @@ coverage, stale after 20 minutes).
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import json
+import math
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_origin
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, NoReturn, Self, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-)
-
-from gatebot.core.rules.globs import pattern_error
 from gatebot.errors import ConfigError
 
 # Environment variables gatebot reads that are not configuration keys.
@@ -68,245 +60,144 @@ DEFAULT_EXCLUDE = (
 ``poetry.lock``, ``Cargo.lock``, ``yarn.lock``, ``Gemfile.lock``, ``composer.lock``...)."""
 
 
-def _valid_glob(pattern: str) -> str:
-    """``pattern`` when git can read it as a glob; ``ValueError`` saying why not."""
-    error = pattern_error(pattern)
-    if error is not None:
-        raise ValueError(f"{pattern!r} is not a valid glob ({error})")
-    return pattern
+class _Table:
+    """A table of settings: a frozen dataclass that knows which keys were given.
 
-
-Glob = Annotated[str, AfterValidator(_valid_glob)]
-"""A git glob (wildmatch syntax), checked when the configuration is read."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChecksConfig(_Model):
-    """``[checks]``: the checks that gate 1 runs and gate 2 runs again (rules ``checks.<name>``).
-
-    ``required`` names the checks every change must run and pass (a configured
-    command, else the nox session, or in a tox project the tox environment, of
-    that name); like every key it is read from the base branch, so a change
-    cannot drop its own checks.
+    ``model_fields_set`` (the keys the configuration set, not defaulted) and
+    ``model_copy`` carry the names pydantic's models give them, so callers read
+    a configuration the same way whichever path validated it.
     """
 
-    nox_sessions: tuple[str, ...] = Field(
-        default=("tests", "lint", "typecheck", "build"),
-        description="The nox sessions to run as checks, in this order, each the rule "
-        "`checks.<session>`; a session the noxfile does not define is left out. In a tox "
-        "project, the checks read from tox environments by these names (see `tox_aliases`).",
-    )
-    runner: Literal["auto", "nox", "tox"] = Field(
-        default="auto",
-        description="Which tool's sessions or environments are the checks: `auto` takes the nox "
-        "sessions when the tree has a `noxfile.py`, else the tox environments when it has a tox "
-        "configuration (`tox.ini`, `tox.toml`, or `[tool.tox]` in `pyproject.toml`); `nox` or "
-        "`tox` takes that tool's only (set `tox` when a project has both and tox is the one).",
-    )
-    tox_aliases: dict[str, tuple[str, ...]] = Field(
+    model_fields_set: ClassVar[frozenset[str]] = frozenset()
+
+    def model_copy(self, *, update: Mapping[str, Any]) -> Self:
+        """A copy with the keys of ``update`` replaced (and counted as set), ``origins`` kept."""
+        copy = dataclasses.replace(self, **update)  # type: ignore[type-var]
+        for name, value in vars(self).items():  # what load noted beside the fields
+            if name not in update:
+                object.__setattr__(copy, name, value)
+        object.__setattr__(copy, "model_fields_set", self.model_fields_set | update.keys())
+        return copy
+
+    def as_json(self) -> dict[str, Any]:
+        """The settings as JSON values (tuples as lists), nested tables as objects."""
+        out: dict[str, Any] = {}
+        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, item.name)
+            out[item.name] = value.as_json() if isinstance(value, _Table) else _json(value)
+        return out
+
+
+def _json(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
+def _rule(**rules: object) -> dict[str, object]:
+    """A field's checks for the fast path: ``gt``/``ge``/``le`` bounds, ``choices``, ``glob``."""
+    return rules
+
+
+@dataclass(frozen=True)
+class ChecksConfig(_Table):
+    """``[checks]``: the checks that gate 1 runs and gate 2 runs again (rules ``checks.<name>``)."""
+
+    nox_sessions: tuple[str, ...] = ("tests", "lint", "typecheck", "build")
+    runner: Literal["auto", "nox", "tox"] = field(
+        default="auto", metadata=_rule(choices=("auto", "nox", "tox")))
+    tox_aliases: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: dict(DEFAULT_TOX_ALIASES),
-        description="For a tox project: check name → tox environment names or globs that "
-        "stand for the check when no environment has its name; the first entry that matches "
-        "any environment wins and all it matches run in one check (`tox -e py311,py312`). A "
-        "name given replaces that check's default aliases (`[]` turns them off); the others "
-        "keep theirs.",
-    )
-    required: tuple[str, ...] = Field(
-        default=("tests", "lint", "typecheck", "build"),
-        description="The checks every change must have and pass, at both gates: a configured "
-        "command, else the nox session of that name, or in a tox project the tox environment "
-        "of that name or of its `tox_aliases`. One the change's tree cannot run fails as "
-        "`checks.<name>`. Read from the base branch only; `[]` requires none.",
-    )
-    commands: dict[str, str | tuple[str, ...]] = Field(
-        default_factory=dict,
-        description="Checks given as commands: name → argument list, or a string split on "
-        "whitespace (never run by a shell). A command wins over a nox session of the same name.",
-    )
-    nox_args: tuple[str, ...] = Field(
-        default=(),
-        description="Extra arguments appended to every nox check's command line "
-        "(`nox -s NAME --report … --non-interactive ARGS…`), e.g. `[\"--reuse-venv=yes\"]`.",
-    )
-    timeout: float = Field(
-        default=1800.0, gt=0,
-        description="Seconds each check may run before it is stopped and fails.",
-    )
-    env_allow: tuple[str, ...] = Field(
-        default=(),
-        description="Environment variables checks may see beyond the built-in allow-list "
-        "(PATH, HOME, locale, PYTHON*, NOX_*, PIP_*, UV_*, certificates, proxies…): names or "
-        "globs. A name that looks secret (TOKEN, SECRET, PASSWORD, …) passes only when "
-        "listed by its exact name; its value is still redacted from the logs.",
-    )
-    jobs: int | None = Field(
-        default=None, ge=1,
-        description="How many checks run at once; unset means one per CPU core. "
-        "`--jobs` on the command line wins.",
-    )
-    coverage_report: str = Field(
-        default="coverage.json",
-        description="coverage.py's JSON report that the tests check writes, relative to the "
-        "repository root; the `coverage` rule reads it.",
-    )
-    junit_report: str = Field(
-        default="junit.xml",
-        description="The JUnit XML report the tests check writes (pytest's "
-        "`--junitxml=junit.xml`), relative to the repository root. When this run's tests "
-        "check wrote it and failed, the verdict names each failing test with its file, line "
-        "and message. Optional: without it the verdict points to the log.",
-    )
-
-    @field_validator("tox_aliases", mode="after")
-    @classmethod
-    def _keep_default_aliases(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        """The default aliases, with those of the checks the configuration names replaced."""
-        return {**DEFAULT_TOX_ALIASES, **value}
+        metadata=_rule(over=DEFAULT_TOX_ALIASES))
+    required: tuple[str, ...] = ("tests", "lint", "typecheck", "build")
+    commands: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    nox_args: tuple[str, ...] = ()
+    timeout: float = field(default=1800.0, metadata=_rule(gt=0))
+    env_allow: tuple[str, ...] = ()
+    jobs: int | None = field(default=None, metadata=_rule(ge=1))
+    coverage_report: str = "coverage.json"
+    junit_report: str = "junit.xml"
 
 
-class TestsConfig(_Model):
+@dataclass(frozen=True)
+class TestsConfig(_Table):
     """``[tests]``: what counts as a test and as source for the ``tests-present`` rule."""
 
-    patterns: tuple[Glob, ...] = Field(
-        default=DEFAULT_TEST_PATTERNS,
-        description="Globs of test files (`**` spans directories; a pattern without `/` "
-        "matches at any depth). A changed file matching one counts as a test.",
-    )
-    source_patterns: tuple[Glob, ...] = Field(
-        default=DEFAULT_SOURCE_PATTERNS,
-        description="Globs of source files: a change that touches one of these (and no test) "
-        "fails `tests-present`.",
-    )
+    patterns: tuple[str, ...] = field(default=DEFAULT_TEST_PATTERNS, metadata=_rule(glob=True))
+    source_patterns: tuple[str, ...] = field(default=DEFAULT_SOURCE_PATTERNS,
+                                             metadata=_rule(glob=True))
 
 
-class BoardConfig(_Model):
+@dataclass(frozen=True)
+class BoardConfig(_Table):
     """``[board]``: where the board files live on the base branch."""
 
-    todo: str = Field(default="TODO.md",
-                      description="The task list, one `## STAGE` section per stage.")
-    current_state: str = Field(
-        default="CURRENT_STATE.md",
-        description="Where each release adds a line under `## Recently Merged`.",
-    )
-    archive_dir: str = Field(
-        default="coordination/archive",
-        description="The archive: one `YYYY-MM-DD.md` file per UTC day, one entry per event.",
-    )
+    todo: str = "TODO.md"
+    current_state: str = "CURRENT_STATE.md"
+    archive_dir: str = "coordination/archive"
 
 
-class ClaimsConfig(_Model):
+@dataclass(frozen=True)
+class ClaimsConfig(_Table):
     """``[claims]``: claim records, heartbeats and stale claims."""
 
-    stale_after: float = Field(
-        default=20.0, gt=0,
-        description="Minutes without a heartbeat after which a claim is stale.",
-    )
-    settle: tuple[float, float] = Field(
-        default=(10.0, 5.0),
-        description="Seconds `gatebot claim` waits for rival claims to show: after writing "
-        "its claim as `claiming`, then after marking it `active`.",
-    )
-    maintainers: tuple[str, ...] = Field(
-        default=(),
-        description="Names or emails that may release anyone's claim "
-        "(`gatebot release N --force`) and approve a change to the files that define the "
-        "gates (rule `gate-files`).",
-    )
+    stale_after: float = field(default=20.0, metadata=_rule(gt=0))
+    settle: tuple[float, float] = (10.0, 5.0)
+    maintainers: tuple[str, ...] = ()
 
 
-class MergeConfig(_Model):
+@dataclass(frozen=True)
+class MergeConfig(_Table):
     """``[merge]``: gate 2 and the landing."""
 
-    retries: int = Field(
-        default=3, ge=0,
-        description="How many times `gatebot merge` starts again when the base branch moved "
-        "or the push was refused, before it escalates.",
-    )
-    remote: str = Field(
-        default="origin",
-        description="The remote whose base branch holds the board and receives releases; "
-        "without such a remote the local base branch does.",
-    )
+    retries: int = field(default=3, metadata=_rule(ge=0))
+    remote: str = "origin"
 
 
-class DocsConfig(_Model):
+@dataclass(frozen=True)
+class DocsConfig(_Table):
     """``[docs]``: the gate-2 ``docs-updated`` rule."""
 
-    public_paths: tuple[Glob, ...] = Field(
-        default=(),
-        description="Globs of files whose change needs a documentation change too; "
-        "empty means the rule always passes.",
-    )
-    paths: tuple[Glob, ...] = Field(
-        default=("README*", "docs/**", "**/README*"),
-        description="Globs of documentation files that satisfy `docs-updated`.",
-    )
+    public_paths: tuple[str, ...] = field(default=(), metadata=_rule(glob=True))
+    paths: tuple[str, ...] = field(default=("README*", "docs/**", "**/README*"),
+                                   metadata=_rule(glob=True))
 
 
-class CriticalConfig(_Model):
+@dataclass(frozen=True)
+class CriticalConfig(_Table):
     """``[critical]``: the emergency fast-track of tasks added with ``--critical``."""
 
-    min_coverage: float = Field(
-        default=0.0, ge=0, le=100,
-        description="The coverage minimum, in percent, for a critical task instead of "
-        "`min_coverage`; every other rule still holds.",
-    )
+    min_coverage: float = field(default=0.0, metadata=_rule(ge=0, le=100))
 
 
-class Config(_Model):
-    """gatebot's configuration: ``[tool.gatebot]`` in pyproject.toml, or ``.gatebot.toml``."""
+@dataclass(frozen=True)
+class Config(_Table):
+    """gatebot's configuration: ``[tool.gatebot]`` in pyproject.toml, or ``.gatebot.toml``.
 
-    base: str = Field(default="main",
-                      description="The base branch: tasks merge into it and the board lives on it. "
-                      "Read only from the default branch's configuration (or --base, "
-                      "GATEBOT_BASE), never from the branch under review.")
-    forge: Literal["local", "github"] = Field(
-        default="local",
-        description="Where the protocol's state lives: `local` is git alone (the board on the "
-        "base branch); `github` is issues, labels and pull-request reviews. Also `--forge` "
-        "and `GATEBOT_FORGE`; inside GitHub Actions `gatebot gate` uses `github` unless this "
-        "is set. A forge that this build lacks is refused (exit 2).",
-    )
-    max_file_lines: int = Field(default=900, ge=1,
-                                description="The `file-length` limit, in lines per file.")
-    max_function_lines: int = Field(
-        default=80, ge=1,
-        description="The `function-length` limit, in lines from a function's first line to "
-        "its last.",
-    )
-    min_coverage: float = Field(
-        default=80.0, ge=0, le=100,
-        description="The `coverage` minimum: total line coverage in percent.",
-    )
-    exclude: tuple[Glob, ...] = Field(
-        default=(),
-        description="Files the `file-length`, `function-length` and `docstrings` rules never "
-        "judge, as `.gitignore` lines (`vendor/`, `*_pb2.py`, `!keep.lock`), added after the "
-        "built-in list of lock files ("
-        + ", ".join(f"`{pattern}`" for pattern in DEFAULT_EXCLUDE)
-        + "), which a `!` line can take back. Files that the base branch's "
-        "`.gitattributes` marks `linguist-generated`, `linguist-vendored` or `-diff` are "
-        "never judged either.",
-    )
-    disabled_rules: tuple[str, ...] = Field(
-        default=(),
-        description="Rule ids that never run, e.g. `[\"docstrings\"]`.",
-    )
-    bots: tuple[str, ...] = Field(
-        default=("github-actions[bot]", "gatebot", "dependabot[bot]"),
-        description="Identities that never count as reviewers, whatever they built.",
-    )
-    checks: ChecksConfig = Field(default=ChecksConfig(), description=ChecksConfig.__doc__)
-    tests: TestsConfig = Field(default=TestsConfig(), description=TestsConfig.__doc__)
-    board: BoardConfig = Field(default=BoardConfig(), description=BoardConfig.__doc__)
-    claims: ClaimsConfig = Field(default=ClaimsConfig(), description=ClaimsConfig.__doc__)
-    merge: MergeConfig = Field(default=MergeConfig(), description=MergeConfig.__doc__)
-    docs: DocsConfig = Field(default=DocsConfig(), description=DocsConfig.__doc__)
-    critical: CriticalConfig = Field(default=CriticalConfig(), description=CriticalConfig.__doc__)
-    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+    Each key's meaning, type and default: docs/configuration.md (generated
+    from ``gatebot.config_schema``, whose models have these fields).
+    """
+
+    base: str = "main"
+    forge: Literal["local", "github"] = field(default="local",
+                                              metadata=_rule(choices=("local", "github")))
+    max_file_lines: int = field(default=900, metadata=_rule(ge=1))
+    max_function_lines: int = field(default=80, metadata=_rule(ge=1))
+    min_coverage: float = field(default=80.0, metadata=_rule(ge=0, le=100))
+    exclude: tuple[str, ...] = field(default=(), metadata=_rule(glob=True))
+    disabled_rules: tuple[str, ...] = ()
+    bots: tuple[str, ...] = ("github-actions[bot]", "gatebot", "dependabot[bot]")
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
+    tests: TestsConfig = field(default_factory=TestsConfig)
+    board: BoardConfig = field(default_factory=BoardConfig)
+    claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+    merge: MergeConfig = field(default_factory=MergeConfig)
+    docs: DocsConfig = field(default_factory=DocsConfig)
+    critical: CriticalConfig = field(default_factory=CriticalConfig)
+    origins: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    """Where each top-level key was set (``load`` fills it in): see ``origin``."""
 
     def origin(self, key: str) -> str:
         """Where top-level ``key`` was set (``origin/main/.gatebot.toml``, the environment…).
@@ -314,7 +205,152 @@ class Config(_Model):
         A file's label, ``the GATEBOT_* environment`` or ``the command line``;
         ``the configuration`` when unknown.
         """
-        return self._origins.get(key, "the configuration")
+        return self.origins.get(key, "the configuration")
+
+
+T = TypeVar("T", bound=_Table)
+
+_TABLES: dict[str, type[_Table]] = {
+    cls.__name__: cls for cls in (ChecksConfig, TestsConfig, BoardConfig, ClaimsConfig,
+                                  MergeConfig, DocsConfig, CriticalConfig)
+}
+"""The nested tables by the name their fields are annotated with."""
+
+
+class _Unsure(Exception):
+    """A value the fast path does not judge: pydantic coerces it, or says what is wrong."""
+
+
+_INTEGER = re.compile(r"0|[1-9][0-9]{0,17}")
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?")
+
+
+def _number(value: object, kind: type[int] | type[float], rules: Mapping[str, Any]) -> float:
+    """``value`` as ``kind`` when it is one exactly (or its plain digits, as variables give it)."""
+    if isinstance(value, str) and (_INTEGER if kind is int else _DECIMAL).fullmatch(value):
+        number: float = kind(value)
+    elif type(value) is int or (kind is float and type(value) is float and math.isfinite(value)):
+        number = kind(value)
+    else:
+        raise _Unsure
+    if not (number > rules.get("gt", -math.inf) and number >= rules.get("ge", -math.inf)
+            and number <= rules.get("le", math.inf)):
+        raise _Unsure
+    return number
+
+
+def _strings(value: object, rules: Mapping[str, Any]) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise _Unsure
+    if rules.get("glob"):
+        from gatebot.core.rules.globs import pattern_error  # noqa: PLC0415 - pathspec: only for globs
+
+        if any(pattern_error(v) is not None for v in value):
+            raise _Unsure
+    return tuple(value)
+
+
+def _mapping(value: object, entry: Callable[[object], object]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Unsure
+    return {key: entry(item) for key, item in value.items()}
+
+
+def _command(value: object) -> str | tuple[str, ...]:
+    return value if isinstance(value, str) else _strings(value, {})
+
+
+def _checked(item: dataclasses.Field[Any], value: object) -> object:
+    """``value`` as field ``item`` holds it, when it is exactly of the field's type."""
+    rules = item.metadata
+    kind = str(item.type)
+    table = _TABLES.get(kind)
+    if table is not None:
+        return _build(table, value)
+    if "choices" in rules:
+        if not isinstance(value, str) or value not in rules["choices"]:
+            raise _Unsure
+        return value
+    if kind == "int | None" and value is None:
+        return None
+    checks: dict[str, Callable[[], object]] = {
+        "str": lambda: value if isinstance(value, str) else _unsure(),
+        "int": lambda: _number(value, int, rules),
+        "int | None": lambda: _number(value, int, rules),
+        "float": lambda: _number(value, float, rules),
+        "tuple[str, ...]": lambda: _strings(value, rules),
+        "tuple[float, float]": lambda: _pair(value),
+        "dict[str, tuple[str, ...]]": lambda: {
+            **rules.get("over", {}), **_mapping(value, lambda v: _strings(v, {}))},
+        "dict[str, str | tuple[str, ...]]": lambda: _mapping(value, _command),
+    }
+    check = checks.get(kind, _unsure)
+    return check()
+
+
+def _unsure() -> NoReturn:
+    raise _Unsure
+
+
+def _pair(value: object) -> tuple[float, float]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise _Unsure
+    return (_number(value[0], float, {}), _number(value[1], float, {}))
+
+
+def _build(table: type[T], value: object) -> T:
+    """The table ``table`` from ``value``; ``_Unsure`` for a key or value it does not judge."""
+    if not isinstance(value, dict):
+        raise _Unsure
+    known = _fields(table)
+    if value.keys() - known.keys():
+        raise _Unsure
+    made = table(**{key: _checked(known[key], item) for key, item in value.items()})
+    object.__setattr__(made, "model_fields_set", frozenset(value))
+    return made
+
+
+def _from_model(table: type[T], model: Any) -> T:
+    """The table ``table`` with the values of the pydantic model ``model`` (same field names)."""
+    values = {}
+    for item in _fields(table).values():
+        value = getattr(model, item.name)
+        nested = _TABLES.get(str(item.type))
+        values[item.name] = value if nested is None else _from_model(nested, value)
+    made = table(**values)
+    object.__setattr__(made, "model_fields_set", frozenset(model.model_fields_set))
+    return made
+
+
+class InvalidTable(ValueError):
+    """A table of settings pydantic refused; ``error`` is its first error (``loc``, ``msg``, …)."""
+
+    def __init__(self, error: Mapping[str, Any]) -> None:
+        """Keep pydantic's ``error``; its ``msg`` is the exception's text."""
+        super().__init__(error["msg"])
+        self.error = error
+
+
+def validate(table: Mapping[str, Any]) -> Config:
+    """``table`` (the merged settings) as a ``Config``; ``InvalidTable`` if it is not valid.
+
+    Values of exactly their key's type are checked here; anything else
+    (coercions such as ``"60"`` for a number in a file, errors, unknown keys)
+    goes through the pydantic models of ``gatebot.config_schema``, so both
+    paths give the same configuration and the same error.
+    """
+    try:
+        return _build(Config, dict(table))
+    except _Unsure:
+        from pydantic import ValidationError  # noqa: PLC0415 - pydantic: only when needed
+
+        from gatebot import config_schema  # noqa: PLC0415
+
+        try:
+            model = config_schema.Config.model_validate(table)
+        except ValidationError as exc:
+            raise InvalidTable(exc.errors()[0]) from exc
+        return _from_model(Config, model)
 
 
 FileReader = Callable[[str], str | None]
@@ -403,18 +439,22 @@ def _known_keys(keys: Sequence[str]) -> bool:
     A table may be given whole (``GATEBOT_CHECKS`` as JSON); a mapping setting
     (``checks.commands``) takes one more key, its entry's name.
     """
-    model: type[BaseModel] = Config
+    table: type[_Table] = Config
     for depth, key in enumerate(keys):
-        field = model.model_fields.get(key)
-        if field is None:
+        found = _fields(table).get(key)
+        if found is None:
             return False
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
+        nested = _TABLES.get(str(found.type))
+        if nested is not None:
+            table = nested
             continue
-        extra = 1 if get_origin(annotation) is dict else 0
+        extra = 1 if str(found.type).startswith("dict[") else 0
         return len(keys) - depth - 1 <= extra
     return True
+
+
+def _fields(table: type[_Table]) -> dict[str, dataclasses.Field[Any]]:
+    return {item.name: item for item in dataclasses.fields(table)}  # type: ignore[arg-type]
 
 
 def _config_env(environ: Mapping[str, str]) -> list[str]:
@@ -477,15 +517,17 @@ def _unknown_key_hint(loc: Sequence[Any]) -> str:
     The candidates are the keys of the table that holds the key (difflib's
     ``get_close_matches``); without a close one, the hint points to the reference.
     """
-    model: type[BaseModel] = Config
+    table: type[_Table] = Config
     for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        inner = field.annotation if field else None
-        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+        found = _fields(table).get(str(part))
+        nested = _TABLES.get(str(found.type)) if found else None
+        if nested is None:
             break
-        model = inner
+        table = nested
     prefix = "".join(f"{p}." for p in loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    import difflib  # noqa: PLC0415 - only for a message
+
+    close = difflib.get_close_matches(str(loc[-1]), list(_fields(table)), n=1)
     if close:
         return f"did you mean '{prefix}{close[0]}'? Fix its spelling, or remove it"
     return ("remove it; docs/configuration.md lists every key, and "
@@ -561,9 +603,9 @@ def load(
     origin.update({k: "the command line" for k in cli_table})
     merged = merge_tables(merge_tables(file_table, env_table), cli_table)
     try:
-        config = Config.model_validate(merged)
-    except ValidationError as exc:
-        message, hint = _describe(exc.errors()[0], origin, env_table, cli_table)
+        config = validate(merged)
+    except InvalidTable as exc:
+        message, hint = _describe(exc.error, origin, env_table, cli_table)
         raise ConfigError(message, hint) from exc
-    config._origins = dict(origin)
+    object.__setattr__(config, "origins", dict(origin))
     return config

@@ -18,7 +18,7 @@ from typing import Any
 import click
 import pytest
 
-from gatebot import cli, config
+from gatebot import cli, config, config_schema
 from tests.repos import Repo, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def test_generated_docs_are_what_the_generator_produces(rel: str) -> None:
 
 
 def test_every_key_is_documented_with_a_description_and_a_working_variable() -> None:
-    schema = config.Config.model_json_schema()
+    schema = config_schema.Config.model_json_schema()
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     paths = [path for path, _node in GEN.leaves(schema)]
     assert len(paths) > 20
@@ -72,7 +72,7 @@ def test_config_schema_prints_the_models_json_schema(tmp_path: Path) -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(schema["properties"]) == set(config.Config.model_fields)
+    assert set(schema["properties"]) == set(config_schema.Config.model_fields)
     assert schema["properties"]["max_file_lines"]["default"] == 900
     assert schema["additionalProperties"] is False  # unknown keys are refused
 
@@ -113,7 +113,7 @@ def test_no_user_facing_text_cites_the_spec() -> None:
     for command, ctx in GEN.commands(cli.main):
         if SPEC_CITATION.search(command.get_help(ctx)):
             found.append(f"`{ctx.command_path} --help`")
-    if SPEC_CITATION.search(json.dumps(config.Config.model_json_schema(), ensure_ascii=False)):
+    if SPEC_CITATION.search(json.dumps(config_schema.Config.model_json_schema(), ensure_ascii=False)):
         found.append("gatebot config --schema")
     pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
              *(p for p in (ROOT / "gatebot" / "templates").rglob("*") if p.is_file())]

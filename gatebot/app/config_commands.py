@@ -1,6 +1,6 @@
 """``gatebot config``: the configuration's JSON Schema, and the configuration in effect.
 
-The schema is pydantic's ``model_json_schema`` of ``gatebot.config.Config``:
+The schema is pydantic's ``model_json_schema`` of ``gatebot.config_schema.Config``:
 every key with its type, default, bounds and description. docs/configuration.md
 is generated from the same model (``tools/gen_docs.py``), so the two cannot drift.
 """
@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from gatebot.app.context import open_context
-from gatebot.config import Config
 from gatebot.errors import EXIT_OK
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -20,6 +19,8 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def config_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the configuration table ``[tool.gatebot]``."""
+    from gatebot.config_schema import Config  # noqa: PLC0415 - pydantic: only for the schema
+
     schema = Config.model_json_schema()
     return {"$schema": SCHEMA_DIALECT, **schema}
 
@@ -38,5 +39,5 @@ def show_command(cwd: Path) -> int:
     configuration, ``EnvironmentProblem`` outside a git work tree.
     """
     ctx = open_context(cwd)
-    print(json.dumps(ctx.config.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    print(json.dumps(ctx.config.as_json(), indent=2, ensure_ascii=False))
     return EXIT_OK

@@ -1,6 +1,6 @@
 """The archive of SPEC §4.3: ``coordination/archive/YYYY-MM-DD.md``, one entry per event.
 
-An entry, in the seed's format, rendered from ``templates/archive_entry.md.j2``::
+An entry, in the seed's format::
 
     ### ✅ Build conversation state machine
     - **Task**: #1
@@ -8,8 +8,9 @@ An entry, in the seed's format, rendered from ``templates/archive_entry.md.j2``:
     - **Session**: goldenfocus-claude-001
     - **Duration**: 2h 30min
 
-``parse_entries`` reads every field back (``gatebot audit``, SPEC §12). Pure: no I/O
-beyond loading the packaged template.
+``parse_entries`` reads every field back (``gatebot audit``, SPEC §12). Pure. An entry
+is a heading and one line per field, written by ``render_entry`` itself: every landing
+writes one, and a template engine would cost a landing more time than writing it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
-
-import jinja2
 
 from gatebot.core.board import (
     document_eol,
@@ -56,13 +55,6 @@ _ITEM_RE = re.compile(
 _TASK_RE = re.compile(r"#?(\d+)")
 _DURATION_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(d|h|min|m|s)\b")
 _UNITS = {"d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("gatebot", "templates"),
-    autoescape=False,  # noqa: S701 - Markdown, not HTML: values are made single lines instead
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 @dataclass(frozen=True)
@@ -171,11 +163,12 @@ def render_entry(entry: ArchiveEntry) -> str:
     Title, names and values are made single lines first, so none can forge an entry or field,
     and their control characters are written as escapes (``gatebot.core.printable``).
     """
-    fields = [(field_name(k), printable(single_line(v))) for k, v in entry.fields.items()]
-    return _ENV.get_template("archive_entry.md.j2").render(
-        emoji=entry.emoji, title=printable(escape_title(entry.title)), task=entry.task,
-        event=entry.event, fields=fields,
-    )
+    lines = [f"### {entry.emoji} {printable(escape_title(entry.title))}",
+             f"- **Task**: #{entry.task}", f"- **Event**: {entry.event}"]
+    for name, value in entry.fields.items():
+        shown = printable(single_line(value))
+        lines.append(f"- **{field_name(name)}**:{' ' + shown if shown else ''}")
+    return "\n".join(lines) + "\n"
 
 
 def append_entry(text: str | None, entry: ArchiveEntry, day: datetime.date) -> str:

@@ -15,13 +15,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from gatebot.errors import BoardError
 
-_MD = MarkdownIt("commonmark")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 _TASK_RE = re.compile(r"#(\d+)(?:\s+(.*))?\Z", re.DOTALL)
 _FIELD_RE = re.compile(
@@ -155,14 +157,92 @@ class Heading:
 
 
 def headings(text: str) -> list[Heading]:
-    """Return the top-level ATX headings of ``text`` (none from fences, quotes, lists)."""
-    tokens = _MD.parse(text[1:] if text.startswith("\ufeff") else text)
+    """Return the top-level ATX headings of ``text`` (none from fences, quotes, lists).
+
+    CommonMark decides (markdown-it-py); a board written as gatebot writes it
+    (headings, ``**Field**: value`` lines, ``- `` items, blank lines) is read
+    by ``plain_headings`` instead, which gives the same headings without
+    loading a Markdown parser.
+    """
+    text = text[1:] if text.startswith("\ufeff") else text
+    plain = plain_headings(text)
+    if plain is not None:
+        return plain
+    tokens = _markdown().parse(text)
     found = []
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.level == 0 and tok.markup.startswith("#"):
             assert tok.map is not None  # noqa: S101 - block tokens always carry a map
             found.append(Heading(int(tok.tag[1:]), tok.map[0], tokens[i + 1].content))
     return found
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # noqa: PLC0415 - only for boards plain_headings leaves
+
+    return MarkdownIt("commonmark")
+
+
+_NEWLINE_RE = re.compile(r"\r\n?|\n")
+_ORDERED_RE = re.compile(r"[0-9]{1,9}[.)](?:[ \t]|\Z)")
+_BLOCK_START = frozenset(" \t#>-+*_=~`<[|\\")
+_MD_TRIM = ("\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+            "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""The characters CommonMark trims from a heading's text (markdown-it's ``MD_TRIM_CHARS``)."""
+
+
+def plain_headings(text: str) -> list[Heading] | None:
+    """The top-level ATX headings of ``text`` when every line is plain, else None.
+
+    A plain line is blank, an ATX heading (``#`` to ``######`` and a space), or
+    text that cannot open a block of its own: not indented, and not starting
+    like a quote, fence, HTML, thematic break, setext underline, link
+    definition or list — except ``- ``, ``* `` or ``+ `` before such text.
+    In such a document every heading line is a top-level heading, as
+    CommonMark reads it (tests/core/test_board_headings.py compares the two on
+    generated documents); for anything else None says: ask a Markdown parser.
+    """
+    if "\0" in text:  # CommonMark reads NUL as U+FFFD
+        return None
+    found = []
+    for index, line in enumerate(_NEWLINE_RE.split(text)):
+        if not line.strip(" \t"):
+            continue
+        if line[0] == "#":
+            heading = _atx(line, index)
+            if heading is None:
+                return None
+            found.append(heading)
+            continue
+        if not _plain_text(line[2:] if line[:2] in ("- ", "* ", "+ ") else line):
+            return None
+    return found
+
+
+def _plain_text(line: str) -> bool:
+    """Whether ``line`` can only be paragraph text (it opens no block of its own)."""
+    if not line:
+        return False
+    if line[0] in _BLOCK_START:
+        return line.startswith("**") and line[2:3] not in ("", " ", "\t", "*")
+    return _ORDERED_RE.match(line) is None
+
+
+def _atx(line: str, index: int) -> Heading | None:
+    """The ATX heading ``line`` (markdown-it's rule); None when it is no heading."""
+    level = len(line) - len(line.lstrip("#"))
+    if level > 6 or line[level:level + 1] not in ("", " ", "\t"):
+        return None
+    end = len(line)
+    while end > level and line[end - 1] in " \t":
+        end -= 1
+    closing = end
+    while closing > level and line[closing - 1] == "#":
+        closing -= 1
+    if closing > level and line[closing - 1] in " \t":
+        end = closing
+    return Heading(level, index, line[level:end].strip(_MD_TRIM))
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from gatebot.core.board import sanitize_inline
 from gatebot.core.printable import printable
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Escalation:
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
+    import jinja2  # noqa: PLC0415 - only a failed landing escalates: a clean one never pays for it
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gatebot", "templates"),
         autoescape=False,  # noqa: S701 - Markdown, not HTML; values are sanitised

@@ -13,10 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gatebot.adapters.local import Heads
 from gatebot.core.protocol import TASK_BRANCH, task_branch_globs
 from tests.app.test_merge import advance_main, approved_branch
-from tests.repos import Repo, git, make_repo, run_process
+from tests.repos import NO_CHECKS, Repo, git, make_repo, run_process
 
 
 def git_commands(trace: Path) -> list[list[str]]:
@@ -117,6 +119,48 @@ def test_task_branch_globs_cover_what_the_task_branch_pattern_gives_the_task() -
         assert TASK_BRANCH.match(name)
     for name in ("task/40-x", "task/4", "task/04-x", "feature-x"):
         assert heads.lookup(name) == (False, None)  # not asked: fetched on its own
+
+
+NOT_FOR_A_LANDING = (
+    "pydantic", "jinja2", "markdown_it", "lizard", "tox", "nox", "rich.status",
+    "gatebot.config_schema", "gatebot.adapters.checks", "gatebot.adapters.worktree",
+    "gatebot.adapters.claim_store", "gatebot.core.audit",
+)
+"""What a landing without checks never needs: each costs start-up time (the replay benchmark)."""
+FOR_THE_FILE_RULES = ("pathspec", "gatebot.adapters.metrics")
+"""What only the rules that measure files need (the replay benchmark disables them)."""
+FILE_RULES = '["file-length", "function-length", "tests-present", "docstrings"]'
+
+
+def imported_by(repo: Repo, tmp: Path, *args: str) -> set[str]:
+    """The modules a real ``python -m gatebot ARGS`` process had loaded when it exited."""
+    site = tmp / "site"
+    site.mkdir()
+    dump = tmp / "modules.json"
+    (site / "sitecustomize.py").write_text(
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: open({str(dump)!r}, 'w').write(json.dumps(list(sys.modules))))\n",
+        encoding="utf-8")
+    result = run_process(repo.path, *args, env={"PYTHONPATH": str(site)})
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(dump.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("file_rules", [True, False])
+def test_a_landing_without_checks_imports_no_parser_template_engine_or_pydantic(
+        tmp_path: Path, file_rules: bool) -> None:
+    repo = make_repo(tmp_path)  # .gatebot.toml: no checks, values of their keys' types
+    if not file_rules:
+        repo.write(".gatebot.toml", f"disabled_rules = {FILE_RULES}\n{NO_CHECKS}")
+        repo.commit("no file rules")
+        repo.git("push", "-q", "origin", "main")
+    approved_branch(repo)
+    modules = imported_by(repo, tmp_path, "merge", "--task", "4", "--as", "rev-b")
+    assert "gatebot.app.merge" in modules  # the hook saw the landing
+    assert repo.origin_sha() != repo.git("rev-parse", "main")  # it landed
+    absent = NOT_FOR_A_LANDING + (() if file_rules else FOR_THE_FILE_RULES)
+    loaded = sorted(m for m in modules if m in absent or m.split(".")[0] in absent)
+    assert loaded == [], loaded
 
 
 def test_the_merge_command_imports_no_checks_runner_metrics_or_worktree() -> None:

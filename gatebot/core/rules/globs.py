@@ -21,15 +21,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
-from pathspec.patterns.gitignore import GitIgnorePatternError
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+if TYPE_CHECKING:  # pathspec is imported by the first pattern compiled: a command that
+    # matches no glob (a landing without the rules that need one) never pays for it
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 
 @lru_cache(maxsize=512)
 def _compile(pattern: str) -> GitIgnoreSpecPattern | str:
     """The compiled pattern, or why it is not a valid git pattern."""
+    from pathspec.patterns.gitignore import GitIgnorePatternError  # noqa: PLC0415
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern  # noqa: PLC0415
+
     try:
         return GitIgnoreSpecPattern(pattern)
     except (GitIgnorePatternError, re.error) as exc:
@@ -79,6 +83,8 @@ class IgnoreList:
         them) is left out.
         """
         self.patterns = tuple(p for p in patterns if pattern_error(p) is None)
+        from pathspec import GitIgnoreSpec  # noqa: PLC0415 - see the imports
+
         self._spec = GitIgnoreSpec.from_lines(self.patterns)
 
     def covers(self, path: str) -> bool:
