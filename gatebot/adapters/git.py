@@ -44,6 +44,23 @@ class CommitInfo:
 
 
 @dataclass(frozen=True)
+class RawChange:
+    """One line of ``git diff --raw``: ``status`` letter, ``path`` (head side), ``base_path``.
+
+    ``base_path`` differs from ``path`` only for a rename or copy; ``mode``/``sha``
+    are the head side's, ``base_mode``/``base_sha`` the base side's (zeros when absent).
+    """
+
+    status: str
+    path: str
+    base_path: str
+    mode: str
+    sha: str
+    base_mode: str
+    base_sha: str
+
+
+@dataclass(frozen=True)
 class TreeEntry:
     """A file of a commit: ``path``, git ``mode``, object ``sha``, diff ``status`` letter if any.
 
@@ -231,17 +248,27 @@ class Git:
         Each with its head-side mode and blob SHA, in git's order; paths are
         read NUL-separated (``--raw -z``), so no name is ever quoted.
         """
-        out = self._diff(base, head, "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=ACMRT")
-        fields = out.split("\0")
-        entries: list[TreeEntry] = []
+        return [TreeEntry(c.path, c.mode, c.sha, c.status,
+                          "" if c.status == "A" else c.base_sha,
+                          "" if c.status == "A" else c.base_mode)
+                for c in self.changes(base, head) if c.status in "ACMRT"]
+
+    def changes(self, base: str, head: str) -> list[RawChange]:
+        """Every change of ``base..head`` with renames found (``-M``), in git's order.
+
+        One ``git diff --raw -z --no-abbrev -M`` answers ``changed_entries``,
+        ``deleted_files`` and ``touched_files`` alike (remembered for commit SHAs).
+        """
+        fields = self._diff(base, head, "--raw", "-z", "--no-abbrev", "-M").split("\0")
+        found: list[RawChange] = []
         i = 0
         while i + 1 < len(fields) and fields[i].startswith(":"):
             base_mode, mode, base_sha, sha, status = fields[i][1:].split(" ")
-            i += 3 if status[:1] in ("R", "C") else 2  # a rename or copy names both paths
-            new = status[:1] == "A"
-            entries.append(TreeEntry(fields[i - 1], mode, sha, status[:1],
-                                     "" if new else base_sha, "" if new else base_mode))
-        return entries
+            pair = status[:1] in ("R", "C")  # a rename or copy names both paths
+            found.append(RawChange(status[:1], fields[i + 2] if pair else fields[i + 1],
+                                   fields[i + 1], mode, sha, base_mode, base_sha))
+            i += 3 if pair else 2
+        return found
 
     def changed_files(self, base: str, head: str) -> list[str]:
         """Paths added, copied, modified, renamed or retyped in ``base..head`` (no deletions)."""
@@ -300,14 +327,17 @@ class Git:
         return not self.out("status", "--porcelain", "--untracked-files=no")
 
     def deleted_files(self, base: str, head: str) -> list[str]:
-        """Paths deleted in ``base..head``."""
-        out = self.run("diff", "--name-only", "-z", "--diff-filter=D", base, head).stdout
-        return [p for p in out.split("\0") if p]
+        """Paths deleted in ``base..head`` (a renamed file's old path is not: it was renamed)."""
+        return [c.base_path for c in self.changes(base, head) if c.status == "D"]
 
     def touched_files(self, base: str, head: str) -> list[str]:
-        """Every path ``base..head`` adds, edits, deletes or retypes; a rename gives both names."""
-        out = self._diff(base, head, "--name-only", "-z", "--no-renames")
-        return [p for p in out.split("\0") if p]
+        """Every path ``base..head`` adds, edits, deletes or retypes; a rename gives both names.
+
+        In git's path order (bytewise), as ``git diff --name-only --no-renames`` lists them.
+        """
+        paths = {p for c in self.changes(base, head) for p in (c.base_path, c.path)
+                 if c.status != "C" or p == c.path}
+        return sorted(paths, key=lambda p: p.encode("utf-8", "surrogateescape"))
 
     def _diff(self, base: str, head: str, *options: str) -> str:
         """``git diff OPTIONS base head``'s output; remembered when both are commit SHAs."""

@@ -72,3 +72,34 @@ def test_config_answers_as_git_config_get(tmp_path: Path) -> None:
 def test_a_commit_sha_is_forty_or_sixty_four_lowercase_hex_digits() -> None:
     assert is_sha("a" * 40) and is_sha("0" * 64)
     assert not is_sha("A" * 40) and not is_sha("main") and not is_sha("a" * 39)
+
+
+def test_one_diff_answers_changed_deleted_and_touched_as_three_did(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    body = "".join(f"line {n} of a file long enough to be found renamed\n" for n in range(30))
+    for rel in ("old name.py", "a/b.txt", "a-b.txt", "gone.txt", "retyped", "é.md", "z.txt"):
+        repo.write(rel, body.replace("line", rel) if rel != "old name.py" else body)
+    base = repo.commit("base files")
+    (repo.path / "new").mkdir()
+    repo.git("mv", "old name.py", "new/name.py")
+    (repo.path / "new" / "name.py").write_text(body + "edited\n", encoding="utf-8")
+    repo.git("rm", "-q", "gone.txt")
+    (repo.path / "retyped").unlink()
+    (repo.path / "retyped").symlink_to("z.txt")
+    repo.write("a/b.txt", "changed\n")
+    repo.write("a.txt", "added\n")
+    repo.write("é.md", body + "more\n")
+    head = repo.commit("rename, delete, retype, edit, add")
+    # what git says, one process per question (as before)
+    touched = [p for p in git(repo.path, "-c", "core.quotepath=off", "diff", "--name-only",
+                              "--no-renames", base, head).splitlines()]
+    deleted = git(repo.path, "diff", "--name-only", "--diff-filter=D", base, head).splitlines()
+    raw = git(repo.path, "-c", "core.quotepath=off", "diff", "--name-status", "-M",
+              "--diff-filter=ACMRT", base, head).splitlines()
+    ours = Git(repo.path)
+    assert ours.touched_files(base, head) == touched
+    assert ours.deleted_files(base, head) == deleted == ["gone.txt"]
+    assert [(e.status, e.path) for e in ours.changed_entries(base, head)] == [
+        (line.split("\t")[0][:1], line.split("\t")[-1]) for line in raw]
+    assert ("R", "new/name.py") in [(e.status, e.path) for e in ours.changed_entries(base, head)]
+    assert {"old name.py", "new/name.py", "retyped"} <= set(touched)

@@ -67,7 +67,10 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
     assert verbs.count("remote") == 1, verbs
     assert verbs.count("config") == 1, verbs
     assert verbs.count("hash-object") == 1 and verbs.count("update-index") == 1, verbs
-    assert len(verbs) <= 30, verbs  # 57 before, 3 of them fetches
+    # one raw diff answers what changed, what was deleted and what was touched; the patch
+    # gives the changed lines (the length and docstring rules)
+    assert verbs.count("diff") == 2, verbs
+    assert len(verbs) <= 27, verbs  # 57 before (3 of them fetches), then 29
 
 
 def test_a_retry_fetches_the_base_and_the_branch_together(tmp_path: Path) -> None:
