@@ -35,6 +35,7 @@ from pydantic import ValidationError
 
 from gatebot.adapters.git import Git
 from gatebot.adapters.local import BOT_IDENTITY
+from gatebot.adapters.orphans import process_start
 from gatebot.core.claims import ClaimProblem, ClaimRecord, Fingerprint
 
 __all__ = ["ClaimProblem", "ClaimStore", "claim_ref", "current_fingerprint", "is_alive",
@@ -257,21 +258,6 @@ def _describe(exc: ValidationError) -> str:
 
 
 # -- fingerprints -------------------------------------------------------------------
-def process_start(pid: int) -> int | None:
-    """Return the start time of ``pid`` in clock ticks since boot (Linux ``/proc``).
-
-    None when the process does not exist, is a zombie, or /proc is unavailable.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    if not fields or fields[0] == "Z" or len(fields) < 20:
-        return None
-    return int(fields[19])
-
-
 def current_fingerprint(pid: int | None = None) -> Fingerprint:
     """Fingerprint ``pid`` on this host (default: the parent process, i.e. the session).
 

@@ -20,7 +20,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gatebot.adapters.claim_store import process_start
+
+def process_start(pid: int) -> int | None:
+    """Return the start time of ``pid`` in clock ticks since boot (Linux ``/proc``).
+
+    None when the process does not exist, is a zombie, or /proc is unavailable.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if not fields or fields[0] == "Z" or len(fields) < 20:
+        return None
+    return int(fields[19])
+
 
 REAP_WAIT_S = 5.0
 """Seconds ``reap`` waits for a killed group's leader to be gone."""

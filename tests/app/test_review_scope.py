@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.app.test_merge_overhead import imported_by
 from tests.repos import Repo, make_repo, run_cli
 
 TEST_FILE = {"tests/test_legacy.py": "def test_legacy():\n    pass\n"}
@@ -207,3 +208,21 @@ def test_an_invalid_exclude_glob_is_a_configuration_error(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert "exclude" in result.output
     assert "'[z-a]' is not a valid glob" in result.output
+
+
+NOT_FOR_A_REVIEW = ("pydantic", "jinja2", "markdown_it", "pathspec", "rich", "tox", "nox",
+                    "gatebot.config_schema", "gatebot.adapters.checks",
+                    "gatebot.adapters.claim_store", "gatebot.adapters.orphans")
+"""What a review without checks, with the default globs, never needs: each costs start-up."""
+
+
+def test_a_review_without_checks_imports_no_parser_pathspec_or_pydantic(
+        repo: Repo, tmp_path: Path) -> None:
+    on_main(repo, {"app/legacy.py": legacy_module()})
+    edited = legacy_module().replace('"""Short."""', '"""Short, edited."""')
+    branch_with(repo, {"app/legacy.py": edited, **TEST_FILE})
+    modules = imported_by(repo, tmp_path, "review", "--format", "json")
+    assert "gatebot.app.review" in modules and "gatebot.adapters.metrics" in modules
+    loaded = sorted(m for m in modules if m in NOT_FOR_A_REVIEW
+                    or m.split(".")[0] in NOT_FOR_A_REVIEW)
+    assert loaded == [], loaded

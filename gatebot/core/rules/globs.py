@@ -46,6 +46,45 @@ def pattern_error(pattern: str) -> str | None:
     return compiled if isinstance(compiled, str) else None
 
 
+_NAME = r"(?:\*(?!\*))?(?:[A-Za-z0-9._-]+(?:\*(?!\*))?)+"
+"""A segment: letters, digits, ``.``, ``_``, ``-``, at least one, and single ``*`` between."""
+_PLAIN_GLOB_RE = re.compile(rf"(?:\*\*/)?{_NAME}(?:/{_NAME})*(?:/\*\*)?")
+
+
+@lru_cache(maxsize=512)
+def plain_regex(pattern: str, *, covering: bool = False) -> re.Pattern[str] | None:
+    """``pattern`` as a regex of whole paths when it is a plain glob; None for any other.
+
+    A plain glob is made of named segments (letters, digits, ``.``, ``_``,
+    ``-``, single ``*`` among them) joined by ``/``, with perhaps ``**/``
+    before them and ``/**`` after (no other ``/``): what the default globs
+    are. Git reads it
+    as ``match`` does: ``*`` stays in a segment, ``**/`` spans directories, and
+    without ``/`` it matches the base name at any depth. ``covering``: as a
+    ``.gitignore`` line (``IgnoreList``) instead, which also covers everything
+    below a matching directory; only a pattern without ``/`` is answered then.
+    tests/core/test_globs_plain.py holds both against pathspec.
+    """
+    if not _PLAIN_GLOB_RE.fullmatch(pattern) or (covering and "/" in pattern):
+        return None
+    parts = pattern.split("/")
+    if len(parts) == 1:
+        return re.compile(r"(?:.*/)?" + _segment(pattern) + (r"(?:/.*)?" if covering else "")
+                          + r"\Z", re.DOTALL)
+    out = ""
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            out += ".*" if last else "(?:.*/)?"
+        else:
+            out += _segment(part) + ("" if last else "/")
+    return re.compile(out + r"\Z", re.DOTALL)
+
+
+def _segment(part: str) -> str:
+    return "[^/]*".join(re.escape(piece) for piece in part.split("*"))
+
+
 def match(path: str, pattern: str) -> bool:
     """Whether repository path ``path`` matches ``pattern`` (``.gitattributes`` semantics).
 
@@ -55,6 +94,9 @@ def match(path: str, pattern: str) -> bool:
     ones with ``pattern_error``).
     """
     path = path.lstrip("/")
+    plain = plain_regex(pattern)
+    if plain is not None:
+        return plain.match(path) is not None
     compiled = _compile(pattern)
     if isinstance(compiled, str) or compiled.include is not True or compiled.regex is None:
         return False
@@ -82,6 +124,12 @@ class IgnoreList:
         An invalid pattern (see ``pattern_error``; the configuration rejects
         them) is left out.
         """
+        plain = [plain_regex(p, covering=True) for p in patterns]
+        if all(regex is not None for regex in plain):  # no negation: any match covers
+            self.patterns = tuple(patterns)
+            self._plain: tuple[re.Pattern[str], ...] | None = tuple(r for r in plain if r)
+            return
+        self._plain = None
         self.patterns = tuple(p for p in patterns if pattern_error(p) is None)
         from pathspec import GitIgnoreSpec  # noqa: PLC0415 - see the imports
 
@@ -89,4 +137,6 @@ class IgnoreList:
 
     def covers(self, path: str) -> bool:
         """Whether ``path`` (repository-relative, ``/``-separated) is ignored by the list."""
+        if self._plain is not None:
+            return any(regex.match(path.lstrip("/")) for regex in self._plain)
         return bool(self._spec.match_file(path.lstrip("/")))
