@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from gatebot.core.printable import printable
-from gatebot.core.verdict import Verdict
+from gatebot.core.verdict import Finding, RuleResult, Verdict
 
 ICON = {"pass": "✅", "fail": "❌", "skip": "⏭️", "error": "💥"}
 STYLE = {"pass": "green", "fail": "red", "skip": "dim", "error": "magenta"}
@@ -110,14 +111,28 @@ def write_step_summary(verdict: Verdict) -> None:
 
 
 def render_text(verdict: Verdict, stream: IO[str]) -> None:
-    """A rich table of rules and findings on ``stream`` (colour unless ``NO_COLOR``)."""
+    """A rich table of rules and findings on ``stream`` (colour unless ``NO_COLOR``).
+
+    Off a terminal, a verdict whose text rich would neither colour nor wrap
+    (``plain_text``) is written without loading rich, character for character
+    as rich writes it.
+    """
+    plain = plain_text(verdict, stream)
+    if plain is not None:
+        stream.write(plain)
+    else:
+        rich_text(verdict, stream)
+
+
+def rich_text(verdict: Verdict, stream: IO[str]) -> None:
+    """``render_text`` through rich, whatever the verdict and the stream."""
     from rich.console import Console  # noqa: PLC0415 - rich costs start-up time
     from rich.table import Table  # noqa: PLC0415
     from rich.text import Text  # noqa: PLC0415
 
     console = Console(file=stream, highlight=False, soft_wrap=False)
-    table = Table(title=f"gatebot {verdict.gate} — {verdict.head[:12]}", title_justify="left")
-    for column in ("rule", "status", "summary", "time"):
+    table = Table(title=_title(verdict), title_justify="left")
+    for column in HEADERS:
         table.add_column(column, no_wrap=column != "summary")
     for rule in verdict.rules:
         table.add_row(_plain(rule.id), Text(rule.status, style=STYLE[rule.status]),
@@ -126,14 +141,118 @@ def render_text(verdict: Verdict, stream: IO[str]) -> None:
     for rule in verdict.failed():
         console.print(Text(f"{_plain(rule.id)}:", style="bold " + STYLE[rule.status]))
         for f in rule.findings[:50]:
-            where = _where(f.path, f.line)
             # soft_wrap: a finding is never broken mid-word, so a log path can be copied whole
-            console.print(Text(_plain(f"  {where + ': ' if where else ''}{f.message}")),
-                          soft_wrap=True)
+            console.print(Text(_finding(f)), soft_wrap=True)
         if len(rule.findings) > 50:
-            console.print(Text(f"  … and {len(rule.findings) - 50} more"))
+            console.print(Text(_more(rule)))
+    console.print(Text(_verdict_line(verdict), style="bold " + STYLE[verdict.verdict]))
+
+
+HEADERS = ("rule", "status", "summary", "time")
+_RICH_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS",
+             "JUPYTER_LINES", "DATABRICKS_RUNTIME_VERSION")
+"""Variables that make rich colour or size a console its own way: rich then writes the text."""
+_NARROW = re.compile(r"[ -~—…]*")
+"""Text every terminal shows one column per character, and rich neither marks up nor wraps."""
+
+
+def _title(verdict: Verdict) -> str:
+    return f"gatebot {verdict.gate} — {verdict.head[:12]}"
+
+
+def _finding(finding: Finding) -> str:
+    where = _where(finding.path, finding.line)
+    return _plain(f"  {where + ': ' if where else ''}{finding.message}")
+
+
+def _more(rule: RuleResult) -> str:
+    return f"  … and {len(rule.findings) - 50} more"
+
+
+def _verdict_line(verdict: Verdict) -> str:
     summary = "" if verdict.task is None else f" (task #{verdict.task})"
-    console.print(Text(f"verdict: {verdict.verdict}{summary}", style="bold " + STYLE[verdict.verdict]))
+    return f"verdict: {verdict.verdict}{summary}"
+
+
+def _plain_width(stream: IO[str]) -> int | None:
+    """The width rich gives a console on ``stream`` that it will not colour; None otherwise.
+
+    rich's own rule: the first of stdin, stdout and stderr that is a terminal
+    gives the width, ``COLUMNS`` overrides it, 80 without either. None when
+    ``stream`` is a terminal, or a variable of ``_RICH_ENV`` is set.
+    """
+    try:
+        if os.name != "posix" or stream.isatty() or any(v in os.environ for v in _RICH_ENV):
+            return None
+    except ValueError:  # a closed stream
+        return None
+    width = 0
+    for descriptor in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(descriptor).columns
+        except (OSError, ValueError):
+            continue
+        break
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+        if width < 1:
+            return None
+    return width or 80
+
+
+def plain_text(verdict: Verdict, stream: IO[str]) -> str | None:
+    """The text ``rich_text`` writes on ``stream``, when it is plain: no colour, no wrapping.
+
+    None when rich would colour, wrap or mark up something (a terminal, a
+    character outside ``_NARROW``, a ``[`` or ``:`` in a cell rich reads as
+    markup, a table wider than the console): ``rich_text`` then writes it. tests/app/test_output_plain.py compares the two on generated verdicts.
+    """
+    width = _plain_width(stream)
+    if width is None:
+        return None
+    rows = [(_plain(r.id), r.status, _plain(r.summary), f"{r.duration_s:.2f}s")
+            for r in verdict.rules]
+    lines = [_verdict_line(verdict)]
+    for rule in verdict.failed():
+        lines += [f"{_plain(rule.id)}:"] + ([_more(rule)] if len(rule.findings) > 50 else [])
+    findings = [_finding(f) for rule in verdict.failed() for f in rule.findings[:50]]
+    marked = [_title(verdict), *(row[0] for row in rows)]
+    cells = [cell for row in rows for cell in row]
+    if (not all(_NARROW.fullmatch(t) for t in (*cells, *marked, *lines, *findings))
+            or any("[" in t or ":" in t for t in marked)):
+        return None
+    sizes = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(HEADERS)]
+    table_width = sum(sizes) + 3 * len(sizes) + 1
+    if table_width > width or len(_title(verdict)) > table_width:
+        return None  # the lines under the table are never wider than the table
+    return "".join(_table(verdict, rows, sizes, table_width) + _tail(verdict))
+
+
+def _table(verdict: Verdict, rows: Sequence[tuple[str, ...]], sizes: Sequence[int],
+           table_width: int) -> list[str]:
+    """The title and rich's ``HEAVY_HEAD`` box around ``rows``, as lines."""
+    def rule(left: str, line: str, cross: str, right: str) -> str:
+        return left + cross.join(line * (size + 2) for size in sizes) + right + "\n"
+
+    def row(cells: tuple[str, ...], bar: str) -> str:
+        return bar + bar.join(f" {c.ljust(size)} " for c, size in zip(cells, sizes, strict=True)
+                              ) + bar + "\n"
+
+    return [_title(verdict).ljust(table_width) + "\n", rule("┏", "━", "┳", "┓"),
+            row(HEADERS, "┃"), rule("┡", "━", "╇", "┩"), *(row(r, "│") for r in rows),
+            rule("└", "─", "┴", "┘")]
+
+
+def _tail(verdict: Verdict) -> list[str]:
+    """The lines under the table: each failing rule and its findings, then the verdict."""
+    out = []
+    for rule in verdict.failed():
+        out.append(f"{_plain(rule.id)}:\n")
+        out += [_finding(f) + "\n" for f in rule.findings[:50]]
+        if len(rule.findings) > 50:
+            out.append(_more(rule) + "\n")
+    return [*out, _verdict_line(verdict) + "\n"]
 
 
 def emit(verdict: Verdict, fmt: str, stream: IO[str] | None = None) -> None:
