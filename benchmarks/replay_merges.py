@@ -481,6 +481,9 @@ def main() -> int:
     doc = {
         "benchmark": "real merges replayed through gatebot merge (no checks configured), each "
                      "landing timed beside the same landing by hand",
+        "cpu_note": "CPU seconds are each process's own, its git children included (wait4): the "
+                    "machine is shared, and its load stretches the wall time but hardly the CPU "
+                    "time, the figure to compare across runs",
         "projects": projects,
         "load_average": {"start": [round(x, 1) for x in load_start],
                          "end": [round(x, 1) for x in os.getloadavg()]},
