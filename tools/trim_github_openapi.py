@@ -67,6 +67,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/git/matching-refs/{{ref}}": ("get",),
     f"{R}/git/refs": ("post",),
     f"{R}/git/refs/{{ref}}": ("patch", "delete"),
+    f"{R}/actions/workflows/{{workflow_id}}/dispatches": ("post",),
 }
 WEBHOOKS = (
     "issue-comment-created", "issues-labeled", "issues-opened", "pull-request-labeled",

@@ -23,13 +23,14 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from tests.fakegithub import handlers_checks, handlers_issues, handlers_pulls
+from tests.fakegithub import handlers_actions, handlers_checks, handlers_issues, handlers_pulls
 from tests.fakegithub.render import Renderer
 from tests.fakegithub.routing import ROUTES, ApiError, Ctx, Page, Reply
 from tests.fakegithub.state import State, User
 from tests.fakegithub.validate import check_response
 
-assert handlers_checks and handlers_issues and handlers_pulls, "imported for their routes"
+assert handlers_actions and handlers_checks and handlers_issues and handlers_pulls, \
+    "imported for their routes"
 
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 RATE_LIMIT = 5000
@@ -84,6 +85,8 @@ class Logged:
     write: bool
     login: str | None
     fault: str | None
+    body: bytes = b""
+    """The request's body as sent (to prove what a write asked for, e.g. no ``force``)."""
 
 
 class FakeGitHubApp:
@@ -217,7 +220,7 @@ class FakeGitHubApp:
             self.log.append(Logged(request.method, request.path,
                                    request.query_string.decode(), status,
                                    request.method in WRITES, user.login if user else None,
-                                   fault.kind if fault else None))
+                                   fault.kind if fault else None, request.get_data()))
 
 
 def _json(status: int, body: Any, headers: dict[str, str]) -> Response:

@@ -193,6 +193,16 @@ class Status:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class Dispatch:
+    """A ``workflow_dispatch`` event: the workflow (file name or id), the ref, the inputs."""
+
+    workflow: str
+    ref: str
+    inputs: dict[str, str]
+    by: int
+
+
 class State:
     """Everything the fake serves for one repository ``owner/name`` backed by ``git``.
 
@@ -218,6 +228,7 @@ class State:
         self.reviews: dict[int, Review] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[Status] = []
+        self.dispatches: list[Dispatch] = []
         self.next_number = 1
 
     def new_id(self, kind: str) -> int:

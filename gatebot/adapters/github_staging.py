@@ -1,0 +1,120 @@
+"""The GitHub side of the staged landing: refs, check runs, reviews, dispatch, labels.
+
+Every call goes through PyGithub on a ``github.Repository.Repository`` the caller built (its
+token, base URL and retries are the caller's). The base branch only ever moves by
+``fast_forward``, a ``PATCH /git/refs/heads/<base>`` with ``force: false``: GitHub refuses it
+(422) unless the new commit descends from the branch's tip. Errors: ``GithubException`` from
+PyGithub for anything but the answers handled here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from github import GithubException, UnknownObjectException
+
+from gatebot.core.landing import CheckRunFact
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
+
+NOT_FAST_FORWARD = 422
+"""GitHub's status for a ref update it refuses (not a fast-forward, or the ref moved)."""
+
+
+@dataclass(frozen=True)
+class StagingRepo:
+    """One repository seen by the landing: ``repo`` (PyGithub) and its base branch ``base``."""
+
+    repo: Repository
+    base: str
+
+    def ref_sha(self, branch: str) -> str | None:
+        """The SHA branch ``branch`` points at now; None when it does not exist."""
+        try:
+            return self.repo.get_git_ref(f"heads/{branch}").object.sha
+        except UnknownObjectException:
+            return None
+
+    def check_runs(self, sha: str) -> tuple[CheckRunFact, ...]:
+        """Every check run GitHub holds for commit ``sha``, newest first, with its app."""
+        runs = self.repo.get_commit(sha).get_check_runs(filter="all")
+        return tuple(CheckRunFact(r.name, r.app.slug if r.app else "", r.head_sha, r.status,
+                                  r.conclusion) for r in runs)
+
+    def record_check(self, sha: str, name: str, conclusion: str, *, summary: str,
+                     external_id: str) -> None:
+        """Create the completed check run ``name`` on ``sha`` as this token's app."""
+        self.repo.create_check_run(name, sha, status="completed", conclusion=conclusion,
+                                   external_id=external_id,
+                                   output={"title": f"{name}: {conclusion}", "summary": summary})
+
+    def dispatch(self, workflow: str, inputs: dict[str, str]) -> None:
+        """Start ``workflow`` (a file name) by ``workflow_dispatch`` on the base branch.
+
+        The run's definition is then the base branch's, whatever the change edits.
+        """
+        self.repo.requester.requestJsonAndCheck(
+            "POST", f"{self.repo.url}/actions/workflows/{workflow}/dispatches",
+            input={"ref": self.base, "inputs": inputs})
+
+    def fast_forward(self, sha: str) -> bool:
+        """Move the base branch to ``sha`` without force; False when GitHub refused (422).
+
+        GitHub refuses unless ``sha`` descends from the branch's tip at that moment, so a
+        base that moved since it was read is never overwritten.
+        """
+        ref = self.repo.get_git_ref(f"heads/{self.base}")
+        try:
+            ref.edit(sha, force=False)
+        except GithubException as exc:
+            if exc.status == NOT_FAST_FORWARD:
+                return False
+            raise
+        return True
+
+    def delete_branch(self, branch: str) -> None:
+        """Delete ``branch`` if it exists (a staging branch once it is done with)."""
+        try:
+            self.repo.get_git_ref(f"heads/{branch}").delete()
+        except UnknownObjectException:
+            return
+        except GithubException as exc:
+            if exc.status != NOT_FAST_FORWARD:  # 422: already gone
+                raise
+
+    def pull_head(self, number: int) -> tuple[str, str, str]:
+        """Pull request ``number``'s (head branch, head SHA, author login)."""
+        pull = self.repo.get_pull(number)
+        return pull.head.ref, pull.head.sha, pull.user.login
+
+    def approvers(self, number: int, head: str, author: str) -> tuple[str, ...]:
+        """The accounts whose latest review of pull request ``number`` approves ``head``.
+
+        A later review by the same account (changes requested, dismissed) replaces its
+        approval; an approval of another commit does not count; the author never counts.
+        """
+        latest: dict[str, tuple[str, str]] = {}
+        for review in self.repo.get_pull(number).get_reviews():
+            if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                latest[review.user.login] = (review.state, review.commit_id)
+        return tuple(sorted(login for login, (state, commit) in latest.items()
+                            if state == "APPROVED" and commit == head and login != author))
+
+    def set_stage(self, issue: int, label: str, stages: tuple[str, ...]) -> None:
+        """Give issue ``issue`` the stage label ``label``, removing the other ``stages``."""
+        target = self.repo.get_issue(issue)
+        have = {x.name for x in target.labels}
+        for old in have & (set(stages) - {label}):
+            target.remove_from_labels(old)
+        if label not in have:
+            target.add_to_labels(label)
+
+    def comment(self, issue: int, text: str) -> None:
+        """Post ``text`` (Markdown the caller made safe) on issue or pull request ``issue``."""
+        self.repo.get_issue(issue).create_comment(text)
+
+    def close(self, issue: int) -> None:
+        """Close issue ``issue`` as completed."""
+        self.repo.get_issue(issue).edit(state="closed", state_reason="completed")

@@ -1,0 +1,250 @@
+"""The staged landing of GitHub mode: stage after gate 2, land what the staging checks passed.
+
+Bors-style (issue 10 §1): ``stage`` builds the ``--no-ff`` release commit with plumbing only
+(``git merge-tree --write-tree``, the board files edited inside the tree, today's trailers and
+``Gatebot-Attempt``), never checking out or running the change, pushes it to
+``gatebot/staging/<N>`` — the only ref gatebot overwrites — and dispatches
+``gatebot-staging.yml`` on the base branch with the staging SHA. ``record_run`` turns the
+finished staging workflow run into the ``gatebot/staging`` check run on that SHA. ``land``
+reads everything again (the base still the staging commit's first parent, the approvals still
+on its second parent, the required check runs of the expected app green for that SHA) and
+fast-forwards the base to it without force; a moved base rebuilds (at most ``merge.retries``
+times, then escalates), failed checks or a voided approval send the task back to REVIEW.
+Nothing of the branch reaches the base in any failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gatebot.adapters.git import Person
+from gatebot.adapters.github_staging import StagingRepo
+from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
+from gatebot.app import gate1, merge
+from gatebot.app.context import Context
+from gatebot.app.transitions import now as clock
+from gatebot.core import archive
+from gatebot.core.facts import Change
+from gatebot.core.landing import (
+    STAGING_CHECK,
+    STAGING_WORKFLOW,
+    Landing,
+    LandingFacts,
+    StagingRun,
+    decide,
+    parents,
+    staged_sha,
+    staging_branch,
+)
+from gatebot.core.protocol import Identity
+from gatebot.errors import Refused, UsageError
+from gatebot.ports import PushRefused
+
+STAGES = ("status:ready", "status:in-progress", "status:review", "status:rdy-for-prod",
+          "status:released")
+"""The stage labels of GitHub mode (one per board stage)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is landed where: ``task`` (its issue number) through pull request ``pull``.
+
+    ``app``: the slug of the app whose check runs count (``github-actions`` for the
+    workflow's own token); ``required``: the check names that must pass on the staging SHA.
+    """
+
+    api: StagingRepo
+    task: int
+    pull: int
+    app: str = "github-actions"
+    required: tuple[str, ...] = (STAGING_CHECK,)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a step did, a message for people, and the commit it concerns.
+
+    ``state``: staged, recorded, ignored, landed, waiting, rebuilt, back-to-review or
+    escalated.
+    """
+
+    state: str
+    message: str
+    sha: str | None = None
+
+
+def stage(ctx: Context, target: Target, cand: merge.Candidate, *, attempt: int = 1) -> Result:
+    """Build the release commit of ``cand`` on the base tip, push it to staging, dispatch.
+
+    Raises ``Refused`` when ``gate-files`` needs a maintainer, ``PushRefused`` when the
+    remote refuses the staging push.
+    """
+    tip, _ = ctx.forge.fetch_tip([cand.branch])
+    merge.gate_files_rule(ctx, cand, tip)
+    judged = merge.rejudge(ctx, cand, tip)
+    if any(r.status in ("fail", "error") for r in judged):
+        outcome = merge.refuse_rejudged(ctx, cand, tip, judged, dry_run=False)
+        return _back_to_review(target, outcome.message)
+    tree = ctx.git.merge_tree(tip, cand.head)
+    if tree is None:
+        outcome = merge.escalate_conflict(ctx, cand, conflicted(ctx, tip, cand.head), [], tip)
+        target.api.set_stage(target.task, "status:review", STAGES)
+        return Result("escalated", outcome.message)
+    commit = release_commit(ctx, target, cand, tip, tree=tree, attempt=attempt)
+    push_staging(ctx, target, commit)
+    target.api.dispatch(STAGING_WORKFLOW, {"sha": commit, "task": str(target.task)})
+    return Result("staged", f"task #{target.task}: {commit[:12]} pushed to "
+                  f"{staging_branch(target.task)} (attempt {attempt}); {STAGING_WORKFLOW} "
+                  "dispatched", commit)
+
+
+def conflicted(ctx: Context, tip: str, head: str) -> tuple[str, ...]:
+    """The files ``git merge-tree`` cannot merge between ``tip`` and ``head``."""
+    out = ctx.git.run("merge-tree", "--write-tree", "--name-only", "--no-messages", tip, head,
+                      check=False).stdout
+    return tuple(dict.fromkeys(line for line in out.splitlines()[1:] if line))
+
+
+def release_commit(ctx: Context, target: Target, cand: merge.Candidate, tip: str, *,
+                   tree: str, attempt: int) -> str:
+    """The release commit (parents ``tip`` and the approved head) on the merged ``tree``.
+
+    The board files are edited as the local landing's release commit edits them; the
+    message carries the same trailers plus ``Gatebot-Attempt`` (builds so far). No work
+    tree, no index of the user's, no ref is touched.
+    """
+    now, board = clock(), ctx.config.board
+    read = ctx.files.reader(tip, prefetch=(
+        board.todo, board.current_state, archive.archive_path(now.date(), board.archive_dir)))
+    tests = archive.tests_field(list(target.required), "run on the staging commit")
+    approvals = ctx.forge.approvals(cand.task.number, tip)
+    files = merge.release_files(ctx, read, cand, tip, now=now, tests=tests,
+                                coverage=approvals[0].coverage if approvals else "n/a")
+    encoded = {p: t.encode("utf-8", "surrogateescape") for p, t in files.items()}
+    message = merge.release_message(cand, tip) + f"Gatebot-Attempt: {attempt}\n"
+    return ctx.git.commit_files(tip, encoded, message, identity=Person(
+        cand.actor, cand.actor if "@" in cand.actor else f"{cand.actor}@gatebot.invalid"),
+        committer=BOT_IDENTITY, extra_parents=[cand.head], tree_from=tree)
+
+
+def push_staging(ctx: Context, target: Target, commit: str) -> None:
+    """Point ``gatebot/staging/<N>`` at ``commit`` on the remote.
+
+    The staging branch is gatebot's own: it is replaced, but only if it still is what the
+    API reported a moment ago (``--force-with-lease`` naming that exact SHA, or its
+    absence), and never any other ref. Raises ``PushRefused`` naming git's answer.
+    """
+    branch = staging_branch(target.task)
+    remote = ctx.forge.remote
+    if remote is None:
+        raise UsageError("the staged landing needs a remote to push the staging branch to",
+                         "clone the repository from GitHub, or set merge.remote")
+    old = target.api.ref_sha(branch) or ""
+    result = ctx.git.run("push", "--porcelain", f"--force-with-lease=refs/heads/{branch}:{old}",
+                         remote, f"{commit}:refs/heads/{branch}", check=False)
+    if result.returncode != 0:
+        raise PushRefused(f"the push of {branch} was refused: "
+                          f"{(result.stderr + result.stdout).strip()}",
+                          "check that the token may push to gatebot/staging/*")
+
+
+def record_run(ctx: Context, target: Target, run: StagingRun) -> Result:
+    """Record a finished staging workflow run as the ``gatebot/staging`` check run.
+
+    Only a run of ``gatebot-staging.yml`` dispatched on the base branch counts, and only
+    for the SHA the task's staging branch holds now; anything else is ignored.
+    """
+    sha = staged_sha(run, ctx.config.base)
+    if sha is None:
+        return Result("ignored", f"workflow run {run.run_id} is not {STAGING_WORKFLOW} "
+                      f"dispatched on {ctx.config.base}: not a staging result")
+    if sha != target.api.ref_sha(staging_branch(target.task)):
+        return Result("ignored", f"workflow run {run.run_id} tested {sha[:12]}, which is no "
+                      f"longer task #{target.task}'s staging commit")
+    conclusion = "success" if run.conclusion == "success" else "failure"
+    target.api.record_check(sha, STAGING_CHECK, conclusion, external_id=str(run.run_id),
+                            summary=f"{STAGING_WORKFLOW} run {run.run_id}: {run.conclusion}")
+    return Result("recorded", f"{STAGING_CHECK}: {conclusion} on {sha[:12]}", sha)
+
+
+def read_facts(ctx: Context, target: Target) -> tuple[LandingFacts, dict[str, str], str]:
+    """What ``land`` decides on, read now: facts, the staging commit's trailers, the branch.
+
+    Raises ``Refused`` when the task has no staging commit.
+    """
+    api, branch = target.api, staging_branch(target.task)
+    staging = api.ref_sha(branch)
+    if staging is None or ctx.forge.remote is None:
+        raise Refused(f"task #{target.task} has no staging commit ({branch} does not exist)",
+                      "gate 2 stages a task when its second approval arrives")
+    ctx.git.fetch(ctx.forge.remote, branch)
+    base, head = parents(ctx.git.out("rev-list", "--parents", "-n1", staging).split()[1:])
+    trailers = split_trailers(ctx.git.out("log", "-1", f"--format={TRAILERS_FORMAT}", staging))
+    head_branch, head_now, author = api.pull_head(target.pull)
+    facts = LandingFacts(
+        staging=staging, recorded_base=base, approved_head=head,
+        base_now=api.ref_sha(ctx.config.base) or "", head_now=head_now,
+        approvers=api.approvers(target.pull, head_now, author), checks=api.check_runs(staging),
+        required=target.required, app=target.app,
+        attempt=int(trailers.get("Gatebot-Attempt", "1")), retries=ctx.config.merge.retries)
+    return facts, trailers, head_branch
+
+
+def land(ctx: Context, target: Target) -> Result:
+    """Fast-forward the base to the task's staging commit if everything still holds.
+
+    Otherwise wait, rebuild, escalate or send the task back (``core.landing.decide``).
+    The base moves only by a ``force: false`` ref update, which GitHub refuses unless it
+    is a fast-forward. Raises ``Refused`` when there is no staging commit.
+    """
+    facts, trailers, head_branch = read_facts(ctx, target)
+    decision = decide(facts)
+    if decision.action == "fast-forward":
+        if target.api.fast_forward(facts.staging):
+            target.api.set_stage(target.task, "status:released", STAGES)
+            target.api.close(target.task)
+            target.api.delete_branch(staging_branch(target.task))
+            return Result("landed", f"task #{target.task} landed: {ctx.config.base} is now "
+                          f"{facts.staging[:12]}", facts.staging)
+        decision = Landing("rebuild", "the base branch moved before the fast-forward")
+    if decision.action == "wait":
+        return Result("waiting", decision.reason, facts.staging)
+    cand = candidate(ctx, target, trailers, head_branch, facts.approved_head)
+    return _carry_out(ctx, target, cand, decision, facts)
+
+
+def _carry_out(ctx: Context, target: Target, cand: merge.Candidate, decision: Landing,
+               facts: LandingFacts) -> Result:
+    if decision.action == "rebuild":
+        done = stage(ctx, target, cand, attempt=facts.attempt + 1)
+        return Result("rebuilt" if done.state == "staged" else done.state,
+                      f"{decision.reason}; {done.message}", done.sha)
+    target.api.delete_branch(staging_branch(target.task))
+    if decision.action == "escalate":
+        outcome = merge.escalate_push(ctx, cand, facts.attempt, decision.reason, moving=True)
+        return Result("escalated", outcome.message + "\n" + outcome.escalation_text)
+    details = {"Failed checks": ", ".join(decision.failed)} if decision.failed else {}
+    merge.send_back(ctx, cand, "merge-failed", decision.reason, details)
+    return _back_to_review(target, f"task #{target.task} back to REVIEW: {decision.reason}")
+
+
+def _back_to_review(target: Target, message: str) -> Result:
+    target.api.set_stage(target.task, "status:review", STAGES)
+    target.api.comment(target.pull, "gatebot: " + message.replace("<", "&lt;"))
+    return Result("back-to-review", message)
+
+
+def candidate(ctx: Context, target: Target, trailers: dict[str, str], branch: str,
+              head: str) -> merge.Candidate:
+    """The landing's candidate again, from the staging commit's trailers and the board.
+
+    The reviewers are the ones the staging commit names; the builders are read again.
+    """
+    tip = ctx.forge.tip()
+    task = ctx.board(tip).task(target.task)
+    reviewers = [r.strip() for r in trailers.get("Gatebot-Reviewed-by", "").split(",")]
+    first = Identity(reviewers[0] if reviewers else "")
+    second = Identity(trailers.get("Gatebot-Actor", reviewers[-1] if reviewers else ""))
+    base = ctx.git.merge_base(tip, head) or tip
+    people = tuple(gate1.builders(ctx, task, Change(tip, head, base, ())))
+    return merge.Candidate(task, branch, head, first, second, people)

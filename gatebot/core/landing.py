@@ -1,0 +1,174 @@
+"""The bors-style landing of GitHub mode, decided from facts alone (issue 10 §1).
+
+A task whose gate 2 passed is built into a release commit (parents: the base tip, the approved
+head) and pushed to ``gatebot/staging/<N>``; its checks run on that exact commit. When they are
+done, ``decide`` says what to do with the facts read back from GitHub: fast-forward the base to
+the staging commit, rebuild it on the new base, wait, discard it, or send the task back. Pure:
+no I/O; ``gatebot.app.staging`` gathers the facts and carries the decision out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+STAGING_PREFIX = "gatebot/staging/"
+"""Staging branches: the only refs gatebot may overwrite (never the base branch)."""
+
+STAGING_CHECK = "gatebot/staging"
+"""The check run gatebot records on a staging commit once its staging workflow run finished."""
+
+STAGING_WORKFLOW = "gatebot-staging.yml"
+"""The workflow dispatched for a staging commit (``workflow_dispatch`` on the base branch)."""
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def staging_branch(number: int) -> str:
+    """The staging branch of task ``number``: ``gatebot/staging/<N>`` (``number`` ≥ 1).
+
+    Raises ``ValueError`` for a number below 1.
+    """
+    if number < 1:
+        raise ValueError(f"task numbers start at 1, not {number}")
+    return f"{STAGING_PREFIX}{number}"
+
+
+@dataclass(frozen=True)
+class CheckRunFact:
+    """One check run on a commit as GitHub reports it: which app made it, for which SHA."""
+
+    name: str
+    app_slug: str
+    head_sha: str
+    status: str
+    conclusion: str | None
+
+
+@dataclass(frozen=True)
+class LandingFacts:
+    """What the landing step read, all at one moment.
+
+    ``staging``: the staging commit's SHA; ``recorded_base`` / ``approved_head``: its first
+    and second parents; ``base_now``: the base branch's tip now; ``head_now``: the pull
+    request's head SHA now; ``approvers``: the distinct accounts whose standing review
+    approves ``head_now``; ``required``: the check names that must pass; ``app``: the slug of
+    the app whose check runs count; ``attempt``: builds so far (1 = the first);
+    ``retries``: ``merge.retries``.
+    """
+
+    staging: str
+    recorded_base: str
+    approved_head: str
+    base_now: str
+    head_now: str
+    approvers: tuple[str, ...]
+    checks: tuple[CheckRunFact, ...]
+    required: tuple[str, ...]
+    app: str
+    attempt: int
+    retries: int
+    approvals_needed: int = 2
+
+
+@dataclass(frozen=True)
+class Landing:
+    """The decision: ``action`` and why.
+
+    ``action``: ``fast-forward`` (move the base to ``staging`` without force), ``rebuild``
+    (the base moved: build and test again), ``escalate`` (it moved more than ``retries``
+    times), ``wait`` (checks still running or not recorded yet), ``discard`` (the approvals
+    no longer stand on the staged head: back to review), ``send-back`` (checks failed: back to
+    review naming ``failed``).
+    """
+
+    action: str
+    reason: str
+    failed: tuple[str, ...] = ()
+
+
+def accepted_checks(facts: LandingFacts) -> dict[str, CheckRunFact]:
+    """The newest check run per required name made by ``facts.app`` for the staging SHA.
+
+    A run by another app, for another SHA, or of a name not required is ignored: it can
+    neither pass nor fail the landing.
+    """
+    found: dict[str, CheckRunFact] = {}
+    for run in facts.checks:
+        if run.app_slug == facts.app and run.head_sha == facts.staging \
+                and run.name in facts.required and run.name not in found:
+            found[run.name] = run
+    return found
+
+
+def decide(facts: LandingFacts) -> Landing:
+    """What to do with a staging commit whose checks may have finished.
+
+    Order: approvals first (a push to the pull request voids the staging result), then the
+    base (a moved base means the tested commit is no longer a fast-forward of what main
+    would become), then the checks.
+    """
+    if facts.head_now != facts.approved_head:
+        return Landing("discard", f"the pull request's head moved from "
+                       f"{facts.approved_head[:12]} to {facts.head_now[:12]} after the "
+                       "approvals: the staging result is discarded")
+    if len(facts.approvers) < facts.approvals_needed:
+        return Landing("discard", f"{len(facts.approvers)} approval(s) stand on "
+                       f"{facts.approved_head[:12]}, {facts.approvals_needed} are needed")
+    if facts.base_now != facts.recorded_base:
+        if facts.attempt > facts.retries:
+            return Landing("escalate", f"the base branch moved under {facts.attempt} "
+                           "staging builds in a row")
+        return Landing("rebuild", f"the base branch moved from {facts.recorded_base[:12]} "
+                       f"to {facts.base_now[:12]} while the staging checks ran")
+    return _checks_decision(facts)
+
+
+def _checks_decision(facts: LandingFacts) -> Landing:
+    accepted = accepted_checks(facts)
+    missing = [n for n in facts.required if n not in accepted]
+    failed = tuple(n for n, r in accepted.items()
+                   if r.status == "completed" and r.conclusion not in ("success", "neutral",
+                                                                       "skipped"))
+    if failed:
+        return Landing("send-back", "staging checks failed on "
+                       f"{facts.staging[:12]}: {', '.join(failed)}", failed)
+    pending = [n for n, r in accepted.items() if r.status != "completed"]
+    if missing or pending:
+        return Landing("wait", f"waiting for {', '.join([*missing, *pending])} on "
+                       f"{facts.staging[:12]} (check runs of {facts.app} only)")
+    return Landing("fast-forward", f"every required check passed on {facts.staging[:12]}")
+
+
+@dataclass(frozen=True)
+class StagingRun:
+    """A finished staging workflow run, as the ``workflow_run`` event reports it."""
+
+    path: str
+    event: str
+    head_branch: str
+    display_title: str
+    conclusion: str | None
+    run_id: int
+
+
+def staged_sha(run: StagingRun, base: str) -> str | None:
+    """The staging SHA a run tested, or None when the run is not the expected workflow's.
+
+    The run must be ``gatebot-staging.yml`` started by ``workflow_dispatch`` on ``base``
+    (so its definition is the base branch's, not the change's), titled
+    ``gatebot staging <sha>`` by the workflow's ``run-name``.
+    """
+    title = run.display_title.removeprefix("gatebot staging ")
+    if run.path.rsplit("/", 1)[-1] != STAGING_WORKFLOW or run.event != "workflow_dispatch" \
+            or run.head_branch != base or not _SHA.fullmatch(title):
+        return None
+    return title
+
+
+def parents(raw: Sequence[str]) -> tuple[str, str]:
+    """The (base, head) parents of a staging commit; ``ValueError`` unless exactly two."""
+    if len(raw) != 2:
+        raise ValueError(f"a staging commit has two parents, this one has {len(raw)}")
+    return raw[0], raw[1]

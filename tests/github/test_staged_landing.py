@@ -1,0 +1,233 @@
+"""The staged landing of GitHub mode against the fake GitHub (issue 10 §1).
+
+Real PyGithub over real HTTP, a real clone of the fake's bare repository, the real release
+commit builder. The staging workflow is played by the test: it reads the dispatch the fake
+recorded and reports the run as GitHub's ``workflow_run`` event would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from github import GithubException
+
+from gatebot.adapters.github_staging import StagingRepo
+from gatebot.app import staging
+from gatebot.app.context import open_context
+from gatebot.app.merge import Candidate
+from gatebot.core.landing import STAGING_CHECK, StagingRun
+from gatebot.core.protocol import Contributor, Identity
+from tests.fakegithub.server import FakeGitHub
+from tests.fakegithub.state import User
+from tests.repos import NO_CHECKS, git
+
+TODO = textwrap.dedent("""\
+    # 📋 TODO
+
+    ## 🟢 READY
+
+    ## 🔨 IN-PROGRESS
+
+    ## 👀 REVIEW
+
+    ## ✅ RDY FOR PROD
+
+    ### #1 Rate limiter
+    **Built by**: alice
+    **Branch**: task/1-limiter
+    **Cannot review**: alice
+
+    ## 🚀 RELEASED
+    """)
+BRANCH = "task/1-limiter"
+
+
+@dataclass
+class World:
+    """One task approved twice on GitHub, and the privileged job's clone of the base."""
+
+    fake: FakeGitHub
+    work: Path
+    target: staging.Target
+    cand: Candidate
+    alice: User
+
+    def main(self) -> str:
+        """The base branch's tip in the fake's repository."""
+        return self.fake.state.git.ref("refs/heads/main") or ""
+
+    def stage(self) -> str:
+        """Gate 2 passed: stage the task; the staging SHA."""
+        done = staging.stage(open_context(self.work), self.target, self.cand)
+        assert done.state == "staged", done.message
+        assert done.sha
+        return done.sha
+
+    def finish_run(self, sha: str, conclusion: str = "success", *, run_id: int = 7,
+                   path: str = ".github/workflows/gatebot-staging.yml") -> staging.Result:
+        """The staging workflow run for ``sha`` completed: the workflow_run handler."""
+        run = StagingRun(path, "workflow_dispatch", "main", f"gatebot staging {sha}",
+                         conclusion, run_id)
+        return staging.record_run(open_context(self.work), self.target, run)
+
+    def land(self) -> staging.Result:
+        """The landing step, on a fresh context as a new job would open it."""
+        return staging.land(open_context(self.work), self.target)
+
+
+def _world(fake: FakeGitHub, tmp_path: Path) -> World:
+    alice = fake.add_user("alice", email="alice@example.com")
+    fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
+    number = fake.create_issue("Rate limiter", alice, labels=("status:rdy-for-prod",))
+    head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
+    pull = fake.create_pull(BRANCH, alice, body=f"Closes #{number}")
+    for login in ("rev1", "rev2"):
+        reviewer = fake.add_user(login, email=f"{login}@example.com")
+        gh_pull = fake.client(reviewer).get_repo("acme/widgets").get_pull(pull)
+        gh_pull.create_review(commit=gh_pull.base.repo.get_commit(head), event="APPROVE")
+    work = tmp_path / "job"
+    git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
+    repo = fake.client(fake.bot).get_repo("acme/widgets")
+    target = staging.Target(StagingRepo(repo, "main"), number, pull, app="gatebot")
+    cand = Candidate(open_context(work).board().task(number), BRANCH, head, Identity("rev1"),
+                     Identity("rev2"), (Contributor("alice", "author", "alice@example.com"),))
+    return World(fake, work, target, cand, alice)
+
+
+@pytest.fixture
+def world(fake_github: FakeGitHub, tmp_path: Path) -> World:
+    """An approved task ready for gate 2's landing."""
+    return _world(fake_github, tmp_path)
+
+
+def _forced(fake: FakeGitHub) -> list[str]:
+    """Every ref update that did not say ``force: false`` (the fake logs each body)."""
+    return [f"{r.method} {r.path}" for r in fake.requests
+            if "/git/refs/" in r.path and r.method == "PATCH"
+            and json.loads(r.body or b"{}").get("force") is not False]
+
+
+def test_green_landing_fast_forwards_main_to_the_tested_sha(world: World) -> None:
+    before = world.main()
+    sha = world.stage()
+    assert world.main() == before  # staging never touches main
+    assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") == sha
+    [sent] = world.fake.state.dispatches
+    assert (sent.workflow, sent.ref, sent.inputs) == ("gatebot-staging.yml", "main",
+                                                      {"sha": sha, "task": "1"})
+    assert world.land().state == "waiting"  # no check run yet: main stays
+    assert world.main() == before
+    assert world.finish_run(sha).state == "recorded"
+    done = world.land()
+    assert done.state == "landed", done.message
+    assert world.main() == sha
+    parents = git(world.fake.git_dir, "rev-list", "--parents", "-n1", sha).split()[1:]
+    assert parents == [before, world.cand.head]
+    todo = git(world.fake.git_dir, "show", f"{sha}:TODO.md")
+    assert "### #1 Rate limiter" in todo.split("## 🚀 RELEASED")[1]
+    issue = world.fake.state.issues[world.target.task]
+    assert issue.state == "closed" and issue.labels == ["status:released"]
+    assert world.target.api.repo.get_pull(world.target.pull).merged  # GitHub sees it merged
+    assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") is None
+    patches = [r for r in world.fake.requests if r.method == "PATCH" and "/git/" in r.path]
+    assert [r.path for r in patches] == ["/repos/acme/widgets/git/refs/heads/main"]
+    assert json.loads(patches[0].body) == {"sha": sha, "force": False}
+
+
+def test_red_checks_send_the_task_back_and_leave_main(world: World) -> None:
+    sha = world.stage()
+    before = world.main()
+    world.finish_run(sha, "failure")
+    done = world.land()
+    assert done.state == "back-to-review"
+    assert STAGING_CHECK in done.message
+    assert world.main() != sha
+    assert not _reaches(world, world.cand.head)
+    assert world.fake.state.issues[1].labels == ["status:review"]
+    board = git(world.fake.git_dir, "show", "main:TODO.md")
+    assert "### #1 Rate limiter" in board.split("## 👀 REVIEW")[1].split("## ✅")[0]
+    assert world.main() != before  # one board commit: the task back to REVIEW, nothing else
+    changed = git(world.fake.git_dir, "diff", "--name-only", before, "main").split()
+    assert changed[0] == "TODO.md" and all(p.startswith("coordination/") for p in changed[1:])
+
+
+def _reaches(world: World, sha: str) -> bool:
+    return subprocess.run(["git", "merge-base", "--is-ancestor", sha, "main"],
+                          cwd=world.fake.git_dir, check=False).returncode == 0
+
+
+def test_main_moved_after_staging_rebuilds_and_retests(world: World) -> None:
+    first = world.stage()
+    world.finish_run(first)
+    moved = world.fake.push_commit("main", {"other.md": "x\n"}, "Someone landed", world.alice)
+    done = world.land()
+    assert done.state == "rebuilt", done.message
+    second = world.fake.state.git.ref("refs/heads/gatebot/staging/1")
+    assert second and second != first and done.sha == second
+    assert world.main() == moved  # nothing landed from the stale staging commit
+    assert [d.inputs["sha"] for d in world.fake.state.dispatches] == [first, second]
+    assert world.land().state == "waiting"  # the old commit's green check does not count
+    world.finish_run(second, run_id=8)
+    assert world.land().state == "landed"
+    assert world.main() == second
+    assert git(world.fake.git_dir, "rev-parse", f"{second}^1") == moved
+    assert _forced(world.fake) == []
+
+
+def test_main_keeps_moving_escalates_after_the_retries(world: World) -> None:
+    for attempt in range(4):  # merge.retries is 3: the fourth moved base escalates
+        sha = world.fake.state.git.ref("refs/heads/gatebot/staging/1") or world.stage()
+        world.finish_run(sha, run_id=attempt)
+        world.fake.push_commit("main", {f"o{attempt}.md": "x\n"}, "moved", world.alice)
+        done = world.land()
+    assert done.state == "escalated", done.message
+    assert not _reaches(world, world.cand.head)
+    assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") is None
+
+
+def test_check_runs_of_another_app_workflow_or_sha_are_not_accepted(world: World) -> None:
+    sha = world.stage()
+    before = world.main()
+    other_app = world.fake.add_user("other-ci", bot=True)
+    other_repo = world.fake.client(other_app).get_repo("acme/widgets")
+    other_repo.create_check_run(STAGING_CHECK, sha, status="completed", conclusion="success")
+    bot_repo = world.target.api.repo
+    bot_repo.create_check_run(STAGING_CHECK, world.cand.head, status="completed",
+                              conclusion="success")  # the right app, another SHA
+    assert world.finish_run(sha, path=".github/workflows/gatebot-pr.yml").state == "ignored"
+    assert world.finish_run("0" * 40).state == "ignored"
+    done = world.land()
+    assert done.state == "waiting", done.message
+    assert world.main() == before
+
+
+def test_a_push_after_the_approvals_discards_the_staging_result(world: World) -> None:
+    sha = world.stage()
+    world.finish_run(sha)
+    world.fake.push_commit(BRANCH, {"notes/limiter.md": "# Changed\n"}, "More", world.alice)
+    done = world.land()
+    assert done.state == "back-to-review", done.message
+    assert "head moved" in done.message
+    assert world.main() != sha and not _reaches(world, world.cand.head)
+
+
+def test_killed_between_steps_main_stays_and_a_rerun_lands(world: World) -> None:
+    before = world.main()
+    world.fake.inject("drop", method="POST", path="*/dispatches")
+    with pytest.raises(Exception):  # noqa: B017 - the job dies, however it dies
+        world.stage()
+    assert world.main() == before
+    sha = world.stage()  # the job runs again: the staging branch is replaced
+    world.finish_run(sha)
+    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main")
+    with pytest.raises(GithubException):
+        world.land()
+    assert world.main() == before
+    assert world.land().state == "landed"
+    assert world.main() == sha
+    assert _forced(world.fake) == []
