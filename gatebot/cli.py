@@ -162,6 +162,30 @@ def merge(**kwargs: Any) -> None:
 
 
 @main.command()
+@click.option("--task", type=int, help="Task number (default: the one whose staging branch "
+              "holds the run's commit).")
+@click.option("--pull", type=int, help="Its pull request (default: the open one from the "
+              "task's branch).")
+@click.option("--workflow-run", "workflow_run", metavar="PATH", help="A finished "
+              "gatebot-staging run's workflow_run event payload: record its result first.")
+@click.option("--checks-app", "checks_app", default="github-actions", show_default=True,
+              metavar="SLUG", help="The app whose check runs on the staging commit count.")
+@guarded
+def land(**kwargs: Any) -> None:
+    """GitHub mode: land a staged task once its staging checks passed.
+
+    Reads gatebot/staging/<N> again: the base branch still its first parent, the approvals
+    still on its second, the required check runs of the expected app green for that exact
+    commit. Then fast-forwards the base branch to it without force. A moved base rebuilds
+    and re-tests it (at most merge.retries times, then escalates); failed checks or a new
+    push send the task back to REVIEW.
+    """
+    from gatebot.app.staging import land_command  # noqa: PLC0415
+
+    sys.exit(land_command(_cwd(), **kwargs))
+
+
+@main.command()
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.option("--as", "actor", metavar="NAME", help="Act as NAME (recorded in the commit).")
 @click.option("--github", is_flag=True, help="Also write the GitHub Actions workflows to "

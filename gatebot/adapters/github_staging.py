@@ -9,18 +9,40 @@ PyGithub for anything but the answers handled here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from github import GithubException, UnknownObjectException
+from github import Auth, Github, GithubException, UnknownObjectException
 
-from gatebot.core.landing import CheckRunFact
+from gatebot.core.landing import STAGING_PREFIX, CheckRunFact
+from gatebot.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
     from github.Repository import Repository
 
 NOT_FAST_FORWARD = 422
 """GitHub's status for a ref update it refuses (not a fast-forward, or the ref moved)."""
+
+
+def connect(environ: Mapping[str, str]) -> Repository:
+    """The repository ``GITHUB_REPOSITORY`` (owner/name) at ``GITHUB_API_URL`` as ``GITHUB_TOKEN``.
+
+    Inside GitHub Actions all three are set (the token through the step's ``env:``).
+    Raises ``EnvironmentProblem`` (exit 2) naming what is missing; the token is never
+    printed.
+    """
+    token = environ.get("GITHUB_TOKEN", "")
+    name = environ.get("GITHUB_REPOSITORY", "")
+    if not token or name.count("/") != 1:
+        missing = "GITHUB_TOKEN" if not token else "GITHUB_REPOSITORY (owner/name)"
+        raise EnvironmentProblem(f"{missing} is not set: the landing talks to GitHub",
+                                 "run it in GitHub Actions, or set GITHUB_TOKEN and "
+                                 "GITHUB_REPOSITORY (and GITHUB_API_URL for GitHub Enterprise)")
+    client = Github(base_url=environ.get("GITHUB_API_URL") or "https://api.github.com",
+                    auth=Auth.Token(token))
+    return client.get_repo(name)
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,22 @@ class StagingRepo:
             return self.repo.get_git_ref(f"heads/{branch}").object.sha
         except UnknownObjectException:
             return None
+
+    def staging_task(self, sha: str) -> int | None:
+        """The task whose staging branch (``gatebot/staging/<N>``) holds ``sha``; None if none."""
+        prefix = f"refs/heads/{STAGING_PREFIX}"
+        for ref in self.repo.get_git_matching_refs(f"heads/{STAGING_PREFIX.rstrip('/')}"):
+            number = ref.ref.removeprefix(prefix)
+            if ref.ref.startswith(prefix) and ref.object.sha == sha and number.isdigit():
+                return int(number)
+        return None
+
+    def open_pull(self, branch: str | None, head: str) -> int | None:
+        """The open pull request whose head branch is ``branch`` or whose head SHA is ``head``."""
+        for pull in self.repo.get_pulls(state="open", base=self.base):
+            if pull.head.ref == branch or pull.head.sha == head:
+                return pull.number
+        return None
 
     def check_runs(self, sha: str) -> tuple[CheckRunFact, ...]:
         """Every check run GitHub holds for commit ``sha``, newest first, with its app."""
@@ -65,9 +103,10 @@ class StagingRepo:
         GitHub refuses unless ``sha`` descends from the branch's tip at that moment, so a
         base that moved since it was read is never overwritten.
         """
-        ref = self.repo.get_git_ref(f"heads/{self.base}")
-        try:
-            ref.edit(sha, force=False)
+        try:  # the request spelled out: the one write that moves the base branch
+            self.repo.requester.requestJsonAndCheck(
+                "PATCH", f"{self.repo.url}/git/refs/heads/{quote(self.base, safe='/')}",
+                input={"sha": sha, "force": False})
         except GithubException as exc:
             if exc.status == NOT_FAST_FORWARD:
                 return False

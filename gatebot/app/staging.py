@@ -15,13 +15,16 @@ Nothing of the branch reaches the base in any failure.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
+from gatebot.adapters.event_file import read_event
 from gatebot.adapters.git import Person
-from gatebot.adapters.github_staging import StagingRepo
+from gatebot.adapters.github_staging import StagingRepo, connect
 from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
 from gatebot.app import gate1, merge
-from gatebot.app.context import Context
+from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now as clock
 from gatebot.core import archive
 from gatebot.core.facts import Change
@@ -35,9 +38,11 @@ from gatebot.core.landing import (
     parents,
     staged_sha,
     staging_branch,
+    staging_run_of,
 )
+from gatebot.core.printable import printable
 from gatebot.core.protocol import Identity
-from gatebot.errors import Refused, UsageError
+from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 from gatebot.ports import PushRefused
 
 STAGES = ("status:ready", "status:in-progress", "status:review", "status:rdy-for-prod",
@@ -248,3 +253,54 @@ def candidate(ctx: Context, target: Target, trailers: dict[str, str], branch: st
     base = ctx.git.merge_base(tip, head) or tip
     people = tuple(gate1.builders(ctx, task, Change(tip, head, base, ())))
     return merge.Candidate(task, branch, head, first, second, people)
+
+
+def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run: str | None,
+                 checks_app: str) -> int:
+    """``gatebot land``: record a finished staging run (``--workflow-run``), then land.
+
+    The task is ``--task``, else the one whose staging branch holds the run's SHA; the pull
+    request is ``--pull``, else the open one from the task's branch. Exit 0 when landed,
+    recorded, waiting or ignored; 1 when the task went back to REVIEW or was escalated;
+    2 when the task, its pull request or GitHub's environment cannot be found.
+    """
+    ctx = open_context(cwd)
+    api = StagingRepo(connect(os.environ), ctx.config.base)
+    run = _run_of(workflow_run) if workflow_run else None
+    sha = staged_sha(run, ctx.config.base) if run else None
+    if run and sha is None:
+        print(f"gatebot land: workflow run {run.run_id} is not {STAGING_WORKFLOW} dispatched "
+              f"on {ctx.config.base}: nothing to do")
+        return EXIT_OK
+    number = task or (api.staging_task(sha) if sha else None)
+    if number is None:
+        raise UsageError("which task? no staging branch holds the run's commit" if sha else
+                         "which task? pass --task N", "pass --task N (the task's issue number)")
+    target = Target(api, number, pull or _pull_of(ctx, api, number), app=checks_app)
+    if run:
+        print(f"gatebot land: {record_run(ctx, target, run).message}")
+    done = land(ctx, target)
+    print(f"gatebot land: {done.message}")
+    return EXIT_REFUSED if done.state in ("back-to-review", "escalated") else EXIT_OK
+
+
+def _run_of(path: str) -> StagingRun:
+    try:
+        return staging_run_of(read_event(Path(path)))
+    except ValueError as exc:
+        raise UsageError(f"{printable(path)}: not a workflow_run event: {exc}",
+                         "pass the workflow_run event's payload ($GITHUB_EVENT_PATH)") from exc
+
+
+def _pull_of(ctx: Context, api: StagingRepo, number: int) -> int:
+    staged = api.ref_sha(staging_branch(number))
+    task = ctx.board().task(number)
+    head = ""
+    if staged and ctx.forge.remote:
+        ctx.git.fetch(ctx.forge.remote, staging_branch(number))
+        head = ctx.git.out("rev-parse", f"{staged}^2")
+    found = api.open_pull(task.fields.get("Branch"), head)
+    if found is None:
+        raise UsageError(f"no open pull request found for task #{number}",
+                         "pass --pull P (the pull request's number)")
+    return found

@@ -167,6 +167,26 @@ def staged_sha(run: StagingRun, base: str) -> str | None:
     return title
 
 
+def staging_run_of(payload: object) -> StagingRun:
+    """The ``workflow_run`` of a ``workflow_run`` event's JSON payload.
+
+    Raises ``ValueError`` naming the first field that is missing or of the wrong type.
+    """
+    run = payload.get("workflow_run") if isinstance(payload, dict) else None
+    if not isinstance(run, dict):
+        raise ValueError("the payload has no workflow_run object")
+    fields: dict[str, object] = {}
+    for key, kind in (("path", str), ("event", str), ("head_branch", str),
+                      ("display_title", str), ("id", int)):
+        if not isinstance(run.get(key), kind) or isinstance(run.get(key), bool):
+            raise ValueError(f"workflow_run.{key} is missing or not a {kind.__name__}")
+        fields[key] = run[key]
+    conclusion = run.get("conclusion")
+    return StagingRun(str(fields["path"]), str(fields["event"]), str(fields["head_branch"]),
+                      str(fields["display_title"]),
+                      conclusion if isinstance(conclusion, str) else None, int(str(fields["id"])))
+
+
 def parents(raw: Sequence[str]) -> tuple[str, str]:
     """The (base, head) parents of a staging commit; ``ValueError`` unless exactly two."""
     if len(raw) != 2:

@@ -24,7 +24,7 @@ from gatebot.core.landing import STAGING_CHECK, StagingRun
 from gatebot.core.protocol import Contributor, Identity
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
-from tests.repos import NO_CHECKS, git
+from tests.repos import NO_CHECKS, git, run_cli
 
 TODO = textwrap.dedent("""\
     # 📋 TODO
@@ -231,3 +231,57 @@ def test_killed_between_steps_main_stays_and_a_rerun_lands(world: World) -> None
     assert world.land().state == "landed"
     assert world.main() == sha
     assert _forced(world.fake) == []
+
+
+def _payload(tmp_path: Path, sha: str, conclusion: str = "success",
+             path: str = ".github/workflows/gatebot-staging.yml") -> Path:
+    target = tmp_path / "event.json"
+    target.write_text(json.dumps({"action": "completed", "workflow_run": {
+        "id": 99, "name": "gatebot-staging", "path": path, "event": "workflow_dispatch",
+        "head_branch": "main", "display_title": f"gatebot staging {sha}",
+        "conclusion": conclusion}}), encoding="utf-8")
+    return target
+
+
+def _env(world: World) -> dict[str, str]:
+    return {"GITHUB_TOKEN": world.fake.bot.token, "GITHUB_REPOSITORY": "acme/widgets",
+            "GITHUB_API_URL": world.fake.url}
+
+
+def test_gatebot_land_records_the_run_and_lands(world: World, tmp_path: Path) -> None:
+    sha = world.stage()
+    event = _payload(tmp_path, sha)
+    result = run_cli(world.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
+                     env=_env(world))
+    assert result.exit_code == 0, result.output
+    assert "landed" in result.output
+    assert world.main() == sha
+    assert world.fake.bot.token not in result.output
+
+
+def test_gatebot_land_exits_1_when_the_staging_checks_failed(world: World,
+                                                              tmp_path: Path) -> None:
+    sha = world.stage()
+    event = _payload(tmp_path, sha, "failure")
+    result = run_cli(world.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
+                     env=_env(world))
+    assert result.exit_code == 1, result.output
+    assert "back to REVIEW" in result.output
+    assert not _reaches(world, world.cand.head)
+
+
+def test_gatebot_land_ignores_another_workflows_run(world: World, tmp_path: Path) -> None:
+    sha = world.stage()
+    event = _payload(tmp_path, sha, path=".github/workflows/gatebot-pr.yml")
+    result = run_cli(world.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
+                     env=_env(world))
+    assert result.exit_code == 0, result.output
+    assert "nothing to do" in result.output
+    assert world.fake.state.check_runs == {}
+
+
+def test_gatebot_land_without_a_token_says_what_to_set(world: World) -> None:
+    result = run_cli(world.work, "land", "--task", "1", env={"GITHUB_TOKEN": "",
+                                                            "GITHUB_REPOSITORY": ""})
+    assert result.exit_code == 2
+    assert "GITHUB_TOKEN" in result.output
