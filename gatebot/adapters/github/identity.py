@@ -1,0 +1,113 @@
+"""Who is who on GitHub: the bot itself, a pull request's builders, and its reviews.
+
+Identity is the numeric user id and login GitHub reports — never a name from a file, a comment
+body or a commit message. The builders of a pull request (docs/protocol.md, "Who may review")
+are its claimants, its author, the account behind every commit author and committer of
+``base..head`` (the commit's email where GitHub links no account) and the last pusher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from github import GithubException
+from github.Commit import Commit
+from github.NamedUser import NamedUser
+from github.PullRequest import PullRequest
+
+from gatebot.adapters.github.client import Connection, translated
+from gatebot.core.github_model import Approvals, Person, ReviewFact, decide_approvals, is_bot
+
+ACTIONS_BOT = "github-actions[bot]"
+
+
+def person(user: NamedUser) -> Person:
+    """The ``Person`` of a PyGithub user (id, login, bot by ``type`` or ``[bot]`` login)."""
+    return Person(user.id, user.login, is_bot(user.login, user.type))
+
+
+def bot_identity(conn: Connection) -> Person:
+    """The account gatebot writes as: ``GET /user``, or for an installation token (403 there)
+    ``Settings.bot_login`` (default ``github-actions[bot]``) looked up by login.
+    """
+    with translated(conn.secrets, "asking GitHub who the token belongs to"):
+        try:
+            return person(_me(conn))
+        except GithubException as exc:
+            if exc.status != 403:
+                raise
+        return person(conn.gh.get_user(conn.settings.bot_login or ACTIONS_BOT))
+
+
+def _me(conn: Connection) -> NamedUser:
+    headers, data = conn.gh.requester.requestJsonAndCheck("GET", "/user")
+    return NamedUser(conn.gh.requester, headers, data, completed=True)
+
+
+@dataclass(frozen=True)
+class PullFacts:
+    """What a gate needs of a pull request: number, head/base SHAs and branch, author, body,
+    the people behind its commits, and its submitted reviews in order.
+    """
+
+    number: int
+    head: str
+    base: str
+    branch: str
+    body: str
+    author: Person
+    committers: tuple[Person, ...]
+    reviews: tuple[ReviewFact, ...]
+
+
+def read_pull(conn: Connection, number: int) -> PullFacts:
+    """Read pull request ``number``: itself, its commits and its reviews (three paged reads)."""
+    with translated(conn.secrets, f"reading pull request #{number}"):
+        pull = conn.repo.get_pull(number)
+        committers = tuple(_commit_people(pull))
+        reviews = tuple(_reviews(pull))
+        return PullFacts(number, pull.head.sha, pull.base.sha, pull.head.ref, pull.body or "",
+                         person(pull.user), committers, reviews)
+
+
+def _commit_people(pull: PullRequest) -> Iterable[Person]:
+    for commit in pull.get_commits():
+        yield from _people(commit)
+
+
+def _people(commit: Commit) -> Iterable[Person]:
+    """The author and committer of ``commit``: their accounts, else their emails."""
+    raw = commit.raw_data
+    for role in ("author", "committer"):
+        account = raw.get(role) or {}
+        if account.get("id") is not None:
+            yield Person(int(account["id"]), str(account["login"]),
+                         is_bot(str(account["login"]), account.get("type")))
+        else:
+            email = str(((raw.get("commit") or {}).get(role) or {}).get("email") or "")
+            if email:
+                yield Person(None, email)
+
+
+def _reviews(pull: PullRequest) -> Iterable[ReviewFact]:
+    for review in pull.get_reviews():
+        if review.user is None or review.state == "PENDING":
+            continue
+        yield ReviewFact(review.id, person(review.user), review.state, review.commit_id)
+
+
+def builders(facts: PullFacts, claimants: Iterable[Person] = (),
+             pusher: Person | None = None) -> tuple[Person, ...]:
+    """Everyone who built the change: claimants, the author, commit people, the last pusher."""
+    found = [*claimants, facts.author, *facts.committers, *([pusher] if pusher else [])]
+    unique: dict[str, Person] = {}
+    for someone in found:
+        unique.setdefault(someone.key, someone)
+    return tuple(unique.values())
+
+
+def approvals(facts: PullFacts, claimants: Iterable[Person] = (),
+              pusher: Person | None = None) -> Approvals:
+    """The gate-1 and gate-2 approvals of the current head (``decide_approvals``)."""
+    return decide_approvals(facts.reviews, builders(facts, claimants, pusher), facts.head)

@@ -1,0 +1,204 @@
+"""Verdicts where GitHub users look: a check run per gate, and one sticky pull request comment.
+
+``publish`` puts one gate's verdict on the head SHA: a check run named ``gatebot/gate-1`` or
+``gatebot/gate-2`` with a Markdown summary and the findings as annotations (GitHub takes 50
+per request: the rest follow in updates), or — when the token cannot create check runs (403,
+e.g. a personal token) — a commit status with that context. Then the sticky comment: found by
+its hidden marker and the bot's own user id, edited in place, created once.
+
+Publishing the same verdict again writes nothing: the sticky comment remembers, per gate, the
+head and a digest of what was published. Two runs publishing at once take a lock first, a git
+ref ``refs/gatebot/verdicts/<gate>/<head>-<digest>`` whose creation only one can win; the
+other leaves the publishing to it. Two sticky comments made at once: the newer is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from github import GithubException
+from github.CheckRun import CheckRun
+from github.IssueComment import IssueComment
+
+from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.writes import (
+    create_once,
+    delete_comment,
+    edit_comment,
+    list_comments,
+    post_comment,
+)
+from gatebot.core.github_model import STICKY_MARKER, Person, sticky_body, sticky_state
+from gatebot.core.verdict import Finding, Verdict
+
+ANNOTATIONS_PER_REQUEST = 50
+CONCLUSIONS = {"pass": "success", "fail": "failure", "error": "failure"}
+STATUS_STATES = {"pass": "success", "fail": "failure", "error": "error"}
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One gate's verdict to publish on pull request ``pull``: ``gate`` is ``gate-1`` or
+    ``gate-2``; ``markdown`` the summary; ``log_url`` where the full log is (or None).
+    """
+
+    pull: int
+    gate: str
+    verdict: Verdict
+    markdown: str
+    log_url: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The check run name and commit status context: ``gatebot/gate-1``."""
+        return f"gatebot/{self.gate}"
+
+    def digest(self) -> str:
+        """What identifies the published content (durations left out): 16 hex digits."""
+        rules = [[r.id, r.status, r.summary, [f.to_json() for f in r.findings]]
+                 for r in self.verdict.rules]
+        data = [self.gate, self.verdict.head, self.verdict.verdict, rules, self.markdown]
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Published:
+    """What ``publish`` did: ``wrote`` False when it was already there (or another run had
+    the lock); ``via`` ``check-run``, ``status`` or ``none``; the sticky comment's id.
+    """
+
+    wrote: bool
+    via: str
+    comment_id: int | None
+
+
+def publish(conn: Connection, item: Publication, bot: Person) -> Published:
+    """Publish ``item`` (module doc). Raises ``EnvironmentProblem`` (exit 2) on GitHub errors."""
+    sticky = _stickies(conn, item.pull, bot)
+    state = sticky_state(sticky[0].body) if sticky else {}
+    mark = {"head": item.verdict.head, "digest": item.digest()}
+    if state.get(item.gate) == mark:
+        return Published(False, "none", sticky[0].id)
+    if not _lock(conn, item):
+        return Published(False, "none", sticky[0].id if sticky else None)
+    via = _verdict(conn, item)
+    body = sticky_body(item.markdown, {**state, item.gate: mark}, item.log_url)
+    return Published(True, via, _write_sticky(conn, item.pull, bot, sticky, body))
+
+
+def _stickies(conn: Connection, pull: int, bot: Person) -> list[IssueComment]:
+    """The bot's sticky comments on ``pull``, oldest first (the bot's id and the marker)."""
+    with translated(conn.secrets, f"reading the comments of #{pull}"):
+        return [c for c in list_comments(conn, pull)
+                if c.user.id == bot.id and STICKY_MARKER in (c.body or "")]
+
+
+def _lock(conn: Connection, item: Publication) -> bool:
+    """Take the publishing lock for this gate, head and content: False when another has it."""
+    ref = f"refs/gatebot/verdicts/{item.gate}/{item.verdict.head}-{item.digest()}"
+    with translated(conn.secrets, f"taking the publishing lock {ref}"):
+        try:
+            conn.repo.create_git_ref(ref, item.verdict.head)
+        except GithubException as exc:
+            if exc.status == 422:
+                return False  # "Reference already exists": another run publishes this
+            if exc.status != 403:  # no contents permission: publish without the lock
+                raise
+    return True
+
+
+def _verdict(conn: Connection, item: Publication) -> str:
+    """The check run, or the commit status when check runs are refused (403)."""
+    try:
+        _check_run(conn, item)
+        return "check-run"
+    except _NoChecks:
+        _status(conn, item)
+        return "status"
+
+
+class _NoChecks(Exception):
+    """The token cannot create check runs (GitHub's 403)."""
+
+
+def to_annotations(findings: Sequence[tuple[str, Finding]]) -> list[dict[str, Any]]:
+    """GitHub annotations of ``(rule id, finding)`` pairs that name a file."""
+    return [{"path": f.path, "start_line": f.line or 1, "end_line": f.line or 1,
+             "annotation_level": "failure", "title": rule, "message": f.message[:4000]}
+            for rule, f in findings if f.path]
+
+
+def _check_run(conn: Connection, item: Publication) -> CheckRun:
+    notes = to_annotations([(r.id, f) for r in item.verdict.failed() for f in r.findings])
+    batches = [notes[i:i + ANNOTATIONS_PER_REQUEST]
+               for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)] or [[]]
+    run = _create_run(conn, item, batches[0], last=len(batches) == 1)
+    for n, batch in enumerate(batches[1:], start=2):
+        with translated(conn.secrets, f"adding annotations to the check run {item.name}"):
+            run.edit(**_fields(item, batch, last=n == len(batches)))
+    return run
+
+
+def _fields(item: Publication, batch: list[dict[str, Any]], *, last: bool) -> dict[str, Any]:
+    verdict = item.verdict.verdict
+    output = {"title": f"{item.name}: {verdict}", "summary": item.markdown[:65_000],
+              "annotations": batch}
+    if last:
+        return {"status": "completed", "conclusion": CONCLUSIONS[verdict], "output": output}
+    return {"status": "in_progress", "output": output}
+
+
+def _create_run(conn: Connection, item: Publication, batch: list[dict[str, Any]], *,
+                last: bool) -> CheckRun:
+    head = item.verdict.head
+
+    def create() -> CheckRun:
+        try:
+            return conn.repo.create_check_run(item.name, head, external_id=item.digest(),
+                                              **_fields(item, batch, last=last))
+        except GithubException as exc:
+            if exc.status == 403:
+                raise _NoChecks from None
+            raise
+
+    def find() -> CheckRun | None:
+        runs = conn.repo.get_commit(head).get_check_runs(check_name=item.name, filter="all")
+        return next((r for r in runs if r.external_id == item.digest()), None)
+
+    return create_once(conn, f"creating the check run {item.name} on {head[:12]}", create, find)
+
+
+def _status(conn: Connection, item: Publication) -> None:
+    """A commit status ``gatebot/gate-N`` (latest per context wins: retrying is harmless)."""
+    verdict = item.verdict
+    failed = ", ".join(r.id for r in verdict.failed())
+    text = f"{verdict.verdict}" + (f": {failed}" if failed else "")
+    with translated(conn.secrets, f"setting the commit status {item.name}"):
+        conn.repo.get_commit(verdict.head).create_status(
+            STATUS_STATES[verdict.verdict], target_url=item.log_url or "",
+            description=text[:140], context=item.name)
+
+
+def _write_sticky(conn: Connection, pull: int, bot: Person, sticky: list[IssueComment],
+                  body: str) -> int:
+    """Edit the oldest sticky comment, or create it once and drop a newer twin."""
+    if sticky:
+        edit_comment(conn, sticky[0].id, body)
+        return sticky[0].id
+
+    def find() -> IssueComment | None:
+        found = _stickies(conn, pull, bot)
+        return found[0] if found else None
+
+    made = create_once(conn, f"posting the gatebot comment on #{pull}",
+                       lambda: post_comment(conn, pull, body), find)
+    twins = _stickies(conn, pull, bot)
+    if twins and twins[0].id != made.id:
+        delete_comment(conn, made.id)
+        edit_comment(conn, twins[0].id, body)
+        return twins[0].id
+    return made.id

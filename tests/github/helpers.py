@@ -1,0 +1,33 @@
+"""Connections from gatebot's github adapter to the fake GitHub, throttling off."""
+
+from __future__ import annotations
+
+from gatebot.adapters.github.client import Connection, Settings, connect
+from gatebot.core.github_model import Person
+from tests.fakegithub import FakeGitHub
+from tests.fakegithub.state import User
+
+REPO = "acme/widgets"
+
+
+def settings(fake: FakeGitHub, user: User, **overrides: object) -> Settings:
+    """Settings for ``user``'s token at the fake: no throttling, quick timeouts."""
+    values: dict[str, object] = {"repository": REPO, "base_url": fake.url, "token": user.token,
+                                 "throttle": False, "bot_login": fake.bot.login, "timeout": 5,
+                                 "max_wait": 3.0, "retries": 3}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def conn(fake: FakeGitHub, user: User, lines: list[str] | None = None,
+         **overrides: object) -> Connection:
+    """A connection as ``user``; the reported lines go to ``lines`` when given."""
+    report = lines.append if lines is not None else (lambda _line: None)
+    opened = connect(settings(fake, user, **overrides), report=report)
+    fake._clients.append(opened.gh)  # noqa: SLF001 - closed with the fake at teardown
+    return opened
+
+
+def person(user: User) -> Person:
+    """The adapter's ``Person`` of a fake account."""
+    return Person(user.id, user.login, user.is_bot)
