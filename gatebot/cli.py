@@ -191,9 +191,12 @@ def land(**kwargs: Any) -> None:
 @click.option("--github", is_flag=True, help="Also write the GitHub Actions workflows to "
               ".github/workflows/ in the work tree (see docs/github-actions.md).")
 @click.option("--force", is_flag=True, help="With --github: replace workflow files you edited.")
+@click.option("--token", metavar="TOKEN", help="With --github: the GitHub token that creates "
+              "the labels (default: GITHUB_TOKEN).")
 @forge_option
 @guarded
-def init(dry_run: bool, actor: str | None, github: bool, force: bool) -> None:
+def init(dry_run: bool, actor: str | None, github: bool, force: bool,
+         token: str | None) -> None:
     """Set the repository up: a starter configuration and the empty board.
 
     Finds nox (noxfile.py) or tox (tox.ini, tox.toml, [tool.tox]) and writes a
@@ -208,6 +211,9 @@ def init(dry_run: bool, actor: str | None, github: bool, force: bool) -> None:
     -review, -staging, -sweep) to .github/workflows/ in your work tree, for you to
     commit: a missing one is written, one gatebot wrote and you did not edit is
     refreshed, one you edited is kept unless --force.
+    It also creates or corrects the labels of GitHub mode (status:*, claimed,
+    stale, escalated, critical) on GITHUB_REPOSITORY (else the origin remote's
+    repository) when a token (--token, GITHUB_TOKEN) or a GitHub App is given.
     """
     if force and not github:
         from gatebot.errors import UsageError  # noqa: PLC0415
@@ -216,7 +222,8 @@ def init(dry_run: bool, actor: str | None, github: bool, force: bool) -> None:
                          "run gatebot init --github --force")
     from gatebot.app.init import init_command  # noqa: PLC0415
 
-    sys.exit(init_command(_cwd(), actor=actor, dry_run=dry_run, github=github, force=force))
+    sys.exit(init_command(_cwd(), actor=actor, dry_run=dry_run, github=github, force=force,
+                           token=token))
 
 
 @main.group()

@@ -43,6 +43,16 @@ ENV_DESCRIPTIONS = {
     "only its hash is recorded.",
     "GATEBOT_SESSION_PID": "The pid of the session's long-lived process (e.g. `$$` of the "
     "shell that runs the agent), used for claims instead of each command's parent process.",
+    "GATEBOT_GITHUB_APP_ID": "GitHub mode: the GitHub App's id, to act as the App instead of "
+    "with a token (with `GATEBOT_GITHUB_APP_KEY` or `GATEBOT_GITHUB_APP_KEY_FILE`).",
+    "GATEBOT_GITHUB_APP_KEY": "GitHub mode: the GitHub App's private key (PEM text).",
+    "GATEBOT_GITHUB_APP_KEY_FILE": "GitHub mode: a file holding the GitHub App's private key.",
+    "GATEBOT_GITHUB_MAX_WAIT": "GitHub mode: the longest wait, in seconds, for GitHub's rate "
+    "limits (default 60); a longer wait ends the command (exit 2) instead.",
+    "GATEBOT_GITHUB_BOT_LOGIN": "GitHub mode: the login gatebot writes as when its token cannot "
+    "tell (an installation token; default `github-actions[bot]`).",
+    "GATEBOT_GITHUB_THROTTLE": "GitHub mode: `0` drops the pause between requests that GitHub "
+    "asks of writing clients (for tests against a local server).",
 }
 
 CONFIG_INTRO = """\

@@ -49,14 +49,16 @@ class Outcome:
 
 
 def init_command(cwd: Path, *, actor: str | None, dry_run: bool, github: bool = False,
-                 force: bool = False) -> int:
+                 force: bool = False, token: str | None = None) -> int:
     """``gatebot init [--dry-run] [--github [--force]]``: write what is missing; exit 0.
 
     The board and configuration go to the base branch; with ``github`` the workflows go to
     the work tree (``gatebot.app.init_github``; ``force`` replaces ones their owner edited).
-    Raises ``EnvironmentProblem`` (exit 2) outside a git work tree, when the base branch has
-    no commit yet or a workflow file cannot be written, ``ConfigError`` (exit 2) when the
-    base's configuration cannot be read.
+    With ``github`` and credentials (``token``, ``GITHUB_TOKEN`` or a GitHub App) the
+    labels are created or corrected too (``gatebot.app.github_setup``).
+    Raises ``EnvironmentProblem`` (exit 2) outside a git work tree, when GitHub refuses,
+    when the base branch has no commit yet or a workflow file cannot be written,
+    ``ConfigError`` (exit 2) when the base's configuration cannot be read.
     """
     ctx = open_context(cwd)
     outcome = initialise(ctx, actor=_actor(ctx, actor), dry_run=dry_run)
@@ -64,6 +66,9 @@ def init_command(cwd: Path, *, actor: str | None, dry_run: bool, github: bool = 
     if github:
         print()
         print("\n".join(_github_workflows(ctx, force=force, dry_run=dry_run)))
+        from gatebot.app.github_setup import labels_report  # noqa: PLC0415 - PyGithub is slow
+
+        print(labels_report(ctx.root, token, dry_run=dry_run))
     return EXIT_OK
 
 

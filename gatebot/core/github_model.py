@@ -259,8 +259,10 @@ def sticky_body(markdown: str, state: dict[str, object], log_url: str | None) ->
 
 
 def cut_markdown(text: str, limit: int, log_url: str | None) -> str:
-    """``text`` when it has at most ``limit`` characters, else its longest whole-line prefix
-    that fits with a closing code fence (when one is open) and a note linking ``log_url``.
+    """``text`` cut to at most ``limit`` characters.
+
+    Unchanged when it fits; else its longest whole-line prefix that fits with a closing code
+    fence (when one is open) and a note linking ``log_url``.
     """
     if len(text) <= limit:
         return text

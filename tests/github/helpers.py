@@ -24,7 +24,7 @@ def conn(fake: FakeGitHub, user: User, lines: list[str] | None = None,
     """A connection as ``user``; the reported lines go to ``lines`` when given."""
     report = lines.append if lines is not None else (lambda _line: None)
     opened = connect(settings(fake, user, **overrides), report=report)
-    fake._clients.append(opened.gh)  # noqa: SLF001 - closed with the fake at teardown
+    fake._clients.append(opened.gh)
     return opened
 
 

@@ -50,6 +50,7 @@ class WaitTooLong(Exception):
     """GitHub asked to wait ``wait`` seconds, more than the configured cap ``cap``."""
 
     def __init__(self, wait: float, cap: float) -> None:
+        """Keep the asked ``wait`` and the ``cap``, in seconds."""
         super().__init__(f"GitHub asked to wait {wait:.0f} s, more than the cap of {cap:.0f} s")
         self.wait = wait
         self.cap = cap
@@ -120,8 +121,9 @@ class Secrets:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where and as whom to connect: API ``base_url``, ``repository`` ``owner/name``, a
-    ``token`` or an App (``app_id``, ``app_key`` PEM), ``timeout`` and ``max_wait`` in seconds,
+    """Where and as whom to connect.
+
+    API ``base_url``, ``repository`` ``owner/name``, a ``token`` or an App (``app_id``, ``app_key`` PEM), ``timeout`` and ``max_wait`` in seconds,
     ``retries`` (attempts after the first), ``bot_login`` (whose comments are gatebot's when the
     token cannot ask ``GET /user``, as an installation token cannot).
     """
@@ -158,7 +160,7 @@ class Settings:
                              "GATEBOT_GITHUB_APP_KEY_FILE (a GitHub App's private key)")
         return cls(repository=repo, base_url=(env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/"),
                    token=secret or None, app_id=None if secret else app_id,
-                   app_key=None if secret else key, bot_login=env.get("GATEBOT_BOT_LOGIN"),
+                   app_key=None if secret else key, bot_login=env.get("GATEBOT_GITHUB_BOT_LOGIN"),
                    **overrides)
 
 
@@ -210,7 +212,8 @@ def _policy(settings: Settings, report: Report) -> RetryPolicy:
 
 def _installation_token(settings: Settings, secrets: Secrets, report: Report) -> str:
     """Exchange the App's id and key for an installation token of the repository."""
-    assert settings.app_id and settings.app_key
+    if not (settings.app_id and settings.app_key):
+        raise UsageError("no GitHub App id and key", "set GATEBOT_GITHUB_APP_ID and its key")
     owner, name = settings.repository.split("/", 1)
     app = GithubIntegration(auth=Auth.AppAuth(settings.app_id, settings.app_key),
                             base_url=settings.base_url, timeout=settings.timeout,
@@ -285,7 +288,13 @@ def _github_text(exc: GithubException, doing: str) -> tuple[str, str]:
 
 
 def env_settings(token: str | None = None, **overrides: Any) -> Settings:
-    """``Settings.from_env`` over ``os.environ`` (``GATEBOT_GITHUB_MAX_WAIT`` caps waits)."""
+    """``Settings.from_env`` over ``os.environ``.
+
+    ``GATEBOT_GITHUB_MAX_WAIT`` caps waits (seconds); ``GATEBOT_GITHUB_THROTTLE=0`` drops PyGithub's pause between requests (which
+    GitHub asks of clients that write; for tests against a local server).
+    """
+    if os.environ.get("GATEBOT_GITHUB_THROTTLE") == "0":
+        overrides.setdefault("throttle", False)
     raw = os.environ.get("GATEBOT_GITHUB_MAX_WAIT")
     if raw:
         try:

@@ -28,8 +28,9 @@ def person(user: NamedUser) -> Person:
 
 
 def bot_identity(conn: Connection) -> Person:
-    """The account gatebot writes as: ``GET /user``, or for an installation token (403 there)
-    ``Settings.bot_login`` (default ``github-actions[bot]``) looked up by login.
+    """The account gatebot writes as.
+
+    ``GET /user``, or for an installation token (403 there) ``Settings.bot_login`` (default ``github-actions[bot]``) looked up by login.
     """
     with translated(conn.secrets, "asking GitHub who the token belongs to"):
         try:
@@ -47,7 +48,9 @@ def _me(conn: Connection) -> NamedUser:
 
 @dataclass(frozen=True)
 class PullFacts:
-    """What a gate needs of a pull request: number, head/base SHAs and branch, author, body,
+    """What a gate needs of a pull request.
+
+    Number, head/base SHAs and branch, author, body,
     the people behind its commits, and its submitted reviews in order.
     """
 

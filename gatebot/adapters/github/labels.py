@@ -63,7 +63,9 @@ def issue_stage(issue: Issue) -> Stage | None:
 
 def set_stage(conn: Connection, issue: Issue, stage: Stage, *, extra: tuple[str, ...] = (),
               drop: tuple[str, ...] = ()) -> None:
-    """Give ``issue`` the stage label of ``stage`` (and ``extra``), then remove the other stage
+    """Move ``issue`` to ``stage``.
+
+    Gives it the stage label of ``stage`` (and ``extra``), then removes the other stage
     labels (and ``drop``). Adding first: the issue is never seen with no stage.
     """
     held = {lb.name for lb in issue.labels}

@@ -42,7 +42,9 @@ STATUS_STATES = {"pass": "success", "fail": "failure", "error": "error"}
 
 @dataclass(frozen=True)
 class Publication:
-    """One gate's verdict to publish on pull request ``pull``: ``gate`` is ``gate-1`` or
+    """One gate's verdict to publish on pull request ``pull``.
+
+    ``gate`` is ``gate-1`` or
     ``gate-2``; ``markdown`` the summary; ``log_url`` where the full log is (or None).
     """
 
@@ -67,7 +69,9 @@ class Publication:
 
 @dataclass(frozen=True)
 class Published:
-    """What ``publish`` did: ``wrote`` False when it was already there (or another run had
+    """What ``publish`` did.
+
+    ``wrote`` False when it was already there (or another run had
     the lock); ``via`` ``check-run``, ``status`` or ``none``; the sticky comment's id.
     """
 
