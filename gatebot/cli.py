@@ -227,6 +227,27 @@ def init(dry_run: bool, actor: str | None, github: bool, force: bool,
 
 
 @main.group()
+def board() -> None:
+    """The board files (TODO.md) on the base branch."""
+
+
+@board.command("sync")
+@click.option("--token", metavar="TOKEN", help="GitHub token (default: GITHUB_TOKEN).")
+@guarded
+def board_sync(token: str | None) -> None:
+    """Write TODO.md from GitHub's live labels and claim comments, in one board commit.
+
+    Each issue with a status:* label is moved to its stage's section with its
+    claim holder (Assignee, Started), its pull request and its priority; a task
+    the board lacks is added under its issue number. Nothing else changes; a
+    board already in line writes nothing.
+    """
+    from gatebot.app.board_sync import sync_command  # noqa: PLC0415
+
+    sys.exit(sync_command(_cwd(), token))
+
+
+@main.group()
 def task() -> None:
     """Manage tasks on the board."""
 

@@ -531,16 +531,21 @@ class Board:
 
     def add_task(
         self, title: str, fields: Mapping[str, str], stage: Stage = Stage.READY, *,
-        used: int = 0,
+        used: int = 0, number: int | None = None,
     ) -> tuple[Board, int]:
         """Add ``### #N title`` with ``fields`` at the end of ``stage``; return it and N.
 
-        N is one more than the highest number on the board or ``used`` (the
-        highest ever used, from the board's history), so numbers never repeat.
-        The title is written with ``escape_title`` and must read back as
-        ``single_line(title)``; ``BoardError`` otherwise.
+        N is ``number`` when given (a GitHub issue's number; ``BoardError`` when
+        the board has it already), else one more than the highest number on the
+        board or ``used`` (the highest ever used, from the board's history), so
+        numbers never repeat. The title is written with ``escape_title`` and must
+        read back as ``single_line(title)``; ``BoardError`` otherwise.
         """
-        number = max([t.number for t in self.tasks] + [used], default=0) + 1
+        if number is not None and any(t.number == number for t in self.tasks):
+            raise BoardError(f"{self.path}: task #{number} is on the board already",
+                             "move it instead of adding it")
+        if number is None:
+            number = max([t.number for t in self.tasks] + [used], default=0) + 1
         eol = document_eol(self.lines)
         head = f"### #{number} {escape_title(title)}".rstrip() + eol
         core = [head, *(field_line(field_name(k), single_line(v), eol)
