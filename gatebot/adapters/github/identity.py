@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from github import GithubException
 from github.Commit import Commit
+from github.GithubObject import GithubObject
 from github.NamedUser import NamedUser
 from github.PullRequest import PullRequest
 
@@ -30,15 +32,18 @@ def person(user: NamedUser) -> Person:
 def bot_identity(conn: Connection) -> Person:
     """The account gatebot writes as.
 
-    ``GET /user``, or for an installation token (403 there) ``Settings.bot_login`` (default ``github-actions[bot]``) looked up by login.
+    ``Settings.bot_login`` looked up by login when set (one read); else ``GET /user``, and
+    for an installation token (403 there) ``github-actions[bot]``, the Actions token's bot.
     """
     with translated(conn.secrets, "asking GitHub who the token belongs to"):
+        if conn.settings.bot_login:
+            return person(conn.gh.get_user(conn.settings.bot_login))
         try:
             return person(_me(conn))
         except GithubException as exc:
             if exc.status != 403:
                 raise
-        return person(conn.gh.get_user(conn.settings.bot_login or ACTIONS_BOT))
+        return person(conn.gh.get_user(ACTIONS_BOT))
 
 
 def _me(conn: Connection) -> NamedUser:
@@ -81,7 +86,7 @@ def _commit_people(pull: PullRequest) -> Iterable[Person]:
 
 def _people(commit: Commit) -> Iterable[Person]:
     """The author and committer of ``commit``: their accounts, else their emails."""
-    raw = commit.raw_data
+    raw: dict[str, Any] = GithubObject.raw_data.fget(commit)  # type: ignore[attr-defined]  # as listed: no GET per commit
     for role in ("author", "committer"):
         account = raw.get(role) or {}
         if account.get("id") is not None:

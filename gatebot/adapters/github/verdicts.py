@@ -60,10 +60,10 @@ class Publication:
         return f"gatebot/{self.gate}"
 
     def digest(self) -> str:
-        """What identifies the published content (durations left out): 16 hex digits."""
+        """What identifies the verdict (durations and the summary's text left out): 16 hex."""
         rules = [[r.id, r.status, r.summary, [f.to_json() for f in r.findings]]
                  for r in self.verdict.rules]
-        data = [self.gate, self.verdict.head, self.verdict.verdict, rules, self.markdown]
+        data = [self.gate, self.verdict.head, self.verdict.verdict, rules]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -81,16 +81,24 @@ class Published:
 
 
 def publish(conn: Connection, item: Publication, bot: Person) -> Published:
-    """Publish ``item`` (module doc). Raises ``EnvironmentProblem`` (exit 2) on GitHub errors."""
+    """Publish ``item`` (module doc). Raises ``EnvironmentProblem`` (exit 2) on GitHub errors.
+
+    The check run (or status) is written once per gate, head and verdict; the sticky comment
+    whenever its text changes (new review notes on the same verdict change only the comment).
+    """
     sticky = _stickies(conn, item.pull, bot)
     state = sticky_state(sticky[0].body) if sticky else {}
     mark = {"head": item.verdict.head, "digest": item.digest()}
-    if state.get(item.gate) == mark:
-        return Published(False, "none", sticky[0].id)
-    if not _lock(conn, item):
-        return Published(False, "none", sticky[0].id if sticky else None)
-    via = _verdict(conn, item)
     body = sticky_body(item.markdown, {**state, item.gate: mark}, item.log_url)
+    current = sticky[0].id if sticky else None
+    if state.get(item.gate) == mark:
+        if sticky[0].body == body:
+            return Published(False, "none", current)
+        edit_comment(conn, sticky[0].id, body)
+        return Published(True, "none", current)
+    if not _lock(conn, item):
+        return Published(False, "none", current)
+    via = _verdict(conn, item)
     return Published(True, via, _write_sticky(conn, item.pull, bot, sticky, body))
 
 
