@@ -7,8 +7,11 @@ free loopback port until ``stop()``. See ``tests/fakegithub/README.md``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +21,11 @@ from github import Auth, Github, GithubRetry
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from tests.fakegithub.app import FAULT_KINDS, FakeGitHubApp, Fault, Logged
+from tests.fakegithub.gitrepo import BareRepo
 from tests.fakegithub.state import Clock, PullRequest, State, User
+
+_TEMPLATES: dict[tuple[str, str], tuple[Path, Path]] = {}
+"""Per process: the seeded bare repository and work clone of each ``owner/repo``."""
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -43,14 +50,11 @@ class FakeGitHub:
     def __init__(self, tmp: Path, owner: str = "acme", repo: str = "widgets") -> None:
         self.tmp = tmp
         self.git_dir = tmp / "fakegithub" / owner / f"{repo}.git"
-        self.git_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._git(None, "init", "--quiet", "--bare", "--initial-branch=main", str(self.git_dir))
+        self.work = tmp / "fakegithub" / "work"
         self.state = State(owner, repo, self.git_dir)
         self.owner = self.state.add_user(owner, name=owner.title())
         self.bot = self.state.add_user("gatebot", bot=True)
-        self.work = tmp / "fakegithub" / "work"
-        self._git(None, "clone", "--quiet", str(self.git_dir), str(self.work))
-        self.push_commit("main", {"README.md": "widgets\n"}, "Initial commit", self.owner)
+        self._seed(owner, repo)
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", 0, self._placeholder, threaded=True, request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.port}"
@@ -60,6 +64,31 @@ class FakeGitHub:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         kwargs={"poll_interval": 0.05})
         self._thread.start()
+
+    def _seed(self, owner: str, repo: str) -> None:
+        """The bare repository with its initial commit on ``main``, and the work clone.
+
+        Made once per process (same accounts, same commit) and copied for each fake: a few
+        git processes less per test.
+        """
+        key = (owner, repo)
+        if key not in _TEMPLATES:
+            base = Path(tempfile.mkdtemp(prefix="fakegithub-template-"))
+            atexit.register(shutil.rmtree, base, True)
+            bare, work = base / owner / f"{repo}.git", base / "work"
+            bare.parent.mkdir(parents=True)
+            self._git(None, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+            self._git(None, "clone", "--quiet", str(bare), str(work))
+            self.git_dir, self.work, self.state.git = bare, work, BareRepo(bare)
+            self.push_commit("main", {"README.md": "widgets\n"}, "Initial commit", self.owner)
+            _TEMPLATES[key] = (bare, work)
+        bare, work = _TEMPLATES[key]
+        self.git_dir = self.tmp / "fakegithub" / owner / f"{repo}.git"
+        self.work = self.tmp / "fakegithub" / "work"
+        shutil.copytree(bare, self.git_dir, symlinks=True)
+        shutil.copytree(work, self.work, symlinks=True)
+        self._git(self.work, "remote", "set-url", "origin", str(self.git_dir))
+        self.state.git = BareRepo(self.git_dir)
 
     @staticmethod
     def _placeholder(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
