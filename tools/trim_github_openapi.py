@@ -68,6 +68,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/git/refs": ("post",),
     f"{R}/git/refs/{{ref}}": ("patch", "delete"),
     f"{R}/actions/workflows/{{workflow_id}}/dispatches": ("post",),
+    f"{R}/installation": ("get",),
+    "/app/installations/{installation_id}/access_tokens": ("post",),
 }
 WEBHOOKS = (
     "issue-comment-created", "issues-labeled", "issues-opened", "pull-request-labeled",

@@ -12,43 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from gatebot.adapters.github.claims import read_claims
-from gatebot.adapters.github.client import Connection, connect, env_settings, translated
-from gatebot.adapters.github.identity import bot_identity
+from gatebot.adapters.github.board import live_tasks
+from gatebot.adapters.github.client import connect, env_settings
 from gatebot.adapters.local import LocalForge, Reader
 from gatebot.app.context import open_context
 from gatebot.app.github_setup import repository_of
 from gatebot.core.board import Board
 from gatebot.core.board_sync import LiveTask, synced
-from gatebot.core.claims import format_seconds
-from gatebot.core.github_model import CLAIMED, CRITICAL, stage_of_labels, task_of_pull
 from gatebot.errors import EXIT_OK
 
 SUBJECT = "gatebot: board sync"
-
-
-def live_tasks(conn: Connection) -> list[LiveTask]:
-    """The tasks GitHub holds now (module doc); ``BoardError`` for two stage labels."""
-    bot = bot_identity(conn)
-    with translated(conn.secrets, "listing the issues"):
-        issues = [i for i in conn.repo.get_issues(state="all") if i.pull_request is None]
-        pulls = {task_of_pull(p.head.ref, p.body): p.number for p in conn.repo.get_pulls()}
-    found = []
-    for issue in issues:
-        names = [lb.name for lb in issue.labels]
-        stage = stage_of_labels(issue.number, names)
-        if stage is None:
-            continue
-        fields = {"Assignee": "None", **({"Priority": "critical"} if CRITICAL.name in names else {})}
-        if CLAIMED.name in names:
-            held = read_claims(conn, issue.number, bot.id).holder
-            if held:
-                fields |= {"Assignee": held.record.session_name,
-                           "Started": format_seconds(held.record.started_at)}
-        if issue.number in pulls:
-            fields["PR"] = f"#{pulls[issue.number]}"
-        found.append(LiveTask(issue.number, issue.title, stage, fields))
-    return found
 
 
 def sync_command(cwd: Path, token: str | None) -> int:

@@ -23,13 +23,20 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from tests.fakegithub import handlers_actions, handlers_checks, handlers_issues, handlers_pulls
+from tests.fakegithub import (
+    handlers_actions,
+    handlers_apps,
+    handlers_checks,
+    handlers_issues,
+    handlers_pulls,
+)
 from tests.fakegithub.render import Renderer
 from tests.fakegithub.routing import ROUTES, ApiError, Ctx, Page, Reply
 from tests.fakegithub.state import State, User
 from tests.fakegithub.validate import check_response
 
-assert handlers_actions and handlers_checks and handlers_issues and handlers_pulls, \
+assert handlers_actions and handlers_apps and handlers_checks and handlers_issues and \
+    handlers_pulls, \
     "imported for their routes"
 
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -145,7 +152,8 @@ class FakeGitHubApp:
     def _dispatch(self, request: Request, user: User | None) -> Response:
         """Route, authenticate and run the handler; GitHub's error bodies for ``ApiError``."""
         try:
-            if request.headers.get("Authorization") and user is None:
+            if request.headers.get("Authorization") and user is None \
+                    and not handlers_apps.takes_jwt(request.path):
                 raise ApiError(401, "Bad credentials")
             adapter = self.map.bind_to_environ(request.environ)
             try:

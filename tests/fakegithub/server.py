@@ -140,6 +140,26 @@ class FakeGitHub:
         with self.state.lock:
             return self.state.add_user(login, bot=bot, name=name, email=email)
 
+    def add_app_key(self, bot: User) -> str:
+        """Register a new RSA key for the GitHub App of ``bot``; its private key (PEM).
+
+        With it, ``GithubIntegration`` (the App's JWT) gets installation tokens that act as
+        ``bot`` (``handlers_apps``).
+        """
+        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        if bot.app_id is None:
+            raise ValueError(f"{bot.login} is no GitHub App's bot")
+        with self.state.lock:
+            self.state.app_keys[bot.app_id] = public.decode()
+        return key.private_bytes(serialization.Encoding.PEM,
+                                 serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+
     def client(self, user: User, *, retry: int | GithubRetry | None = None, timeout: int = 5,
                per_page: int = 30) -> Github:
         """PyGithub authenticated as ``user`` over real HTTP, throttling off, no retries unless

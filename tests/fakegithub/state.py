@@ -229,6 +229,10 @@ class State:
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[Status] = []
         self.dispatches: list[Dispatch] = []
+        self.app_keys: dict[int, str] = {}
+        """A GitHub App's id → the public key (PEM) its JWTs are verified with."""
+        self.installation_tokens: dict[str, int] = {}
+        """An installation token → the id of the App's bot account it acts as."""
         self.next_number = 1
 
     def new_id(self, kind: str) -> int:
@@ -258,7 +262,9 @@ class State:
         return next((u for u in self.users.values() if u.login.lower() == login.lower()), None)
 
     def user_by_token(self, token: str) -> User | None:
-        """The account a token authenticates, or ``None``."""
+        """The account a token (or an installation token) authenticates, or ``None``."""
+        if token in self.installation_tokens:
+            return self.users[self.installation_tokens[token]]
         return next((u for u in self.users.values() if u.token == token), None)
 
     def user_by_email(self, email: str) -> User | None:

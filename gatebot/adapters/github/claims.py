@@ -98,18 +98,28 @@ def claim(conn: Connection, request: ClaimRequest, bot_id: int | None) -> ClaimR
     state = _comments(conn, issue, bot_id, now)
     mine = session_id(_id(request.claimant))
     if state.holder and state.holder.record.session_id == mine:
-        _take(conn, issue, request.claimant)
+        take(conn, issue, request.claimant)
         return state.holder.record
     _check_claimable(issue, state)
     record = _record(issue, request, now)
+    post_claim(conn, issue, record, bot_id)
+    take(conn, issue, request.claimant)
+    return record
+
+
+def post_claim(conn: Connection, issue: Issue, record: ClaimRecord, bot_id: int | None) -> int:
+    """Post ``record``'s claim comment on ``issue`` and keep it only if it is the oldest.
+
+    Returns the comment's id. Raises ``Refused`` (exit 1) naming the holder and since when,
+    after removing the comment, when an older genuine claim exists.
+    """
     posted = _post(conn, issue, record)
-    after = _comments(conn, issue, bot_id, now)
+    after = _comments(conn, issue, bot_id, record.started_at)
     if after.holder is None or after.holder.id != posted.id:
         delete_comment(conn, posted.id)
         winner = after.holder.record if after.holder else record
         raise Refused(holder_text(winner), "claim another task, or wait until it is released")
-    _take(conn, issue, request.claimant)
-    return record
+    return posted.id
 
 
 def _id(person: Person) -> int:
@@ -166,7 +176,7 @@ def _post(conn: Connection, issue: Issue, record: ClaimRecord) -> IssueComment:
                        lambda: issue.create_comment(body), find)
 
 
-def _take(conn: Connection, issue: Issue, claimant: Person) -> None:
+def take(conn: Connection, issue: Issue, claimant: Person) -> None:
     """Labels (``claimed``, ``status:in-progress``) and the assignee of the winning claim."""
     set_stage(conn, issue, Stage.IN_PROGRESS, extra=(CLAIMED.name,))
     if all(a.id != claimant.id for a in issue.assignees):
