@@ -37,8 +37,8 @@ def sync_command(cwd: Path, token: str | None) -> int:
     finally:
         conn.close()
     path = ctx.config.board.todo
-    sha = _commit(ctx.forge, path, live)
-    where = f"{ctx.forge.remote}/{ctx.forge.branch}" if ctx.forge.remote else ctx.forge.branch
+    sha = _commit(ctx.files, path, live)
+    where = f"{ctx.files.remote}/{ctx.files.branch}" if ctx.files.remote else ctx.files.branch
     print(f"gatebot board sync: {path} on {where} "
           + (f"written in board commit {sha[:7]}" if sha else "already in line with GitHub"))
     return EXIT_OK

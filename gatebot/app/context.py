@@ -152,7 +152,13 @@ DEFAULT_FORGE: ContextVar[str | None] = ContextVar("gatebot_default_forge", defa
 github forge inside GitHub Actions."""
 
 ForgeFactory = Callable[[config_module.Config, LocalForge], Forge]
-FORGES: dict[str, ForgeFactory] = {"local": lambda _cfg, files: files}
+def _github(cfg: config_module.Config, files: LocalForge) -> Forge:
+    from gatebot.app.github_forge import github_forge  # noqa: PLC0415 - PyGithub loads slowly
+
+    return github_forge(cfg, files)
+
+
+FORGES: dict[str, ForgeFactory] = {"local": lambda _cfg, files: files, "github": _github}
 """The forges of this build, by name: each builds its ``Forge`` from the configuration and
 the base branch in git. The github forge registers itself here when it is part of the build."""
 

@@ -1,0 +1,78 @@
+"""The github forge behind the ordinary commands: ``--forge github`` against the fake GitHub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gatebot.core.github_model import parse_claim_comment
+from tests.fakegithub import FakeGitHub
+from tests.repos import git, run_cli
+
+
+def _clone(fake: FakeGitHub, tmp_path: Path) -> Path:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(fake.git_dir), str(clone))
+    git(clone, "config", "user.email", "alice@example.com")
+    git(clone, "config", "user.name", "Alice")
+    return clone
+
+
+def _env(fake: FakeGitHub, token: str) -> dict[str, str]:
+    return {"GITHUB_API_URL": fake.url, "GITHUB_REPOSITORY": "acme/widgets",
+            "GITHUB_TOKEN": token, "GATEBOT_GITHUB_THROTTLE": "0",
+            "GATEBOT_GITHUB_BOT_LOGIN": fake.bot.login, "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]"}
+
+
+def test_claim_submit_and_release_through_the_commands(fake_github: FakeGitHub,
+                                                       tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    clone = _clone(fake_github, tmp_path)
+    env = _env(fake_github, alice.token)
+    claimed = run_cli(clone, "claim", str(number), "--forge", "github", "--as", "alice", env=env)
+    assert claimed.exit_code == 0, claimed.output
+    issue = fake_github.state.issues[number]
+    assert set(issue.labels) == {"status:in-progress", "claimed"}
+    assert issue.assignees == [alice.id]
+    [comment] = fake_github.state.comments.values()
+    record = parse_claim_comment(comment.body)
+    assert record is not None and record.session_id == f"github-{alice.id}"
+    listed = run_cli(clone, "task", "list", "--forge", "github", env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "Limiter" in listed.output and "alice" in listed.output
+    beat = run_cli(clone, "heartbeat", str(number), "--progress", "40", "--forge", "github",
+                   "--as", "alice", env=env)
+    assert beat.exit_code == 0, beat.output
+    beaten = parse_claim_comment(next(iter(fake_github.state.comments.values())).body)
+    assert beaten is not None and (beaten.heartbeat_count, beaten.progress_percent) == (1, 40)
+    released = run_cli(clone, "release", str(number), "--forge", "github", "--as", "alice",
+                       env=env)
+    assert released.exit_code == 0, released.output
+    assert issue.labels == ["status:ready"] and issue.assignees == []
+    assert fake_github.state.comments == {}
+
+
+def test_task_add_opens_an_issue(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    clone = _clone(fake_github, tmp_path)
+    added = run_cli(clone, "task", "add", "Parser", "--critical", "--forge", "github",
+                    "--as", "alice", env=_env(fake_github, alice.token))
+    assert added.exit_code == 0, added.output
+    [issue] = fake_github.state.issues.values()
+    assert (issue.title, set(issue.labels)) == ("Parser", {"status:ready", "critical"})
+
+
+def test_submit_moves_the_issue_to_review(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    clone = _clone(fake_github, tmp_path)
+    env = _env(fake_github, alice.token)
+    assert run_cli(clone, "claim", str(number), "--forge", "github", "--as", "alice",
+                   env=env).exit_code == 0
+    fake_github.push_commit(f"task/{number}-limiter", {"lib.py": "x = 1\n"}, "Add", alice)
+    submitted = run_cli(clone, "submit", str(number), "--branch", f"task/{number}-limiter",
+                        "--forge", "github", "--as", "alice", env=env)
+    assert submitted.exit_code == 0, submitted.output
+    assert set(fake_github.state.issues[number].labels) == {"status:review", "claimed"}
+    refused = run_cli(clone, "claim", str(number), "--forge", "github", "--as", "alice", env=env)
+    assert refused.exit_code == 1
