@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -75,12 +77,19 @@ def measure(tmp: Path) -> dict[str, object]:
         fake.stop()
 
 
-def time_tests() -> float:
-    """Wall seconds of ``pytest tests/github`` as a separate process."""
+def time_tests() -> tuple[float, float]:
+    """Wall and CPU seconds of ``pytest tests/github`` as a separate process.
+
+    CPU: the process and its children, the fake's server thread included.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                     "tests/github"], cwd=ROOT, check=True, capture_output=True)
-    return round(time.monotonic() - started, 1)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return round(wall, 1), round(cpu, 1)
 
 
 def main() -> int:
@@ -93,7 +102,8 @@ def main() -> int:
     result = {"pull_request": "20 commits, 3 reviews (comment, changes requested, approval)",
               "goal": "push and review: at most 10 requests each; push_again: 0 writes", **runs}
     if not args.no_tests:
-        result["tests_github_wall_s"] = time_tests()
+        result["tests_github_wall_s"], result["tests_github_cpu_s"] = time_tests()
+        result["load_average_1min"] = round(os.getloadavg()[0], 1)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: (v if not isinstance(v, dict) else
                           {"requests": v["requests"], "writes": v["writes"]})

@@ -186,6 +186,14 @@ README_FIGURES = [
     ("audit.json", "board_commits", "{:,} board commits"),
     ("audit.json", "audit_json_s.median", "median {:.2f} s wall"),
     ("audit.json", "audit_json_cpu_s", "{:.2f} s CPU"), ("audit.json", "html_bytes", "{:,} bytes"),
+    ("github_requests.json", "push.requests", "push: {} requests"),
+    ("github_requests.json", "push.writes", "({} writes)"),
+    ("github_requests.json", "push_again.requests", "again: {} requests"),
+    ("github_requests.json", "push_again.writes", "requests, {} writes; a review"),
+    ("github_requests.json", "review.requests", "a review: {} requests"),
+    ("github_requests.json", "tests_github_wall_s", "{:.1f} s wall, "),
+    ("github_requests.json", "tests_github_cpu_s", "wall, {:.1f} s CPU | — | goal < 30 s"),
+    ("github_requests.json", "load_average_1min", "wall at load average {:.1f} |"),
 ]
 
 
