@@ -107,22 +107,26 @@ def test_only_an_unknown_rule_lists_the_rules(repo: Repo) -> None:
     assert "function-length" in result.output
 
 
-def test_forge_github_is_refused_until_it_exists(repo: Repo) -> None:
+NO_GITHUB = {"GITHUB_REPOSITORY": "", "GITHUB_TOKEN": "", "GATEBOT_GITHUB_APP_ID": ""}
+
+
+def test_forge_github_without_a_github_repository_says_how_to_name_one(repo: Repo) -> None:
     _on_main(repo, ".gatebot.toml", 'forge = "github"\nmin_coverage = 0\n'
                                     "[checks]\nnox_sessions = []\n")
     before = repo.origin_sha()
-    result = run_cli(repo.path, "task", "add", "Rate limiter", "--as", "ann")
+    result = run_cli(repo.path, "task", "add", "Rate limiter", "--as", "ann", env=NO_GITHUB)
     assert result.exit_code == 2
-    assert "forge = 'github' in origin/main/.gatebot.toml" in result.output
-    assert "not available yet" in result.output
-    assert 'forge = "local"' in result.output
+    assert "no GitHub repository to work on" in result.output
+    assert "set GITHUB_REPOSITORY=owner/name" in result.output
     assert repo.origin_sha() == before  # no board commit was made
 
 
-def test_forge_github_from_the_environment_is_refused_too(repo: Repo) -> None:
-    result = run_cli(repo.path, "status", env={"GATEBOT_FORGE": "github"})
+def test_forge_github_without_credentials_says_which_to_give(repo: Repo) -> None:
+    result = run_cli(repo.path, "status",
+                     env={**NO_GITHUB, "GATEBOT_FORGE": "github", "GITHUB_REPOSITORY": "o/r"})
     assert result.exit_code == 2
-    assert "forge = 'github' in the GATEBOT_* environment" in result.output
+    assert "no GitHub credentials" in result.output
+    assert "pass --token, set GITHUB_TOKEN" in result.output
 
 
 def _config_error(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> ConfigError:

@@ -37,7 +37,7 @@ ENV_DESCRIPTIONS = {
     "GATEBOT_STATE_DIR": "gatebot's state directory (default `.git/gatebot/`, shared by every "
     "worktree): logs and integration worktrees.",
     "GATEBOT_NOW": "A fixed ISO-8601 time used as the clock, for tests and replays.",
-    "GATEBOT_TOKEN": "Reserved for the github forge, which is not available yet; unused.",
+    "GATEBOT_TOKEN": "Reserved; unused (the github forge reads `--token` or `GITHUB_TOKEN`).",
     "GATEBOT_SESSION_ID": "A session key: any text (e.g. a UUID) an agent sets once and keeps "
     "for every command, so that commands run from fresh shells are one session for claims; "
     "only its hash is recorded.",

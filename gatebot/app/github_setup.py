@@ -14,7 +14,11 @@ from pathlib import Path
 from gatebot.adapters.git import Git
 from gatebot.core.github_model import LABELS
 
-_REMOTE = re.compile(r"(?:github\.[^/:]+|[^/:@]+)[:/]+([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
+_REMOTES = (
+    re.compile(r"^(?:https?|ssh|git)://(?:[^@/]+@)?[^/]+/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$"),
+    re.compile(r"^[\w.-]+@[\w.-]+:([\w.-]+)/([\w.-]+?)(?:\.git)?/?$"),
+)
+"""A remote URL on a forge: ``https://host/owner/name.git`` or ``git@host:owner/name.git``."""
 
 
 def repository_of(cwd: Path) -> str | None:
@@ -23,7 +27,7 @@ def repository_of(cwd: Path) -> str | None:
     if named:
         return named
     url = Git(cwd).run("remote", "get-url", "origin", check=False).stdout.strip()
-    found = _REMOTE.search(url) if url else None
+    found = next((m for m in (r.match(url) for r in _REMOTES) if m), None)
     return f"{found.group(1)}/{found.group(2)}" if found else None
 
 
