@@ -14,12 +14,13 @@ from pathlib import Path
 
 from gatebot.adapters.github.board import live_tasks
 from gatebot.adapters.github.client import connect, env_settings
-from gatebot.adapters.local import LocalForge, Reader
+from gatebot.adapters.local import LocalForge
 from gatebot.app.context import open_context
 from gatebot.app.github_setup import repository_of
 from gatebot.core.board import Board
 from gatebot.core.board_sync import LiveTask, synced
 from gatebot.errors import EXIT_OK
+from gatebot.ports import Reader
 
 SUBJECT = "gatebot: board sync"
 

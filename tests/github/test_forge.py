@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gatebot.core.github_model import parse_claim_comment
@@ -76,3 +77,23 @@ def test_submit_moves_the_issue_to_review(fake_github: FakeGitHub, tmp_path: Pat
     assert set(fake_github.state.issues[number].labels) == {"status:review", "claimed"}
     refused = run_cli(clone, "claim", str(number), "--forge", "github", "--as", "alice", env=env)
     assert refused.exit_code == 1
+
+
+def test_sweep_flags_a_stale_claim_once(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    fake_github.clock.set(datetime.now(UTC) - timedelta(minutes=45))
+    clone = _clone(fake_github, tmp_path)
+    env = _env(fake_github, alice.token)
+    assert run_cli(clone, "claim", str(number), "--forge", "github", "--as", "alice",
+                   env=env).exit_code == 0
+    fake_github.clock.set(datetime.now(UTC))
+    swept = run_cli(clone, "sweep", "--forge", "github", env=env)
+    assert swept.exit_code == 0, swept.output
+    assert "stale" in fake_github.state.issues[number].labels, swept.output
+    notices = [c.body for c in fake_github.state.comments.values() if c.body.startswith("⏰")]
+    assert len(notices) == 1 and f"gatebot release {number} --force" in notices[0]
+    fake_github.reset_log()
+    again = run_cli(clone, "sweep", "--forge", "github", env=env)
+    assert again.exit_code == 0, again.output
+    assert fake_github.writes() == []

@@ -13,6 +13,7 @@ Every decision is ``gatebot.core.transitions``'; ``apply`` reads the task as Git
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -26,10 +27,16 @@ from gatebot.adapters.github.escalations import escalate
 from gatebot.adapters.github.identity import approvals, bot_identity, person, read_pull
 from gatebot.adapters.github.labels import issue_stage, set_stage
 from gatebot.adapters.github.verdicts import Publication, publish
-from gatebot.adapters.github.writes import add_labels, delete_comment, edit_comment, remove_label
+from gatebot.adapters.github.writes import (
+    add_labels,
+    delete_comment,
+    edit_comment,
+    post_comment,
+    remove_label,
+)
 from gatebot.core.board import Board, Stage, Task, escape_title, single_line
 from gatebot.core.board_sync import synced
-from gatebot.core.claims import ClaimRecord
+from gatebot.core.claims import ClaimRecord, flag_key
 from gatebot.core.github_model import (
     CLAIMED,
     CRITICAL,
@@ -43,7 +50,7 @@ from gatebot.core.github_model import (
 )
 from gatebot.core.protocol import Identity
 from gatebot.core.records import Approval
-from gatebot.core.transitions import TaskState
+from gatebot.core.transitions import BoardState, TaskState
 from gatebot.errors import BoardError
 
 if TYPE_CHECKING:
@@ -53,7 +60,7 @@ if TYPE_CHECKING:
     from gatebot.core.records import BoardEvent, Heads
     from gatebot.core.transitions import NewTask, Transition
     from gatebot.core.verdict import Verdict
-    from gatebot.ports import Decide
+    from gatebot.ports import Decide, DecideAll
 
 Render = Callable[["Verdict"], str]
 ADDS: dict[str, tuple[str, ...]] = {"claimed": (CLAIMED.name,), "escalated": (ESCALATED.name,),
@@ -106,10 +113,11 @@ class GitHubClaims:
     def create(self, record: ClaimRecord,
                replace: Callable[[ClaimRecord], bool] = lambda _r: False) -> str:
         """Post the claim comment; ``Refused`` naming the holder when an older claim wins."""
-        mine = self._mine(record)
-        with translated(self.conn.secrets, f"reading issue #{mine.number}"):
-            issue = self.conn.repo.get_issue(mine.number)
-        found = claim_comments.read_claims(self.conn, mine.number, self.bot_id)
+        with translated(self.conn.secrets, f"reading issue #{record.number}"):
+            issue = self.conn.repo.get_issue(record.number)
+        found = claim_comments.read_claims(self.conn, record.number, self.bot_id)
+        mine = self._mine(record).model_copy(update={"started_at": found.now,
+                                                     "heartbeat_last": found.now})
         if found.holder and found.holder.record.session_id == mine.session_id:
             if not replace(found.holder.record):
                 raise FileExistsError(self.record_id(mine.session_name, mine.number))
@@ -117,18 +125,25 @@ class GitHubClaims:
             return f"comment:{found.holder.id}"
         return f"comment:{claim_comments.post_claim(self.conn, issue, mine, self.bot_id)}"
 
-    def _held(self, session_name: str, task_number: int) -> tuple[int, ClaimRecord] | None:
+    def _held(self, session_name: str, task_number: int
+              ) -> tuple[int, ClaimRecord, datetime] | None:
         found = claim_comments.read_claims(self.conn, task_number, self.bot_id)
-        return next(((c.id, c.record) for c in found.comments
+        return next(((c.id, c.record, found.now) for c in found.comments
                      if c.record.session_name == session_name), None)
 
     def update(self, session_name: str, task_number: int,
                change: Callable[[ClaimRecord], ClaimRecord]) -> ClaimRecord:
-        """Edit the claim comment to ``change(current)``; ``FileNotFoundError`` when gone."""
+        """Edit the claim comment to ``change(current)``; ``FileNotFoundError`` when gone.
+
+        A new heartbeat is stamped with GitHub's time (the ``Date`` of the read), not the
+        local clock: staleness is judged against the server's clock.
+        """
         held = self._held(session_name, task_number)
         if held is None:
             raise FileNotFoundError(self.record_id(session_name, task_number))
         new = change(held[1])
+        if new.heartbeat_last != held[1].heartbeat_last:
+            new = new.model_copy(update={"heartbeat_last": held[2]})
         edit_comment(self.conn, held[0], claim_comment(new))
         return new
 
@@ -248,6 +263,32 @@ class GitHubForge:
                 if exc.status != 403:
                     raise
         return self.bot
+
+    def apply_all(self, decide: DecideAll, subject: str) -> str:
+        """Record ``decide(state)`` (a sweep's transitions) issue by issue; the URLs, one a line.
+
+        ``state`` is the live board and the lapses already flagged; a ``stale`` transition
+        adds the label and posts one notice on the issue. ``subject`` names nothing on GitHub.
+        """
+        decided = decide(BoardState(self.board(), frozenset(self.stale_flags())))
+        done = []
+        for transition in decided:
+            with translated(self.conn.secrets, f"reading issue #{transition.number}"):
+                issue = self.conn.repo.get_issue(transition.number)
+            self._record(issue, transition)
+            if transition.event == "stale":
+                post_comment(self.conn, issue.number, f"⏰ {transition.subject.removeprefix('gatebot: ')}: "
+                             "no heartbeat for too long. The claim is kept; a maintainer can "
+                             f"release it with `gatebot release {issue.number} --force`.")
+            done.append(str(issue.html_url))
+        return "\n".join(done)
+
+    def stale_flags(self, tip: str | None = None) -> set[str]:
+        """The lapses flagged so far: the holder's ``flag_key`` of each ``stale`` issue."""
+        with translated(self.conn.secrets, "listing the stale issues"):
+            numbers = [i.number for i in self.conn.repo.get_issues(labels=[STALE.name])]
+        held = [claim_comments.read_claims(self.conn, n, self.bot.id).holder for n in numbers]
+        return {flag_key(h.record) for h in held if h is not None}
 
     def add_task(self, task: NewTask) -> tuple[int, str]:
         """Open an issue labelled ``status:ready`` (and ``critical``); (number, URL)."""
