@@ -297,10 +297,10 @@ def test_an_issue_the_local_board_lacks_is_named(repo: Repo, tmp_path: Path) -> 
 def test_inside_github_actions_the_forge_is_github_unless_told(repo: Repo,
                                                                tmp_path: Path) -> None:
     inside = {**comment_event(tmp_path, "/claim"), "GITHUB_ACTIONS": "true",
-              "GITHUB_REPOSITORY": "acme/widgets"}
+              "GITHUB_REPOSITORY": "acme/widgets", "GITHUB_TOKEN": ""}
     result = run_cli(repo.path, "gate", env=inside)
-    assert result.exit_code == 2  # the github forge, not the board in git: no token, no forge
-    assert "github" in result.stderr
+    assert result.exit_code == 2  # the github forge, not the board in git: it needs a token
+    assert "no GitHub credentials" in result.stderr
     assert stage_of_task_1(repo) == "🟢 READY"
     result = run_cli(repo.path, "gate", "--forge", "local", env=inside)
     assert result.exit_code == 0, result.output
