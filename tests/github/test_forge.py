@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from gatebot.app.context import open_context
+from gatebot.app.github_forge import github_forge
+from gatebot.core import transitions
 from gatebot.core.github_model import parse_claim_comment
+from gatebot.core.transitions import TaskState, Transition
 from tests.fakegithub import FakeGitHub
 from tests.repos import git, run_cli
 
@@ -97,3 +103,22 @@ def test_sweep_flags_a_stale_claim_once(fake_github: FakeGitHub, tmp_path: Path)
     again = run_cli(clone, "sweep", "--forge", "github", env=env)
     assert again.exit_code == 0, again.output
     assert fake_github.writes() == []
+
+
+def test_an_opened_issue_becomes_a_ready_task(fake_github: FakeGitHub, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    number = fake_github.create_issue("Parser", fake_github.owner)
+    clone = _clone(fake_github, tmp_path)
+    for name, value in _env(fake_github, fake_github.bot.token).items():
+        monkeypatch.setenv(name, value)
+    ctx = open_context(clone)
+    forge = github_forge(ctx.config, ctx.files)
+    now = datetime.now(UTC)
+
+    def decide(state: TaskState) -> Transition:
+        decided = transitions.opened(state.task, now)
+        assert decided is not None
+        return decided
+
+    forge.apply(number, decide)
+    assert fake_github.state.issues[number].labels == ["status:ready"]

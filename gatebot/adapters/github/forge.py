@@ -51,7 +51,6 @@ from gatebot.core.github_model import (
 from gatebot.core.protocol import Identity
 from gatebot.core.records import Approval
 from gatebot.core.transitions import BoardState, TaskState
-from gatebot.errors import BoardError
 
 if TYPE_CHECKING:
     from gatebot.adapters.local import LocalForge
@@ -71,13 +70,15 @@ DROPS: dict[str, tuple[str, ...]] = {"unclaimed": (CLAIMED.name, STALE.name),
 
 
 def task_of_issue(issue: Issue) -> Task:
-    """The board ``Task`` of an issue: its stage from the labels, Assignee, Priority."""
+    """The board ``Task`` of an issue: its stage, Assignee and Priority.
+
+    The stage comes from the labels; None for an issue with no ``status:*`` label yet (one
+    just opened), which ``gatebot.core.transitions.opened`` makes READY.
+    """
     stage = issue_stage(issue)
-    if stage is None:
-        raise BoardError(f"issue #{issue.number} has no status:* label: it is no task",
-                         f"label it {stage_label(Stage.READY)} to make it one")
+    section = stage.value if stage else "Not a task yet"
     assignee = ", ".join(a.login for a in issue.assignees) or "None"
-    lines = [f"## {stage.value}", "", f"### #{issue.number} {escape_title(issue.title)}",
+    lines = [f"## {section}", "", f"### #{issue.number} {escape_title(issue.title)}",
              f"**Assignee**: {assignee}"]
     if CRITICAL.name in {lb.name for lb in issue.labels}:
         lines.append("**Priority**: critical")
