@@ -193,3 +193,28 @@ def run_github(world: World) -> Outcome:
             out.sent_back.append(entries[failed])
         entries = entries[failed + 1:]
     return out
+
+
+def run_bors(world: World, size: int = 8, *, retry: bool = False) -> Outcome:
+    """bors-ng's policy: batches of up to ``size``; a red batch is split in halves, each tested
+    again as its own batch (first half first), down to single tasks, which go back when red.
+
+    ``retry``: a red single task is tested once more first and lands if green (gatebot's rule
+    that a failure must repeat on the same tree), which bors-ng itself does not do.
+    """
+    out = Outcome()
+    entries = [t for t in world.queue if t not in world.conflicts]
+    out.conflicted = [t for t in world.queue if t in world.conflicts]
+
+    def attempt(batch: Tree) -> None:
+        if out.check(world, batch) or (retry and len(batch) == 1 and out.check(world, batch)):
+            out.land(world, batch)
+        elif len(batch) == 1:
+            out.sent_back.append(batch[0])
+        else:
+            attempt(batch[:len(batch) // 2])
+            attempt(batch[len(batch) // 2:])
+
+    for start in range(0, len(entries), size):
+        attempt(tuple(entries[start:start + size]))
+    return out

@@ -194,7 +194,15 @@ README_FIGURES = [
     ("github_requests.json", "tests_github_wall_s", "{:.1f} s wall, "),
     ("github_requests.json", "tests_github_cpu_s", "wall, {:.1f} s CPU | — | goal < 30 s"),
     ("github_requests.json", "load_average_1min", "wall at load average {:.1f} |"),
+    ("queue.json", "runs_per_landed.n8.bad0.gatebot", "N = 8 (met: {:.3f})"),
+    ("queue.json", "gatebot_extra_runs_per_bad_max.n8.bad1", "at most {} at N = 8"),
+    ("queue.json", "gatebot_extra_runs_per_bad_max.n4.bad1", ", {} at N = 4)"),
+    ("queue.json", "flaky_first_run.n8.gatebot.runs_per_landed", "lands all 8 at {:.3f} runs per"),
+    ("queue.json", "flaky_first_run.n8.github.good_tasks_sent_back", "queue sends {} good task back"),
+    ("queue.json", "flaky_first_run.n8.github.runs_per_landed", "back ({:.3f} runs per landed"),
 ]
+
+QUEUE_POLICIES = ("gatebot", "bors", "bors_retry", "github", "serial")
 
 
 @pytest.mark.parametrize(("name", "key", "written"), README_FIGURES)
@@ -206,6 +214,18 @@ def test_the_readme_quotes_the_benchmark_results_files(name: str, key: str, writ
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert written.format(value) in readme, f"README should quote {name} {key} as {written}"
     assert f"(benchmarks/results/{name})" in readme  # and cite the file
+
+
+def test_the_readme_quotes_the_merge_queue_table_row_by_row() -> None:
+    """Every cell of benchmarks/results/queue.json's runs per landed task is in the README's table."""
+    results = json.loads((ROOT / "benchmarks" / "results" / "queue.json").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [(size, bad, cells) for size, by_bad in results["runs_per_landed"].items()
+            for bad, cells in by_bad.items()]
+    assert len(rows) == 9  # queues of 4, 8, 16 with 0, 1, 2 bad tasks
+    for size, bad, cells in rows:
+        row = f"| {size[1:]} | {bad[3:]} | " + " | ".join(f"{cells[p]:.3f}" for p in QUEUE_POLICIES)
+        assert row + " |" in readme, f"README should hold the queue row {row}"
 
 
 def test_the_readme_quotes_no_suite_count() -> None:

@@ -20,7 +20,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.queuesim import World, run_gatebot, run_github, run_serial
+from tests.queuesim import World, run_bors, run_gatebot, run_github, run_serial
 
 
 @st.composite
@@ -86,6 +86,7 @@ def test_a_board_only_commit_on_main_voids_no_run_and_a_code_commit_does() -> No
 
 def test_the_other_policies_land_the_same_tasks_at_a_higher_cost() -> None:
     world = World(tuple(range(1, 9)), bad=frozenset({3}))
-    ours, serial, github = run_gatebot(world), run_serial(world), run_github(world)
-    assert ours.landed == serial.landed == github.landed == [1, 2, 4, 5, 6, 7, 8]
-    assert (ours.runs, serial.runs, github.runs) == (6, 8, 13)
+    ours, serial, github, bors = (run_gatebot(world), run_serial(world), run_github(world),
+                                  run_bors(world))
+    assert ours.landed == serial.landed == github.landed == bors.landed == [1, 2, 4, 5, 6, 7, 8]
+    assert (ours.runs, serial.runs, github.runs, bors.runs) == (6, 8, 13, 7)
