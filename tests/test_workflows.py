@@ -71,7 +71,23 @@ def test_the_five_workflows_and_ci_are_here() -> None:
         "gatebot-sweep": {"schedule", "workflow_dispatch"},
     }
     sweep = parse(workflows.render("gatebot-sweep.yml", USER))
-    assert sweep["on"]["schedule"] == [{"cron": "*/15 * * * *"}]
+    assert sweep["on"]["schedule"] == [{"cron": "*/15 * * * *"}, {"cron": "23 6 * * 1"}]
+
+
+def test_the_weekly_audit_posts_to_its_issue_and_keeps_the_page() -> None:
+    """Mondays' schedule runs the audit job instead of the sweep: one issue, one artifact."""
+    sweep = parse(workflows.render("gatebot-sweep.yml", USER))
+    weekly = "github.event.schedule == '23 6 * * 1'"
+    assert sweep["jobs"]["audit"]["if"] == weekly
+    assert sweep["jobs"]["sweep"]["if"] == weekly.replace("==", "!=")
+    assert sweep["jobs"]["audit"]["permissions"] == {"contents": "read", "issues": "write",
+                                                     "pull-requests": "read"}
+    audit, upload = sweep["jobs"]["audit"]["steps"][-2:]
+    assert audit["run"].split() == ["gatebot", "audit", "--forge", "github", "--since", "7d",
+                                    "--format", "html", "--output", '"$GATEBOT_AUDIT_PAGE"',
+                                    "--publish-issue"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == audit["env"]["GATEBOT_AUDIT_PAGE"]
 
 
 def test_this_repository_runs_the_self_hosted_rendering_of_the_templates() -> None:
