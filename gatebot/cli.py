@@ -463,10 +463,15 @@ def config_show() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--publish-issue", is_flag=True,
+              help="Also post the Markdown report to the repository's audit issue on GitHub "
+                   "(labelled gatebot:audit; created once, then edited in place). Needs "
+                   "GITHUB_TOKEN and GITHUB_REPOSITORY (or an origin on GitHub).")
 @forge_option
 @guarded
-def audit(since: str, until: str | None, fmt: str, output: str | None) -> None:
+def audit(since: str, until: str | None, fmt: str, output: str | None,
+          publish_issue: bool) -> None:
     """Report landings, escalations, gate failures and reviewer load from the board's history."""
     from gatebot.app.audit import audit_command  # noqa: PLC0415
 
-    sys.exit(audit_command(_cwd(), since, until, fmt, output))
+    sys.exit(audit_command(_cwd(), since, until, fmt, output, publish_issue=publish_issue))

@@ -18,7 +18,7 @@ import jinja2
 
 from gatebot.adapters.files import write_atomic
 from gatebot.adapters.history import BoardPaths, read_history
-from gatebot.app.context import open_context
+from gatebot.app.context import Context, open_context
 from gatebot.app.output import md_escape
 from gatebot.app.transitions import now as clock
 from gatebot.core.audit import AuditReport, Durations, Rate, build_report
@@ -73,13 +73,21 @@ def parse_until(text: str | None, now: datetime) -> datetime:
     return _midnight(day + timedelta(days=1))
 
 
-def gather(cwd: Path, since: datetime, until: datetime) -> AuditReport:
-    """Read the base tip's history and build the report for ``[since, until)``."""
-    ctx = open_context(cwd)
+def gather(ctx: Context, since: datetime, until: datetime) -> AuditReport:
+    """Read the base tip's history and build the report for ``[since, until)``.
+
+    With the github forge the label events and reviews GitHub holds are added
+    (``gatebot.app.audit_github``); the figures and their JSON are the same.
+    """
     board = ctx.config.board
     tip = ctx.forge.tip()
-    history = read_history(ctx.git, tip, ctx.config.base, since - timedelta(days=CONTEXT_DAYS),
+    start = since - timedelta(days=CONTEXT_DAYS)
+    history = read_history(ctx.git, tip, ctx.config.base, start,
                            BoardPaths(board.todo, board.current_state, board.archive_dir))
+    if ctx.forge.name == "github":
+        from gatebot.app.audit_github import with_github  # noqa: PLC0415 - PyGithub only here
+
+        history = with_github(ctx.forge, history, start)
     return build_report(history, since, until)
 
 
@@ -162,15 +170,26 @@ def render(report: AuditReport, fmt: str) -> str:
     return render_text(report)
 
 
-def audit_command(cwd: Path, since: str, until: str | None, fmt: str, output: str | None
-                  ) -> int:
-    """``gatebot audit``: build the report for the period and print or write it."""
+def audit_command(cwd: Path, since: str, until: str | None, fmt: str, output: str | None,
+                  *, publish_issue: bool = False) -> int:
+    """``gatebot audit``: build the report for the period and print or write it.
+
+    ``publish_issue``: also put the Markdown report in the repository's audit issue on
+    GitHub, created once and then edited in place (``gatebot.app.audit_github.publish``).
+    """
     now = clock()
     start, end = parse_since(since, now), parse_until(until, now)
     if start >= end:
         raise UsageError(f"the period is empty: --since {since} starts at or after --until",
                          "pass a --since earlier than --until")
-    text = render(gather(cwd, start, end), fmt)
+    ctx = open_context(cwd)
+    report = gather(ctx, start, end)
+    if publish_issue:
+        from gatebot.app.audit_github import publish  # noqa: PLC0415 - PyGithub only here
+
+        done = publish(ctx.root, ctx.forge, title(report), render_markdown(report))
+        print(f"audit issue #{done.number} {done.action}: {done.url}", file=sys.stderr)
+    text = render(report, fmt)
     if output:
         write_atomic(cwd / output, text)
         print(f"audit written to {output}", file=sys.stderr)
