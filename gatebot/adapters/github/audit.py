@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from github.GithubObject import GithubObject
 from github.Issue import Issue
 from github.IssueEvent import IssueEvent as GhEvent
 from github.PullRequest import PullRequest
@@ -33,13 +34,20 @@ def _login(user: Any) -> str:
     return str(user.login) if user is not None else ""
 
 
+def raw(item: GithubObject) -> dict[str, Any]:
+    """The object's JSON as listed: reading it never sends a request to complete the object."""
+    data: dict[str, Any] = GithubObject.raw_data.fget(item)  # type: ignore[attr-defined]
+    return data
+
+
 def _event(number: int, html_url: str, item: GhEvent) -> IssueEvent:
-    raw: dict[str, Any] = item.raw_data
-    label = (raw.get("label") or {}).get("name") or ""
-    assignee = (raw.get("assignee") or {}).get("login") or ""
-    return IssueEvent(number, int(raw["id"]), str(raw["event"]), _aware(item.created_at),
-                      _login(item.actor), f"{html_url}#event-{raw['id']}", str(label),
-                      str(assignee))
+    data = raw(item)
+    label = (data.get("label") or {}).get("name") or ""
+    assignee = (data.get("assignee") or {}).get("login") or ""
+    actor = (data.get("actor") or {}).get("login") or ""
+    when = datetime.fromisoformat(str(data["created_at"]).replace("Z", "+00:00"))
+    return IssueEvent(number, int(data["id"]), str(data["event"]), _aware(when), str(actor),
+                      f"{html_url}#event-{data['id']}", str(label), str(assignee))
 
 
 def touched(conn: Connection, since: datetime) -> tuple[list[Issue], list[Issue]]:
@@ -47,9 +55,10 @@ def touched(conn: Connection, since: datetime) -> tuple[list[Issue], list[Issue]
     with translated(conn.secrets, "listing the issues updated in the period"):
         found = list(conn.repo.get_issues(state="all", since=since, sort="updated",
                                           direction="desc"))
-    tasks = [i for i in found if i.pull_request is None
-             and GATEBOT_LABELS & {lb.name for lb in i.labels}]
-    return tasks, [i for i in found if i.pull_request is not None]
+    pulls = [i for i in found if raw(i).get("pull_request")]
+    tasks = [i for i in found if not raw(i).get("pull_request")
+             and GATEBOT_LABELS & {str(lb.get("name")) for lb in raw(i).get("labels") or ()}]
+    return tasks, pulls
 
 
 def read_events(conn: Connection, issues: Sequence[Issue]) -> dict[int, list[IssueEvent]]:
@@ -57,8 +66,8 @@ def read_events(conn: Connection, issues: Sequence[Issue]) -> dict[int, list[Iss
     found: dict[int, list[IssueEvent]] = {}
     for issue in issues:
         with translated(conn.secrets, f"reading the events of issue #{issue.number}"):
-            found[issue.number] = [_event(issue.number, issue.html_url, e)
-                                   for e in issue.get_events()]
+            url = str(raw(issue)["html_url"])
+            found[issue.number] = [_event(issue.number, url, e) for e in issue.get_events()]
     return found
 
 
