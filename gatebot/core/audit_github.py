@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from gatebot.core.archive import ArchiveEntry
 from gatebot.core.audit import MOVES, AuditEvent, History, Ignored
 
 STAGES_BY_LABEL = {"status:ready": "READY", "status:in-progress": "IN-PROGRESS",
@@ -102,16 +103,32 @@ class _Issue:
     stage: str | None = None
     labels: set[str] = field(default_factory=set)
     gate1: str = ""
+    claim: tuple[str, datetime] | None = None
     out: list[AuditEvent] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
 
     def emit(self, item: IssueEvent, name: str, actor: str, *,
-             trailers: Mapping[str, str] | None = None) -> None:
+             trailers: Mapping[str, str] | None = None,
+             entries: tuple[ArchiveEntry, ...] = ()) -> None:
         """Append the ``AuditEvent`` ``name`` of ``item`` (its URL is the source)."""
         extra = dict(trailers or {})
         if "critical" in self.labels:
             extra["Gatebot-Priority"] = "critical"
-        self.out.append(AuditEvent(item.url, item.time, name, self.number, actor, extra))
+        self.out.append(AuditEvent(item.url, item.time, name, self.number, actor, extra,
+                                   entries))
+        if name == "claimed":
+            self.claim = (actor, item.time)
+
+    def stale_entry(self) -> ArchiveEntry:
+        """The stale claim as the sweep's archive entry would name it: holder and start.
+
+        The heartbeat is in the claim comment, which GitHub's events do not keep: ``unknown``.
+        """
+        holder, started = self.claim or ("unknown", None)
+        fields = {"Session": holder, "Heartbeat": "unknown"}
+        if started is not None:
+            fields["Started"] = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ArchiveEntry(f"#{self.number}", self.number, "stale", fields)
 
 
 def _assignee_after(events: Sequence[IssueEvent], start: int) -> str:
@@ -186,7 +203,7 @@ def issue_events(number: int, events: Sequence[IssueEvent], pulls: Sequence[Pull
         if item.label in STAGES_BY_LABEL:
             _stage_move(state, ordered, k, paired)
         elif item.label == "stale":
-            state.emit(item, "stale", item.actor)
+            state.emit(item, "stale", item.actor, entries=(state.stale_entry(),))
         elif item.label == "escalated":
             move = _escalation_move(ordered, k) if state.stage == "RDY FOR PROD" else None
             if move is not None:

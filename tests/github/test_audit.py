@@ -90,7 +90,7 @@ class World:
         return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def lifecycles(w: World) -> tuple[int, int]:
+def lifecycles(w: World) -> tuple[int, int, int]:
     """Three tasks: landed through gatebot, rejected after a stale claim, merged on GitHub."""
     first, second, third = w.task("Limiter"), w.task("Parser"), w.task("Cache")
     w.claim(first, w.alice)
@@ -113,13 +113,13 @@ def lifecycles(w: World) -> tuple[int, int]:
     git(w.clone, "merge", "-q", "--no-ff", "-m", "merge by hand", f"origin/task/{third}-x")
     git(w.clone, "push", "-q", "origin", "main")
     w.tally.add("landed")  # a landing made on GitHub, no label moved
-    return first, merged
+    return first, second, merged
 
 
 def test_github_mode_counts_label_events_and_reviews(fake_github: FakeGitHub,
                                                      tmp_path: Path) -> None:
     w = World(fake_github, tmp_path)
-    first, merged = lifecycles(w)
+    first, second, merged = lifecycles(w)
     fake_github.reset_log()
     report = w.audit(fake_github.owner, "--forge", "github")
     counts = report["counts"]
@@ -129,6 +129,8 @@ def test_github_mode_counts_label_events_and_reviews(fake_github: FakeGitHub,
     assert report["forge"] == "github"
     assert report["escalated"]["stale_claim"]["value"] == w.tally.counts["stale"]  # type: ignore[index]
     assert report["success"]["gate1"]["numerator"] == 1  # type: ignore[index]
+    [stale] = report["stale_claims"]  # type: ignore[misc]
+    assert (stale["task"], stale["session"]) == (second, "bob")
     loads = {r["reviewer"]: (r["gate1"]["value"], r["gate2"]["value"])
              for r in report["reviewers"]}  # type: ignore[attr-defined]
     assert loads == {"bob": (w.tally.gate1["bob"], 0), "carol": (0, w.tally.gate2["carol"]),
