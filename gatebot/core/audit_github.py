@@ -144,9 +144,11 @@ def _assignee_after(events: Sequence[IssueEvent], start: int) -> str:
 def _escalation_move(events: Sequence[IssueEvent], start: int) -> int | None:
     """The index of the RDY FOR PROD → REVIEW move paired with the escalation at ``start``."""
     label_time = events[start].time
-    for k, item in enumerate(events):
-        if abs(item.time - label_time) <= PAIRED and item.event == "labeled" \
-                and item.label == "status:review" and k != start:
+    for k in range(start + 1, len(events)):
+        item = events[k]
+        if item.time - label_time > PAIRED:
+            return None
+        if item.event == "labeled" and item.label == "status:review":
             return k
     return None
 
