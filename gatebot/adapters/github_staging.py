@@ -150,6 +150,10 @@ class StagingRepo:
         if label not in have:
             target.add_to_labels(label)
 
+    def add_label(self, issue: int, label: str) -> None:
+        """Add ``label`` (e.g. ``escalated``) to issue ``issue``; its other labels stay."""
+        self.repo.get_issue(issue).add_to_labels(label)
+
     def comment(self, issue: int, text: str) -> None:
         """Post ``text`` (Markdown the caller made safe) on issue or pull request ``issue``."""
         self.repo.get_issue(issue).create_comment(text)

@@ -204,14 +204,15 @@ def land(ctx: Context, target: Target) -> Result:
     """
     facts, trailers, head_branch = read_facts(ctx, target)
     decision = decide(facts)
-    if decision.action == "fast-forward":
-        if target.api.fast_forward(facts.staging):
-            target.api.set_stage(target.task, "status:released", STAGES)
-            target.api.close(target.task)
-            target.api.delete_branch(staging_branch(target.task))
-            return Result("landed", f"task #{target.task} landed: {ctx.config.base} is now "
-                          f"{facts.staging[:12]}", facts.staging)
-        decision = Landing("rebuild", "the base branch moved before the fast-forward")
+    if decision.action == "fast-forward" and not target.api.fast_forward(facts.staging):
+        decision = Landing("rebuild", "GitHub refused the fast-forward: the base branch "
+                           "moved before it")
+    if decision.action in ("fast-forward", "landed"):
+        target.api.set_stage(target.task, "status:released", STAGES)
+        target.api.close(target.task)
+        target.api.delete_branch(staging_branch(target.task))
+        return Result("landed", f"task #{target.task} landed: {ctx.config.base} is now "
+                      f"{facts.staging[:12]}", facts.staging)
     if decision.action == "wait":
         return Result("waiting", decision.reason, facts.staging)
     cand = candidate(ctx, target, trailers, head_branch, facts.approved_head)
@@ -227,6 +228,7 @@ def _carry_out(ctx: Context, target: Target, cand: merge.Candidate, decision: La
     target.api.delete_branch(staging_branch(target.task))
     if decision.action == "escalate":
         outcome = merge.escalate_push(ctx, cand, facts.attempt, decision.reason, moving=True)
+        target.api.add_label(target.task, "escalated")
         return Result("escalated", outcome.message + "\n" + outcome.escalation_text)
     details = {"Failed checks": ", ".join(decision.failed)} if decision.failed else {}
     merge.send_back(ctx, cand, "merge-failed", decision.reason, details)

@@ -76,7 +76,8 @@ class LandingFacts:
 class Landing:
     """The decision: ``action`` and why.
 
-    ``action``: ``fast-forward`` (move the base to ``staging`` without force), ``rebuild``
+    ``action``: ``fast-forward`` (move the base to ``staging`` without force), ``landed``
+    (the base is there already: finish the labels), ``rebuild``
     (the base moved: build and test again), ``escalate`` (it moved more than ``retries``
     times), ``wait`` (checks still running or not recorded yet), ``discard`` (the approvals
     no longer stand on the staged head: back to review), ``send-back`` (checks failed: back to
@@ -105,10 +106,13 @@ def accepted_checks(facts: LandingFacts) -> dict[str, CheckRunFact]:
 def decide(facts: LandingFacts) -> Landing:
     """What to do with a staging commit whose checks may have finished.
 
-    Order: approvals first (a push to the pull request voids the staging result), then the
-    base (a moved base means the tested commit is no longer a fast-forward of what main
-    would become), then the checks.
+    Order: a base already at the staging commit is a landing done (a job killed after the
+    fast-forward: only the labels are left to do); then the approvals (a push to the pull
+    request voids the staging result), then the base (a moved base means the tested commit
+    is no longer a fast-forward of what main would become), then the checks.
     """
+    if facts.base_now == facts.staging:
+        return Landing("landed", f"the base branch is already at {facts.staging[:12]}")
     if facts.head_now != facts.approved_head:
         return Landing("discard", f"the pull request's head moved from "
                        f"{facts.approved_head[:12]} to {facts.head_now[:12]} after the "

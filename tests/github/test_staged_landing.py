@@ -186,6 +186,7 @@ def test_main_keeps_moving_escalates_after_the_retries(world: World) -> None:
         world.fake.push_commit("main", {f"o{attempt}.md": "x\n"}, "moved", world.alice)
         done = world.land()
     assert done.state == "escalated", done.message
+    assert world.fake.state.issues[1].labels == ["status:rdy-for-prod", "escalated"]
     assert not _reaches(world, world.cand.head)
     assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") is None
 
@@ -230,6 +231,31 @@ def test_killed_between_steps_main_stays_and_a_rerun_lands(world: World) -> None
     assert world.main() == before
     assert world.land().state == "landed"
     assert world.main() == sha
+    assert _forced(world.fake) == []
+
+
+def test_killed_after_the_fast_forward_a_rerun_only_finishes_the_labels(world: World) -> None:
+    sha = world.stage()
+    world.finish_run(sha)
+    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main", after=True)
+    with pytest.raises(GithubException):  # GitHub moved main; the answer was lost
+        world.land()
+    assert world.main() == sha
+    assert world.fake.state.issues[1].labels == ["status:rdy-for-prod"]
+    done = world.land()
+    assert done.state == "landed", done.message
+    assert world.main() == sha  # not rebuilt on top of itself
+    assert len(world.fake.state.dispatches) == 1
+    assert world.fake.state.issues[1].labels == ["status:released"]
+
+
+def test_a_refused_fast_forward_rebuilds_and_never_forces(world: World) -> None:
+    sha = world.stage()
+    world.finish_run(sha)
+    world.fake.inject("422", method="PATCH", path="*/git/refs/heads/main")
+    done = world.land()
+    assert done.state == "rebuilt", done.message
+    assert world.main() != done.sha and not _reaches(world, world.cand.head)
     assert _forced(world.fake) == []
 
 
