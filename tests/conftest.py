@@ -19,7 +19,8 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     monkeypatch.setenv("GATEBOT_LOG_DIR", str(tmp_path / "logs"))
     for key in [k for k in os.environ if k.startswith("GATEBOT_") and k != "GATEBOT_LOG_DIR"]:
         monkeypatch.delenv(key)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    for key in ("GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(key, raising=False)  # a test inside Actions picks no forge from it
     (tmp_path / "home").mkdir(exist_ok=True)
     yield
 
