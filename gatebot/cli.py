@@ -397,6 +397,25 @@ def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
                           dry_run=dry_run))
 
 
+@main.command("queue")
+@click.option("--batch-size", "batch_size", type=int, metavar="N", default=None,
+              help="Tasks per batch (default: adaptive, as many as wait up to 8).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="Output format.")
+@forge_option
+@guarded
+def queue(batch_size: int | None, fmt: str) -> None:
+    """The merge queue: approved tasks in landing order, each with its head SHA and batch.
+
+    RDY FOR PROD tasks whose gate-1 approval stands on their branch's current
+    head SHA, critical tasks first (each in a batch alone), then approval order.
+    Read-only. JSON: the gatebot.queue/1 document (docs/queue.md).
+    """
+    from gatebot.app.queue_commands import queue_command  # noqa: PLC0415
+
+    sys.exit(queue_command(_cwd(), batch_size, fmt))
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", help="Output format.")
