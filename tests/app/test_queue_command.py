@@ -11,7 +11,6 @@ import pytest
 
 from tests.repos import Repo, make_repo, run_cli
 
-CONFIG = "min_coverage = 0\n[checks]\nnox_sessions = []\nrequired = []\n"
 FOUR_IN_REVIEW = textwrap.dedent("""\
     # 📋 TODO
 
@@ -60,10 +59,7 @@ def approve(repo: Repo, task: int, when: str) -> str:
 @pytest.fixture
 def queued(tmp_path: Path) -> tuple[Repo, dict[int, str]]:
     """#5 approved first, then #4, then the critical #6; #7 pushed again after its approval."""
-    repo = make_repo(tmp_path, todo=FOUR_IN_REVIEW)
-    repo.write(".gatebot.toml", CONFIG)
-    repo.commit("config: no checks")
-    repo.git("push", "-q", "origin", "main")
+    repo = make_repo(tmp_path, todo=FOUR_IN_REVIEW)  # no checks configured
     heads = {5: approve(repo, 5, "2030-01-01T10:00:00Z"), 4: approve(repo, 4, "2030-01-01T10:01:00Z"),
              6: approve(repo, 6, "2030-01-01T10:02:00Z"), 7: approve(repo, 7, "2030-01-01T09:00:00Z")}
     repo.write("app/f7.py", '"""F7, changed after the approval."""\n')
