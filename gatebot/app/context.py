@@ -146,6 +146,11 @@ def _context(root: Path, git: Git, cfg: config_module.Config, files: LocalForge,
 
 FORGE_OPTION: ContextVar[str | None] = ContextVar("gatebot_forge_option", default=None)
 """``--forge`` of the running command (set by ``gatebot.cli``); None when not given."""
+ACTING_ACCOUNT: ContextVar[tuple[int, str] | None] = ContextVar("gatebot_acting_account",
+                                                               default=None)
+"""The GitHub account (id, login) the running command acts for when it is not the token's:
+``gatebot gate`` sets it to a comment's author for ``/claim``, ``/release``, ``/heartbeat``,
+so the github forge records the claim as that person's, never as the bot's."""
 DEFAULT_FORGE: ContextVar[str | None] = ContextVar("gatebot_default_forge", default=None)
 """The ``default_forge`` of every ``open_context`` in the running command when none is passed:
 ``gatebot gate`` sets it to ``actions_forge`` so the commands it runs (claim, sweep) use the

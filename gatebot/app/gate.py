@@ -85,8 +85,7 @@ def dispatch(cwd: Path, intent: Intent) -> int:
         case Sweep():
             return _sweep(cwd)
         case SweepAndSync():
-            _sweep(cwd)
-            _not_available("board sync (writing the board from the live labels and comments)")
+            return _sweep(cwd) or _board_sync(cwd)
         case CommandRefused():
             raise Refused(f"{printable(intent.verb)} by {printable(intent.actor.login)} on "
                           f"issue #{intent.issue}: {intent.reason}")
@@ -174,6 +173,16 @@ def claim_from_comment(cwd: Path, intent: ClaimCommand) -> int:
     forge records already (the event processed before) writes nothing and exits 0.
     Raises ``Refused`` (exit 1) as those commands do, e.g. a claim on a task someone holds.
     """
+    from gatebot.app.context import ACTING_ACCOUNT  # noqa: PLC0415 - git and the board
+
+    token = ACTING_ACCOUNT.set((intent.actor.id, intent.actor.login))
+    try:
+        return _claim_as_author(cwd, intent)
+    finally:
+        ACTING_ACCOUNT.reset(token)
+
+
+def _claim_as_author(cwd: Path, intent: ClaimCommand) -> int:
     from gatebot.app import claim_commands as claims  # noqa: PLC0415 - git and the board
     from gatebot.app.context import open_context  # noqa: PLC0415
 
@@ -204,6 +213,12 @@ def _sweep(cwd: Path) -> int:
     from gatebot.app.claim_commands import sweep_command  # noqa: PLC0415 - git only here
 
     return sweep_command(cwd)
+
+
+def _board_sync(cwd: Path) -> int:
+    from gatebot.app.board_sync import sync_command  # noqa: PLC0415 - PyGithub only here
+
+    return sync_command(cwd, None)
 
 
 def _not_available(what: str) -> NoReturn:

@@ -13,8 +13,10 @@ from gatebot import config as config_module
 from gatebot.adapters.github.client import Connection, connect, env_settings
 from gatebot.adapters.github.forge import GitHubForge
 from gatebot.adapters.local import LocalForge
+from gatebot.app.context import ACTING_ACCOUNT
 from gatebot.app.github_setup import repository_of
 from gatebot.app.output import render_markdown
+from gatebot.core.github_model import Person
 
 
 def github_forge(_cfg: config_module.Config, files: LocalForge) -> GitHubForge:
@@ -23,4 +25,6 @@ def github_forge(_cfg: config_module.Config, files: LocalForge) -> GitHubForge:
     def opened() -> Connection:
         return connect(env_settings(repository=repository_of(files.git.root)))
 
-    return GitHubForge(files, opened, render_markdown)
+    acting = ACTING_ACCOUNT.get()
+    return GitHubForge(files, opened, render_markdown,
+                       acting=Person(*acting) if acting is not None else None)

@@ -169,13 +169,15 @@ class GitHubForge:
     name = "github"
 
     def __init__(self, files: LocalForge, connect: Callable[[], Connection],
-                 render: Render) -> None:
+                 render: Render, *, acting: Person | None = None) -> None:
         """Build the forge over ``files``.
 
         ``connect()`` opens the connection when first needed; ``render`` makes a verdict's
-        Markdown (the sticky comment and the check run's summary).
+        Markdown (the sticky comment and the check run's summary); ``acting``: the account
+        claims are made for when it is not the token's (a claim command's author).
         """
         self.files, self._connect, self.render = files, connect, render
+        self.acting = acting
         self.branch, self.remote = files.branch, files.remote
 
     @cached_property
@@ -256,7 +258,9 @@ class GitHubForge:
 
     @cached_property
     def me(self) -> Person:
-        """The token's own account (for a claim made from the command line)."""
+        """The account claims are made for: ``acting``, else the token's own account."""
+        if self.acting is not None:
+            return self.acting
         with translated(self.conn.secrets, "asking GitHub who the token belongs to"):
             try:
                 return person(self.conn.gh.get_user())  # type: ignore[arg-type]
