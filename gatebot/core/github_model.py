@@ -184,6 +184,25 @@ def is_bot(login: str, kind: str | None) -> bool:
     return kind == "Bot" or login.lower().endswith("[bot]")
 
 
+_CO_AUTHOR = re.compile(r"(?im)^co-authored-by:[^<\n]*<([^>\s]+)>[ \t]*$")
+_NOREPLY = re.compile(r"(?i)^([0-9]+)\+([A-Za-z0-9-]+(?:\[bot\])?)@users\.noreply\.github\.com$")
+
+
+def co_authors(message: str | None) -> tuple[Person, ...]:
+    """The people a commit message's ``Co-authored-by: Name <email>`` trailers name.
+
+    GitHub's ``ID+login@users.noreply.github.com`` address names the account (id, login);
+    any other address is an email ``Person`` (id None). Co-authors build the change like its
+    author (docs/protocol.md, "Who may review"): a co-author's approval must not count.
+    """
+    found = []
+    for email in _CO_AUTHOR.findall(message or ""):
+        linked = _NOREPLY.match(email)
+        found.append(Person(int(linked.group(1)), linked.group(2), is_bot(linked.group(2), None))
+                     if linked else Person(None, email))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class ReviewFact:
     """One submitted pull request review: id, author, ``state`` and the ``commit_id`` it saw."""

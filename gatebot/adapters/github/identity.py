@@ -19,7 +19,14 @@ from github.NamedUser import NamedUser
 from github.PullRequest import PullRequest
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.core.github_model import Approvals, Person, ReviewFact, decide_approvals, is_bot
+from gatebot.core.github_model import (
+    Approvals,
+    Person,
+    ReviewFact,
+    co_authors,
+    decide_approvals,
+    is_bot,
+)
 
 ACTIONS_BOT = "github-actions[bot]"
 
@@ -85,7 +92,7 @@ def _commit_people(pull: PullRequest) -> Iterable[Person]:
 
 
 def _people(commit: Commit) -> Iterable[Person]:
-    """The author and committer of ``commit``: their accounts, else their emails."""
+    """The author, committer and co-authors of ``commit``: accounts, else emails."""
     raw: dict[str, Any] = GithubObject.raw_data.fget(commit)  # type: ignore[attr-defined]  # as listed: no GET per commit
     for role in ("author", "committer"):
         account = raw.get(role) or {}
@@ -96,6 +103,7 @@ def _people(commit: Commit) -> Iterable[Person]:
             email = str(((raw.get("commit") or {}).get(role) or {}).get("email") or "")
             if email:
                 yield Person(None, email)
+    yield from co_authors(str((raw.get("commit") or {}).get("message") or ""))
 
 
 def _reviews(pull: PullRequest) -> Iterable[ReviewFact]:
