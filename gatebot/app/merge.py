@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from gatebot.adapters import tox_envs
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import BOT_IDENTITY, render_trailers
 from gatebot.app import gate1
@@ -24,7 +23,7 @@ from gatebot.app import review as review_app
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.app.transitions import read_board, stamp, with_archive
-from gatebot.core import archive, current_state, escalation, transitions
+from gatebot.core import archive, current_state, transitions
 from gatebot.core.board import Stage, Task, sanitize_inline
 from gatebot.core.facts import Change
 from gatebot.core.protocol import (
@@ -45,6 +44,7 @@ from gatebot.ports import PushRefused, Reader
 
 if TYPE_CHECKING:  # the checks and the integration worktree are imported only when used:
     from gatebot.adapters.checks import CheckSpec  # a landing without checks needs neither
+    from gatebot.core.escalation import Escalation  # nor, landing cleanly, an escalation
 
 
 class ReleaseRefused(PushRefused):
@@ -451,7 +451,11 @@ def needs_checkout(ctx: Context, tree: str) -> bool:
     checks = ctx.config.checks
     if checks.commands or checks.required:
         return True
-    return bool(checks.nox_sessions) and tox_envs.choose_runner(
+    if not checks.nox_sessions:
+        return False
+    from gatebot.adapters import tox_envs  # noqa: PLC0415 - only with nox sessions wanted
+
+    return tox_envs.choose_runner(
         checks.runner, has_noxfile=ctx.git.show(tree, "noxfile.py") is not None,
         has_tox=tox_envs.tox_configured(lambda path: ctx.git.show(tree, path))) is not None
 
@@ -480,6 +484,8 @@ def escalate_conflict(
     ctx: Context, cand: Candidate, files: tuple[str, ...], rules: list[RuleResult], tip: str
 ) -> Outcome:
     """Archive a conflict escalation, label the task and send it back to REVIEW (SPEC §9)."""
+    from gatebot.core import escalation  # noqa: PLC0415 - a clean landing escalates nothing
+
     esc = escalation.conflict(cand.task.number, files, f"gatebot merge --task {cand.task.number}")
     text = escalation.render(esc)
     now = clock()
@@ -497,6 +503,8 @@ def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str, *, 
     The task stays in RDY FOR PROD with its approvals and gets the ``escalated``
     label, so the recommended retry lands it; recorded if the remote lets us.
     """
+    from gatebot.core import escalation  # noqa: PLC0415 - a clean landing escalates nothing
+
     esc = escalation.push_refused(cand.task.number, attempts, detail,
                                   f"gatebot merge --task {cand.task.number}", moving=moving)
     text = escalation.render(esc)
@@ -507,7 +515,7 @@ def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str, *, 
     return Outcome("escalated", f"task #{cand.task.number}: {esc.title}", (), None, "", text)
 
 
-def flag_escalation(ctx: Context, cand: Candidate, esc: escalation.Escalation) -> str:
+def flag_escalation(ctx: Context, cand: Candidate, esc: Escalation) -> str:
     """Label the task ``escalated`` where it stands and archive why; its approvals stand."""
     now = clock()
     return ctx.forge.escalate(cand.task.number, esc, lambda state: transitions.flag_escalation(

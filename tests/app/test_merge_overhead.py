@@ -128,11 +128,15 @@ NOT_FOR_A_LANDING = (
     "pydantic", "jinja2", "markdown_it", "pathspec", "lizard", "tox", "nox", "rich.status",
     "gatebot.config_schema", "gatebot.adapters.checks", "gatebot.adapters.worktree",
     "gatebot.adapters.claim_store", "gatebot.core.audit",
+    # only an escalation, nox sessions to run or a changed setup.cfg use these
+    "gatebot.core.escalation", "gatebot.adapters.tox_envs", "gatebot.adapters.check_env",
+    "configparser",
 )
 """What a landing without checks never needs: each costs start-up time (the replay benchmark)."""
-FOR_THE_FILE_RULES = ("gatebot.adapters.metrics", "rich")
+FOR_THE_FILE_RULES = ("gatebot.adapters.metrics", "rich", "decimal")
 """What only the rules that measure files need (the replay benchmark disables them): the
-metrics, and rich to wrap the docstrings rule's summary in an 80-column table."""
+metrics, and rich to wrap the docstrings rule's summary in an 80-column table (rich's table
+loads decimal; otherwise only a coverage figure shown needs it)."""
 FILE_RULES = '["file-length", "function-length", "tests-present", "docstrings"]'
 
 

@@ -13,7 +13,6 @@ the files. Pure: paths and file texts come in as values.
 
 from __future__ import annotations
 
-import configparser
 import tomllib
 from collections.abc import Sequence
 from typing import Any
@@ -60,6 +59,8 @@ def _sections(text: bytes | None) -> dict[str, dict[str, str]]:
 
     ``[tool:pytest]``, ``[coverage:*]``, and tox's ``[tox:tox]`` and ``[testenv*]``.
     """
+    import configparser  # noqa: PLC0415 - read only when a change touches setup.cfg
+
     parser = configparser.RawConfigParser(interpolation=None)
     parser.read_string((text or b"").decode("utf-8"))
     return {name: dict(parser[name]) for name in parser.sections()
@@ -68,6 +69,8 @@ def _sections(text: bytes | None) -> dict[str, dict[str, str]]:
 
 def setup_cfg_gates_changed(before: bytes | None, after: bytes | None) -> bool:
     """Whether setup.cfg's pytest or coverage sections differ (unreadable text counts)."""
+    import configparser  # noqa: PLC0415 - read only when a change touches setup.cfg
+
     try:
         return _sections(before) != _sections(after)
     except (UnicodeDecodeError, configparser.Error):
