@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from github import Auth, Github, GithubException, UnknownObjectException
 
-from gatebot.core.landing import STAGING_PREFIX, CheckRunFact
+from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_branch
 from gatebot.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
@@ -58,6 +58,17 @@ class StagingRepo:
             return self.repo.get_git_ref(f"heads/{branch}").object.sha
         except UnknownObjectException:
             return None
+
+    def staged_head(self, number: int) -> str | None:
+        """The approved head that task ``number``'s staging commit merges; None when unstaged.
+
+        That is the staging commit's second parent (the first is the base it was built on).
+        """
+        sha = self.ref_sha(staging_branch(number))
+        if sha is None:
+            return None
+        found = self.repo.get_commit(sha).parents
+        return found[1].sha if len(found) == 2 else None
 
     def staging_task(self, sha: str) -> int | None:
         """The task whose staging branch (``gatebot/staging/<N>``) holds ``sha``; None if none."""

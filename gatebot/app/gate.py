@@ -92,7 +92,9 @@ def dispatch(cwd: Path, intent: Intent) -> int:
         case Gate1():
             return gate_one(cwd, intent)
         case ReviewChanged():
-            _not_available("approvals from pull request reviews")
+            from gatebot.app.review_gate import review_changed  # noqa: PLC0415 - PyGithub
+
+            return review_changed(cwd, intent)
         case TaskOpened():
             return task_opened(cwd, intent)
         case ClaimCommand():

@@ -1,0 +1,99 @@
+"""What a pull request's reviews mean now, read from GitHub after a review event.
+
+``read_reviews`` reads the pull request again (never the event's copy): its head, commits and
+reviews, its task's issue (stage label and claimants), and whether gate 1's automated verdict
+passed on the head (the ``gatebot/gate-1`` check run, else the commit status of that context).
+``note_reviews`` writes who counts and whose approval does not ("X built this change: not
+counted") into the sticky comment's "Reviews" section, editing only when the text changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from github.Issue import Issue
+
+from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.gate import approvals_text
+from gatebot.adapters.github.identity import PullFacts, approvals, builders, person, read_pull
+from gatebot.adapters.github.labels import issue_stage
+from gatebot.adapters.github.verdicts import _stickies, _write_sticky
+from gatebot.core.board import Stage
+from gatebot.core.github_model import (
+    STICKY_MARKER,
+    Approvals,
+    Person,
+    sticky_body,
+    sticky_state,
+    task_of_pull,
+)
+
+GATE1 = "gatebot/gate-1"
+REVIEWS_HEADING = "### Reviews"
+
+
+@dataclass(frozen=True)
+class PullReviews:
+    """A pull request and its task as GitHub has them now.
+
+    ``issue`` is None when the pull request names no task; ``stage`` its stage label;
+    ``builders`` everyone who built the change (claimants, author, commit people).
+    """
+
+    facts: PullFacts
+    issue: Issue | None
+    stage: Stage | None
+    builders: tuple[Person, ...]
+    approvals: Approvals
+    gate1_green: bool
+
+
+def read_reviews(conn: Connection, number: int) -> PullReviews:
+    """Read pull request ``number`` and its task again (module doc).
+
+    Raises ``EnvironmentProblem`` (exit 2) on GitHub errors, ``BoardError`` (exit 2) when the
+    task's issue has two stage labels.
+    """
+    facts = read_pull(conn, number)
+    task = task_of_pull(facts.branch, facts.body)
+    issue = None
+    if task is not None:
+        with translated(conn.secrets, f"reading task #{task}"):
+            issue = conn.repo.get_issue(task)
+    claimants = [person(a) for a in issue.assignees] if issue else []
+    return PullReviews(facts, issue, issue_stage(issue) if issue else None,
+                       builders(facts, claimants), approvals(facts, claimants),
+                       gate1_green(conn, facts.head))
+
+
+def gate1_green(conn: Connection, head: str) -> bool:
+    """Whether gate 1's newest verdict on ``head`` passed (check run, else commit status)."""
+    with translated(conn.secrets, f"reading gate 1's verdict on {head[:12]}"):
+        commit = conn.repo.get_commit(head)
+        runs = list(commit.get_check_runs(check_name=GATE1, filter="latest"))
+        if runs:
+            return runs[0].status == "completed" and runs[0].conclusion == "success"
+        statuses = [s for s in commit.get_combined_status().statuses if s.context == GATE1]
+        return bool(statuses) and statuses[0].state == "success"
+
+
+def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals) -> bool:
+    """Put the review notes of ``found`` into pull request ``number``'s sticky comment.
+
+    The verdict above the "Reviews" section and the hidden state stay as they are; a
+    comment is created when there is none yet. Returns whether anything was written.
+    """
+    notes = approvals_text(found)
+    sticky = _stickies(conn, number, bot)
+    old = sticky[0].body if sticky else ""
+    verdict = old.split(f"\n{STICKY_MARKER}\n", 1)[0] if sticky else ""
+    verdict = verdict.split(f"\n\n{REVIEWS_HEADING}\n", 1)[0].rstrip("\n")
+    if not notes and not verdict:
+        return False
+    text = (verdict + "\n" if verdict else "") + (
+        f"\n{REVIEWS_HEADING}\n{notes}\n" if notes else "")
+    body = sticky_body(text, sticky_state(old), None)
+    if body == old:
+        return False
+    _write_sticky(conn, number, bot, sticky, body)
+    return True
