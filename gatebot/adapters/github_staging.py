@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from github import Auth, Github, GithubException, UnknownObjectException
 
+from gatebot.adapters.github.identity import approvals, person, pull_facts
 from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_branch
 from gatebot.errors import EnvironmentProblem
 
@@ -139,18 +140,22 @@ class StagingRepo:
         pull = self.repo.get_pull(number)
         return pull.head.ref, pull.head.sha, pull.user.login
 
-    def approvers(self, number: int, head: str, author: str) -> tuple[str, ...]:
-        """The accounts whose latest review of pull request ``number`` approves ``head``.
+    def approvers(self, number: int, head: str, task: int) -> tuple[str, ...]:
+        """The eligible accounts whose standing review of pull request ``number`` approves ``head``.
 
-        A later review by the same account (changes requested, dismissed) replaces its
-        approval; an approval of another commit does not count; the author never counts.
+        Gate 2's rule (``gatebot.core.github_model.decide_approvals``): a later review by the
+        same account replaces its approval, an approval of another commit does not count, and
+        no builder ever counts — task ``task``'s claimants (its assignees), the pull request's
+        author and the people behind its commits — nor any bot. At most two are named (the
+        gate-1 and gate-2 reviewers); none when ``head`` is no longer the pull request's head.
         """
-        latest: dict[str, tuple[str, str]] = {}
-        for review in self.repo.get_pull(number).get_reviews():
-            if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-                latest[review.user.login] = (review.state, review.commit_id)
-        return tuple(sorted(login for login, (state, commit) in latest.items()
-                            if state == "APPROVED" and commit == head and login != author))
+        pull = self.repo.get_pull(number)
+        facts = pull_facts(pull)
+        if facts.head != head:
+            return ()
+        claimants = [person(a) for a in self.repo.get_issue(task).assignees]
+        found = approvals(facts, claimants)
+        return tuple(p.login for p in (found.gate1, found.gate2) if p is not None)
 
     def set_stage(self, issue: int, label: str, stages: tuple[str, ...]) -> None:
         """Give issue ``issue`` the stage label ``label``, removing the other ``stages``."""

@@ -185,11 +185,12 @@ def read_facts(ctx: Context, target: Target) -> tuple[LandingFacts, dict[str, st
     ctx.git.fetch(ctx.forge.remote, branch)
     base, head = parents(ctx.git.out("rev-list", "--parents", "-n1", staging).split()[1:])
     trailers = split_trailers(ctx.git.out("log", "-1", f"--format={TRAILERS_FORMAT}", staging))
-    head_branch, head_now, author = api.pull_head(target.pull)
+    head_branch, head_now, _author = api.pull_head(target.pull)
     facts = LandingFacts(
         staging=staging, recorded_base=base, approved_head=head,
         base_now=api.ref_sha(ctx.config.base) or "", head_now=head_now,
-        approvers=api.approvers(target.pull, head_now, author), checks=api.check_runs(staging),
+        approvers=api.approvers(target.pull, head_now, target.task),
+        checks=api.check_runs(staging),
         required=target.required, app=target.app,
         attempt=int(trailers.get("Gatebot-Attempt", "1")), retries=ctx.config.merge.retries)
     return facts, trailers, head_branch

@@ -139,6 +139,19 @@ def test_green_landing_fast_forwards_main_to_the_tested_sha(world: World) -> Non
     assert json.loads(patches[0].body) == {"sha": sha, "force": False}
 
 
+def test_a_claimants_approval_does_not_count_at_the_landing(world: World) -> None:
+    sha = world.stage()
+    rev2 = world.fake.state.user_by_login("rev2")
+    assert rev2 is not None
+    with world.fake.state.lock:  # rev2 claimed the task: a builder, like gate 2 says
+        world.fake.state.issues[world.target.task].assignees.append(rev2.id)
+    world.finish_run(sha)
+    done = world.land()
+    assert done.state == "back-to-review", done.message
+    assert "1 approval(s) stand" in done.message
+    assert world.main() != sha and not _reaches(world, world.cand.head)
+
+
 def test_red_checks_send_the_task_back_and_leave_main(world: World) -> None:
     sha = world.stage()
     before = world.main()

@@ -79,11 +79,16 @@ class PullFacts:
 def read_pull(conn: Connection, number: int) -> PullFacts:
     """Read pull request ``number``: itself, its commits and its reviews (three paged reads)."""
     with translated(conn.secrets, f"reading pull request #{number}"):
-        pull = conn.repo.get_pull(number)
-        committers = tuple(_commit_people(pull))
-        reviews = tuple(_reviews(pull))
-        return PullFacts(number, pull.head.sha, pull.base.sha, pull.head.ref, pull.body or "",
-                         person(pull.user), committers, reviews)
+        return pull_facts(conn.repo.get_pull(number))
+
+
+def pull_facts(pull: PullRequest) -> PullFacts:
+    """The ``PullFacts`` of a PyGithub pull request (its commits and reviews: two paged reads).
+
+    Raises PyGithub's ``GithubException`` on GitHub errors (``read_pull`` translates them).
+    """
+    return PullFacts(pull.number, pull.head.sha, pull.base.sha, pull.head.ref, pull.body or "",
+                     person(pull.user), tuple(_commit_people(pull)), tuple(_reviews(pull)))
 
 
 def _commit_people(pull: PullRequest) -> Iterable[Person]:
