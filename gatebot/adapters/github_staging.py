@@ -1,7 +1,7 @@
 """The GitHub side of the staged landing: refs, check runs, reviews, dispatch, labels.
 
-Every call goes through PyGithub on a ``github.Repository.Repository`` the caller built (its
-token, base URL and retries are the caller's). The base branch only ever moves by
+Every call goes through PyGithub on a ``github.Repository.Repository`` the caller built
+(``gatebot.adapters.github.client.connect``: its token or App, base URL and retries). The base branch only ever moves by
 ``fast_forward``, a ``PATCH /git/refs/heads/<base>`` with ``force: false``: GitHub refuses it
 (422) unless the new commit descends from the branch's tip. Errors: ``GithubException`` from
 PyGithub for anything but the answers handled here.
@@ -9,41 +9,20 @@ PyGithub for anything but the answers handled here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from github import Auth, Github, GithubException, UnknownObjectException
+from github import GithubException, UnknownObjectException
 
 from gatebot.adapters.github.identity import approvals, person, pull_facts
 from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_branch
-from gatebot.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
     from github.Repository import Repository
 
 NOT_FAST_FORWARD = 422
 """GitHub's status for a ref update it refuses (not a fast-forward, or the ref moved)."""
-
-
-def connect(environ: Mapping[str, str]) -> Repository:
-    """The repository ``GITHUB_REPOSITORY`` (owner/name) at ``GITHUB_API_URL`` as ``GITHUB_TOKEN``.
-
-    Inside GitHub Actions all three are set (the token through the step's ``env:``).
-    Raises ``EnvironmentProblem`` (exit 2) naming what is missing; the token is never
-    printed.
-    """
-    token = environ.get("GITHUB_TOKEN", "")
-    name = environ.get("GITHUB_REPOSITORY", "")
-    if not token or name.count("/") != 1:
-        missing = "GITHUB_TOKEN" if not token else "GITHUB_REPOSITORY (owner/name)"
-        raise EnvironmentProblem(f"{missing} is not set: the landing talks to GitHub",
-                                 "run it in GitHub Actions, or set GITHUB_TOKEN and "
-                                 "GITHUB_REPOSITORY (and GITHUB_API_URL for GitHub Enterprise)")
-    client = Github(base_url=environ.get("GITHUB_API_URL") or "https://api.github.com",
-                    auth=Auth.Token(token))
-    return client.get_repo(name)
 
 
 @dataclass(frozen=True)

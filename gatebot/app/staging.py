@@ -15,13 +15,13 @@ Nothing of the branch reaches the base in any failure.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from gatebot.adapters.event_file import read_event
 from gatebot.adapters.git import Person
-from gatebot.adapters.github_staging import StagingRepo, connect
+from gatebot.adapters.github.client import connect, env_settings
+from gatebot.adapters.github_staging import StagingRepo
 from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
 from gatebot.app import gate1, merge
 from gatebot.app.context import Context, open_context
@@ -265,10 +265,15 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
     The task is ``--task``, else the one whose staging branch holds the run's SHA; the pull
     request is ``--pull``, else the open one from the task's branch. Exit 0 when landed,
     recorded, waiting or ignored; 1 when the task went back to REVIEW or was escalated;
-    2 when the task, its pull request or GitHub's environment cannot be found.
+    2 when the task, its pull request or GitHub's environment cannot be found. GitHub is
+    reached as every github command reaches it (``adapters.github.client``: a token or a
+    GitHub App, retries with capped waits, tokens kept out of every message).
     """
+    from gatebot.app.github_setup import repository_of  # noqa: PLC0415
+
     ctx = open_context(cwd)
-    api = StagingRepo(connect(os.environ), ctx.config.base)
+    conn = connect(env_settings(repository=repository_of(ctx.git.root)))
+    api = StagingRepo(conn.repo, ctx.config.base)
     run = _run_of(workflow_run) if workflow_run else None
     sha = staged_sha(run, ctx.config.base) if run else None
     if run and sha is None:

@@ -284,7 +284,7 @@ def _payload(tmp_path: Path, sha: str, conclusion: str = "success",
 
 def _env(world: World) -> dict[str, str]:
     return {"GITHUB_TOKEN": world.fake.bot.token, "GITHUB_REPOSITORY": "acme/widgets",
-            "GITHUB_API_URL": world.fake.url}
+            "GITHUB_API_URL": world.fake.url, "GATEBOT_GITHUB_THROTTLE": "0"}
 
 
 def test_gatebot_land_records_the_run_and_lands(world: World, tmp_path: Path) -> None:
@@ -296,6 +296,28 @@ def test_gatebot_land_records_the_run_and_lands(world: World, tmp_path: Path) ->
     assert "landed" in result.output
     assert world.main() == sha
     assert world.fake.bot.token not in result.output
+
+
+def test_gatebot_land_as_a_github_app(world: World, tmp_path: Path) -> None:
+    key = world.fake.add_app_key(world.fake.bot)  # the App's key, no GITHUB_TOKEN
+    env = {**_env(world), "GITHUB_TOKEN": "", "GATEBOT_GITHUB_APP_ID": str(world.fake.bot.app_id),
+           "GATEBOT_GITHUB_APP_KEY": key}
+    sha = world.stage()
+    result = run_cli(world.work, "land", "--workflow-run", str(_payload(tmp_path, sha)),
+                     "--checks-app", "gatebot", env=env)
+    assert result.exit_code == 0, result.output
+    assert world.main() == sha
+    [token] = world.fake.state.installation_tokens
+    assert token not in result.output
+
+
+def test_gatebot_land_retries_a_bad_gateway(world: World, tmp_path: Path) -> None:
+    sha = world.stage()
+    world.fake.inject("502", method="GET", path="*/git/ref/heads/main")
+    result = run_cli(world.work, "land", "--workflow-run", str(_payload(tmp_path, sha)),
+                     "--checks-app", "gatebot", env=_env(world))
+    assert result.exit_code == 0, result.output
+    assert world.main() == sha
 
 
 def test_gatebot_land_exits_1_when_the_staging_checks_failed(world: World,
