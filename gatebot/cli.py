@@ -174,9 +174,9 @@ def merge(**kwargs: Any) -> None:
 def land(**kwargs: Any) -> None:
     """GitHub mode: land a staged task once its staging checks passed.
 
-    Reads gatebot/staging/<N> again: the base branch still its first parent, the approvals
-    still on its second, the required check runs of the expected app green for that exact
-    commit. Then fast-forwards the base branch to it without force. A moved base rebuilds
+    Reads the task's newest staging branch (gatebot/staging/<N>/<k>) again: the base branch
+    still its first parent, the approvals still on its second, the required check runs of
+    the expected app green for that exact commit. Then fast-forwards the base branch to it without force. A moved base rebuilds
     and re-tests it (at most merge.retries times, then escalates); failed checks or a new
     push send the task back to REVIEW.
     """

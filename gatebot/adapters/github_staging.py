@@ -16,7 +16,7 @@ from urllib.parse import quote
 from github import GithubException, UnknownObjectException
 
 from gatebot.adapters.github.identity import approvals, person, pull_facts
-from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_branch
+from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_attempt, staging_prefix
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -39,25 +39,45 @@ class StagingRepo:
         except UnknownObjectException:
             return None
 
+    def staging_refs(self, number: int) -> list[tuple[int, str, str]]:
+        """Task ``number``'s staging branches as ``(attempt, branch, sha)``, oldest first."""
+        found = []
+        for ref in self.repo.get_git_matching_refs(f"heads/{staging_prefix(number)}"):
+            parsed = staging_attempt(ref.ref)
+            if parsed is not None and parsed[0] == number:
+                found.append((parsed[1], ref.ref.removeprefix("refs/heads/"), ref.object.sha))
+        return sorted(found)
+
+    def current(self, number: int) -> tuple[str, str] | None:
+        """``(branch, sha)`` of task ``number``'s newest staging branch; None when unstaged."""
+        found = self.staging_refs(number)
+        return (found[-1][1], found[-1][2]) if found else None
+
     def staged_head(self, number: int) -> str | None:
         """The approved head that task ``number``'s staging commit merges; None when unstaged.
 
         That is the staging commit's second parent (the first is the base it was built on).
         """
-        sha = self.ref_sha(staging_branch(number))
-        if sha is None:
+        now = self.current(number)
+        if now is None:
             return None
-        found = self.repo.get_commit(sha).parents
+        found = self.repo.get_commit(now[1]).parents
         return found[1].sha if len(found) == 2 else None
 
     def staging_task(self, sha: str) -> int | None:
-        """The task whose staging branch (``gatebot/staging/<N>``) holds ``sha``; None if none."""
-        prefix = f"refs/heads/{STAGING_PREFIX}"
+        """The task whose newest staging branch holds ``sha``; None if none does."""
+        newest: dict[int, tuple[int, str]] = {}
         for ref in self.repo.get_git_matching_refs(f"heads/{STAGING_PREFIX.rstrip('/')}"):
-            number = ref.ref.removeprefix(prefix)
-            if ref.ref.startswith(prefix) and ref.object.sha == sha and number.isdigit():
-                return int(number)
-        return None
+            parsed = staging_attempt(ref.ref)
+            if parsed is not None and parsed[1] >= newest.get(parsed[0], (0, ""))[0]:
+                newest[parsed[0]] = (parsed[1], ref.object.sha)
+        return next((n for n, (_a, held) in newest.items() if held == sha), None)
+
+    def delete_staging(self, number: int, *, keep: str | None = None) -> None:
+        """Delete task ``number``'s staging branches, all but ``keep`` when given."""
+        for _attempt, branch, _sha in self.staging_refs(number):
+            if branch != keep:
+                self.delete_branch(branch)
 
     def open_pull(self, branch: str | None, head: str) -> int | None:
         """The open pull request whose head branch is ``branch`` or whose head SHA is ``head``."""

@@ -2,8 +2,8 @@
 
 Bors-style (issue 10 §1): ``stage`` builds the ``--no-ff`` release commit with plumbing only
 (``git merge-tree --write-tree``, the board files edited inside the tree, today's trailers and
-``Gatebot-Attempt``), never checking out or running the change, pushes it to
-``gatebot/staging/<N>`` — the only ref gatebot overwrites — and dispatches
+``Gatebot-Attempt``), never checking out or running the change, pushes it to a new branch
+``gatebot/staging/<N>/<k>`` (never by force; the task's older ones are deleted) and dispatches
 ``gatebot-staging.yml`` on the base branch with the staging SHA. ``record_run`` turns the
 finished staging workflow run into the ``gatebot/staging`` check run on that SHA. ``land``
 reads everything again (the base still the staging commit's first parent, the approvals still
@@ -38,6 +38,7 @@ from gatebot.core.landing import (
     parents,
     staged_sha,
     staging_branch,
+    staging_prefix,
     staging_run_of,
 )
 from gatebot.core.printable import printable
@@ -96,11 +97,10 @@ def stage(ctx: Context, target: Target, cand: merge.Candidate, *, attempt: int =
         target.api.set_stage(target.task, "status:review", STAGES)
         return Result("escalated", outcome.message)
     commit = release_commit(ctx, target, cand, tip, tree=tree, attempt=attempt)
-    push_staging(ctx, target, commit)
+    branch = push_staging(ctx, target, commit)
     target.api.dispatch(STAGING_WORKFLOW, {"sha": commit, "task": str(target.task)})
-    return Result("staged", f"task #{target.task}: {commit[:12]} pushed to "
-                  f"{staging_branch(target.task)} (attempt {attempt}); {STAGING_WORKFLOW} "
-                  "dispatched", commit)
+    return Result("staged", f"task #{target.task}: {commit[:12]} pushed to {branch} "
+                  f"(build {attempt}); {STAGING_WORKFLOW} dispatched", commit)
 
 
 def conflicted(ctx: Context, tip: str, head: str) -> tuple[str, ...]:
@@ -132,25 +132,27 @@ def release_commit(ctx: Context, target: Target, cand: merge.Candidate, tip: str
         committer=BOT_IDENTITY, extra_parents=[cand.head], tree_from=tree)
 
 
-def push_staging(ctx: Context, target: Target, commit: str) -> None:
-    """Point ``gatebot/staging/<N>`` at ``commit`` on the remote.
+def push_staging(ctx: Context, target: Target, commit: str) -> str:
+    """Push ``commit`` to a new staging branch of the task; that branch's name.
 
-    The staging branch is gatebot's own: it is replaced, but only if it still is what the
-    API reported a moment ago (``--force-with-lease`` naming that exact SHA, or its
-    absence), and never any other ref. Raises ``PushRefused`` naming git's answer.
+    The branch is ``gatebot/staging/<N>/<k>`` with ``k`` one past the task's newest, pushed
+    as a new ref (no force of any kind: git refuses it if the ref exists); the task's older
+    staging branches are deleted after. Raises ``PushRefused`` naming git's answer.
     """
-    branch = staging_branch(target.task)
     remote = ctx.forge.remote
     if remote is None:
         raise UsageError("the staged landing needs a remote to push the staging branch to",
                          "clone the repository from GitHub, or set merge.remote")
-    old = target.api.ref_sha(branch) or ""
-    result = ctx.git.run("push", "--porcelain", f"--force-with-lease=refs/heads/{branch}:{old}",
-                         remote, f"{commit}:refs/heads/{branch}", check=False)
+    older = target.api.staging_refs(target.task)
+    branch = staging_branch(target.task, (older[-1][0] if older else 0) + 1)
+    result = ctx.git.run("push", "--porcelain", remote, f"{commit}:refs/heads/{branch}",
+                         check=False)
     if result.returncode != 0:
         raise PushRefused(f"the push of {branch} was refused: "
                           f"{(result.stderr + result.stdout).strip()}",
                           "check that the token may push to gatebot/staging/*")
+    target.api.delete_staging(target.task, keep=branch)
+    return branch
 
 
 def record_run(ctx: Context, target: Target, run: StagingRun) -> Result:
@@ -163,7 +165,8 @@ def record_run(ctx: Context, target: Target, run: StagingRun) -> Result:
     if sha is None:
         return Result("ignored", f"workflow run {run.run_id} is not {STAGING_WORKFLOW} "
                       f"dispatched on {ctx.config.base}: not a staging result")
-    if sha != target.api.ref_sha(staging_branch(target.task)):
+    now = target.api.current(target.task)
+    if now is None or sha != now[1]:
         return Result("ignored", f"workflow run {run.run_id} tested {sha[:12]}, which is no "
                       f"longer task #{target.task}'s staging commit")
     conclusion = "success" if run.conclusion == "success" else "failure"
@@ -177,11 +180,12 @@ def read_facts(ctx: Context, target: Target) -> tuple[LandingFacts, dict[str, st
 
     Raises ``Refused`` when the task has no staging commit.
     """
-    api, branch = target.api, staging_branch(target.task)
-    staging = api.ref_sha(branch)
-    if staging is None or ctx.forge.remote is None:
-        raise Refused(f"task #{target.task} has no staging commit ({branch} does not exist)",
+    api, now = target.api, target.api.current(target.task)
+    if now is None or ctx.forge.remote is None:
+        raise Refused(f"task #{target.task} has no staging commit (no branch "
+                      f"{staging_prefix(target.task)}* exists)",
                       "gate 2 stages a task when its second approval arrives")
+    branch, staging = now
     ctx.git.fetch(ctx.forge.remote, branch)
     base, head = parents(ctx.git.out("rev-list", "--parents", "-n1", staging).split()[1:])
     trailers = split_trailers(ctx.git.out("log", "-1", f"--format={TRAILERS_FORMAT}", staging))
@@ -211,7 +215,7 @@ def land(ctx: Context, target: Target) -> Result:
     if decision.action in ("fast-forward", "landed"):
         target.api.set_stage(target.task, "status:released", STAGES)
         target.api.close(target.task)
-        target.api.delete_branch(staging_branch(target.task))
+        target.api.delete_staging(target.task)
         return Result("landed", f"task #{target.task} landed: {ctx.config.base} is now "
                       f"{facts.staging[:12]}", facts.staging)
     if decision.action == "wait":
@@ -226,7 +230,7 @@ def _carry_out(ctx: Context, target: Target, cand: merge.Candidate, decision: La
         done = stage(ctx, target, cand, attempt=facts.attempt + 1)
         return Result("rebuilt" if done.state == "staged" else done.state,
                       f"{decision.reason}; {done.message}", done.sha)
-    target.api.delete_branch(staging_branch(target.task))
+    target.api.delete_staging(target.task)
     if decision.action == "escalate":
         outcome = merge.escalate_push(ctx, cand, facts.attempt, decision.reason, moving=True)
         target.api.add_label(target.task, "escalated")
@@ -301,12 +305,12 @@ def _run_of(path: str) -> StagingRun:
 
 
 def _pull_of(ctx: Context, api: StagingRepo, number: int) -> int:
-    staged = api.ref_sha(staging_branch(number))
+    staged = api.current(number)
     task = ctx.board().task(number)
     head = ""
     if staged and ctx.forge.remote:
-        ctx.git.fetch(ctx.forge.remote, staging_branch(number))
-        head = ctx.git.out("rev-parse", f"{staged}^2")
+        ctx.git.fetch(ctx.forge.remote, staged[0])
+        head = ctx.git.out("rev-parse", f"{staged[1]}^2")
     found = api.open_pull(task.fields.get("Branch"), head)
     if found is None:
         raise UsageError(f"no open pull request found for task #{number}",

@@ -1,7 +1,7 @@
 """The bors-style landing of GitHub mode, decided from facts alone (issue 10 §1).
 
 A task whose gate 2 passed is built into a release commit (parents: the base tip, the approved
-head) and pushed to ``gatebot/staging/<N>``; its checks run on that exact commit. When they are
+head) and pushed to a new ``gatebot/staging/<N>/<attempt>`` branch; its checks run on that exact commit. When they are
 done, ``decide`` says what to do with the facts read back from GitHub: fast-forward the base to
 the staging commit, rebuild it on the new base, wait, discard it, or send the task back. Pure:
 no I/O; ``gatebot.app.staging`` gathers the facts and carries the decision out.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 STAGING_PREFIX = "gatebot/staging/"
-"""Staging branches: the only refs gatebot may overwrite (never the base branch)."""
+"""Staging branches: ``gatebot/staging/<N>/<attempt>``, each pushed once as a new ref."""
 
 STAGING_CHECK = "gatebot/staging"
 """The check run gatebot records on a staging commit once its staging workflow run finished."""
@@ -25,14 +25,32 @@ STAGING_WORKFLOW = "gatebot-staging.yml"
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
-def staging_branch(number: int) -> str:
-    """The staging branch of task ``number``: ``gatebot/staging/<N>`` (``number`` ≥ 1).
+def staging_branch(number: int, attempt: int) -> str:
+    """Staging branch ``attempt`` of task ``number``: ``gatebot/staging/<N>/<attempt>``.
 
-    Raises ``ValueError`` for a number below 1.
+    Every staging push makes a new branch (the next attempt number), so gatebot never
+    replaces a ref by force; the older ones are deleted once the new one is pushed. Raises
+    ``ValueError`` for a number or attempt below 1.
     """
-    if number < 1:
-        raise ValueError(f"task numbers start at 1, not {number}")
-    return f"{STAGING_PREFIX}{number}"
+    if number < 1 or attempt < 1:
+        raise ValueError(f"task numbers and attempts start at 1, not {number}/{attempt}")
+    return f"{staging_prefix(number)}{attempt}"
+
+
+def staging_prefix(number: int) -> str:
+    """The prefix of task ``number``'s staging branches: ``gatebot/staging/<N>/``."""
+    return f"{STAGING_PREFIX}{number}/"
+
+
+def staging_attempt(branch: str) -> tuple[int, int] | None:
+    """``(task, attempt)`` of a staging branch name (``refs/heads/`` allowed); None if none."""
+    rest = branch.removeprefix("refs/heads/")
+    if not rest.startswith(STAGING_PREFIX):
+        return None
+    number, _, attempt = rest.removeprefix(STAGING_PREFIX).partition("/")
+    if not (number.isdigit() and attempt.isdigit()):
+        return None
+    return int(number), int(attempt)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,17 @@ class World:
         """The base branch's tip in the fake's repository."""
         return self.fake.state.git.ref("refs/heads/main") or ""
 
+    def staging(self) -> dict[str, str]:
+        """Task 1's staging branches in the fake's repository: {branch: SHA}."""
+        return {n.removeprefix("refs/heads/"): sha for n, sha
+                in self.fake.state.git.refs("refs/heads/gatebot/staging/")}
+
+    def staged(self) -> str | None:
+        """The SHA of task 1's only staging branch (None without one)."""
+        found = list(self.staging().values())
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
     def stage(self) -> str:
         """Gate 2 passed: stage the task; the staging SHA."""
         done = staging.stage(open_context(self.work), self.target, self.cand)
@@ -116,7 +127,7 @@ def test_green_landing_fast_forwards_main_to_the_tested_sha(world: World) -> Non
     before = world.main()
     sha = world.stage()
     assert world.main() == before  # staging never touches main
-    assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") == sha
+    assert world.staging() == {"gatebot/staging/1/1": sha}
     [sent] = world.fake.state.dispatches
     assert (sent.workflow, sent.ref, sent.inputs) == ("gatebot-staging.yml", "main",
                                                       {"sha": sha, "task": "1"})
@@ -133,7 +144,7 @@ def test_green_landing_fast_forwards_main_to_the_tested_sha(world: World) -> Non
     issue = world.fake.state.issues[world.target.task]
     assert issue.state == "closed" and issue.labels == ["status:released"]
     assert world.target.api.repo.get_pull(world.target.pull).merged  # GitHub sees it merged
-    assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") is None
+    assert world.staged() is None
     patches = [r for r in world.fake.requests if r.method == "PATCH" and "/git/" in r.path]
     assert [r.path for r in patches] == ["/repos/acme/widgets/git/refs/heads/main"]
     assert json.loads(patches[0].body) == {"sha": sha, "force": False}
@@ -180,7 +191,8 @@ def test_main_moved_after_staging_rebuilds_and_retests(world: World) -> None:
     moved = world.fake.push_commit("main", {"other.md": "x\n"}, "Someone landed", world.alice)
     done = world.land()
     assert done.state == "rebuilt", done.message
-    second = world.fake.state.git.ref("refs/heads/gatebot/staging/1")
+    second = world.staged()
+    assert list(world.staging()) == ["gatebot/staging/1/2"]  # a new ref; the old one deleted
     assert second and second != first and done.sha == second
     assert world.main() == moved  # nothing landed from the stale staging commit
     assert [d.inputs["sha"] for d in world.fake.state.dispatches] == [first, second]
@@ -194,14 +206,14 @@ def test_main_moved_after_staging_rebuilds_and_retests(world: World) -> None:
 
 def test_main_keeps_moving_escalates_after_the_retries(world: World) -> None:
     for attempt in range(4):  # merge.retries is 3: the fourth moved base escalates
-        sha = world.fake.state.git.ref("refs/heads/gatebot/staging/1") or world.stage()
+        sha = world.staged() or world.stage()
         world.finish_run(sha, run_id=attempt)
         world.fake.push_commit("main", {f"o{attempt}.md": "x\n"}, "moved", world.alice)
         done = world.land()
     assert done.state == "escalated", done.message
     assert world.fake.state.issues[1].labels == ["status:rdy-for-prod", "escalated"]
     assert not _reaches(world, world.cand.head)
-    assert world.fake.state.git.ref("refs/heads/gatebot/staging/1") is None
+    assert world.staged() is None
 
 
 def test_check_runs_of_another_app_workflow_or_sha_are_not_accepted(world: World) -> None:
@@ -236,7 +248,10 @@ def test_killed_between_steps_main_stays_and_a_rerun_lands(world: World) -> None
     with pytest.raises(Exception):  # noqa: B017 - the job dies, however it dies
         world.stage()
     assert world.main() == before
-    sha = world.stage()  # the job runs again: the staging branch is replaced
+    first = world.staged()
+    sha = world.stage()  # the job runs again: a new staging branch, the old one deleted
+    assert first and first != sha
+    assert world.staging() == {"gatebot/staging/1/2": sha}
     world.finish_run(sha)
     world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main")
     with pytest.raises(GithubException):
