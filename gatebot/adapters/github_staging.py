@@ -125,13 +125,16 @@ class StagingRepo:
         return True
 
     def delete_branch(self, branch: str) -> None:
-        """Delete ``branch`` if it exists (a staging branch once it is done with)."""
+        """Delete ``branch`` if it exists (a staging branch once it is done with).
+
+        The request is spelled out (``DELETE /git/refs/heads/<branch>``): a lazily built
+        PyGithub ``GitRef`` would aim at the singular ``/git/ref/`` read URL.
+        """
         try:
-            self.repo.get_git_ref(f"heads/{branch}").delete()
-        except UnknownObjectException:
-            return
+            self.repo.requester.requestJsonAndCheck(
+                "DELETE", f"{self.repo.url}/git/refs/heads/{quote(branch, safe='/')}")
         except GithubException as exc:
-            if exc.status != NOT_FAST_FORWARD:  # 422: already gone
+            if exc.status not in (404, NOT_FAST_FORWARD):  # 404/422: already gone
                 raise
 
     def pull_head(self, number: int) -> tuple[str, str, str]:

@@ -77,7 +77,7 @@ def event_source(path: str | None, name: str | None,
     return name, Path(where)
 
 
-def dispatch(cwd: Path, intent: Intent) -> int:
+def dispatch(cwd: Path, intent: Intent) -> int:  # noqa: PLR0911 - one return per intent
     """Carry ``intent`` out; the exit code of its handler."""
     match intent:
         case Nothing():
