@@ -38,7 +38,7 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
         raise EnvironmentProblem("approvals from pull request reviews need the github forge",
                                  "run `gatebot gate` inside GitHub Actions, or pass "
                                  "--forge github (GITHUB_TOKEN and GITHUB_REPOSITORY set)")
-    read = read_reviews(forge.conn, intent.pr)
+    read = read_reviews(forge.conn, intent.pr, forge.bot)
     if note_reviews(forge.conn, intent.pr, forge.bot, read.approvals):
         print(f"pull request #{intent.pr}: review notes updated", file=sys.stderr)
     api = StagingRepo(forge.conn.repo, ctx.config.base)

@@ -169,3 +169,36 @@ def test_gate_2_stages_on_a_third_persons_approval_once(pull: Pull) -> None:
     assert code == 0, out
     assert pull.fake.writes() == []
     assert len(pull.fake.state.dispatches) == 1
+
+
+def test_gate_1_counts_only_gatebots_own_check_run(pull: Pull) -> None:
+    """A green ``gatebot/gate-1`` check run made by another App is no proof gate 1 ran."""
+    other = pull.fake.add_user("ci-helper", bot=True)
+    with pull.fake.state.lock:
+        pull.fake.state.check_runs.clear()
+    pull.fake.client(other).get_repo(REPO).create_check_run(
+        "gatebot/gate-1", pull.head, status="completed", conclusion="success")
+    code, out = pull.gate(pull.approve(pull.fake.add_user("carol")))
+    assert code == 0, out
+    assert "gate 1's automated rules have not passed" in out
+    assert pull.labels() == ["status:review"]
+
+
+def test_gate_1_counts_only_gatebots_own_commit_status(pull: Pull) -> None:
+    """A builder with ``statuses: write`` posting ``gatebot/gate-1`` success moves nothing;
+    the same status by gatebot's own account does."""
+    with pull.fake.state.lock:
+        pull.fake.state.check_runs.clear()
+    builder = next(u for u in pull.fake.state.users.values() if u.login == "alice")
+    forged = pull.fake.client(builder).get_repo(REPO).get_commit(pull.head)
+    forged.create_status("success", context="gatebot/gate-1", description="forged")
+    carol = pull.fake.add_user("carol")
+    code, out = pull.gate(pull.approve(carol))
+    assert code == 0, out
+    assert "gate 1's automated rules have not passed" in out
+    assert pull.labels() == ["status:review"]
+    own = pull.fake.client(pull.fake.bot).get_repo(REPO).get_commit(pull.head)
+    own.create_status("success", context="gatebot/gate-1", description="gate 1 passed")
+    code, out = pull.gate(pull.approve(carol))
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"]

@@ -2,7 +2,8 @@
 
 ``read_reviews`` reads the pull request again (never the event's copy): its head, commits and
 reviews, its task's issue (stage label and claimants), and whether gate 1's automated verdict
-passed on the head (the ``gatebot/gate-1`` check run, else the commit status of that context).
+passed on the head (the ``gatebot/gate-1`` check run, else the commit status of that context,
+counted only when gatebot's own account made it: anyone who may write statuses could post one).
 ``note_reviews`` writes who counts and whose approval does not ("X built this change: not
 counted") into the sticky comment's "Reviews" section, editing only when the text changes.
 """
@@ -48,8 +49,8 @@ class PullReviews:
     gate1_green: bool
 
 
-def read_reviews(conn: Connection, number: int) -> PullReviews:
-    """Read pull request ``number`` and its task again (module doc).
+def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
+    """Read pull request ``number`` and its task again (module doc); ``bot``: gatebot's account.
 
     Raises ``EnvironmentProblem`` (exit 2) on GitHub errors, ``BoardError`` (exit 2) when the
     task's issue has two stage labels.
@@ -63,18 +64,29 @@ def read_reviews(conn: Connection, number: int) -> PullReviews:
     claimants = [person(a) for a in issue.assignees] if issue else []
     return PullReviews(facts, issue, issue_stage(issue) if issue else None,
                        builders(facts, claimants), approvals(facts, claimants),
-                       gate1_green(conn, facts.head))
+                       gate1_green(conn, facts.head, bot))
 
 
-def gate1_green(conn: Connection, head: str) -> bool:
-    """Whether gate 1's newest verdict on ``head`` passed (check run, else commit status)."""
+def gate1_green(conn: Connection, head: str, bot: Person) -> bool:
+    """Whether gate 1's newest verdict on ``head`` by ``bot`` passed (check run, else status).
+
+    A check run counts only when the App behind ``bot`` made it (its ``app.slug`` is the
+    bot's login without ``[bot]``); a commit status only when ``bot`` created it. A verdict
+    of the same name by anyone else (another App, a collaborator with ``statuses: write``)
+    is ignored: it is no proof that gatebot's rules ran.
+    """
+    slug = bot.login.removesuffix("[bot]")
     with translated(conn.secrets, f"reading gate 1's verdict on {head[:12]}"):
         commit = conn.repo.get_commit(head)
-        runs = list(commit.get_check_runs(check_name=GATE1, filter="latest"))
+        runs = [run for run in commit.get_check_runs(check_name=GATE1, filter="latest")
+                if run.app is not None and run.app.slug == slug]
         if runs:
             return runs[0].status == "completed" and runs[0].conclusion == "success"
-        statuses = [s for s in commit.get_combined_status().statuses if s.context == GATE1]
-        return bool(statuses) and statuses[0].state == "success"
+        _, listed = conn.gh.requester.requestJsonAndCheck(
+            "GET", f"{conn.repo.url}/commits/{head}/statuses", parameters={"per_page": 100})
+    mine = [s for s in listed if s.get("context") == GATE1
+            and (s.get("creator") or {}).get("id") == bot.id]
+    return bool(mine) and mine[0].get("state") == "success"
 
 
 def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals) -> bool:
