@@ -18,7 +18,7 @@ from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.gate import approvals_text
 from gatebot.adapters.github.identity import PullFacts, approvals, builders, person, read_pull
 from gatebot.adapters.github.labels import issue_stage
-from gatebot.adapters.github.verdicts import _stickies, _write_sticky
+from gatebot.adapters.github.verdicts import stickies, write_sticky
 from gatebot.core.board import Stage
 from gatebot.core.github_model import (
     STICKY_MARKER,
@@ -96,7 +96,7 @@ def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals) -
     comment is created when there is none yet. Returns whether anything was written.
     """
     notes = approvals_text(found)
-    sticky = _stickies(conn, number, bot)
+    sticky = stickies(conn, number, bot)
     old = sticky[0].body if sticky else ""
     verdict = old.split(f"\n{STICKY_MARKER}\n", 1)[0] if sticky else ""
     verdict = verdict.split(f"\n\n{REVIEWS_HEADING}\n", 1)[0].rstrip("\n")
@@ -107,5 +107,5 @@ def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals) -
     body = sticky_body(text, sticky_state(old), None)
     if body == old:
         return False
-    _write_sticky(conn, number, bot, sticky, body)
+    write_sticky(conn, number, bot, sticky, body)
     return True

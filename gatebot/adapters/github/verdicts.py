@@ -86,7 +86,7 @@ def publish(conn: Connection, item: Publication, bot: Person) -> Published:
     The check run (or status) is written once per gate, head and verdict; the sticky comment
     whenever its text changes (new review notes on the same verdict change only the comment).
     """
-    sticky = _stickies(conn, item.pull, bot)
+    sticky = stickies(conn, item.pull, bot)
     state = sticky_state(sticky[0].body) if sticky else {}
     mark = {"head": item.verdict.head, "digest": item.digest()}
     body = sticky_body(item.markdown, {**state, item.gate: mark}, item.log_url)
@@ -99,10 +99,10 @@ def publish(conn: Connection, item: Publication, bot: Person) -> Published:
     if not _lock(conn, item):
         return Published(False, "none", current)
     via = _verdict(conn, item)
-    return Published(True, via, _write_sticky(conn, item.pull, bot, sticky, body))
+    return Published(True, via, write_sticky(conn, item.pull, bot, sticky, body))
 
 
-def _stickies(conn: Connection, pull: int, bot: Person) -> list[IssueComment]:
+def stickies(conn: Connection, pull: int, bot: Person) -> list[IssueComment]:
     """The bot's sticky comments on ``pull``, oldest first (the bot's id and the marker)."""
     with translated(conn.secrets, f"reading the comments of #{pull}"):
         return [c for c in list_comments(conn, pull)
@@ -195,20 +195,20 @@ def _status(conn: Connection, item: Publication) -> None:
             description=text[:140], context=item.name)
 
 
-def _write_sticky(conn: Connection, pull: int, bot: Person, sticky: list[IssueComment],
+def write_sticky(conn: Connection, pull: int, bot: Person, sticky: list[IssueComment],
                   body: str) -> int:
-    """Edit the oldest sticky comment, or create it once and drop a newer twin."""
+    """Edit the oldest sticky comment, or create it once and drop a newer twin; its comment id."""
     if sticky:
         edit_comment(conn, sticky[0].id, body)
         return sticky[0].id
 
     def find() -> IssueComment | None:
-        found = _stickies(conn, pull, bot)
+        found = stickies(conn, pull, bot)
         return found[0] if found else None
 
     made = create_once(conn, f"posting the gatebot comment on #{pull}",
                        lambda: post_comment(conn, pull, body), find)
-    twins = _stickies(conn, pull, bot)
+    twins = stickies(conn, pull, bot)
     if twins and twins[0].id != made.id:
         delete_comment(conn, made.id)
         edit_comment(conn, twins[0].id, body)
