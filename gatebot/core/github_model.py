@@ -145,14 +145,15 @@ class ClaimComment:
 
 
 def counts(comment: ClaimComment, bot_id: int | None) -> bool:
-    """Whether a claim comment is genuine: written by the bot, or by the claimant for itself.
+    """Whether a claim comment is genuine: gatebot's own account (``bot_id``) wrote it.
 
-    The record must name its author (``session_id`` ``github-<id>``) unless the bot wrote it:
-    a comment cannot claim a task for someone else.
+    Anyone can type a claim block into a comment, for themself or for someone else; only a
+    comment whose author GitHub reports as gatebot's account (by numeric id) is a claim, and
+    only while its record is ``claiming`` or ``active``. ``bot_id`` None: nothing counts.
     """
-    if comment.record.status not in ("claiming", "active"):
+    if bot_id is None or comment.author_id != bot_id:
         return False
-    return comment.author_id == bot_id or comment.record.session_id == session_id(comment.author_id)
+    return comment.record.status in ("claiming", "active")
 
 
 def holder(comments: Sequence[ClaimComment], bot_id: int | None) -> ClaimComment | None:

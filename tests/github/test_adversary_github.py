@@ -8,13 +8,16 @@ obey the command. A move gatebot does not yet resist is ``xfail(strict=True)`` n
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from github import GithubException
 
 from gatebot.adapters.github import claims, identity
+from gatebot.adapters.github.forge import GitHubClaims
 from gatebot.adapters.github.gate import gate_one
+from gatebot.core.claims import ClaimRecord
 from gatebot.core.events import Nothing, intent_of
 from gatebot.core.github_model import (
     STICKY_MARKER,
@@ -216,7 +219,7 @@ def test_a_hostile_title_stays_inside_the_claim_record(fake_github: FakeGitHub) 
     alice = fake_github.add_user("alice")
     title = "x --> <img src=x onerror=alert(1)> $(rm -rf ~) `id`\n# owned"
     task = fake_github.create_issue(title, fake_github.owner, labels=("status:ready",))
-    claims.claim(conn(fake_github, alice), claims.ClaimRequest(task, person(alice)),
+    claims.claim(conn(fake_github, fake_github.bot), claims.ClaimRequest(task, person(alice)),
                  fake_github.bot.id)
     [body] = [c.body for c in fake_github.state.comments.values()]
     assert "<img" not in body and body.count("-->") == 1 and "\n# owned" not in body
@@ -224,9 +227,6 @@ def test_a_hostile_title_stays_inside_the_claim_record(fake_github: FakeGitHub) 
     assert record is not None and record.task == "x --> <img src=x onerror=alert(1)> $(rm -rf ~) `id` # owned"
 
 
-@pytest.mark.xfail(strict=True, reason="hole: a claim block a user posts by hand for themself "
-                   "counts (claims made with a user's token are posted as that user), so it "
-                   "holds a task that is not READY without gatebot's checks or labels")
 def test_a_hand_written_claim_record_for_oneself_does_not_hold_a_task(
         fake_github: FakeGitHub) -> None:
     mallory = fake_github.add_user("mallory")
@@ -234,3 +234,26 @@ def test_a_hand_written_claim_record_for_oneself_does_not_hold_a_task(
     _forged_block(fake_github, task, mallory, mallory)
     found = claims.read_claims(conn(fake_github, fake_github.bot), task, fake_github.bot.id)
     assert found.holder is None
+
+
+def test_a_forged_comment_with_the_holders_name_is_never_edited_or_removed(
+        fake_github: FakeGitHub) -> None:
+    mallory, alice = fake_github.add_user("mallory"), fake_github.add_user("alice")
+    task = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:review",))
+    _forged_block(fake_github, task, mallory, alice)  # older than the genuine claim
+    bot = conn(fake_github, fake_github.bot)
+    claims.post_claim(bot, bot.repo.get_issue(task), _record(task, alice), fake_github.bot.id)
+    store = GitHubClaims(bot, person(alice), fake_github.bot.id)
+    store.update("alice", task, lambda r: r.model_copy(update={"progress_percent": 60}))
+    assert store.remove("alice", task)
+    [left] = fake_github.state.comments.values()
+    assert left.user == mallory.id and "\"progress_percent\": 0" in left.body
+
+
+def _record(task: int, who: User) -> ClaimRecord:
+    now = datetime.now(UTC)
+    return ClaimRecord(session_id=f"github-{who.id}", session_name=who.login, ai_type="",
+                       platform="github", started_at=now, status="active", claimed_files=(),
+                       task="Limiter", task_number=f"#{task}", task_section="IN PROGRESS",
+                       estimated_duration_minutes=None, heartbeat_last=now, heartbeat_count=0,
+                       progress_percent=0, notes="")

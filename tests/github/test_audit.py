@@ -48,11 +48,13 @@ class World:
 
     def env(self, user: User) -> dict[str, str]:
         now = self.fake.clock.now() + timedelta(minutes=5)
-        return {"GITHUB_API_URL": self.fake.url, "GITHUB_REPOSITORY": REPO,
-                "GITHUB_TOKEN": user.token, "GATEBOT_GITHUB_THROTTLE": "0",
-                "GATEBOT_GITHUB_BOT_LOGIN": self.fake.bot.login,
-                "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]",
-                "GATEBOT_NOW": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        env = {"GITHUB_API_URL": self.fake.url, "GITHUB_REPOSITORY": REPO,
+               "GITHUB_TOKEN": user.token, "GATEBOT_GITHUB_THROTTLE": "0",
+               "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]",
+               "GATEBOT_NOW": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if user is self.fake.bot:  # a user's own token is gatebot's account for its claims
+            env["GATEBOT_GITHUB_BOT_LOGIN"] = self.fake.bot.login
+        return env
 
     def tick(self) -> None:
         self.fake.clock.advance(60)

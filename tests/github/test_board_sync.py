@@ -46,7 +46,8 @@ def test_board_sync_writes_the_live_state_once(fake_github: FakeGitHub, tmp_path
     three = fake_github.create_issue("Fix # crash", fake_github.owner,
                                      labels=("status:review", "critical"))
     fake_github.create_issue("Not a task", fake_github.owner)
-    claims.claim(conn(fake_github, alice), ClaimRequest(two, person(alice)), None)
+    claims.claim(conn(fake_github, fake_github.bot), ClaimRequest(two, person(alice)),
+                 fake_github.bot.id)
     fake_github.push_commit("task/3-crash", {"c.py": "c\n"}, "C", alice)
     pr = fake_github.create_pull("task/3-crash", alice)
     clone = tmp_path / "clone"

@@ -61,7 +61,7 @@ def test_errors_never_carry_the_token(fake_github: FakeGitHub, kind: str) -> Non
     fake_github.inject(kind, method="GET", path=f"{ISSUES}", times=10, delay=1.5)
     with pytest.raises(EnvironmentProblem) as raised:
         claims.claim(conn(fake_github, alice, timeout=1, retries=1),
-                     ClaimRequest(number, person(alice)), None)
+                     ClaimRequest(number, person(alice)), alice.id)
     text = f"{raised.value.message} {raised.value.hint} {raised.value!r}"
     assert alice.token not in text
     assert "run the command again" in raised.value.hint
@@ -75,7 +75,7 @@ def test_secondary_rate_limit_waits_retry_after_and_reports(fake_github: FakeGit
     fake_github.inject("403-secondary", method="POST", path=f"{ISSUES}/comments", retry_after=1)
     lines: list[str] = []
     started = time.monotonic()
-    claims.claim(conn(fake_github, alice, lines), ClaimRequest(number, person(alice)), None)
+    claims.claim(conn(fake_github, alice, lines), ClaimRequest(number, person(alice)), alice.id)
     assert time.monotonic() - started >= 1.0
     assert lines == ["GitHub answered 403; waiting 1 s before retrying"]
     assert len(fake_github.state.comments) == 1
@@ -86,7 +86,7 @@ def test_a_wait_past_the_cap_is_refused_clearly(fake_github: FakeGitHub) -> None
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject("429", method="POST", path=f"{ISSUES}/comments", retry_after=600)
     with pytest.raises(EnvironmentProblem, match="asked to wait 600 s, more than the cap of 3 s"):
-        claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), None)
+        claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), alice.id)
     assert fake_github.state.comments == {}
 
 
@@ -96,7 +96,7 @@ def test_a_lost_answer_to_a_post_neither_loses_nor_doubles(fake_github: FakeGitH
     alice = fake_github.add_user("alice")
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject(kind, method="POST", path=f"{ISSUES}/comments", after=True, delay=1.5)
-    claims.claim(conn(fake_github, alice, timeout=1), ClaimRequest(number, person(alice)), None)
+    claims.claim(conn(fake_github, alice, timeout=1), ClaimRequest(number, person(alice)), alice.id)
     assert len(fake_github.state.comments) == 1
     assert fake_github.state.issues[number].assignees == [alice.id]
 
@@ -134,9 +134,9 @@ def test_conflict_and_validation_answers_are_reported(fake_github: FakeGitHub, k
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject(kind, method="POST", path=f"{ISSUES}/comments")
     with pytest.raises(EnvironmentProblem, match=re.escape(f"GitHub answered {said}")):
-        claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), None)
+        claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), alice.id)
     assert fake_github.state.comments == {}
-    claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), None)
+    claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), alice.id)
     assert len(fake_github.state.comments) == 1
 
 
@@ -145,5 +145,5 @@ def test_server_errors_on_reads_are_retried(fake_github: FakeGitHub) -> None:
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject("502", method="GET", path=f"{ISSUES}/comments", times=2)
     lines: list[str] = []
-    claims.claim(conn(fake_github, alice, lines), ClaimRequest(number, person(alice)), None)
+    claims.claim(conn(fake_github, alice, lines), ClaimRequest(number, person(alice)), alice.id)
     assert len(fake_github.state.comments) == 1

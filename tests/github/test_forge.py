@@ -25,9 +25,14 @@ def _clone(fake: FakeGitHub, tmp_path: Path) -> Path:
 
 
 def _env(fake: FakeGitHub, token: str) -> dict[str, str]:
-    return {"GITHUB_API_URL": fake.url, "GITHUB_REPOSITORY": "acme/widgets",
-            "GITHUB_TOKEN": token, "GATEBOT_GITHUB_THROTTLE": "0",
-            "GATEBOT_GITHUB_BOT_LOGIN": fake.bot.login, "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]"}
+    """The environment of a command run with ``token``: a user's token is gatebot's own
+    account (its claims count), the bot's is named by ``GATEBOT_GITHUB_BOT_LOGIN``."""
+    env = {"GITHUB_API_URL": fake.url, "GITHUB_REPOSITORY": "acme/widgets",
+           "GITHUB_TOKEN": token, "GATEBOT_GITHUB_THROTTLE": "0",
+           "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]"}
+    if token == fake.bot.token:
+        env["GATEBOT_GITHUB_BOT_LOGIN"] = fake.bot.login
+    return env
 
 
 def test_claim_submit_and_release_through_the_commands(fake_github: FakeGitHub,

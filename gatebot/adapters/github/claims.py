@@ -33,6 +33,7 @@ from gatebot.core.github_model import (
     ClaimComment,
     Person,
     claim_comment,
+    counts,
     holder,
     parse_claim_comment,
     session_id,
@@ -42,7 +43,10 @@ from gatebot.errors import Refused
 
 @dataclass(frozen=True)
 class ClaimState:
-    """A task's claims as read: every claim comment, the holder (or None), the server's time."""
+    """A task's claims as read: its genuine claim comments, the holder (or None), server time.
+
+    Genuine: written by gatebot's own account (``counts``), in the server's order.
+    """
 
     comments: tuple[ClaimComment, ...]
     holder: ClaimComment | None
@@ -60,7 +64,8 @@ def read_claims(conn: Connection, number: int, bot_id: int | None) -> ClaimState
 
 
 def _state(raw: list[IssueComment], bot_id: int | None, now: datetime | None) -> ClaimState:
-    found = tuple(c for c in (_as_claim(x) for x in raw) if c is not None)
+    found = tuple(c for c in (_as_claim(x) for x in raw)
+                  if c is not None and counts(c, bot_id))
     when = now or (server_now(raw[-1]) if raw else None)
     return ClaimState(found, holder(found, bot_id), when or _epoch())
 
@@ -111,9 +116,16 @@ def post_claim(conn: Connection, issue: Issue, record: ClaimRecord, bot_id: int 
     """Post ``record``'s claim comment on ``issue`` and keep it only if it is the oldest.
 
     Returns the comment's id. Raises ``Refused`` (exit 1) naming the holder and since when,
-    after removing the comment, when an older genuine claim exists.
+    after removing the comment, when an older genuine claim exists; and when the token writes
+    as another account than gatebot's (``bot_id``): such a comment is no claim.
     """
     posted = _post(conn, issue, record)
+    if bot_id is None or posted.user.id != bot_id:
+        delete_comment(conn, posted.id)
+        raise Refused(f"this token writes as {posted.user.login}, not as gatebot's account: a "
+                      "claim counts only when gatebot's own account writes it",
+                      f"comment `/claim` on issue #{issue.number} (gatebot's workflow makes "
+                      "the claim), or run gatebot with its own token")
     after = _comments(conn, issue, bot_id, record.started_at)
     if after.holder is None or after.holder.id != posted.id:
         delete_comment(conn, posted.id)
@@ -223,7 +235,7 @@ def release(conn: Connection, number: int, actor: Person, bot_id: int | None, *,
     if held.record.session_id != session_id(_id(actor)) and not force:
         raise Refused(f"{holder_text(held.record)}, not by {actor.login}",
                       "only the holder releases a claim; a maintainer may use --force")
-    for comment in state.comments:
+    for comment in state.comments:  # gatebot's own comments only
         if comment.record.session_id == held.record.session_id:
             delete_comment(conn, comment.id)
     set_stage(conn, issue, Stage.READY, drop=(CLAIMED.name, STALE.name))

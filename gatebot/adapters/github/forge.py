@@ -128,6 +128,11 @@ class GitHubClaims:
 
     def _held(self, session_name: str, task_number: int
               ) -> tuple[int, ClaimRecord, datetime] | None:
+        """The genuine claim comment of ``session_name`` on the task: (id, record, server time).
+
+        Only gatebot's own comments are read (``read_claims``): a comment anyone typed with
+        the same ``session_name`` is never edited or removed as if it were the claim.
+        """
         found = claim_comments.read_claims(self.conn, task_number, self.bot_id)
         return next(((c.id, c.record, found.now) for c in found.comments
                      if c.record.session_name == session_name), None)
