@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from github import GithubException, UnknownObjectException
 
-from gatebot.adapters.github.identity import approvals, person, pull_facts
+from gatebot.adapters.github.identity import approvals, pull_facts
+from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_attempt, staging_prefix
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class StagingRepo:
 
         Gate 2's rule (``gatebot.core.github_model.decide_approvals``): a later review by the
         same account replaces its approval, an approval of another commit does not count, and
-        no builder ever counts — task ``task``'s claimants (its assignees), the pull request's
+        no builder ever counts — task ``task``'s claimants (its assignees, past and present), the pull request's
         author and the people behind its commits — nor any bot. At most two are named (the
         gate-1 and gate-2 reviewers); none when ``head`` is no longer the pull request's head.
         """
@@ -155,7 +156,7 @@ class StagingRepo:
         facts = pull_facts(pull)
         if facts.head != head:
             return ()
-        claimants = [person(a) for a in self.repo.get_issue(task).assignees]
+        claimants = claimants_of(self.repo.get_issue(task))
         found = approvals(facts, claimants)
         return tuple(p.login for p in (found.gate1, found.gate2) if p is not None)
 

@@ -257,3 +257,29 @@ def _record(task: int, who: User) -> ClaimRecord:
                        task="Limiter", task_number=f"#{task}", task_section="IN PROGRESS",
                        estimated_duration_minutes=None, heartbeat_last=now, heartbeat_count=0,
                        progress_percent=0, notes="")
+
+
+def test_a_claimant_who_released_is_still_a_builder(fake_github: FakeGitHub) -> None:
+    dave = fake_github.add_user("dave")
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    task = fake_github.create_issue("Limiter", fake_github.owner,
+                                    labels=("status:ready", "status:review"))
+    bot = conn(fake_github, fake_github.bot)
+    bot.repo.get_issue(task).set_labels("status:ready")
+    claims.claim(bot, claims.ClaimRequest(task, person(dave)), fake_github.bot.id)
+    claims.release(bot, task, person(dave), fake_github.bot.id)  # dave built, then let go
+    bot.repo.get_issue(task).set_labels("status:review")
+    head = fake_github.push_commit(f"task/{task}-limiter", {"lib.py": "x = 1\n"}, "Add", alice)
+    pull = fake_github.create_pull(f"task/{task}-limiter", alice)
+    _approve(fake_github, dave, pull)
+    assert not _gate(fake_github, pull, head)
+
+
+def test_an_assignee_removed_by_hand_is_still_a_builder(fake_github: FakeGitHub) -> None:
+    dave = fake_github.add_user("dave")
+    task, pull, head = _task_pull(fake_github)
+    issue = fake_github.client(fake_github.owner).get_repo(REPO).get_issue(task)
+    issue.add_to_assignees("dave")
+    issue.remove_from_assignees("dave")
+    _approve(fake_github, dave, pull)
+    assert not _gate(fake_github, pull, head)

@@ -25,6 +25,7 @@ from gatebot.adapters.github.board import live_tasks
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.escalations import escalate
 from gatebot.adapters.github.identity import approvals, bot_identity, person, read_pull
+from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, set_stage
 from gatebot.adapters.github.verdicts import Publication, publish
 from gatebot.adapters.github.writes import (
@@ -219,7 +220,7 @@ class GitHubForge:
             return ()
         facts = read_pull(self.conn, pull)
         with translated(self.conn.secrets, f"reading task #{task}"):
-            claimants = [person(a) for a in self.conn.repo.get_issue(task).assignees]
+            claimants = claimants_of(self.conn.repo.get_issue(task))
         found = approvals(facts, claimants).gate1
         if found is None:
             return ()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.adapters.github.identity import PullFacts, approvals, bot_identity, person, read_pull
+from gatebot.adapters.github.identity import PullFacts, approvals, bot_identity, read_pull
+from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, set_stage
 from gatebot.adapters.github.verdicts import Publication, Published, publish
 from gatebot.core.board import Stage
@@ -68,7 +69,8 @@ def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,
     """
     facts = read_pull(conn, number)
     issue = _task_issue(conn, facts)
-    claimants = [person(a) for a in issue.assignees] if issue else []
+    with translated(conn.secrets, "reading who held the task"):
+        claimants = claimants_of(issue) if issue else ()
     found = approvals(facts, claimants, pusher)
     notes = approvals_text(found)
     text = markdown.rstrip("\n") + ("\n\n### Reviews\n" + notes + "\n" if notes else "\n")

@@ -15,6 +15,7 @@ from typing import Any
 from github import GithubException
 from github.Commit import Commit
 from github.GithubObject import GithubObject
+from github.Issue import Issue
 from github.NamedUser import NamedUser
 from github.PullRequest import PullRequest
 
@@ -116,6 +117,20 @@ def _reviews(pull: PullRequest) -> Iterable[ReviewFact]:
         if review.user is None or review.state == "PENDING":
             continue
         yield ReviewFact(review.id, person(review.user), review.state, review.commit_id)
+
+
+def claimants(issue: Issue) -> tuple[Person, ...]:
+    """Everyone who ever held task ``issue``: its assignees now and ever (``assigned`` events).
+
+    The events are one paged read. A claimant who released, or whose assignment was removed, built part of the change all
+    the same: they stay builders. Raises PyGithub's ``GithubException`` on GitHub errors.
+    """
+    found = {a.id: person(a) for a in issue.assignees}
+    for event in issue.get_events():
+        who = event.assignee
+        if event.event == "assigned" and who is not None:
+            found.setdefault(who.id, Person(who.id, who.login, is_bot(who.login, who.type)))
+    return tuple(found.values())
 
 
 def builders(facts: PullFacts, claimants: Iterable[Person] = (),

@@ -16,7 +16,8 @@ from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.gate import approvals_text
-from gatebot.adapters.github.identity import PullFacts, approvals, builders, person, read_pull
+from gatebot.adapters.github.identity import PullFacts, approvals, builders, read_pull
+from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage
 from gatebot.adapters.github.verdicts import stickies, write_sticky
 from gatebot.core.board import Stage
@@ -61,7 +62,8 @@ def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
     if task is not None:
         with translated(conn.secrets, f"reading task #{task}"):
             issue = conn.repo.get_issue(task)
-    claimants = [person(a) for a in issue.assignees] if issue else []
+    with translated(conn.secrets, "reading who held the task"):
+        claimants = claimants_of(issue) if issue else ()
     return PullReviews(facts, issue, issue_stage(issue) if issue else None,
                        builders(facts, claimants), approvals(facts, claimants),
                        gate1_green(conn, facts.head, bot))
