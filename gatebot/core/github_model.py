@@ -227,12 +227,14 @@ class Approvals:
 
 
 def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
-                     head: str) -> Approvals:
+                     head: str, *, unverified: Sequence[str] = ()) -> Approvals:
     """Approvals of ``head`` (docs/protocol.md, "Who may review").
 
     Each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review stands; it counts
     when it approves ``head`` exactly, and its author is no bot and no builder. The first such
-    reviewer is gate 1's; the next different one is gate 2's.
+    reviewer is gate 1's; the next different one is gate 2's. ``unverified``: co-author emails
+    linked to no known account (docs/github.md, "Co-authors"); while there is one, no
+    approval counts, since any reviewer might be that co-author: fail closed.
     """
     banned = {b.key for b in builders}
     latest: dict[str, ReviewFact] = {}
@@ -250,8 +252,18 @@ def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
             refused.append((review.author.login, reason))
         else:
             counted.append(review.author)
+    if unverified:
+        refused += [(p.login, _unverified_text(unverified)) for p in counted]
+        counted = []
     return Approvals(counted[0] if counted else None, counted[1] if len(counted) > 1 else None,
                      tuple(refused))
+
+
+def _unverified_text(emails: Sequence[str]) -> str:
+    named = ", ".join(f"`{e.replace('`', '')}`" for e in emails)
+    return (f"not counted: the co-author {named} is linked to no GitHub account gatebot can "
+            "see, so any reviewer might be them; use the co-author's "
+            "ID+login@users.noreply.github.com address, or remove the trailer")
 
 
 def _not_counted(author: Person, banned: set[str]) -> str | None:

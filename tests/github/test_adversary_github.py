@@ -87,15 +87,41 @@ def test_a_co_author_by_noreply_email_cannot_approve(fake_github: FakeGitHub) ->
     assert not _gate(fake_github, pull, head)
 
 
-@pytest.mark.xfail(strict=True, reason="hole: a Co-authored-by trailer with a plain email "
-                   "linked to an account is not a builder (gatebot cannot map the email to the "
-                   "reviewer's id without a user search)")
 def test_a_co_author_by_linked_email_cannot_approve(fake_github: FakeGitHub) -> None:
     dave = fake_github.add_user("dave", email="dave@example.com")
     _task, pull, head = _task_pull(fake_github,
                                    message="Add\n\nCo-authored-by: Dave <dave@example.com>\n")
     _approve(fake_github, dave, pull)
     assert not _gate(fake_github, pull, head)
+
+
+def test_a_co_author_email_linked_in_the_pull_request_is_that_account(
+        fake_github: FakeGitHub) -> None:
+    dave, carol = fake_github.add_user("dave", email="dave@example.com"), fake_github.add_user("carol")
+    task, pull, _first = _task_pull(fake_github, builder=dave)  # GitHub links dave's email
+    alice = fake_github.state.user_by_login("alice")
+    assert alice is not None
+    head = fake_github.push_commit(f"task/{task}-limiter", {"lib.py": "x = 2\n"},
+                                   "More\n\nCo-authored-by: Dave <Dave@Example.com>\n", alice)
+    _approve(fake_github, dave, pull)
+    facts = identity.read_pull(conn(fake_github, fake_github.bot), pull)
+    assert facts.unverified == ()
+    assert dict(identity.approvals(facts).not_counted) == {"dave": "built this change: not counted"}
+    _approve(fake_github, carol, pull)  # a reviewer who is no co-author still counts
+    assert _gate(fake_github, pull, head)
+
+
+def test_an_unverified_co_author_blocks_every_approval(fake_github: FakeGitHub) -> None:
+    carol = fake_github.add_user("carol")
+    trailer = "Co-authored-by: Ghost <ghost@example.org>"
+    _task, pull, head = _task_pull(fake_github, message=f"Add\n\n{trailer}\n")
+    _approve(fake_github, carol, pull)
+    outcome = gate_one(conn(fake_github, fake_github.bot), pull, _verdict(head), "## gate 1\n")
+    assert not outcome.moved and outcome.approvals.gate1 is None
+    [(who, why)] = outcome.approvals.not_counted
+    assert who == "carol" and "`ghost@example.org` is linked to no GitHub account" in why
+    [sticky] = [c.body for c in fake_github.state.comments.values() if STICKY_MARKER in c.body]
+    assert "noreply" in sticky
 
 
 def test_an_approval_of_an_older_head_is_void_after_a_push(fake_github: FakeGitHub) -> None:

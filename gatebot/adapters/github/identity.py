@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from github import GithubException
-from github.Commit import Commit
 from github.GithubObject import GithubObject
 from github.Issue import Issue
 from github.NamedUser import NamedUser
@@ -64,7 +63,8 @@ class PullFacts:
     """What a gate needs of a pull request.
 
     Number, head/base SHAs and branch, author, body,
-    the people behind its commits, and its submitted reviews in order.
+    the people behind its commits, its submitted reviews in order, and the co-author
+    emails linked to no known account (``unverified``: while any remains, no approval counts).
     """
 
     number: int
@@ -75,6 +75,7 @@ class PullFacts:
     author: Person
     committers: tuple[Person, ...]
     reviews: tuple[ReviewFact, ...]
+    unverified: tuple[str, ...] = ()
 
 
 def read_pull(conn: Connection, number: int) -> PullFacts:
@@ -88,28 +89,44 @@ def pull_facts(pull: PullRequest) -> PullFacts:
 
     Raises PyGithub's ``GithubException`` on GitHub errors (``read_pull`` translates them).
     """
+    committers, unverified = _commit_people(pull)
     return PullFacts(pull.number, pull.head.sha, pull.base.sha, pull.head.ref, pull.body or "",
-                     person(pull.user), tuple(_commit_people(pull)), tuple(_reviews(pull)))
+                     person(pull.user), committers, tuple(_reviews(pull)), unverified)
 
 
-def _commit_people(pull: PullRequest) -> Iterable[Person]:
+def _commit_people(pull: PullRequest) -> tuple[tuple[Person, ...], tuple[str, ...]]:
+    """The people behind ``pull``'s commits, and the co-author emails no account is known for.
+
+    A ``Co-authored-by`` address names an account when it is GitHub's noreply address, or
+    when GitHub linked the same email to an account as an author or committer of one of
+    these commits. Any other co-author email stays unverified: GitHub links it (or not) to
+    an account without saying which through its REST API.
+    """
+    linked: dict[str, Person] = {}
+    people: list[Person] = []
+    trailers: list[Person] = []
     for commit in pull.get_commits():
-        yield from _people(commit)
+        raw: dict[str, Any] = GithubObject.raw_data.fget(commit)  # type: ignore[attr-defined]  # as listed: no GET per commit
+        for role in ("author", "committer"):
+            found, email = _account(raw, role)
+            people.append(found)
+            if found.id is not None and email:
+                linked[email] = found
+        trailers.extend(co_authors(str((raw.get("commit") or {}).get("message") or "")))
+    named = [p if p.id is not None else linked.get(p.login.lower(), p) for p in trailers]
+    people += named
+    unverified = [p.login for p in named if p.id is None]
+    return tuple(people), tuple(dict.fromkeys(unverified))
 
 
-def _people(commit: Commit) -> Iterable[Person]:
-    """The author, committer and co-authors of ``commit``: accounts, else emails."""
-    raw: dict[str, Any] = GithubObject.raw_data.fget(commit)  # type: ignore[attr-defined]  # as listed: no GET per commit
-    for role in ("author", "committer"):
-        account = raw.get(role) or {}
-        if account.get("id") is not None:
-            yield Person(int(account["id"]), str(account["login"]),
-                         is_bot(str(account["login"]), account.get("type")))
-        else:
-            email = str(((raw.get("commit") or {}).get(role) or {}).get("email") or "")
-            if email:
-                yield Person(None, email)
-    yield from co_authors(str((raw.get("commit") or {}).get("message") or ""))
+def _account(raw: dict[str, Any], role: str) -> tuple[Person, str]:
+    """The account GitHub linked as a commit's ``role``, else its email; and the email."""
+    account = raw.get(role) or {}
+    email = str(((raw.get("commit") or {}).get(role) or {}).get("email") or "").lower()
+    if account.get("id") is not None:
+        login = str(account["login"])
+        return Person(int(account["id"]), login, is_bot(login, account.get("type"))), email
+    return Person(None, email), email
 
 
 def _reviews(pull: PullRequest) -> Iterable[ReviewFact]:
@@ -146,4 +163,5 @@ def builders(facts: PullFacts, claimants: Iterable[Person] = (),
 def approvals(facts: PullFacts, claimants: Iterable[Person] = (),
               pusher: Person | None = None) -> Approvals:
     """The gate-1 and gate-2 approvals of the current head (``decide_approvals``)."""
-    return decide_approvals(facts.reviews, builders(facts, claimants, pusher), facts.head)
+    return decide_approvals(facts.reviews, builders(facts, claimants, pusher), facts.head,
+                            unverified=facts.unverified)
