@@ -383,7 +383,12 @@ def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
     the claim commands /claim, /release and /heartbeat [PERCENT] [NOTE], taken
     from the comment's first line that starts with / and done as the
     comment's author; bots' comments are ignored. schedule: the sweep.
-    workflow_dispatch: the sweep and board sync.
+    workflow_dispatch: the sweep and board sync. workflow_run (completed, of
+    a successful gatebot-pr.yml run): its verdict artifact, downloaded to the
+    directory GATEBOT_VERDICT, is validated, tied to the pull request and
+    head SHA GitHub says the run tested, and posted (check run, sticky
+    comment, stage label); an artifact that is not the run's: exit 2,
+    nothing posted.
 
     Inside GitHub Actions (GITHUB_ACTIONS=true, GITHUB_REPOSITORY set) the
     forge is github unless --forge, GATEBOT_FORGE or the configuration says

@@ -33,6 +33,7 @@ from gatebot.core.events import (
 )
 from gatebot.core.printable import printable
 from gatebot.core.transitions import TaskState, Transition
+from gatebot.core.workflow_run import PublishVerdict
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, EnvironmentProblem, Refused, UsageError
 
 
@@ -99,6 +100,10 @@ def dispatch(cwd: Path, intent: Intent) -> int:  # noqa: PLR0911 - one return pe
             return task_opened(cwd, intent)
         case ClaimCommand():
             return claim_from_comment(cwd, intent)
+        case PublishVerdict():
+            from gatebot.app.publish_verdict import publish_command  # noqa: PLC0415 - PyGithub
+
+            return publish_command(cwd, intent, os.environ)
         case _:
             assert_never(intent)
 

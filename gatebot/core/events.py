@@ -11,6 +11,7 @@ event                      actions                                              
 ``issue_comment``          created (``/claim``, ``/release``, ``/heartbeat``)           ``ClaimCommand``
 ``schedule``               —                                                            ``Sweep``
 ``workflow_dispatch``      —                                                            ``SweepAndSync``
+``workflow_run``           completed (a successful gatebot-pr.yml run)                  ``PublishVerdict``
 =========================  ==========================================================  ==============
 
 Any other event or action is ``Nothing`` with its reason, and so are events that change
@@ -34,6 +35,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from gatebot.core.claims import parse_timestamp
 from gatebot.core.comment_commands import Command, Heartbeat, Ignored, Refusal, parse_command
 from gatebot.core.printable import printable
+from gatebot.core.workflow_run import PublishVerdict, RunEvent, publish_of
 from gatebot.errors import UsageError
 
 LOGIN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[bot\])?$"
@@ -45,7 +47,7 @@ BRANCH = r"^(?!-)(?!.*\.\.)(?!.*@\{)[^\x00-\x20~^:?*\[\\\x7f]+$"
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review", "labeled"})
 REVIEW_ACTIONS = frozenset({"submitted", "dismissed"})
 EVENTS = ("pull_request", "pull_request_review", "issues", "issue_comment", "schedule",
-          "workflow_dispatch")
+          "workflow_dispatch", "workflow_run")
 ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"]
 _STATES: dict[str, ReviewState] = {"APPROVED": "APPROVED", "CHANGES_REQUESTED": "CHANGES_REQUESTED",
                                    "COMMENTED": "COMMENTED", "DISMISSED": "DISMISSED"}
@@ -231,7 +233,7 @@ class Nothing:
 
 
 Intent = (Gate1 | ReviewChanged | TaskOpened | ClaimCommand | CommandRefused | Sweep
-          | SweepAndSync | Nothing)
+          | SweepAndSync | PublishVerdict | Nothing)
 
 
 # -- the decision --------------------------------------------------------------------------
@@ -321,8 +323,14 @@ def _issue_comment(event: str, payload: Mapping[str, Any]) -> Intent:
     return ClaimCommand(issue.number, comment.id, actor, command, comment.created_at)
 
 
+def _workflow_run(event: str, payload: Mapping[str, Any]) -> Intent:
+    decided = publish_of(_parse(RunEvent, event, payload))
+    return Nothing(decided) if isinstance(decided, str) else decided
+
+
 _DECISIONS = {"pull_request": _pull_request, "pull_request_review": _review,
-              "issues": _issues, "issue_comment": _issue_comment}
+              "issues": _issues, "issue_comment": _issue_comment,
+              "workflow_run": _workflow_run}
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -378,6 +386,9 @@ def describe(intent: Intent) -> str:  # noqa: PLR0911 - one return per kind of i
             return "sweep: record newly stale claims"
         case SweepAndSync():
             return "sweep: record newly stale claims, then write the board from the live state"
+        case PublishVerdict():
+            return (f"publish the gate-1 verdict of workflow run {intent.run_id} on "
+                    f"{intent.head_sha[:12]} (from {_safe(intent.head_repo)})")
         case Nothing():
             return f"nothing to do: {intent.reason}"
         case _:

@@ -1,0 +1,70 @@
+"""The privileged half of gate 1: post the verdict artifact an unprivileged run uploaded.
+
+``publish_artifact`` reads the artifact as untrusted data (``adapters.verdict_artifact``: the
+documented shape only, both of its SHAs equal to the head SHA GitHub's ``workflow_run`` event
+names), asks GitHub about the pull request the artifact names (``pull_seen``) and refuses it
+unless GitHub's answer ties it to the run (``core.workflow_run.refusal``). Only then does it
+post what ``gate_one`` posts for gate 1: the check run, the sticky comment, and the stage
+label when an eligible approval stands. Nothing is posted when anything does not hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from github import GithubException
+
+from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.gate import GateOutcome, gate_one
+from gatebot.adapters.verdict_artifact import ArtifactError, read_verdict_artifact
+from gatebot.core.verdict import Verdict
+from gatebot.core.workflow_run import PublishVerdict, PullSeen, refusal
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What was posted: the verdict on pull request ``pull``, and what ``gate_one`` did."""
+
+    pull: int
+    verdict: Verdict
+    outcome: GateOutcome
+
+
+def pull_seen(conn: Connection, number: int) -> PullSeen | None:
+    """Pull request ``number`` as GitHub answers now; None when GitHub has none (404).
+
+    Raises ``EnvironmentProblem`` (exit 2, redacted) for any other GitHub error.
+    """
+    with translated(conn.secrets, f"reading pull request #{number}"):
+        try:
+            pull = conn.repo.get_pull(number)
+            head_repo = pull.head.repo.full_name if pull.head.repo is not None else None
+            return PullSeen(pull.number, pull.state, pull.head.sha, head_repo,
+                            pull.base.repo.full_name)
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+
+def publish_artifact(conn: Connection, directory: Path, intent: PublishVerdict,
+                     render: Callable[[Verdict], str]) -> Posted:
+    """Validate the artifact in ``directory`` against ``intent`` and GitHub, then post it.
+
+    ``render`` makes the verdict's Markdown summary. Raises ``ArtifactError`` (exit 2) when the
+    artifact is malformed, about another commit, or names a pull request GitHub does not tie
+    to the run (nothing posted); ``EnvironmentProblem`` (exit 2) on GitHub errors.
+    """
+    artifact = read_verdict_artifact(directory, head_sha=intent.head_sha)
+    why = refusal(artifact.pull_request, intent, pull_seen(conn, artifact.pull_request))
+    if why is not None:
+        raise ArtifactError(f"the verdict artifact of workflow run {intent.run_id} was "
+                            f"refused: {why}",
+                            "nothing was posted; push again or re-run the gatebot-pr "
+                            "workflow (an artifact is only posted for the pull request and "
+                            "commit GitHub says the run tested)")
+    verdict = replace(artifact.verdict, task=None, actor=None)  # the artifact's say-so: dropped
+    outcome = gate_one(conn, artifact.pull_request, verdict, render(verdict), log_url=intent.url)
+    return Posted(artifact.pull_request, verdict, outcome)
