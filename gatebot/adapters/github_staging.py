@@ -1,26 +1,28 @@
 """The GitHub side of the staged landing: refs, check runs, reviews, dispatch, labels.
 
-Every call goes through PyGithub on a ``github.Repository.Repository`` the caller built
-(``gatebot.adapters.github.client.connect``: its token or App, base URL and retries). The base branch only ever moves by
-``fast_forward``, a ``PATCH /git/refs/heads/<base>`` with ``force: false``: GitHub refuses it
-(422) unless the new commit descends from the branch's tip. Errors: ``GithubException`` from
-PyGithub for anything but the answers handled here.
+Every call goes through the shared connection (``gatebot.adapters.github.client.connect``: its
+token or App, base URL, the retry policy with capped waits) and inside ``translated``, so a
+GitHub error becomes an ``EnvironmentProblem`` (exit 2) whose text is GitHub's message with
+every secret redacted. The base branch only ever moves by ``fast_forward``, a ``PATCH
+/git/refs/heads/<base>`` with ``force: false``: GitHub refuses it (422) unless the new commit
+descends from the branch's tip. A PATCH or DELETE that GitHub answers with a 5xx is retried by
+the policy (both are idempotent: the same fast-forward applied twice is one move).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from github import GithubException, UnknownObjectException
+from github.Repository import Repository
 
+from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.identity import approvals, pull_facts
 from gatebot.adapters.github.identity import claimants as claimants_of
+from gatebot.adapters.github.writes import add_labels, post_comment, remove_label
 from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_attempt, staging_prefix
-
-if TYPE_CHECKING:
-    from github.Repository import Repository
 
 NOT_FAST_FORWARD = 422
 """GitHub's status for a ref update it refuses (not a fast-forward, or the ref moved)."""
@@ -28,25 +30,40 @@ NOT_FAST_FORWARD = 422
 
 @dataclass(frozen=True)
 class StagingRepo:
-    """One repository seen by the landing: ``repo`` (PyGithub) and its base branch ``base``."""
+    """One repository seen by the landing: the connection ``conn`` and the base branch ``base``.
 
-    repo: Repository
+    Every method raises ``EnvironmentProblem`` (exit 2, redacted) for a GitHub error it does
+    not handle itself.
+    """
+
+    conn: Connection
     base: str
+
+    @property
+    def repo(self) -> Repository:
+        """The repository (PyGithub, lazy: no request)."""
+        return self.conn.repo
+
+    def _doing(self, what: str) -> AbstractContextManager[None]:
+        return translated(self.conn.secrets, what)
 
     def ref_sha(self, branch: str) -> str | None:
         """The SHA branch ``branch`` points at now; None when it does not exist."""
-        try:
-            return self.repo.get_git_ref(f"heads/{branch}").object.sha
-        except UnknownObjectException:
-            return None
+        with self._doing(f"reading the branch {branch}"):
+            try:
+                return self.repo.get_git_ref(f"heads/{branch}").object.sha
+            except UnknownObjectException:
+                return None
 
     def staging_refs(self, number: int) -> list[tuple[int, str, str]]:
         """Task ``number``'s staging branches as ``(attempt, branch, sha)``, oldest first."""
         found = []
-        for ref in self.repo.get_git_matching_refs(f"heads/{staging_prefix(number)}"):
-            parsed = staging_attempt(ref.ref)
-            if parsed is not None and parsed[0] == number:
-                found.append((parsed[1], ref.ref.removeprefix("refs/heads/"), ref.object.sha))
+        with self._doing(f"listing task #{number}'s staging branches"):
+            for ref in self.repo.get_git_matching_refs(f"heads/{staging_prefix(number)}"):
+                parsed = staging_attempt(ref.ref)
+                if parsed is not None and parsed[0] == number:
+                    found.append((parsed[1], ref.ref.removeprefix("refs/heads/"),
+                                  ref.object.sha))
         return sorted(found)
 
     def current(self, number: int) -> tuple[str, str] | None:
@@ -62,16 +79,18 @@ class StagingRepo:
         now = self.current(number)
         if now is None:
             return None
-        found = self.repo.get_commit(now[1]).parents
-        return found[1].sha if len(found) == 2 else None
+        with self._doing(f"reading the staging commit {now[1][:12]}"):
+            found = self.repo.get_commit(now[1]).parents
+            return found[1].sha if len(found) == 2 else None
 
     def staging_task(self, sha: str) -> int | None:
         """The task whose newest staging branch holds ``sha``; None if none does."""
         newest: dict[int, tuple[int, str]] = {}
-        for ref in self.repo.get_git_matching_refs(f"heads/{STAGING_PREFIX.rstrip('/')}"):
-            parsed = staging_attempt(ref.ref)
-            if parsed is not None and parsed[1] >= newest.get(parsed[0], (0, ""))[0]:
-                newest[parsed[0]] = (parsed[1], ref.object.sha)
+        with self._doing("listing the staging branches"):
+            for ref in self.repo.get_git_matching_refs(f"heads/{STAGING_PREFIX.rstrip('/')}"):
+                parsed = staging_attempt(ref.ref)
+                if parsed is not None and parsed[1] >= newest.get(parsed[0], (0, ""))[0]:
+                    newest[parsed[0]] = (parsed[1], ref.object.sha)
         return next((n for n, (_a, held) in newest.items() if held == sha), None)
 
     def delete_staging(self, number: int, *, keep: str | None = None) -> None:
@@ -81,33 +100,42 @@ class StagingRepo:
                 self.delete_branch(branch)
 
     def open_pull(self, branch: str | None, head: str) -> int | None:
-        """The open pull request whose head branch is ``branch`` or whose head SHA is ``head``."""
-        for pull in self.repo.get_pulls(state="open", base=self.base):
-            if pull.head.ref == branch or pull.head.sha == head:
-                return pull.number
-        return None
+        """The open pull request whose head SHA is ``head`` or whose head branch is ``branch``.
+
+        The SHA decides first: a fork's branch may share its name with one of this repository.
+        """
+        with self._doing("listing the open pull requests"):
+            pulls = list(self.repo.get_pulls(state="open", base=self.base))
+        found = next((p for p in pulls if head and p.head.sha == head), None) or \
+            next((p for p in pulls if p.head.ref == branch), None)
+        return found.number if found else None
 
     def check_runs(self, sha: str) -> tuple[CheckRunFact, ...]:
         """Every check run GitHub holds for commit ``sha``, newest first, with its app."""
-        runs = self.repo.get_commit(sha).get_check_runs(filter="all")
-        return tuple(CheckRunFact(r.name, r.app.slug if r.app else "", r.head_sha, r.status,
-                                  r.conclusion) for r in runs)
+        with self._doing(f"reading the check runs of {sha[:12]}"):
+            runs = self.repo.get_commit(sha).get_check_runs(filter="all")
+            return tuple(CheckRunFact(r.name, r.app.slug if r.app else "", r.head_sha,
+                                      r.status, r.conclusion) for r in runs)
 
     def record_check(self, sha: str, name: str, conclusion: str, *, summary: str,
                      external_id: str) -> None:
         """Create the completed check run ``name`` on ``sha`` as this token's app."""
-        self.repo.create_check_run(name, sha, status="completed", conclusion=conclusion,
-                                   external_id=external_id,
-                                   output={"title": f"{name}: {conclusion}", "summary": summary})
+        with self._doing(f"recording the check run {name} on {sha[:12]}"):
+            self.repo.create_check_run(name, sha, status="completed", conclusion=conclusion,
+                                       external_id=external_id,
+                                       output={"title": f"{name}: {conclusion}",
+                                               "summary": summary})
 
     def dispatch(self, workflow: str, inputs: dict[str, str]) -> None:
         """Start ``workflow`` (a file name) by ``workflow_dispatch`` on the base branch.
 
         The run's definition is then the base branch's, whatever the change edits.
         """
-        self.repo.requester.requestJsonAndCheck(
-            "POST", f"{self.repo.url}/actions/workflows/{workflow}/dispatches",
-            input={"ref": self.base, "inputs": inputs})
+        with self._doing(f"starting {workflow} (workflow_dispatch; the token needs "
+                         "actions: write)"):
+            self.conn.gh.requester.requestJsonAndCheck(
+                "POST", f"{self.repo.url}/actions/workflows/{workflow}/dispatches",
+                input={"ref": self.base, "inputs": inputs})
 
     def fast_forward(self, sha: str) -> bool:
         """Move the base branch to ``sha`` without force; False when GitHub refused (422).
@@ -115,14 +143,15 @@ class StagingRepo:
         GitHub refuses unless ``sha`` descends from the branch's tip at that moment, so a
         base that moved since it was read is never overwritten.
         """
-        try:  # the request spelled out: the one write that moves the base branch
-            self.repo.requester.requestJsonAndCheck(
-                "PATCH", f"{self.repo.url}/git/refs/heads/{quote(self.base, safe='/')}",
-                input={"sha": sha, "force": False})
-        except GithubException as exc:
-            if exc.status == NOT_FAST_FORWARD:
-                return False
-            raise
+        with self._doing(f"fast-forwarding {self.base} to {sha[:12]}"):
+            try:  # the request spelled out: the one write that moves the base branch
+                self.conn.gh.requester.requestJsonAndCheck(
+                    "PATCH", f"{self.repo.url}/git/refs/heads/{quote(self.base, safe='/')}",
+                    input={"sha": sha, "force": False})
+            except GithubException as exc:
+                if exc.status == NOT_FAST_FORWARD:
+                    return False
+                raise
         return True
 
     def delete_branch(self, branch: str) -> None:
@@ -131,52 +160,59 @@ class StagingRepo:
         The request is spelled out (``DELETE /git/refs/heads/<branch>``): a lazily built
         PyGithub ``GitRef`` would aim at the singular ``/git/ref/`` read URL.
         """
-        try:
-            self.repo.requester.requestJsonAndCheck(
-                "DELETE", f"{self.repo.url}/git/refs/heads/{quote(branch, safe='/')}")
-        except GithubException as exc:
-            if exc.status not in (404, NOT_FAST_FORWARD):  # 404/422: already gone
-                raise
+        with self._doing(f"deleting the branch {branch}"):
+            try:
+                self.conn.gh.requester.requestJsonAndCheck(
+                    "DELETE", f"{self.repo.url}/git/refs/heads/{quote(branch, safe='/')}")
+            except GithubException as exc:
+                if exc.status not in (404, NOT_FAST_FORWARD):  # 404/422: already gone
+                    raise
 
     def pull_head(self, number: int) -> tuple[str, str, str]:
         """Pull request ``number``'s (head branch, head SHA, author login)."""
-        pull = self.repo.get_pull(number)
-        return pull.head.ref, pull.head.sha, pull.user.login
+        with self._doing(f"reading pull request #{number}"):
+            pull = self.repo.get_pull(number)
+            return pull.head.ref, pull.head.sha, pull.user.login
 
     def approvers(self, number: int, head: str, task: int) -> tuple[str, ...]:
         """The eligible accounts whose standing review of pull request ``number`` approves ``head``.
 
         Gate 2's rule (``gatebot.core.github_model.decide_approvals``): a later review by the
         same account replaces its approval, an approval of another commit does not count, and
-        no builder ever counts — task ``task``'s claimants (its assignees, past and present), the pull request's
-        author and the people behind its commits — nor any bot. At most two are named (the
+        no builder ever counts — task ``task``'s claimants (its assignees, past and present),
+        the pull request's author and the people behind its commits — nor any bot. At most two are named (the
         gate-1 and gate-2 reviewers); none when ``head`` is no longer the pull request's head.
         """
-        pull = self.repo.get_pull(number)
-        facts = pull_facts(pull)
-        if facts.head != head:
-            return ()
-        claimants = claimants_of(self.repo.get_issue(task))
+        with self._doing(f"reading the reviews of pull request #{number}"):
+            facts = pull_facts(self.repo.get_pull(number))
+            if facts.head != head:
+                return ()
+            claimants = claimants_of(self.repo.get_issue(task))
         found = approvals(facts, claimants)
         return tuple(p.login for p in (found.gate1, found.gate2) if p is not None)
 
     def set_stage(self, issue: int, label: str, stages: tuple[str, ...]) -> None:
         """Give issue ``issue`` the stage label ``label``, removing the other ``stages``."""
-        target = self.repo.get_issue(issue)
-        have = {x.name for x in target.labels}
-        for old in have & (set(stages) - {label}):
-            target.remove_from_labels(old)
+        with self._doing(f"reading issue #{issue}"):
+            target = self.repo.get_issue(issue)
+            have = {x.name for x in target.labels}
+        for old in sorted(have & (set(stages) - {label})):
+            remove_label(self.conn, target, old)
         if label not in have:
-            target.add_to_labels(label)
+            add_labels(self.conn, target, [label])
 
     def add_label(self, issue: int, label: str) -> None:
         """Add ``label`` (e.g. ``escalated``) to issue ``issue``; its other labels stay."""
-        self.repo.get_issue(issue).add_to_labels(label)
+        with self._doing(f"reading issue #{issue}"):
+            target = self.repo.get_issue(issue)
+        add_labels(self.conn, target, [label])
 
     def comment(self, issue: int, text: str) -> None:
         """Post ``text`` (Markdown the caller made safe) on issue or pull request ``issue``."""
-        self.repo.get_issue(issue).create_comment(text)
+        with self._doing(f"commenting on #{issue}"):
+            post_comment(self.conn, issue, text)
 
     def close(self, issue: int) -> None:
         """Close issue ``issue`` as completed."""
-        self.repo.get_issue(issue).edit(state="closed", state_reason="completed")
+        with self._doing(f"closing issue #{issue}"):
+            self.repo.get_issue(issue).edit(state="closed", state_reason="completed")

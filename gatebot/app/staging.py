@@ -210,8 +210,7 @@ def land(ctx: Context, target: Target) -> Result:
     facts, trailers, head_branch = read_facts(ctx, target)
     decision = decide(facts)
     if decision.action == "fast-forward" and not target.api.fast_forward(facts.staging):
-        decision = Landing("rebuild", "GitHub refused the fast-forward: the base branch "
-                           "moved before it")
+        decision = refused_fast_forward(facts)
     if decision.action in ("fast-forward", "landed"):
         target.api.set_stage(target.task, "status:released", STAGES)
         target.api.close(target.task)
@@ -222,6 +221,20 @@ def land(ctx: Context, target: Target) -> Result:
         return Result("waiting", decision.reason, facts.staging)
     cand = candidate(ctx, target, trailers, head_branch, facts.approved_head)
     return _carry_out(ctx, target, cand, decision, facts)
+
+
+def refused_fast_forward(facts: LandingFacts) -> Landing:
+    """What follows GitHub's 422 on the fast-forward: rebuild, or escalate past the retries.
+
+    GitHub refuses when the base moved between the read and the write; each refusal costs a
+    build (``facts.attempt``), so a base that keeps moving — or a refusal that keeps coming —
+    escalates after ``merge.retries`` builds instead of rebuilding forever.
+    """
+    if facts.attempt > facts.retries:
+        return Landing("escalate", f"GitHub refused the fast-forward of the base branch "
+                       f"after {facts.attempt} staging builds (not a fast-forward)")
+    return Landing("rebuild", "GitHub refused the fast-forward: the base branch moved "
+                   "before it")
 
 
 def _carry_out(ctx: Context, target: Target, cand: merge.Candidate, decision: Landing,
@@ -277,7 +290,7 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
 
     ctx = open_context(cwd)
     conn = connect(env_settings(repository=repository_of(ctx.git.root)))
-    api = StagingRepo(conn.repo, ctx.config.base)
+    api = StagingRepo(conn, ctx.config.base)
     run = _run_of(workflow_run) if workflow_run else None
     sha = staged_sha(run, ctx.config.base) if run else None
     if run and sha is None:

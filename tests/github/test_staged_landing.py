@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from github import GithubException
 
 from gatebot.adapters.github_staging import StagingRepo
 from gatebot.app import staging
@@ -22,8 +21,10 @@ from gatebot.app.context import open_context
 from gatebot.app.merge import Candidate
 from gatebot.core.landing import STAGING_CHECK, StagingRun
 from gatebot.core.protocol import Contributor, Identity
+from gatebot.errors import EnvironmentProblem
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
+from tests.github.helpers import conn
 from tests.repos import NO_CHECKS, git, run_cli
 
 TODO = textwrap.dedent("""\
@@ -103,8 +104,8 @@ def _world(fake: FakeGitHub, tmp_path: Path) -> World:
         gh_pull.create_review(commit=gh_pull.base.repo.get_commit(head), event="APPROVE")
     work = tmp_path / "job"
     git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
-    repo = fake.client(fake.bot).get_repo("acme/widgets")
-    target = staging.Target(StagingRepo(repo, "main"), number, pull, app="gatebot")
+    target = staging.Target(StagingRepo(conn(fake, fake.bot), "main"), number, pull,
+                            app="gatebot")
     cand = Candidate(open_context(work).board().task(number), BRANCH, head, Identity("rev1"),
                      Identity("rev2"), (Contributor("alice", "author", "alice@example.com"),))
     return World(fake, work, target, cand, alice)
@@ -252,9 +253,12 @@ def test_killed_between_steps_main_stays_and_a_rerun_lands(world: World) -> None
     sha = world.stage()  # the job runs again: a new staging branch, the old one deleted
     assert world.staging() == {"gatebot/staging/1/2": sha}
     world.finish_run(sha)
-    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main")
-    with pytest.raises(GithubException):
+    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main", times=4)
+    with pytest.raises(EnvironmentProblem) as failed:  # retried three times, then given up
         world.land()
+    assert "GitHub answered 500 to every retry" in str(failed.value) and "fast-forwarding main" in \
+        str(failed.value)
+    assert world.fake.bot.token not in str(failed.value) + failed.value.hint
     assert world.main() == before
     assert world.land().state == "landed"
     assert world.main() == sha
@@ -264,8 +268,8 @@ def test_killed_between_steps_main_stays_and_a_rerun_lands(world: World) -> None
 def test_killed_after_the_fast_forward_a_rerun_only_finishes_the_labels(world: World) -> None:
     sha = world.stage()
     world.finish_run(sha)
-    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main", after=True)
-    with pytest.raises(GithubException):  # GitHub moved main; the answer was lost
+    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main", after=True, times=4)
+    with pytest.raises(EnvironmentProblem):  # GitHub moved main; every answer was lost
         world.land()
     assert world.main() == sha
     assert world.fake.state.issues[1].labels == ["status:rdy-for-prod"]
@@ -284,6 +288,46 @@ def test_a_refused_fast_forward_rebuilds_and_never_forces(world: World) -> None:
     assert done.state == "rebuilt", done.message
     assert world.main() != done.sha and not _reaches(world, world.cand.head)
     assert _forced(world.fake) == []
+
+
+def test_a_fast_forward_refused_every_time_is_retried_then_escalated(world: World) -> None:
+    world.fake.inject("422", method="PATCH", path="*/git/refs/heads/main", times=10)
+    before, builds = world.main(), []
+    for run_id in range(1, 10):
+        sha = world.staged() or world.stage()
+        builds.append(sha)
+        world.finish_run(sha, run_id=run_id)
+        done = world.land()
+        if done.state != "rebuilt":
+            break
+    assert done.state == "escalated", done.message
+    assert "refused the fast-forward" in done.message
+    assert len(builds) == 4  # the first build and merge.retries (3) rebuilds
+    assert len(world.fake.state.dispatches) == 4
+    assert world.fake.state.issues[1].labels == ["status:rdy-for-prod", "escalated"]
+    assert world.staged() is None and not _reaches(world, world.cand.head)
+    board = git(world.fake.git_dir, "diff", "--name-only", before, "main").split()
+    assert "notes/limiter.md" not in board  # only the escalation's board commit reached main
+    assert _forced(world.fake) == []
+
+
+def test_a_500_on_the_ref_update_is_retried_and_lands(world: World) -> None:
+    sha = world.stage()
+    world.finish_run(sha)
+    world.fake.inject("500", method="PATCH", path="*/git/refs/heads/main")
+    done = world.land()
+    assert done.state == "landed", done.message
+    assert world.main() == sha
+    patches = [r for r in world.fake.requests if r.method == "PATCH" and "/git/" in r.path]
+    assert [r.status for r in patches] == [500, 200]
+
+
+def test_a_github_error_is_translated_and_redacted(world: World) -> None:
+    world.fake.inject("403-secondary", method="POST", path="*/dispatches", retry_after=3600)
+    with pytest.raises(EnvironmentProblem) as failed:
+        world.stage()
+    text = str(failed.value) + failed.value.hint
+    assert "gatebot-staging.yml" in text and world.fake.bot.token not in text
 
 
 def _payload(tmp_path: Path, sha: str, conclusion: str = "success",

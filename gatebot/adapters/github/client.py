@@ -256,11 +256,23 @@ def translated(secrets: Secrets, doing: str) -> Iterator[None]:
                "try again later, or raise the cap (GATEBOT_GITHUB_MAX_WAIT, seconds)")
     except GithubException as exc:
         _raise(secrets, *_github_text(exc, doing))
+    except requests.exceptions.RetryError as exc:
+        _raise(secrets, f"GitHub kept failing while {doing}: {_retry_text(exc)}",
+               "nothing is left half-done: run the command again later; GitHub's status "
+               "page says whether it is having problems")
     except requests.RequestException as exc:
         kind = "timed out" if isinstance(exc, requests.Timeout) else "lost the connection"
         _raise(secrets, f"GitHub {kind} while {doing} ({type(exc).__name__})",
                "nothing is left half-done: run the command again; check GITHUB_API_URL and "
                "the network if it keeps happening")
+
+
+def _retry_text(exc: requests.exceptions.RetryError) -> str:
+    """What the last of the retried answers was, from urllib3's ``MaxRetryError`` reason."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    found = re.search(r"too many (\d{3}) error responses", str(reason or ""))
+    return (f"GitHub answered {found.group(1)} to every retry" if found
+            else "the retries ran out")
 
 
 def _raise(secrets: Secrets, message: str, hint: str) -> NoReturn:
