@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from github import GithubException, UnknownObjectException
@@ -117,14 +118,22 @@ class StagingRepo:
             return tuple(CheckRunFact(r.name, r.app.slug if r.app else "", r.head_sha,
                                       r.status, r.conclusion) for r in runs)
 
-    def record_check(self, sha: str, name: str, conclusion: str, *, summary: str,
+    def record_check(self, sha: str, name: str, conclusion: str | None, *, summary: str,
                      external_id: str) -> None:
-        """Create the completed check run ``name`` on ``sha`` as this token's app."""
+        """Create check run ``name`` on ``sha`` as this token's app.
+
+        Completed with ``conclusion``, or queued (a run started, not finished) when it is None.
+        """
+        output: dict[str, Any] = {"title": f"{name}: {conclusion or 'queued'}",
+                                  "summary": summary}
         with self._doing(f"recording the check run {name} on {sha[:12]}"):
-            self.repo.create_check_run(name, sha, status="completed", conclusion=conclusion,
-                                       external_id=external_id,
-                                       output={"title": f"{name}: {conclusion}",
-                                               "summary": summary})
+            if conclusion is None:
+                self.repo.create_check_run(name, sha, status="queued",
+                                           external_id=external_id, output=output)
+            else:
+                self.repo.create_check_run(name, sha, status="completed",
+                                           conclusion=conclusion, external_id=external_id,
+                                           output=output)
 
     def dispatch(self, workflow: str, inputs: dict[str, str]) -> None:
         """Start ``workflow`` (a file name) by ``workflow_dispatch`` on the base branch.

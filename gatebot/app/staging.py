@@ -26,9 +26,10 @@ from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
 from gatebot.app import gate1, merge
 from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now as clock
-from gatebot.core import archive
+from gatebot.core import archive, escalation
 from gatebot.core.facts import Change
 from gatebot.core.landing import (
+    INTERRUPTED,
     STAGING_CHECK,
     STAGING_WORKFLOW,
     Landing,
@@ -169,7 +170,7 @@ def record_run(ctx: Context, target: Target, run: StagingRun) -> Result:
     if now is None or sha != now[1]:
         return Result("ignored", f"workflow run {run.run_id} tested {sha[:12]}, which is no "
                       f"longer task #{target.task}'s staging commit")
-    conclusion = "success" if run.conclusion == "success" else "failure"
+    conclusion = run.conclusion if run.conclusion in ("success", *INTERRUPTED) else "failure"
     target.api.record_check(sha, STAGING_CHECK, conclusion, external_id=str(run.run_id),
                             summary=f"{STAGING_WORKFLOW} run {run.run_id}: {run.conclusion}")
     return Result("recorded", f"{STAGING_CHECK}: {conclusion} on {sha[:12]}", sha)
@@ -219,6 +220,8 @@ def land(ctx: Context, target: Target) -> Result:
                       f"{facts.staging[:12]}", facts.staging)
     if decision.action == "wait":
         return Result("waiting", decision.reason, facts.staging)
+    if decision.action == "rerun":
+        return rerun(target, facts.staging, decision.reason)
     cand = candidate(ctx, target, trailers, head_branch, facts.approved_head)
     return _carry_out(ctx, target, cand, decision, facts)
 
@@ -244,6 +247,13 @@ def _carry_out(ctx: Context, target: Target, cand: merge.Candidate, decision: La
         return Result("rebuilt" if done.state == "staged" else done.state,
                       f"{decision.reason}; {done.message}", done.sha)
     target.api.delete_staging(target.task)
+    if decision.action == "escalate" and decision.interrupted:
+        esc = escalation.staging_interrupted(target.task, decision.reason,
+                                             f"gatebot land --task {target.task}")
+        merge.flag_escalation(ctx, cand, esc)
+        target.api.add_label(target.task, "escalated")
+        return Result("escalated", f"task #{target.task}: {esc.title}\n"
+                      + escalation.render(esc))
     if decision.action == "escalate":
         outcome = merge.escalate_push(ctx, cand, facts.attempt, decision.reason, moving=True)
         target.api.add_label(target.task, "escalated")
@@ -251,6 +261,18 @@ def _carry_out(ctx: Context, target: Target, cand: merge.Candidate, decision: La
     details = {"Failed checks": ", ".join(decision.failed)} if decision.failed else {}
     merge.send_back(ctx, cand, "merge-failed", decision.reason, details)
     return _back_to_review(target, f"task #{target.task} back to REVIEW: {decision.reason}")
+
+
+def rerun(target: Target, sha: str, reason: str) -> Result:
+    """Start the staging checks again on ``sha`` after a cancelled or timed-out run.
+
+    A queued ``gatebot/staging`` check run marks the re-run, so the landing waits for it
+    (a second event meanwhile dispatches nothing more).
+    """
+    target.api.record_check(sha, STAGING_CHECK, None, external_id="rerun",
+                            summary=f"{reason}: {STAGING_WORKFLOW} dispatched again")
+    target.api.dispatch(STAGING_WORKFLOW, {"sha": sha, "task": str(target.task)})
+    return Result("rerun", f"task #{target.task}: {reason}", sha)
 
 
 def _back_to_review(target: Target, message: str) -> Result:

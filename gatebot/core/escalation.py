@@ -90,3 +90,21 @@ def push_refused(task: int, attempts: int, detail: str, retry: str, *, moving: b
         f"Option 1, then re-run: {retry}",
         "No: other tasks can proceed",
     )
+
+
+def staging_interrupted(task: int, detail: str, retry: str) -> Escalation:
+    """The staging checks were cancelled or timed out again after their re-run.
+
+    Not a verdict on the change: the task keeps its approvals in RDY FOR PROD, and nothing of
+    it reached the base branch.
+    """
+    return Escalation(
+        f"Staging checks did not finish for task #{task}",
+        f"The staging checks {detail}",
+        f"Task #{task} is approved but untested on the base branch; it stays in RDY FOR PROD "
+        "and nothing of it landed",
+        ("Find why the staging run was cancelled or timed out (runner limits, a hung check)",
+         "Raise the staging job's timeout-minutes"),
+        f"Option 1, then re-run: {retry}",
+        "No: other tasks can proceed",
+    )

@@ -22,6 +22,13 @@ STAGING_CHECK = "gatebot/staging"
 STAGING_WORKFLOW = "gatebot-staging.yml"
 """The workflow dispatched for a staging commit (``workflow_dispatch`` on the base branch)."""
 
+INTERRUPTED = frozenset({"cancelled", "timed_out", "stale"})
+"""Check-run conclusions of a run that did not finish its checks: not green, and not red."""
+
+RERUNS = 1
+"""How many times an interrupted staging run is started again before the task escalates."""
+
+_PASSED = frozenset({"success", "neutral", "skipped"})
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -105,6 +112,7 @@ class Landing:
     action: str
     reason: str
     failed: tuple[str, ...] = ()
+    interrupted: tuple[str, ...] = ()
 
 
 def accepted_checks(facts: LandingFacts) -> dict[str, CheckRunFact]:
@@ -148,19 +156,32 @@ def decide(facts: LandingFacts) -> Landing:
 
 
 def _checks_decision(facts: LandingFacts) -> Landing:
+    """Red sends back; cancelled or timed out re-runs once, then escalates; green lands."""
     accepted = accepted_checks(facts)
-    missing = [n for n in facts.required if n not in accepted]
-    failed = tuple(n for n, r in accepted.items()
-                   if r.status == "completed" and r.conclusion not in ("success", "neutral",
-                                                                       "skipped"))
+    done = {n: r.conclusion for n, r in accepted.items() if r.status == "completed"}
+    failed = tuple(n for n, c in done.items() if c not in _PASSED | INTERRUPTED)
     if failed:
         return Landing("send-back", "staging checks failed on "
                        f"{facts.staging[:12]}: {', '.join(failed)}", failed)
-    pending = [n for n, r in accepted.items() if r.status != "completed"]
-    if missing or pending:
-        return Landing("wait", f"waiting for {', '.join([*missing, *pending])} on "
+    interrupted = tuple(n for n, c in done.items() if c in INTERRUPTED)
+    if interrupted:
+        return _interrupted(facts, interrupted)
+    waiting = [n for n in facts.required if n not in done]
+    if waiting:
+        return Landing("wait", f"waiting for {', '.join(waiting)} on "
                        f"{facts.staging[:12]} (check runs of {facts.app} only)")
     return Landing("fast-forward", f"every required check passed on {facts.staging[:12]}")
+
+
+def _interrupted(facts: LandingFacts, names: tuple[str, ...]) -> Landing:
+    """A check that did not finish is not a verdict: re-run it ``RERUNS`` times, then escalate."""
+    runs = max(sum(1 for r in facts.checks if r.app_slug == facts.app and r.name == name
+                   and r.head_sha == facts.staging and r.conclusion in INTERRUPTED)
+               for name in names)
+    what = f"{', '.join(names)} on {facts.staging[:12]} did not finish (cancelled or timed out)"
+    if runs > RERUNS:
+        return Landing("escalate", f"{what} {runs} times", interrupted=names)
+    return Landing("rerun", f"{what}: the staging checks run again", interrupted=names)
 
 
 @dataclass(frozen=True)

@@ -330,6 +330,35 @@ def test_a_github_error_is_translated_and_redacted(world: World) -> None:
     assert "gatebot-staging.yml" in text and world.fake.bot.token not in text
 
 
+@pytest.mark.parametrize("conclusion", ["cancelled", "timed_out"])
+def test_an_interrupted_staging_run_is_run_again_once_then_escalated(world: World,
+                                                                     conclusion: str) -> None:
+    sha = world.stage()
+    assert world.finish_run(sha, conclusion).state == "recorded"
+    done = world.land()
+    assert done.state == "rerun", done.message  # not red: no failed check named, no REVIEW
+    assert [d.inputs["sha"] for d in world.fake.state.dispatches] == [sha, sha]
+    assert world.land().state == "waiting"  # the re-run is queued: nothing dispatched again
+    assert len(world.fake.state.dispatches) == 2
+    world.finish_run(sha, conclusion, run_id=8)
+    done = world.land()
+    assert done.state == "escalated", done.message
+    assert "did not finish" in done.message
+    assert world.fake.state.issues[1].labels == ["status:rdy-for-prod", "escalated"]
+    assert world.main() != sha and not _reaches(world, world.cand.head)
+    assert world.staged() is None and len(world.fake.state.dispatches) == 2
+
+
+def test_an_interrupted_run_whose_rerun_passes_lands(world: World) -> None:
+    sha = world.stage()
+    world.finish_run(sha, "cancelled")
+    assert world.land().state == "rerun"
+    world.finish_run(sha, "success", run_id=8)
+    done = world.land()
+    assert done.state == "landed", done.message
+    assert world.main() == sha
+
+
 def _payload(tmp_path: Path, sha: str, conclusion: str = "success",
              path: str = ".github/workflows/gatebot-staging.yml") -> Path:
     target = tmp_path / "event.json"
