@@ -402,23 +402,76 @@ def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
                           dry_run=dry_run))
 
 
-@main.command("queue")
-@click.option("--batch-size", "batch_size", type=int, metavar="N", default=None,
-              help="Tasks per batch (default: adaptive, as many as wait up to 8).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="Output format.")
+def _queue_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--batch-size`` and ``--format`` of ``gatebot queue`` and ``gatebot queue show``."""
+    command = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                           default="text", help="Output format.")(command)
+    return click.option("--batch-size", "batch_size", type=int, metavar="N", default=None,
+                        help="Tasks per batch (default: adaptive, as many as wait up to 8)."
+                        )(command)
+
+
+@main.group("queue", invoke_without_command=True)
+@_queue_options
 @forge_option
+@click.pass_context
 @guarded
-def queue(batch_size: int | None, fmt: str) -> None:
+def queue(ctx: click.Context, batch_size: int | None, fmt: str) -> None:
     """The merge queue: approved tasks in landing order, each with its head SHA and batch.
 
     RDY FOR PROD tasks whose gate-1 approval stands on their branch's current
     head SHA, critical tasks first (each in a batch alone), then approval order.
     Read-only. JSON: the gatebot.queue/1 document (docs/queue.md).
+    `gatebot queue run` lands the queue in tested batches.
     """
+    if ctx.invoked_subcommand is not None:
+        if batch_size is not None or fmt != "text":
+            from gatebot.errors import UsageError  # noqa: PLC0415
+
+            raise UsageError("options of `gatebot queue` go after the subcommand",
+                             f"run `gatebot queue {ctx.invoked_subcommand} --batch-size N`")
+        return
     from gatebot.app.queue_commands import queue_command  # noqa: PLC0415
 
     sys.exit(queue_command(_cwd(), batch_size, fmt))
+
+
+@queue.command("show")
+@_queue_options
+@forge_option
+@guarded
+def queue_show(batch_size: int | None, fmt: str) -> None:
+    """The merge queue, as `gatebot queue` prints it (read-only)."""
+    from gatebot.app.queue_commands import queue_command  # noqa: PLC0415
+
+    sys.exit(queue_command(_cwd(), batch_size, fmt))
+
+
+@queue.command("run")
+@click.option("--batch-size", "batch_size", type=int, metavar="N", default=None,
+              help="Tasks per batch (default: adaptive, as many as wait up to 8).")
+@click.option("--once", is_flag=True, help="Land one batch, then stop.")
+@click.option("--as", "actor", metavar="NAME", help="Act as NAME (the gate-2 reviewer).")
+@forge_option
+@guarded
+def queue_run(batch_size: int | None, once: bool, actor: str | None) -> None:
+    """Land the merge queue in tested batches (gate 2 for each task, checks once per batch).
+
+    Each batch: the base tip, then each task's approved head merged --no-ff in
+    queue order, each merge its own release commit. The checks run once on the
+    last tree; green pushes main (fast-forward, no force) to the last release.
+    Red: prefixes of the batch are tested to find the culprit, which goes back
+    to REVIEW with its failing checks and logs named; the others land. A task
+    whose merge conflicts is taken out before any check runs. Releases of a
+    batch carry Gatebot-Tested-in: the tree the checks ran on. Exit 0: every
+    task landed (or none waited); 1: a task went back, was taken out or skipped.
+    """
+    from gatebot.app import output  # noqa: PLC0415
+    from gatebot.app.queue_run import queue_run_command  # noqa: PLC0415
+
+    with output.check_progress("text") as progress:
+        code = queue_run_command(_cwd(), batch_size, once, actor, progress)
+    sys.exit(code)
 
 
 @main.command()
