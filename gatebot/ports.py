@@ -190,6 +190,14 @@ class Forge(Protocol):
         """
         ...
 
+    def maintainers(self, logins: Sequence[str]) -> tuple[str, ...]:
+        """Those of ``logins`` the forge itself knows as maintainers, in order.
+
+        Locally none (``claims.maintainers`` in the configuration names them); on GitHub the
+        accounts with the admin or maintain role on the repository.
+        """
+        ...
+
     def claims(self) -> ClaimRecords:
         """The claim records of this forge."""
         ...

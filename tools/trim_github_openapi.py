@@ -55,6 +55,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/pulls/{{pull_number}}/reviews": ("get", "post"),
     f"{R}/pulls/{{pull_number}}/reviews/{{review_id}}": ("get",),
     f"{R}/pulls/{{pull_number}}/reviews/{{review_id}}/dismissals": ("put",),
+    f"{R}/collaborators/{{username}}/permission": ("get",),
     f"{R}/check-runs": ("post",),
     f"{R}/check-runs/{{check_run_id}}": ("get", "patch"),
     f"{R}/check-runs/{{check_run_id}}/annotations": ("get",),

@@ -326,6 +326,11 @@ class LocalForge:
         """Land the release ``commit`` on the base (``publish``)."""
         return self.publish(tip, commit)
 
+    def maintainers(self, logins: Sequence[str]) -> tuple[str, ...]:
+        """None: locally ``claims.maintainers`` in the configuration names the maintainers."""
+        del logins
+        return ()
+
     def claims(self) -> ClaimStore:
         """The claim refs ``refs/gatebot/claims/*``, shared through the remote when there is one."""
         from gatebot.adapters.claim_store import ClaimStore  # noqa: PLC0415 - merge needs none

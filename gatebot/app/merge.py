@@ -283,15 +283,18 @@ def retest(ctx: Context, wt: Git, cand: Candidate,
 def gate_files_rule(ctx: Context, cand: Candidate, tip: str) -> RuleResult:
     """``gate-files`` at gate 2: a gate-file change needs a maintainer as either reviewer.
 
-    Raises ``Refused`` (nothing written; the task keeps its approval) when
-    neither the gate-1 nor the gate-2 reviewer is one of ``claims.maintainers``.
+    Raises ``Refused`` (nothing written; the task keeps its approval) when neither the
+    gate-1 nor the gate-2 reviewer is one of ``claims.maintainers`` or a maintainer the
+    forge knows (``Forge.maintainers``: on GitHub the admin or maintain role).
     """
     base = ctx.git.merge_base(tip, cand.head) or tip
     rule = review_app.gate_files_result(ctx.git, ctx.config, base, cand.head,
-                                        [cand.reviewer1, cand.actor])
+                                        [cand.reviewer1, cand.actor],
+                                        verify=ctx.forge.maintainers)
     if rule.status != "pass":
         raise Refused(f"rule gate-files: {rule.summary}",
-                      "a maintainer (claims.maintainers) must be the gate-2 reviewer: "
+                      "a maintainer (claims.maintainers, or on GitHub an admin or maintainer "
+                      "of the repository) must be the gate-1 or gate-2 reviewer: "
                       "gatebot merge --as MAINTAINER")
     return rule
 

@@ -311,13 +311,16 @@ def fresh_coverage(
 
 
 def gate_files_result(
-    git: Git, cfg: config_module.Config, merge_base: str, head: str, approvers: Sequence[str]
+    git: Git, cfg: config_module.Config, merge_base: str, head: str, approvers: Sequence[str],
+    *, verify: Callable[[Sequence[str]], Sequence[str]] | None = None,
 ) -> RuleResult:
     """``gate-files`` for ``merge_base..head`` (every path, deletions and renames included).
 
     ``cfg`` is the base branch's configuration (``claims.maintainers``);
     pyproject.toml and setup.cfg count only when their gate tables or
-    sections changed (``gate_files.gate_file_changes``).
+    sections changed (``gate_files.gate_file_changes``). ``verify(approvers)``, asked only
+    when a gate file changed, names the approvers the forge knows as maintainers (on GitHub:
+    the admin or maintain role, ``Forge.maintainers``); they count as ``claims.maintainers``.
     """
     touched = git.touched_files(merge_base, head)
 
@@ -329,7 +332,9 @@ def gate_files_result(
 
     changed = gate_files.gate_file_changes(touched, texts(gate_files.PYPROJECT),
                                            texts(gate_files.SETUP_CFG))
-    return gate_files.evaluate(changed, maintainers=cfg.claims.maintainers, approvers=approvers)
+    verified = tuple(verify(approvers)) if changed and verify is not None else ()
+    return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
+                               approvers=approvers)
 
 
 def _timed(results: dict[str, RuleResult], rule_id: str, fn: Callable[[], RuleResult]) -> None:

@@ -22,7 +22,7 @@ from gatebot.app.context import Context, open_context
 from gatebot.core.board import Stage
 from gatebot.core.events import ReviewChanged
 from gatebot.core.protocol import Contributor, Identity
-from gatebot.core.review_gate import ReviewFacts, review_step
+from gatebot.core.review_gate import ReviewFacts, gate1_passes, review_step
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, EnvironmentProblem
 
 
@@ -44,7 +44,7 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
     api = StagingRepo(forge.conn, ctx.config.base)
     number = read.issue.number if read.issue else None
     staged = number is not None and api.staged_head(number) == read.facts.head
-    step = review_step(ReviewFacts(read.stage, read.approvals, read.gate1_green, staged))
+    step = review_step(ReviewFacts(read.stage, read.approvals, gate1_green(forge, read), staged))
     print(f"gatebot gate: pull request #{intent.pr}: {step.reason}", flush=True)
     if step.action == "rdy-for-prod" and read.issue is not None:
         set_stage(forge.conn, read.issue, Stage.RDY_FOR_PROD)
@@ -54,6 +54,18 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
         print(f"gatebot gate: {done.message}", flush=True)
         return EXIT_REFUSED if done.state in ("back-to-review", "escalated") else EXIT_OK
     return EXIT_OK
+
+
+def gate1_green(forge: GitHubForge, read: PullReviews) -> bool:
+    """Whether gate 1's automated rules count as passed (``core.review_gate.gate1_passes``).
+
+    They passed, or failed only on ``gate-files`` while the gate-1 reviewer has the admin or
+    maintain role on the repository (one permission read, made only then).
+    """
+    first = read.approvals.gate1
+    if read.gate1_green or read.gate1_failed != ("gate-files",) or first is None:
+        return read.gate1_green
+    return gate1_passes(False, read.gate1_failed, bool(forge.maintainers([first.login])))
 
 
 def candidate(ctx: Context, read: PullReviews) -> merge.Candidate:

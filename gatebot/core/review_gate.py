@@ -76,3 +76,14 @@ def _gate2(facts: ReviewFacts) -> ReviewStep:
         return ReviewStep("nothing", "the current head is staged already")
     return ReviewStep("stage", f"gate 2 approved by {found.login} on the current head: "
                       "staging the landing")
+
+
+def gate1_passes(green: bool, failed: tuple[str, ...] | None, maintainer_approved: bool) -> bool:
+    """Whether gate 1's automated rules count as passed on the head.
+
+    ``green``: gate 1's own verdict passed. Else, when the only rule that failed was
+    ``gate-files`` (``failed``, as gatebot published it) and the gate-1 reviewer is a
+    maintainer (``maintainer_approved``), the rule's demand is met: a maintainer approved the
+    change to the files that define the gates (docs/protocol.md, the ``gate-files`` rule).
+    """
+    return green or (failed == ("gate-files",) and maintainer_approved)

@@ -27,6 +27,7 @@ from tests.fakegithub import (
     handlers_actions,
     handlers_apps,
     handlers_checks,
+    handlers_collaborators,
     handlers_issues,
     handlers_pulls,
 )
@@ -36,7 +37,7 @@ from tests.fakegithub.state import State, User
 from tests.fakegithub.validate import check_response
 
 assert handlers_actions and handlers_apps and handlers_checks and handlers_issues and \
-    handlers_pulls, \
+    handlers_pulls and handlers_collaborators, \
     "imported for their routes"
 
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})

@@ -229,6 +229,9 @@ class State:
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[Status] = []
         self.dispatches: list[Dispatch] = []
+        self.roles: dict[int, str] = {}
+        """A user id → its role on the repository (admin, maintain, write, triage, read);
+        the owner is admin, anyone else not listed has read (a public repository)."""
         self.app_keys: dict[int, str] = {}
         """A GitHub App's id → the public key (PEM) its JWTs are verified with."""
         self.installation_tokens: dict[str, int] = {}

@@ -24,7 +24,13 @@ from gatebot.adapters.github import claims as claim_comments
 from gatebot.adapters.github.board import live_tasks
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.escalations import escalate
-from gatebot.adapters.github.identity import approvals, bot_identity, person, read_pull
+from gatebot.adapters.github.identity import (
+    approvals,
+    bot_identity,
+    maintainers,
+    person,
+    read_pull,
+)
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, set_stage
 from gatebot.adapters.github.verdicts import Publication, publish
@@ -330,6 +336,10 @@ class GitHubForge:
     def push_release(self, tip: str, commit: str) -> bool:
         """Land ``commit`` on the base branch in git, without force (the local forge's push)."""
         return self.files.push_release(tip, commit)
+
+    def maintainers(self, logins: Sequence[str]) -> tuple[str, ...]:
+        """Those of ``logins`` with the admin or maintain role on the repository (GitHub's)."""
+        return maintainers(self.conn, [x for x in logins if x])
 
     def claims(self) -> GitHubClaims:
         """Claims as claim comments, written as the token's account."""

@@ -136,6 +136,30 @@ def _reviews(pull: PullRequest) -> Iterable[ReviewFact]:
         yield ReviewFact(review.id, person(review.user), review.state, review.commit_id)
 
 
+MAINTAINER_ROLES = frozenset({"admin", "maintain"})
+
+
+def maintainers(conn: Connection, logins: Iterable[str]) -> tuple[str, ...]:
+    """Those of ``logins`` whose role on the repository is admin or maintain, in order.
+
+    One ``GET /repos/{o}/{r}/collaborators/{login}/permission`` per login (its ``role_name``);
+    an account GitHub does not know (404) is no maintainer. Raises ``EnvironmentProblem``
+    (exit 2) on other GitHub errors.
+    """
+    found: list[str] = []
+    for login in dict.fromkeys(logins):
+        with translated(conn.secrets, f"reading {login}'s permission on the repository"):
+            try:
+                role = conn.repo.get_collaborator_role_name(login)
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                continue
+        if role in MAINTAINER_ROLES:
+            found.append(login)
+    return tuple(found)
+
+
 def claimants(issue: Issue) -> tuple[Person, ...]:
     """Everyone who ever held task ``issue``: its assignees now and ever (``assigned`` events).
 

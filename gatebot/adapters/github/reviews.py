@@ -19,7 +19,7 @@ from gatebot.adapters.github.gate import approvals_text
 from gatebot.adapters.github.identity import PullFacts, approvals, builders, read_pull
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage
-from gatebot.adapters.github.verdicts import stickies, write_sticky
+from gatebot.adapters.github.verdicts import failed_rules, stickies, write_sticky
 from gatebot.core.board import Stage
 from gatebot.core.github_model import (
     STICKY_MARKER,
@@ -39,7 +39,8 @@ class PullReviews:
     """A pull request and its task as GitHub has them now.
 
     ``issue`` is None when the pull request names no task; ``stage`` its stage label;
-    ``builders`` everyone who built the change (claimants, author, commit people).
+    ``builders`` everyone who built the change (claimants, author, commit people);
+    ``gate1_failed`` the rules gate 1's published verdict on the head failed (None: unknown).
     """
 
     facts: PullFacts
@@ -48,6 +49,7 @@ class PullReviews:
     builders: tuple[Person, ...]
     approvals: Approvals
     gate1_green: bool
+    gate1_failed: tuple[str, ...] | None = None
 
 
 def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
@@ -64,9 +66,11 @@ def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
             issue = conn.repo.get_issue(task)
     with translated(conn.secrets, "reading who held the task"):
         claimants = claimants_of(issue) if issue else ()
+    green = gate1_green(conn, facts.head, bot)
+    sticky = [] if green else stickies(conn, number, bot)
+    failed = failed_rules(sticky[0].body, "gate-1", facts.head) if sticky else None
     return PullReviews(facts, issue, issue_stage(issue) if issue else None,
-                       builders(facts, claimants), approvals(facts, claimants),
-                       gate1_green(conn, facts.head, bot))
+                       builders(facts, claimants), approvals(facts, claimants), green, failed)
 
 
 def gate1_green(conn: Connection, head: str, bot: Person) -> bool:

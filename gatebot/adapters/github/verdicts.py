@@ -7,7 +7,7 @@ e.g. a personal token) — a commit status with that context. Then the sticky co
 its hidden marker and the bot's own user id, edited in place, created once.
 
 Publishing the same verdict again writes nothing: the sticky comment remembers, per gate, the
-head and a digest of what was published. Two runs publishing at once take a lock first, a git
+head, a digest of what was published and the rules that failed (``failed_rules`` reads them). Two runs publishing at once take a lock first, a git
 ref ``refs/gatebot/verdicts/<gate>/<head>-<digest>`` whose creation only one can win; the
 other leaves the publishing to it. Two sticky comments made at once: the newer is removed.
 """
@@ -88,7 +88,8 @@ def publish(conn: Connection, item: Publication, bot: Person) -> Published:
     """
     sticky = stickies(conn, item.pull, bot)
     state = sticky_state(sticky[0].body) if sticky else {}
-    mark = {"head": item.verdict.head, "digest": item.digest()}
+    mark = {"head": item.verdict.head, "digest": item.digest(),
+            "failed": [r.id for r in item.verdict.failed()]}
     body = sticky_body(item.markdown, {**state, item.gate: mark}, item.log_url)
     current = sticky[0].id if sticky else None
     if state.get(item.gate) == mark:
@@ -107,6 +108,19 @@ def stickies(conn: Connection, pull: int, bot: Person) -> list[IssueComment]:
     with translated(conn.secrets, f"reading the comments of #{pull}"):
         return [c for c in list_comments(conn, pull)
                 if c.user.id == bot.id and STICKY_MARKER in (c.body or "")]
+
+
+def failed_rules(body: str | None, gate: str, head: str) -> tuple[str, ...] | None:
+    """The rules that failed in ``gate``'s verdict on ``head``, as a sticky comment records it.
+
+    None when the comment records no verdict of that gate on that head. Read it only from a
+    comment ``stickies`` found (gatebot's own): anyone can type the same text elsewhere.
+    """
+    mark = sticky_state(body).get(gate)
+    if not isinstance(mark, dict) or mark.get("head") != head:
+        return None
+    failed = mark.get("failed")
+    return tuple(str(x) for x in failed) if isinstance(failed, list) else None
 
 
 def _lock(conn: Connection, item: Publication) -> bool:

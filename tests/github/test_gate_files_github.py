@@ -1,0 +1,89 @@
+"""``gate-files`` in GitHub mode: a maintainer is an approving reviewer with the admin or
+maintain role on the repository (GitHub's collaborator permission), never a name in a file.
+
+A change to ``tox.ini`` fails gate 1's ``gate-files`` rule when it is pushed (nobody has
+approved it yet); the gate-1 approval of a maintainer then meets it, and gate 2 lands it when
+either reviewer is one. The same approvals by people with the write role move nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gatebot.adapters.github.identity import maintainers
+from gatebot.adapters.github.verdicts import Publication, publish
+from gatebot.core.verdict import RuleResult, Verdict
+from tests.fakegithub.server import FakeGitHub
+from tests.github.helpers import conn, person
+from tests.github.test_review_event import BRANCH, REPO, TODO, Pull
+from tests.repos import NO_CHECKS, git
+
+
+@pytest.fixture
+def gate_pull(fake_github: FakeGitHub, tmp_path: Path) -> Pull:
+    """Task #1 in REVIEW; its pull request changes tox.ini; gate 1 failed on gate-files only."""
+    fake = fake_github
+    alice, bob = fake.add_user("alice"), fake.add_user("bob")
+    base = fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board",
+                            fake.owner)
+    task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
+    with fake.state.lock:
+        fake.state.issues[task].assignees.append(bob.id)
+    head = fake.push_commit(BRANCH, {"tox.ini": "[tox]\nenv_list = py\n"}, "Tox", alice)
+    number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}")
+    verdict = Verdict("review", head, base, (
+        RuleResult("gate-files", "fail", "tox.ini changed: needs a maintainer's approval"),
+        RuleResult("checks.tests", "pass", "passed")))
+    publish(conn(fake, fake.bot), Publication(number, "gate-1", verdict, "## gate 1: fail\n"),
+            person(fake.bot))
+    work = tmp_path / "job"
+    git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
+    return Pull(fake, work, number, head, tmp_path)
+
+
+def _user(pull: Pull, login: str, role: str) -> object:
+    user = pull.fake.add_user(login)
+    with pull.fake.state.lock:
+        pull.fake.state.roles[user.id] = role
+    return user
+
+
+def test_a_maintainers_approval_meets_gate_files_at_both_gates(gate_pull: Pull) -> None:
+    carol, dave = _user(gate_pull, "carol", "maintain"), _user(gate_pull, "dave", "read")
+    code, out = gate_pull.gate(gate_pull.approve(carol))  # type: ignore[arg-type]
+    assert code == 0, out
+    assert gate_pull.labels() == ["status:rdy-for-prod"], out
+    code, out = gate_pull.gate(gate_pull.approve(dave))  # type: ignore[arg-type]
+    assert code == 0, out
+    assert len(gate_pull.fake.state.dispatches) == 1, out  # staged: gate-files passed
+
+
+def test_a_writers_approval_does_not_meet_gate_files(gate_pull: Pull) -> None:
+    carol = _user(gate_pull, "carol", "write")
+    code, out = gate_pull.gate(gate_pull.approve(carol))  # type: ignore[arg-type]
+    assert code == 0, out
+    assert "gate 1's automated rules have not passed" in out
+    assert gate_pull.labels() == ["status:review"]
+
+
+def test_gate_2_refuses_gate_files_without_a_maintainer(gate_pull: Pull) -> None:
+    carol, dave = _user(gate_pull, "carol", "write"), _user(gate_pull, "dave", "triage")
+    bot = gate_pull.fake.client(gate_pull.fake.bot).get_repo(REPO)
+    bot.get_issue(1).set_labels("status:rdy-for-prod")
+    gate_pull.gate(gate_pull.approve(carol))  # type: ignore[arg-type]
+    code, out = gate_pull.gate(gate_pull.approve(dave))  # type: ignore[arg-type]
+    assert code == 1, out
+    assert "rule gate-files" in out and "maintainer" in out
+    assert gate_pull.fake.state.dispatches == []
+
+
+def test_maintainers_are_read_from_the_repository_role(fake_github: FakeGitHub) -> None:
+    roles = {"ann": "admin", "mo": "maintain", "wes": "write", "tia": "triage", "rita": "read"}
+    for login, role in roles.items():
+        user = fake_github.add_user(login)
+        fake_github.state.roles[user.id] = role
+    found = maintainers(conn(fake_github, fake_github.bot), [*roles, "nobody", "ann"])
+    assert found == ("ann", "mo")
+    assert maintainers(conn(fake_github, fake_github.bot), [fake_github.owner.login]) == ("acme",)
