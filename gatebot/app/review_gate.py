@@ -39,7 +39,7 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
                                  "run `gatebot gate` inside GitHub Actions, or pass "
                                  "--forge github (GITHUB_TOKEN and GITHUB_REPOSITORY set)")
     read = read_reviews(forge.conn, intent.pr, forge.bot)
-    if note_reviews(forge.conn, intent.pr, forge.bot, read.approvals):
+    if note_reviews(forge.conn, intent.pr, forge.bot, read.approvals, read.facts.head):
         print(f"pull request #{intent.pr}: review notes updated", file=sys.stderr)
     api = StagingRepo(forge.conn, ctx.config.base)
     number = read.issue.number if read.issue else None

@@ -280,6 +280,30 @@ COMMENT_LIMIT = 65_536
 _STATE = re.compile(r"<!-- gatebot:state\n(.*?)\n-->", re.DOTALL)
 
 
+SECTIONS = ("gate-1", "gate-2", "reviews")
+"""The sticky comment's sections, in order: each gate's verdict (written by whoever publishes
+that gate) and the review notes (written by the review event). A writer replaces its own
+section and keeps the others as they are."""
+_SECTION = re.compile(r"^<!-- gatebot:section (gate-1|gate-2|reviews) -->$", re.MULTILINE)
+
+
+def sticky_sections(body: str | None) -> dict[str, str]:
+    """The sections of a sticky comment's visible text, by name (``SECTIONS``).
+
+    Text outside any section (a comment written before sections existed) is dropped.
+    """
+    visible = (body or "").split(f"\n{STICKY_MARKER}\n", 1)[0]
+    parts = _SECTION.split(visible)
+    return {name: text.strip("\n") for name, text in zip(parts[1::2], parts[2::2], strict=True)
+            if text.strip()}
+
+
+def sticky_text(sections: dict[str, str]) -> str:
+    """The visible Markdown of ``sections`` (name → text), in ``SECTIONS`` order."""
+    return "\n\n".join(f"<!-- gatebot:section {name} -->\n{sections[name].strip(chr(10))}"
+                       for name in SECTIONS if sections.get(name, "").strip()) + "\n"
+
+
 def sticky_body(markdown: str, state: dict[str, object], log_url: str | None) -> str:
     """The sticky comment: marker, ``markdown`` cut to fit GitHub's 65,536 characters, state.
 

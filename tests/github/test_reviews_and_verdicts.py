@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from gatebot.adapters.github import escalations, identity, verdicts
+from gatebot.adapters.github import escalations, identity, reviews, verdicts
 from gatebot.adapters.github.verdicts import Publication
 from gatebot.core import escalation
 from gatebot.core.github_model import COMMENT_LIMIT, STICKY_MARKER, Person
@@ -14,6 +14,7 @@ from tests.fakegithub import FakeGitHub
 from tests.github.helpers import conn, person
 
 REPO = "acme/widgets"
+GATE1 = "<!-- gatebot:section gate-1 -->"
 
 
 def _pull(fake: FakeGitHub) -> tuple[int, str]:
@@ -80,13 +81,14 @@ def test_check_run_with_batched_annotations_and_one_sticky(fake_github: FakeGitH
     posts = [w for w in fake_github.writes() if w.path.endswith("/check-runs") or "/check-runs/" in w.path]
     assert [w.method for w in posts] == ["POST", "PATCH", "PATCH"]
     stickies = [c for c in fake_github.state.comments.values() if STICKY_MARKER in c.body]
-    assert len(stickies) == 1 and stickies[0].body.startswith("## gate 1: fail")
+    assert len(stickies) == 1 and stickies[0].body.startswith(f"{GATE1}\n## gate 1: fail")
     fake_github.reset_log()
     assert verdicts.publish(bot, item, me).wrote is False
     assert fake_github.writes() == []
     again = Publication(number, "gate-1", _verdict(head, 0), "## gate 1: pass\n")
     assert verdicts.publish(bot, again, me).comment_id == stickies[0].id
-    assert [c.body[:16] for c in fake_github.state.comments.values()] == ["## gate 1: pass\n"]
+    assert [c.body.removeprefix(f"{GATE1}\n")[:16]
+            for c in fake_github.state.comments.values()] == ["## gate 1: pass\n"]
 
 
 def test_a_user_token_gets_a_commit_status(fake_github: FakeGitHub) -> None:
@@ -165,3 +167,23 @@ def test_escalation_comment_and_label_once(fake_github: FakeGitHub) -> None:
     assert body.startswith("🚨 ESCALATION: Merge conflict on task #1\n")
     assert "**Recommendation**: Option 1, then re-run: gatebot merge --task 1" in body
     assert "escalated" in fake_github.state.issues[number].labels
+
+
+def test_each_writer_keeps_the_sticky_sections_it_does_not_own(fake_github: FakeGitHub) -> None:
+    number, head = _pull(fake_github)
+    bot, me = conn(fake_github, fake_github.bot), person(fake_github.bot)
+    bob = fake_github.add_user("bob")
+    fake_github.client(bob).get_repo(REPO).get_pull(number).create_review(event="APPROVE")
+    found = identity.approvals(identity.read_pull(bot, number))
+    assert reviews.note_reviews(bot, number, me, found, head)  # the review event's notes
+    verdicts.publish(bot, Publication(number, "gate-1", _verdict(head, 1), "## gate 1: fail\n"),
+                     me)  # a later verdict on the same pull request
+    verdicts.publish(bot, Publication(number, "gate-2", _verdict(head), "## gate 2: pass\n"), me)
+    [body] = [c.body for c in fake_github.state.comments.values() if STICKY_MARKER in c.body]
+    assert "## gate 1: fail" in body and "## gate 2: pass" in body
+    assert f"### Reviews of {head[:12]}\n- Gate 1 approved by @bob on this head" in body
+    assert reviews.note_reviews(bot, number, me, found, head) is False  # nothing changed
+    verdicts.publish(bot, Publication(number, "gate-1", _verdict(head), "## gate 1: pass\n"), me)
+    [body] = [c.body for c in fake_github.state.comments.values() if STICKY_MARKER in c.body]
+    assert body.index("## gate 1: pass") < body.index("## gate 2: pass") < body.index("@bob")
+    assert "gate 1: fail" not in body

@@ -23,6 +23,8 @@ from gatebot.core.board import Stage
 from gatebot.core.github_model import Approvals, Person, task_of_pull
 from gatebot.core.verdict import Verdict
 
+REVIEWS_HEADING = "### Reviews"
+
 
 @dataclass(frozen=True)
 class GateOutcome:
@@ -49,6 +51,16 @@ def approvals_text(found: Approvals) -> str:
     return "\n".join(lines)
 
 
+def reviews_section(found: Approvals, head: str) -> str:
+    """The sticky comment's review notes of ``head``: a heading naming it and ``approvals_text``.
+
+    "" when there is nothing to say. The heading names the head SHA because the section
+    outlives a push: a later verdict keeps it until the reviews of the new head are written.
+    """
+    notes = approvals_text(found)
+    return f"{REVIEWS_HEADING} of {head[:12]}\n{notes}\n" if notes else ""
+
+
 def _task_issue(conn: Connection, facts: PullFacts) -> Issue | None:
     number = task_of_pull(facts.branch, facts.body)
     if number is None:
@@ -72,9 +84,9 @@ def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,
     with translated(conn.secrets, "reading who held the task"):
         claimants = claimants_of(issue) if issue else ()
     found = approvals(facts, claimants, pusher)
-    notes = approvals_text(found)
-    text = markdown.rstrip("\n") + ("\n\n### Reviews\n" + notes + "\n" if notes else "\n")
-    done = publish(conn, Publication(number, "gate-1", verdict, text, log_url), bot_identity(conn))
+    done = publish(conn, Publication(number, "gate-1", verdict, markdown, log_url,
+                                     reviews_section(found, facts.head)),
+                   bot_identity(conn))
     moved = bool(issue and verdict.verdict == "pass" and verdict.head == facts.head
                  and found.gate1 and issue_stage(issue) is Stage.REVIEW)
     if moved and issue is not None:

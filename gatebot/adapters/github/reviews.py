@@ -5,7 +5,7 @@ reviews, its task's issue (stage label and claimants), and whether gate 1's auto
 passed on the head (the ``gatebot/gate-1`` check run, else the commit status of that context,
 counted only when gatebot's own account made it: anyone who may write statuses could post one).
 ``note_reviews`` writes who counts and whose approval does not ("X built this change: not
-counted") into the sticky comment's "Reviews" section, editing only when the text changes.
+counted") into the sticky comment's "reviews" section, editing only when the text changes.
 """
 
 from __future__ import annotations
@@ -15,23 +15,23 @@ from dataclasses import dataclass
 from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.adapters.github.gate import approvals_text
+from gatebot.adapters.github.gate import reviews_section
 from gatebot.adapters.github.identity import PullFacts, approvals, builders, read_pull
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage
 from gatebot.adapters.github.verdicts import failed_rules, stickies, write_sticky
 from gatebot.core.board import Stage
 from gatebot.core.github_model import (
-    STICKY_MARKER,
     Approvals,
     Person,
     sticky_body,
+    sticky_sections,
     sticky_state,
+    sticky_text,
     task_of_pull,
 )
 
 GATE1 = "gatebot/gate-1"
-REVIEWS_HEADING = "### Reviews"
 
 
 @dataclass(frozen=True)
@@ -95,22 +95,20 @@ def gate1_green(conn: Connection, head: str, bot: Person) -> bool:
     return bool(mine) and mine[0].get("state") == "success"
 
 
-def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals) -> bool:
-    """Put the review notes of ``found`` into pull request ``number``'s sticky comment.
+def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals,
+                 head: str) -> bool:
+    """Put the review notes of ``found`` (of ``head``) into pull request ``number``'s sticky comment.
 
-    The verdict above the "Reviews" section and the hidden state stay as they are; a
-    comment is created when there is none yet. Returns whether anything was written.
+    Only its "reviews" section changes: each gate's verdict and the hidden state stay as they
+    are; a comment is created when there is none yet. Returns whether anything was written.
     """
-    notes = approvals_text(found)
     sticky = stickies(conn, number, bot)
     old = sticky[0].body if sticky else ""
-    verdict = old.split(f"\n{STICKY_MARKER}\n", 1)[0] if sticky else ""
-    verdict = verdict.split(f"\n\n{REVIEWS_HEADING}\n", 1)[0].rstrip("\n")
-    if not notes and not verdict:
+    sections = sticky_sections(old)
+    sections["reviews"] = reviews_section(found, head)
+    if not any(v.strip() for v in sections.values()):
         return False
-    text = (verdict + "\n" if verdict else "") + (
-        f"\n{REVIEWS_HEADING}\n{notes}\n" if notes else "")
-    body = sticky_body(text, sticky_state(old), None)
+    body = sticky_body(sticky_text(sections), sticky_state(old), None)
     if body == old:
         return False
     write_sticky(conn, number, bot, sticky, body)

@@ -4,7 +4,9 @@
 ``gatebot/gate-2`` with a Markdown summary and the findings as annotations (GitHub takes 50
 per request: the rest follow in updates), or — when the token cannot create check runs (403,
 e.g. a personal token) — a commit status with that context. Then the sticky comment: found by
-its hidden marker and the bot's own user id, edited in place, created once.
+its hidden marker and the bot's own user id, edited in place, created once. Each gate's
+verdict and the review notes are sections of it (``core.github_model.SECTIONS``): a writer
+replaces its own and keeps the others.
 
 Publishing the same verdict again writes nothing: the sticky comment remembers, per gate, the
 head, a digest of what was published and the rules that failed (``failed_rules`` reads them). Two runs publishing at once take a lock first, a git
@@ -32,7 +34,14 @@ from gatebot.adapters.github.writes import (
     list_comments,
     post_comment,
 )
-from gatebot.core.github_model import STICKY_MARKER, Person, sticky_body, sticky_state
+from gatebot.core.github_model import (
+    STICKY_MARKER,
+    Person,
+    sticky_body,
+    sticky_sections,
+    sticky_state,
+    sticky_text,
+)
 from gatebot.core.verdict import Finding, Verdict
 
 ANNOTATIONS_PER_REQUEST = 50
@@ -45,7 +54,8 @@ class Publication:
     """One gate's verdict to publish on pull request ``pull``.
 
     ``gate`` is ``gate-1`` or
-    ``gate-2``; ``markdown`` the summary; ``log_url`` where the full log is (or None).
+    ``gate-2``; ``markdown`` the summary; ``log_url`` where the full log is (or None);
+    ``reviews`` the review notes' section when the publisher knows them (None: kept as is).
     """
 
     pull: int
@@ -53,6 +63,7 @@ class Publication:
     verdict: Verdict
     markdown: str
     log_url: str | None = None
+    reviews: str | None = None
 
     @property
     def name(self) -> str:
@@ -90,7 +101,11 @@ def publish(conn: Connection, item: Publication, bot: Person) -> Published:
     state = sticky_state(sticky[0].body) if sticky else {}
     mark = {"head": item.verdict.head, "digest": item.digest(),
             "failed": [r.id for r in item.verdict.failed()]}
-    body = sticky_body(item.markdown, {**state, item.gate: mark}, item.log_url)
+    sections = sticky_sections(sticky[0].body) if sticky else {}
+    sections[item.gate] = item.markdown
+    if item.reviews is not None:
+        sections["reviews"] = item.reviews
+    body = sticky_body(sticky_text(sections), {**state, item.gate: mark}, item.log_url)
     current = sticky[0].id if sticky else None
     if state.get(item.gate) == mark:
         if sticky[0].body == body:
