@@ -34,7 +34,14 @@ from gatebot.core.events import (
 from gatebot.core.printable import printable
 from gatebot.core.transitions import TaskState, Transition
 from gatebot.core.workflow_run import PublishVerdict
-from gatebot.errors import EXIT_OK, EXIT_REFUSED, EnvironmentProblem, Refused, UsageError
+from gatebot.errors import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EnvironmentProblem,
+    GatebotError,
+    Refused,
+    UsageError,
+)
 
 
 def gate_command(cwd: Path, *, event_path: str | None, event_name: str | None,
@@ -88,8 +95,10 @@ def dispatch(cwd: Path, intent: Intent) -> int:  # noqa: PLR0911 - one return pe
         case SweepAndSync():
             return _sweep(cwd) or _board_sync(cwd)
         case CommandRefused():
-            raise Refused(f"{printable(intent.verb)} by {printable(intent.actor.login)} on "
-                          f"issue #{intent.issue}: {intent.reason}")
+            refused = Refused(f"{printable(intent.verb)} by {printable(intent.actor.login)} on "
+                              f"issue #{intent.issue}: {intent.reason}")
+            answer(cwd, intent, intent.verb, Refused(intent.reason))
+            raise refused
         case Gate1():
             return gate_one(cwd, intent)
         case ReviewChanged():
@@ -99,13 +108,41 @@ def dispatch(cwd: Path, intent: Intent) -> int:  # noqa: PLR0911 - one return pe
         case TaskOpened():
             return task_opened(cwd, intent)
         case ClaimCommand():
-            return claim_from_comment(cwd, intent)
+            try:
+                return claim_from_comment(cwd, intent)
+            except Refused as refused:
+                answer(cwd, intent, type(intent.command).__name__.lower(), refused)
+                raise
         case PublishVerdict():
             from gatebot.app.publish_verdict import publish_command  # noqa: PLC0415 - PyGithub
 
             return publish_command(cwd, intent, os.environ)
         case _:
             assert_never(intent)
+
+
+def answer(cwd: Path, intent: ClaimCommand | CommandRefused, verb: str,
+           refused: Refused) -> None:
+    """Tell the comment's author, on the issue, why their command was not obeyed (once).
+
+    Only in the github forge (a comment command comes from GitHub). A failure to post is
+    reported on stderr and does not hide the refusal itself.
+    """
+    from gatebot.adapters.github.forge import GitHubForge  # noqa: PLC0415 - PyGithub
+    from gatebot.adapters.github.replies import reply_once  # noqa: PLC0415
+    from gatebot.app.context import open_context  # noqa: PLC0415
+    from gatebot.core.github_model import refusal_reply  # noqa: PLC0415
+
+    try:
+        forge = open_context(cwd).forge
+        if not isinstance(forge, GitHubForge):
+            return
+        body = refusal_reply(intent.comment_id, intent.actor.login, verb, refused.message,
+                             refused.hint)
+        reply_once(forge.conn, intent.issue, intent.comment_id, forge.bot, body)
+    except GatebotError as failed:
+        print(f"gatebot: could not answer the comment on #{intent.issue}: {failed.message}",
+              file=sys.stderr)
 
 
 def gate_one(cwd: Path, intent: Gate1) -> int:

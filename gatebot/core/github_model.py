@@ -343,3 +343,27 @@ def sticky_state(body: str | None) -> dict[str, object]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+# -- replies to refused comment commands -------------------------------------------------------
+def reply_marker(comment_id: int) -> str:
+    """The hidden marker of gatebot's reply to comment ``comment_id`` (one reply per comment)."""
+    return f"<!-- gatebot:reply {comment_id} -->"
+
+
+def refusal_reply(comment_id: int, login: str, verb: str, reason: str, hint: str) -> str:
+    """The answer to a comment command gatebot did not obey: who, which command, why, what next.
+
+    ``reason`` and ``hint`` are shown as text, never as Markdown (they may quote a title).
+    """
+    def text(value: str) -> str:
+        flat = " ".join(value.split())
+        for ch in "\\`*_[]<>|#~!":
+            flat = flat.replace(ch, "\\" + ch)
+        return flat
+
+    command = re.sub(r"[^a-z-]", "", verb.lower())
+    lines = [f"@{login} `/{command}` was not done: {text(reason)}"]
+    if hint:
+        lines.append(f"What to do: {text(hint)}")
+    return "\n\n".join(lines) + f"\n\n{reply_marker(comment_id)}\n"

@@ -135,3 +135,37 @@ def test_workflow_dispatch_sweeps_then_writes_the_board_from_github(
     assert "gatebot board sync: TODO.md on origin/main written in board commit" in result.stdout
     todo = git(fake_github.git_dir, "show", "main:TODO.md")
     assert f"### #{number} Parser" in todo.split("REVIEW", 1)[1], todo
+
+
+def _replies(fake: FakeGitHub) -> list[str]:
+    return [c.body for c in fake.state.comments.values()
+            if c.user == fake.bot.id and "<!-- gatebot:reply " in c.body]
+
+
+def test_a_refused_claim_is_answered_once_on_the_issue(fake_github: FakeGitHub,
+                                                       tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    bob = fake_github.add_user("bob", email="bob@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    clone = _clone(fake_github, tmp_path)
+    assert run_cli(clone, "gate", env=comment_event(fake_github, tmp_path, number, "/claim",
+                                                    alice)).exit_code == 0
+    fake_github.clock.advance(30)
+    env = comment_event(fake_github, tmp_path, number, "/claim", bob)
+    assert run_cli(clone, "gate", env=env).exit_code == 1
+    [reply] = _replies(fake_github)
+    assert reply.startswith("@bob `/claim` was not done: ") and "claimed by alice" in reply
+    fake_github.reset_log()
+    assert run_cli(clone, "gate", env=env).exit_code == 1  # the same event again
+    assert fake_github.writes() == [] and len(_replies(fake_github)) == 1
+
+
+def test_a_malformed_command_is_answered_with_the_reason(fake_github: FakeGitHub,
+                                                         tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    env = comment_event(fake_github, tmp_path, number, "/heartbeat 150 *half* [x](y)", alice)
+    result = run_cli(_clone(fake_github, tmp_path), "gate", env=env)
+    assert result.exit_code == 1, result.output
+    [reply] = _replies(fake_github)
+    assert reply.startswith("@alice `/heartbeat` was not done: progress 150% is over 100")
