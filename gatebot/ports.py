@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Protocol
 from gatebot.errors import GatebotError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from gatebot.core.board import Board
     from gatebot.core.claims import ClaimProblem, ClaimRecord
     from gatebot.core.escalation import Escalation
@@ -74,10 +76,23 @@ class ClaimRecords(Protocol):
     ``replace`` says no), ``FileNotFoundError`` when updating one that is gone,
     ``ValueError`` for a record that holds no valid claim, ``GitError`` (or the
     forge's own ``GatebotError``) when the store refuses a write for good.
+
+    ``settle``: the two settle waits in seconds this store needs, or None for the
+    configuration's ``claims.settle`` (a value set in the configuration always wins).
     """
+
+    settle: tuple[float, float] | None
 
     def list(self) -> tuple[list[ClaimRecord], list[ClaimProblem]]:
         """Every live claim (released ones left out) and the invalid records, each in order."""
+        ...
+
+    def now(self) -> datetime | None:
+        """The store's own clock, aware UTC; staleness is judged by it.
+
+        GitHub's time (the ``Date`` of its answer), or None where the local clock is the
+        store's.
+        """
         ...
 
     def record_id(self, session_name: str, task_number: int) -> str:

@@ -29,6 +29,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -82,6 +83,9 @@ class ClaimStore:
     for another reason than a rival's write (a hook, permissions).
     """
 
+    settle: tuple[float, float] | None = None
+    """The configuration's settle waits: rival clones' refs take time to show."""
+
     def __init__(self, git: Git, remote: str | None = None) -> None:
         """Bind to the repository; ``remote`` (e.g. ``origin``) must be configured when given."""
         self.git = git
@@ -91,6 +95,10 @@ class ClaimStore:
     def record_id(self, session_name: str, task_number: int) -> str:
         """The ref a claim of ``session_name`` on task ``task_number`` lives on (``claim_ref``)."""
         return claim_ref(session_name, task_number)
+
+    def now(self) -> datetime | None:
+        """None: the local clock is the store's (each clone writes its own times)."""
+        return None
 
     def list(self) -> tuple[list[ClaimRecord], list[ClaimProblem]]:
         """Fetch and read every claim: (valid records, problems), both in ref-name order.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from gatebot.adapters.claim_store import session_fingerprint
@@ -53,6 +53,18 @@ def _stale_after(ctx: Context) -> timedelta:
     return timedelta(minutes=ctx.config.claims.stale_after)
 
 
+def settle_of(ctx: Context, store: ClaimRecords) -> tuple[float, float]:
+    """The settle waits in seconds for claims in ``store``.
+
+    The configuration's when it sets them, else the store's own (on GitHub none: the
+    server's order decides), else the default ``claims.settle``.
+    """
+    claims = ctx.config.claims
+    if store.settle is None or "settle" in claims.model_fields_set:
+        return claims.settle
+    return store.settle
+
+
 def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int | None,
                   actor: str | None, force: bool) -> int:
     """``gatebot claim N``: the three-phase claim record, then the board commit (first push wins)."""
@@ -64,7 +76,7 @@ def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int
     store = store_of(ctx)
     claims_app.claim(
         store, task_number=number, task_title=task.title, session_name=who, files=globs,
-        clock=now, settle_s=ctx.config.claims.settle, estimate_min=estimate, force=force,
+        clock=now, settle_s=settle_of(ctx, store), estimate_min=estimate, force=force,
         stale_after=_stale_after(ctx), task_section=str(task.stage),
         identity=session_fingerprint(os.environ), holders=board_holders(ctx), say=_say,
     )
@@ -123,17 +135,32 @@ def release_command(cwd: Path, number: int, force: bool, reason: str | None,
     return EXIT_OK
 
 
+def store_clock(store: ClaimRecords) -> Callable[[], datetime]:
+    """The clock staleness is judged by.
+
+    The store's own (GitHub's, read once and kept as an offset from the local clock), else
+    the local clock (``GATEBOT_NOW`` in tests).
+    """
+    server = store.now()
+    if server is None:
+        return now
+    offset = server - now()
+    return lambda: now() + offset
+
+
 def sweep_command(cwd: Path) -> int:
     """``gatebot sweep``: record each newly stale claim once (archive + ``stale`` label)."""
     ctx = open_context(cwd)
-    stale = claims_app.sweep(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
+    store = store_of(ctx)
+    clock = store_clock(store)
+    stale = claims_app.sweep(store, clock=clock, stale_after=_stale_after(ctx),
                              already_flagged=ctx.forge.stale_flags(),
                              holders=board_holders(ctx))
     if not stale:
         print("no newly stale claims", file=sys.stderr)
         return EXIT_OK
     lapses = [_lapse(r) for r in stale]
-    moment = now()
+    moment = clock()
     ctx.forge.apply_all(lambda state: transitions.stale(state, lapses, moment),
                         f"gatebot: {len(stale)} stale claims")
     for record in stale:
@@ -155,7 +182,8 @@ def status_command(cwd: Path, fmt: str, write: str | None) -> int:
     stages = {str(s): sum(1 for t in board.tasks if t.stage is s) for s in Stage}
     escalations = [(t.number, t.title) for t in board.tasks
                    if "escalated" in [x.lower() for x in t.field_list("Labels")]]
-    data = status_app.gather_status(store_of(ctx), clock=now, stale_after=_stale_after(ctx),
+    store = store_of(ctx)
+    data = status_app.gather_status(store, clock=store_clock(store), stale_after=_stale_after(ctx),
                                     stages=stages, escalations=escalations,
                                     holders=lambda: holders_of(board))
     if write:

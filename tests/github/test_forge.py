@@ -127,3 +127,37 @@ def test_an_opened_issue_becomes_a_ready_task(fake_github: FakeGitHub, tmp_path:
 
     forge.apply(number, decide)
     assert fake_github.state.issues[number].labels == ["status:ready"]
+
+
+def test_sweep_judges_staleness_by_the_servers_clock(fake_github: FakeGitHub,
+                                                     tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    claimed = datetime.now(UTC) - timedelta(minutes=30)
+    fake_github.clock.set(claimed)  # GitHub's clock runs 30 minutes behind this machine's
+    clone = _clone(fake_github, tmp_path)
+    env = _env(fake_github, alice.token)
+    assert run_cli(clone, "claim", str(number), "--forge", "github", "--as", "alice",
+                   env=env).exit_code == 0
+    fake_github.clock.set(claimed + timedelta(minutes=5))
+    swept = run_cli(clone, "sweep", "--forge", "github", env=env)
+    assert swept.exit_code == 0, swept.output
+    assert "no newly stale claims" in swept.output  # 5 minutes by GitHub, 30 by this machine
+    assert "stale" not in fake_github.state.issues[number].labels
+    fake_github.clock.set(claimed + timedelta(minutes=45))  # now GitHub runs 15 minutes ahead
+    swept = run_cli(clone, "sweep", "--forge", "github", env=env)
+    assert swept.exit_code == 0, swept.output
+    assert "stale" in fake_github.state.issues[number].labels, swept.output
+
+
+def test_a_claim_on_github_waits_for_no_settle_time(fake_github: FakeGitHub,
+                                                    tmp_path: Path) -> None:
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    env = _env(fake_github, alice.token)
+    del env["GATEBOT_CLAIMS__SETTLE"]  # the default: 10 s and 5 s for claims in git
+    claimed = run_cli(_clone(fake_github, tmp_path), "claim", str(number), "--forge", "github",
+                      "--as", "alice", env=env)
+    assert claimed.exit_code == 0, claimed.output
+    assert "checking for rival claims" not in claimed.output  # GitHub's order decides at once
+    assert fake_github.state.issues[number].assignees == [alice.id]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gatebot.core.github_model import parse_claim_comment
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub.state import User
-from tests.repos import git, run_cli
+from tests.repos import git, run_cli, run_process
 
 WEBHOOKS = Path(__file__).resolve().parent.parent / "fixtures" / "github" / "webhooks"
 
@@ -169,3 +170,25 @@ def test_a_malformed_command_is_answered_with_the_reason(fake_github: FakeGitHub
     assert result.exit_code == 1, result.output
     [reply] = _replies(fake_github)
     assert reply.startswith("@alice `/heartbeat` was not done: progress 150% is over 100")
+
+
+def test_two_claims_racing_in_two_jobs_leave_one_holder(fake_github: FakeGitHub,
+                                                        tmp_path: Path) -> None:
+    """Two workflow runs (two processes) handle /claim by alice and bob at the same moment,
+    with the default settle times: GitHub's order decides, at once."""
+    users = [fake_github.add_user(n, email=f"{n}@example.com") for n in ("alice", "bob")]
+    number = fake_github.create_issue("Limiter", fake_github.owner, labels=("status:ready",))
+    clone = _clone(fake_github, tmp_path)
+    envs = []
+    for user in users:
+        fake_github.clock.advance(1)  # comments a second apart; the jobs run at once
+        envs.append(comment_event(fake_github, tmp_path, number, "/claim", user))
+        del envs[-1]["GATEBOT_CLAIMS__SETTLE"]
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda env: run_process(clone, "gate", env=env), envs))
+    assert sorted(d.returncode for d in done) == [0, 1], [d.stderr for d in done]
+    winner = users[[d.returncode for d in done].index(0)]
+    assert fake_github.state.issues[number].assignees == [winner.id]
+    records = [parse_claim_comment(c.body) for c in fake_github.state.comments.values()]
+    assert [r.session_name for r in records if r] == [winner.login]
+    assert all("checking for rival claims" not in d.stderr for d in done)

@@ -36,6 +36,7 @@ from gatebot.adapters.github.labels import issue_stage, set_stage
 from gatebot.adapters.github.verdicts import Publication, publish
 from gatebot.adapters.github.writes import (
     add_labels,
+    date_header,
     delete_comment,
     edit_comment,
     post_comment,
@@ -99,6 +100,10 @@ class GitHubClaims:
     ``github-<user id>`` and its ``session_name`` the login, whatever the caller passed.
     """
 
+    settle: tuple[float, float] | None = (0.0, 0.0)
+    """No settle wait: GitHub's order decides (the oldest claim comment by ``created_at``,
+    then id), and every write is read back at once (``claims.post_claim``)."""
+
     def __init__(self, conn: Connection, me: Person, bot_id: int | None) -> None:
         """Claims of ``conn``'s repository, written as ``me``."""
         self.conn, self.me, self.bot_id = conn, me, bot_id
@@ -113,6 +118,12 @@ class GitHubClaims:
             numbers = [i.number for i in self.conn.repo.get_issues(labels=[CLAIMED.name])]
         held = [claim_comments.read_claims(self.conn, n, self.bot_id).holder for n in numbers]
         return [h.record for h in held if h is not None], []
+
+    def now(self) -> datetime:
+        """GitHub's time now: the ``Date`` of one ``GET /rate_limit`` (which costs no quota)."""
+        with translated(self.conn.secrets, "reading GitHub's clock"):
+            headers, _ = self.conn.gh.requester.requestJsonAndCheck("GET", "/rate_limit")
+        return date_header(headers)
 
     def record_id(self, session_name: str, task_number: int) -> str:
         """``#N/login``: names a claim in ``remove_ref``."""

@@ -8,7 +8,7 @@ rather than the local clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -86,7 +86,11 @@ def server_now(obj: GithubObject) -> datetime:
 
     Falls back to the local clock only when the header is missing (never on GitHub).
     """
-    headers = GithubObject.raw_headers.fget(obj)  # type: ignore[attr-defined]
+    return date_header(GithubObject.raw_headers.fget(obj))  # type: ignore[attr-defined]
+
+
+def date_header(headers: Mapping[str, object] | None) -> datetime:
+    """The ``Date`` of an answer's ``headers`` as aware UTC (the local clock when it lacks one)."""
     raw = next((v for k, v in dict(headers or {}).items() if k.lower() == "date"), None)
     if not raw:
         return datetime.now(UTC).replace(microsecond=0)
