@@ -202,3 +202,26 @@ def test_gate_1_counts_only_gatebots_own_commit_status(pull: Pull) -> None:
     code, out = pull.gate(pull.approve(carol))
     assert code == 0, out
     assert pull.labels() == ["status:rdy-for-prod"]
+
+
+def test_gate_1_trusts_only_the_configured_apps_check_run(pull: Pull) -> None:
+    """A same-repository pull request's own workflow can post ``gatebot/gate-1`` as
+    ``github-actions[bot]``; with gatebot's App configured only that App's check run counts."""
+    actions = pull.fake.add_user("github-actions", bot=True)
+    with pull.fake.state.lock:
+        pull.fake.state.check_runs.clear()
+    pull.fake.client(actions).get_repo(REPO).create_check_run(
+        "gatebot/gate-1", pull.head, status="completed", conclusion="success")
+    carol = pull.fake.add_user("carol")
+    as_actions = {"GITHUB_TOKEN": actions.token, "GATEBOT_GITHUB_BOT_LOGIN": actions.login,
+                  "GATEBOT_GITHUB_APP_ID": str(pull.fake.bot.app_id)}
+    code, out = pull.gate(pull.approve(carol) | as_actions)
+    assert code == 0, out
+    assert "gate 1's automated rules have not passed" in out
+    assert pull.labels() == ["status:review"]
+    pull.fake.client(pull.fake.bot).get_repo(REPO).create_check_run(
+        "gatebot/gate-1", pull.head, status="completed", conclusion="success")
+    code, out = pull.gate(pull.approve(carol) | as_actions)
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"]
+    assert "trusted from github-actions[bot]" not in out

@@ -124,6 +124,7 @@ class Settings:
     """Where and as whom to connect.
 
     API ``base_url``, ``repository`` ``owner/name``, a ``token`` or an App (``app_id``, ``app_key`` PEM), ``timeout`` and ``max_wait`` in seconds,
+    (``app_id`` is kept with a token too: gatebot's App, whose check runs alone are trusted),
     ``retries`` (attempts after the first), ``bot_login`` (whose comments are gatebot's when the
     token cannot ask ``GET /user``, as an installation token cannot).
     """
@@ -159,7 +160,7 @@ class Settings:
                              "pass --token, set GITHUB_TOKEN, or set GATEBOT_GITHUB_APP_ID with "
                              "GATEBOT_GITHUB_APP_KEY_FILE (a GitHub App's private key)")
         return cls(repository=repo, base_url=(env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/"),
-                   token=secret or None, app_id=None if secret else app_id,
+                   token=secret or None, app_id=app_id or None,
                    app_key=None if secret else key, bot_login=env.get("GATEBOT_GITHUB_BOT_LOGIN"),
                    **overrides)
 

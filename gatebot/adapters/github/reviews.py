@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from github.GithubApp import GithubApp
 from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.gate import reviews_section
-from gatebot.adapters.github.identity import PullFacts, approvals, builders, read_pull
+from gatebot.adapters.github.identity import ACTIONS_BOT, PullFacts, approvals, builders, read_pull
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage
 from gatebot.adapters.github.verdicts import failed_rules, stickies, write_sticky
@@ -74,25 +75,43 @@ def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
 
 
 def gate1_green(conn: Connection, head: str, bot: Person) -> bool:
-    """Whether gate 1's newest verdict on ``head`` by ``bot`` passed (check run, else status).
+    """Whether gate 1's newest verdict on ``head`` by gatebot passed (check run, else status).
 
-    A check run counts only when the App behind ``bot`` made it (its ``app.slug`` is the
-    bot's login without ``[bot]``); a commit status only when ``bot`` created it. A verdict
-    of the same name by anyone else (another App, a collaborator with ``statuses: write``)
-    is ignored: it is no proof that gatebot's rules ran.
+    With gatebot's GitHub App configured (``GATEBOT_GITHUB_APP_ID``) only a check run that
+    App made counts (its ``app.id``), and no commit status does. Otherwise a check run counts
+    when the App behind ``bot`` made it (its ``app.slug`` is the bot's login without
+    ``[bot]``), a commit status when ``bot`` created it. A verdict of the same name by anyone
+    else (another App, a collaborator with ``statuses: write``) is no proof that gatebot's
+    rules ran. As ``github-actions[bot]`` any workflow of the repository could have written
+    it, which is said on stderr (docs/github.md, "Run gatebot as its own GitHub App").
     """
-    slug = bot.login.removesuffix("[bot]")
+    app_id = conn.settings.app_id
+    if app_id is None and bot.login == ACTIONS_BOT:
+        conn.report("gate 1's verdict is trusted from github-actions[bot], which any workflow "
+                    "of this repository can write as: run gatebot as its own GitHub App and "
+                    "set GATEBOT_GITHUB_APP_ID")
     with translated(conn.secrets, f"reading gate 1's verdict on {head[:12]}"):
         commit = conn.repo.get_commit(head)
         runs = [run for run in commit.get_check_runs(check_name=GATE1, filter="latest")
-                if run.app is not None and run.app.slug == slug]
+                if _by_gatebot(run.app, app_id, bot)]
         if runs:
             return runs[0].status == "completed" and runs[0].conclusion == "success"
+        if app_id is not None:
+            return False
         _, listed = conn.gh.requester.requestJsonAndCheck(
             "GET", f"{conn.repo.url}/commits/{head}/statuses", parameters={"per_page": 100})
     mine = [s for s in listed if s.get("context") == GATE1
             and (s.get("creator") or {}).get("id") == bot.id]
     return bool(mine) and mine[0].get("state") == "success"
+
+
+def _by_gatebot(app: GithubApp | None, app_id: str | None, bot: Person) -> bool:
+    """Whether a check run's ``app`` is gatebot's: the configured App id, else the bot's slug."""
+    if app is None:
+        return False
+    if app_id is not None:
+        return str(app.id) == app_id.strip()
+    return app.slug == bot.login.removesuffix("[bot]")
 
 
 def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals,
