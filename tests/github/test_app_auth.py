@@ -50,3 +50,16 @@ def test_settings_need_credentials_and_a_repository() -> None:
                               "GITHUB_API_URL": "https://ghe.example/api/v3/"})
     assert (made.base_url, made.token) == ("https://ghe.example/api/v3", "t")
     assert "token=" not in repr(made)  # a secret never shows in a repr
+
+
+def test_an_app_without_its_bot_login_is_refused_not_taken_for_actions(
+        fake_github: FakeGitHub) -> None:
+    key = fake_github.add_app_key(fake_github.bot)
+    conn = connect(Settings(REPO, fake_github.url, app_id=str(fake_github.bot.app_id),
+                            app_key=key, throttle=False))
+    try:
+        with pytest.raises(UsageError, match="does not know the App's bot") as raised:
+            identity.bot_identity(conn)
+    finally:
+        conn.close()
+    assert "GATEBOT_GITHUB_BOT_LOGIN" in raised.value.hint

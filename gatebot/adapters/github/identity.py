@@ -27,6 +27,7 @@ from gatebot.core.github_model import (
     decide_approvals,
     is_bot,
 )
+from gatebot.errors import UsageError
 
 ACTIONS_BOT = "github-actions[bot]"
 
@@ -41,6 +42,8 @@ def bot_identity(conn: Connection) -> Person:
 
     ``Settings.bot_login`` looked up by login when set (one read); else ``GET /user``, and
     for an installation token (403 there) ``github-actions[bot]``, the Actions token's bot.
+    Raises ``UsageError`` (exit 2) for a GitHub App's token without ``bot_login``: the App's
+    bot cannot be asked for, and ``github-actions[bot]`` would be the wrong account to trust.
     """
     with translated(conn.secrets, "asking GitHub who the token belongs to"):
         if conn.settings.bot_login:
@@ -50,6 +53,11 @@ def bot_identity(conn: Connection) -> Person:
         except GithubException as exc:
             if exc.status != 403:
                 raise
+        if conn.settings.app_id:
+            raise UsageError("gatebot runs as a GitHub App but does not know the App's bot "
+                             "account, whose comments alone are gatebot's",
+                             "set GATEBOT_GITHUB_BOT_LOGIN to the App's bot login "
+                             "(<app-slug>[bot])")
         return person(conn.gh.get_user(ACTIONS_BOT))
 
 
