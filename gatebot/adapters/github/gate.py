@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.adapters.github.identity import PullFacts, approvals, bot_identity, read_pull
+from gatebot.adapters.github.identity import (
+    PullFacts,
+    approvals,
+    bot_identity,
+    head_approved,
+    read_pull,
+)
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, set_stage
 from gatebot.adapters.github.verdicts import Publication, Published, publish
@@ -82,7 +88,7 @@ def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,
     facts = read_pull(conn, number)
     issue = _task_issue(conn, facts)
     with translated(conn.secrets, "reading who held the task"):
-        claimants = claimants_of(issue) if issue else ()
+        claimants = claimants_of(issue, history=head_approved(facts)) if issue else ()
     found = approvals(facts, claimants, pusher)
     done = publish(conn, Publication(number, "gate-1", verdict, markdown, log_url,
                                      reviews_section(found, facts.head)),

@@ -168,17 +168,26 @@ def maintainers(conn: Connection, logins: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def claimants(issue: Issue) -> tuple[Person, ...]:
+def head_approved(facts: PullFacts) -> bool:
+    """Whether any review approves the current head: only then do builders decide anything."""
+    return any(r.state == "APPROVED" and r.commit_id == facts.head for r in facts.reviews)
+
+
+def claimants(issue: Issue, *, history: bool = True) -> tuple[Person, ...]:
     """Everyone who ever held task ``issue``: its assignees now and ever (``assigned`` events).
 
-    The events are one paged read. A claimant who released, or whose assignment was removed, built part of the change all
+    The events are one paged read, skipped without ``history`` (when no approval of the
+    head exists, builders decide nothing and the assignees are enough). A claimant who released, or whose assignment was removed, built part of the change all
     the same: they stay builders. Raises PyGithub's ``GithubException`` on GitHub errors.
     """
     found = {a.id: person(a) for a in issue.assignees}
-    for event in issue.get_events():
-        who = event.assignee
-        if event.event == "assigned" and who is not None:
-            found.setdefault(who.id, Person(who.id, who.login, is_bot(who.login, who.type)))
+    for event in issue.get_events() if history else ():
+        raw: dict[str, Any] = GithubObject.raw_data.fget(event)  # type: ignore[attr-defined]  # as listed: no GET per event
+        who = raw.get("assignee") or {}
+        if raw.get("event") == "assigned" and who.get("id") is not None:
+            login = str(who.get("login") or "")
+            found.setdefault(int(who["id"]), Person(int(who["id"]), login,
+                                                    is_bot(login, who.get("type"))))
     return tuple(found.values())
 
 

@@ -17,7 +17,14 @@ from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.gate import reviews_section
-from gatebot.adapters.github.identity import ACTIONS_BOT, PullFacts, approvals, builders, read_pull
+from gatebot.adapters.github.identity import (
+    ACTIONS_BOT,
+    PullFacts,
+    approvals,
+    builders,
+    head_approved,
+    read_pull,
+)
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage
 from gatebot.adapters.github.verdicts import failed_rules, stickies, write_sticky
@@ -66,7 +73,7 @@ def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
         with translated(conn.secrets, f"reading task #{task}"):
             issue = conn.repo.get_issue(task)
     with translated(conn.secrets, "reading who held the task"):
-        claimants = claimants_of(issue) if issue else ()
+        claimants = claimants_of(issue, history=head_approved(facts)) if issue else ()
     green = gate1_green(conn, facts.head, bot)
     sticky = [] if green else stickies(conn, number, bot)
     failed = failed_rules(sticky[0].body, "gate-1", facts.head) if sticky else None
