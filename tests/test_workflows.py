@@ -121,6 +121,85 @@ def test_jobs_that_run_the_changes_code_hold_no_write_token(name: str,
         assert "secrets." not in text and "github.token" not in text, f"{name} {job_id}"
 
 
+def runs_change_code(job: dict[str, Any], base: str = "main") -> bool:
+    """Whether a job runs code the change wrote, judged from its steps as parsed.
+
+    It does when it checks out anything but the base branch: the pull request's head, a
+    staging SHA, or no ``ref`` at all (on ``pull_request``, the merge of the change).
+    """
+    return any(step.get("with", {}).get("ref") != base for step in job.get("steps", [])
+               if step.get("uses", "").startswith("actions/checkout@"))
+
+
+def holds_write(job: dict[str, Any]) -> bool:
+    """Whether the job's token may write anything (a job with no permissions holds none)."""
+    return "write" in (job.get("permissions") or {}).values()
+
+
+@pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
+def test_every_job_running_the_changes_code_holds_no_write_and_no_secret(
+        name: str, workflow: dict[str, Any]) -> None:
+    """A fork's pull request: whatever job runs its code can write nothing and read no secret.
+
+    Found from the steps (what each job checks out), not from the workflow's name; the
+    workflow-level ``env`` and ``permissions`` count too, since every job inherits them.
+    """
+    assert workflow.get("permissions") in ({}, {"contents": "read"}), name
+    assert "secrets." not in repr(workflow.get("env", {})), name
+    running = [job_id for job_id, job in workflow["jobs"].items() if runs_change_code(job)]
+    if workflow["name"] in UNTRUSTED_CODE:
+        assert running, f"{name}: a workflow that runs the change checks it out"
+    for job_id in running:
+        job = workflow["jobs"][job_id]
+        permissions = job.get("permissions", workflow.get("permissions"))
+        assert set((permissions or {}).values()) <= {"read"}, f"{name} {job_id}: {permissions}"
+        text = repr(job)
+        for secret in ("secrets.", "github.token", "GITHUB_TOKEN", "secrets: inherit"):
+            assert secret not in text, f"{name} {job_id}: {secret}"
+        assert job.get("secrets") is None, f"{name} {job_id}"
+
+
+def test_the_jobs_are_told_apart_from_their_steps() -> None:
+    """The two tests above are not vacuous: each kind of job is recognised from its steps."""
+    jobs = {name: parse(workflows.render(name, USER))["jobs"] for name in workflows.WORKFLOW_FILES}
+    assert runs_change_code(jobs["gatebot-pr.yml"]["gate-1"])
+    assert runs_change_code(jobs["gatebot-staging.yml"]["checks"])
+    assert not holds_write(jobs["gatebot-pr.yml"]["gate-1"])
+    for name, job_id in (("gatebot-publish.yml", "publish"), ("gatebot-publish.yml", "land"),
+                         ("gatebot-review.yml", "gate"), ("gatebot-sweep.yml", "sweep")):
+        assert holds_write(jobs[name][job_id]) and not runs_change_code(jobs[name][job_id])
+    merge_ref = {"steps": [{"uses": "actions/checkout@x", "with": {}}]}
+    assert runs_change_code(merge_ref)  # no ref on pull_request: the change's merge commit
+
+
+@pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
+def test_privileged_jobs_never_fetch_or_install_the_change(name: str,
+                                                           workflow: dict[str, Any]) -> None:
+    """A job holding a write token checks out the base only, fetches no pull request ref,
+    installs gatebot from the base (``.``) or a pinned release, and reads an artifact only
+    after that install, into the runner's temporary directory (outside the checkout)."""
+    for job_id, job in workflow["jobs"].items():
+        if not holds_write(job):
+            continue
+        assert not runs_change_code(job), f"{name} {job_id}"
+        steps = job["steps"]
+        for step in steps:
+            script = step.get("run", "")
+            for bad in ("refs/pull", "pull/", "head.sha", "head_sha", "git checkout",
+                        "git switch", "git fetch", "git worktree", "git pull"):
+                assert bad not in script, f"{name} {job_id}: {step.get('name')}: {bad}"
+        installs = [i for i, s in enumerate(steps) if "pip install" in s.get("run", "")]
+        for i in installs:
+            target = steps[i]["run"].split("pip install", 1)[1].split()
+            if target == ['"$GATEBOT_REQUIREMENT"']:
+                target = [steps[i]["env"]["GATEBOT_REQUIREMENT"]]
+            assert target in (["."], [f"gatebot=={__version__}"]), f"{name} {job_id}: {target}"
+        for i, step in enumerate(steps):
+            if "download-artifact" in step.get("uses", ""):
+                assert installs and i > max(installs), f"{name} {job_id}: download before install"
+                assert step["with"]["path"].startswith("${{ runner.temp }}"), name
+
+
 @pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
 def test_privileged_jobs_check_out_the_base_branch_only(name: str,
                                                         workflow: dict[str, Any]) -> None:

@@ -87,6 +87,7 @@ def stage(ctx: Context, target: Target, cand: merge.Candidate, *, attempt: int =
     remote refuses the staging push.
     """
     tip, _ = ctx.forge.fetch_tip([cand.branch])
+    fetch_head(ctx, target, cand.head)
     merge.gate_files_rule(ctx, cand, tip)
     judged = merge.rejudge(ctx, cand, tip)
     if any(r.status in ("fail", "error") for r in judged):
@@ -102,6 +103,28 @@ def stage(ctx: Context, target: Target, cand: merge.Candidate, *, attempt: int =
     target.api.dispatch(STAGING_WORKFLOW, {"sha": commit, "task": str(target.task)})
     return Result("staged", f"task #{target.task}: {commit[:12]} pushed to {branch} "
                   f"(build {attempt}); {STAGING_WORKFLOW} dispatched", commit)
+
+
+def fetch_head(ctx: Context, target: Target, head: str) -> None:
+    """Have the approved ``head`` commit here, also when it is a fork's.
+
+    A fork's branch is not on this repository's remote, but GitHub keeps every pull
+    request's head at ``refs/pull/<P>/head``: fetched as data (objects only, no ref, nothing
+    checked out). Raises ``Refused`` when the remote no longer has that commit there (a push
+    after the approvals moved it).
+    """
+    if _has_commit(ctx, head) or ctx.forge.remote is None:
+        return
+    ctx.git.run("fetch", "--no-tags", "--quiet", ctx.forge.remote,
+                f"refs/pull/{target.pull}/head", check=False)
+    if not _has_commit(ctx, head):
+        raise Refused(f"pull request #{target.pull}'s approved head {head[:12]} cannot be "
+                      f"fetched from the remote (refs/pull/{target.pull}/head moved on)",
+                      "the approvals were for another commit: review the new head")
+
+
+def _has_commit(ctx: Context, sha: str) -> bool:
+    return ctx.git.run("cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
 
 
 def conflicted(ctx: Context, tip: str, head: str) -> tuple[str, ...]:

@@ -334,7 +334,8 @@ class Renderer:
             "statuses_url": links["statuses"], "merged_at": iso(pull.merged_at),
             "merge_commit_sha": pull.merge_commit_sha, "requested_reviewers": [],
             "requested_teams": [], "auto_merge": None,
-            "head": self._side(pull.head, head_sha), "base": self._side(pull.base, base_sha),
+            "head": self._side(pull.head, head_sha, pull.fork),
+            "base": self._side(pull.base, base_sha),
             "_links": {k: {"href": v} for k, v in links.items()},
         }
         if simple:
@@ -350,8 +351,16 @@ class Renderer:
             "deletions": dels, "changed_files": files,
         }
 
-    def _side(self, branch: str, sha: str) -> Json:
-        """A pull request's ``head`` or ``base``: branch, SHA, owner and repository."""
-        owner = self.state.user_by_login(self.state.owner_login)
-        return {"label": f"{self.state.owner_login}:{branch}", "ref": branch, "sha": sha,
-                "user": self.uid(owner.id if owner else None), "repo": self.repository()}
+    def _side(self, branch: str, sha: str, fork: str | None = None) -> Json:
+        """A pull request's ``head`` or ``base``: branch, SHA, owner and repository.
+
+        ``fork``: the login owning the fork the head is in (its repository: the fork's).
+        """
+        login = fork or self.state.owner_login
+        owner = self.state.user_by_login(login)
+        repo = self.repository()
+        if fork and owner is not None:
+            repo |= {"full_name": f"{fork}/{self.state.name}", "fork": True,
+                     "owner": self.user(owner), "id": self.state.repo_id + owner.id}
+        return {"label": f"{login}:{branch}", "ref": branch, "sha": sha,
+                "user": self.uid(owner.id if owner else None), "repo": repo}

@@ -198,11 +198,20 @@ class FakeGitHub:
             return issue.number
 
     def create_pull(self, head: str, by: User, *, base: str = "main",
-                    title: str | None = None, body: str | None = None) -> int:
-        """Open a pull request of branch ``head`` (already pushed) into ``base``; its number."""
+                    title: str | None = None, body: str | None = None,
+                    fork: bool = False) -> int:
+        """Open a pull request of branch ``head`` (already pushed) into ``base``; its number.
+
+        ``fork``: the branch is in ``by``'s fork, as GitHub sees it: it leaves this
+        repository's branches, and its tip is kept at ``refs/pull/<N>/head`` only.
+        """
         with self.state.lock:
-            issue = self.state.new_issue(title or head, body, by.id,
-                                         pull=PullRequest(head=head, base=base))
+            pull = PullRequest(head=head, base=base, fork=by.login if fork else None)
+            issue = self.state.new_issue(title or head, body, by.id, pull=pull)
+            if fork:
+                pull.head_git_ref = f"refs/pull/{issue.number}/head"
+                self._git(self.git_dir, "update-ref", pull.head_git_ref, f"refs/heads/{head}")
+                self._git(self.git_dir, "update-ref", "-d", f"refs/heads/{head}")
             return issue.number
 
     def _git(self, cwd: Path | None, *args: str, user: User | None = None) -> str:

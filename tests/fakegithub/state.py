@@ -109,6 +109,10 @@ class PullRequest:
     merge_commit_sha: str | None = None
     frozen_head_sha: str | None = None
     frozen_base_sha: str | None = None
+    fork: str | None = None
+    """A fork's owner login: the head branch is in that fork, so the base repository has the
+    head only at ``refs/pull/<N>/head`` (``head_git_ref``), as on GitHub."""
+    head_git_ref: str | None = None
 
 
 @dataclass
@@ -309,7 +313,7 @@ class State:
         """The pull request's head SHA: the branch tip in git while open, else as frozen."""
         if pull.frozen_head_sha:
             return pull.frozen_head_sha
-        return self.git.ref(f"refs/heads/{pull.head}") or "0" * 40
+        return self.git.ref(pull.head_git_ref or f"refs/heads/{pull.head}") or "0" * 40
 
     def base_sha(self, pull: PullRequest) -> str:
         """The base branch's tip in git while open, else as frozen."""

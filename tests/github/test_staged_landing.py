@@ -21,7 +21,7 @@ from gatebot.app.context import open_context
 from gatebot.app.merge import Candidate
 from gatebot.core.landing import STAGING_CHECK, StagingRun
 from gatebot.core.protocol import Contributor, Identity
-from gatebot.errors import EnvironmentProblem
+from gatebot.errors import EnvironmentProblem, Refused
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
 from tests.github.helpers import conn
@@ -92,21 +92,26 @@ class World:
         return staging.land(open_context(self.work), self.target)
 
 
-def _world(fake: FakeGitHub, tmp_path: Path) -> World:
+def _world(fake: FakeGitHub, tmp_path: Path, *, branch: str = BRANCH,
+           title: str = "Rate limiter", files: dict[str, str] | None = None,
+           fork: bool = False) -> World:
     alice = fake.add_user("alice", email="alice@example.com")
-    fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
-    number = fake.create_issue("Rate limiter", alice, labels=("status:rdy-for-prod",))
-    head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
-    pull = fake.create_pull(BRANCH, alice, body=f"Closes #{number}")
+    board = TODO.replace("Rate limiter", title).replace(BRANCH, branch)
+    fake.push_commit("main", {"TODO.md": board, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
+    number = fake.create_issue(title, alice, labels=("status:rdy-for-prod",))
+    head = fake.push_commit(branch, files or {"notes/limiter.md": "# Limiter\n"}, "Add notes",
+                            alice)
+    pull = fake.create_pull(branch, alice, body=f"Closes #{number}", title=title, fork=fork)
     for login in ("rev1", "rev2"):
         reviewer = fake.add_user(login, email=f"{login}@example.com")
         gh_pull = fake.client(reviewer).get_repo("acme/widgets").get_pull(pull)
         gh_pull.create_review(commit=gh_pull.base.repo.get_commit(head), event="APPROVE")
     work = tmp_path / "job"
-    git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
+    # --no-local: objects only through git's transport, as a clone from GitHub gets them
+    git(tmp_path, "clone", "-q", "--no-local", str(fake.git_dir), str(work))
     target = staging.Target(StagingRepo(conn(fake, fake.bot), "main"), number, pull,
                             app="gatebot")
-    cand = Candidate(open_context(work).board().task(number), BRANCH, head, Identity("rev1"),
+    cand = Candidate(open_context(work).board().task(number), branch, head, Identity("rev1"),
                      Identity("rev2"), (Contributor("alice", "author", "alice@example.com"),))
     return World(fake, work, target, cand, alice)
 
@@ -357,6 +362,65 @@ def test_an_interrupted_run_whose_rerun_passes_lands(world: World) -> None:
     done = world.land()
     assert done.state == "landed", done.message
     assert world.main() == sha
+
+
+def test_a_pull_request_from_a_fork_lands_through_its_pull_ref(fake_github: FakeGitHub,
+                                                                tmp_path: Path) -> None:
+    world = _world(fake_github, tmp_path, fork=True)
+    assert fake_github.state.git.ref(f"refs/heads/{BRANCH}") is None  # the branch is the fork's
+    gh_pull = world.target.api.repo.get_pull(world.target.pull)
+    assert gh_pull.head.repo.full_name == "alice/widgets" and gh_pull.head.sha == world.cand.head
+    sha = world.stage()
+    assert git(world.fake.git_dir, "rev-parse", f"{sha}^2") == world.cand.head
+    world.finish_run(sha)
+    done = world.land()
+    assert done.state == "landed", done.message
+    assert world.main() == sha
+
+
+def test_a_fork_that_moved_its_head_after_the_approvals_stages_nothing(
+        fake_github: FakeGitHub, tmp_path: Path) -> None:
+    world = _world(fake_github, tmp_path, fork=True)
+    moved = world.fake.push_commit("elsewhere", {"x.md": "x\n"}, "Other", world.alice)
+    git(world.fake.git_dir, "update-ref", f"refs/pull/{world.target.pull}/head", moved)
+    with pytest.raises(Refused, match="cannot be fetched"):
+        world.stage()
+    assert world.staging() == {} and world.fake.state.dispatches == []
+
+
+PYPROJECT_GATEBOT = '[project]\nname = "w"\n\n[tool.gatebot]\nmin_coverage = 0\n'
+
+
+@pytest.mark.parametrize("edit", [
+    {".gatebot.toml": NO_CHECKS + '\n[claims]\nmaintainers = ["rev1", "rev2"]\n'},
+    {"pyproject.toml": PYPROJECT_GATEBOT},
+    {"noxfile.py": "import nox\n\n@nox.session\ndef tests(session):\n    pass\n"},
+    {".github/workflows/gatebot-staging.yml": "name: gatebot-staging\non: push\njobs: {}\n"},
+], ids=["gatebot.toml", "tool.gatebot", "noxfile", "workflows"])
+def test_a_change_to_the_gate_files_is_judged_by_the_base_branchs_rules(
+        fake_github: FakeGitHub, tmp_path: Path, edit: dict[str, str]) -> None:
+    """The change names its own reviewers maintainers, or rewrites the staging workflow: the
+    base branch's configuration (no maintainers) decides, so nothing is staged."""
+    world = _world(fake_github, tmp_path, files=edit)
+    before = world.main()
+    with pytest.raises(Refused, match="gate-files"):
+        world.stage()
+    assert world.staging() == {} and world.fake.state.dispatches == []
+    assert world.main() == before
+
+
+def test_shell_metacharacters_in_the_branch_and_title_reach_no_shell(
+        fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    branch = "task/1-$(touch${IFS}pwned);`touch${IFS}pwned2`"
+    title = "Limiter $(touch pwned3) `touch pwned4`; touch pwned5"
+    world = _world(fake_github, tmp_path, branch=branch, title=title)
+    monkeypatch.chdir(world.work)
+    sha = world.stage()
+    world.finish_run(sha)
+    assert world.land().state == "landed"
+    assert world.main() == sha
+    assert title in git(world.fake.git_dir, "log", "-1", "--format=%B", sha)
+    assert [p for p in tmp_path.rglob("pwned*")] == []
 
 
 def _payload(tmp_path: Path, sha: str, conclusion: str = "success",
