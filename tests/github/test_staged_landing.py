@@ -145,6 +145,12 @@ def test_green_landing_fast_forwards_main_to_the_tested_sha(world: World) -> Non
     assert world.main() == sha
     parents = git(world.fake.git_dir, "rev-list", "--parents", "-n1", sha).split()[1:]
     assert parents == [before, world.cand.head]
+    # main's first-parent history gained exactly the tested release commit
+    assert git(world.fake.git_dir, "rev-list", "--first-parent", f"{before}..main").split() \
+        == [sha]
+    on_sha = [(r.name, r.conclusion) for r in world.fake.state.check_runs.values()
+              if r.head_sha == sha]
+    assert on_sha == [(STAGING_CHECK, "success")]
     todo = git(world.fake.git_dir, "show", f"{sha}:TODO.md")
     assert "### #1 Rate limiter" in todo.split("## 🚀 RELEASED")[1]
     issue = world.fake.state.issues[world.target.task]
