@@ -42,8 +42,9 @@ def publish_command(cwd: Path, intent: PublishVerdict, environ: Mapping[str, str
         done = publish_artifact(conn, Path(where), intent, render_markdown)
     finally:
         conn.close()
-    how = "already there" if not done.outcome.published.wrote else \
-        f"posted as a {done.outcome.published.via}"
+    how = {"check-run": "posted as a check run", "status": "posted as a commit status",
+           "none": "its sticky comment updated"}[done.outcome.published.via] \
+        if done.outcome.published.wrote else "already there: nothing written"
     moved = f"; task #{done.outcome.task} moved to RDY FOR PROD" if done.outcome.moved else ""
     print(f"gatebot gate: gate 1 {done.verdict.verdict} on pull request #{done.pull} "
           f"({how}){moved}", flush=True)

@@ -64,7 +64,8 @@ def pr(fake_github: FakeGitHub, tmp_path: Path) -> Pr:
 
 
 def _publish(pr: Pr, tmp_path: Path, *, pulls: tuple[int, ...] | None = None,
-             head: str | None = None, workflow: str = "gatebot-pr.yml") -> tuple[int, str]:
+             head: str | None = None, workflow: str = "gatebot-pr.yml",
+             artifact: bool = True) -> tuple[int, str]:
     """``gatebot gate`` in the publish job for the run that tested ``head`` (exit, output)."""
     sha = head or pr.head
     listed = [pr.number] if pulls is None else list(pulls)
@@ -82,7 +83,7 @@ def _publish(pr: Pr, tmp_path: Path, *, pulls: tuple[int, ...] | None = None,
            "GITHUB_API_URL": pr.fake.url, "GITHUB_TOKEN": pr.fake.bot.token,
            "GATEBOT_GITHUB_THROTTLE": "0", "GATEBOT_GITHUB_BOT_LOGIN": pr.fake.bot.login,
            "GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": str(event),
-           "GATEBOT_VERDICT": str(pr.artifact)}
+           "GATEBOT_VERDICT": str(pr.artifact) if artifact else ""}
     result = run_cli(pr.clone, "gate", env=env)
     assert pr.fake.bot.token not in result.output
     return result.exit_code, result.output
@@ -156,3 +157,24 @@ def test_other_workflow_runs_are_nothing_to_do(pr: Pr, tmp_path: Path) -> None:
     assert code == 0, output
     assert "nothing to do" in output and "gatebot land" in output
     assert pr.fake.requests == []
+
+
+def test_without_the_artifact_directory_the_job_says_what_to_set(pr: Pr, tmp_path: Path) -> None:
+    code, output = _publish(pr, tmp_path, artifact=False)
+    assert code == 2, output
+    assert "GATEBOT_VERDICT is not set" in output and "download-artifact" in output
+    assert pr.fake.requests == []
+
+
+def test_a_failed_verdict_is_posted_and_exits_1(pr: Pr, tmp_path: Path) -> None:
+    verdict = json.loads((pr.artifact / "verdict.json").read_text(encoding="utf-8"))
+    verdict["rules"][0].update(status="fail", findings=[{"path": "a.py", "line": 3,
+                                                          "message": "too long"}])
+    verdict["verdict"] = "fail"
+    (pr.artifact / "verdict.json").write_text(json.dumps(verdict), encoding="utf-8")
+    code, output = _publish(pr, tmp_path)
+    assert code == 1, output
+    assert "posted as a check run" in output
+    [run] = pr.fake.state.check_runs.values()
+    assert run.conclusion == "failure"
+    assert pr.fake.state.issues[pr.task].labels == ["status:review"]
