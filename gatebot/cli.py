@@ -178,7 +178,9 @@ def land(**kwargs: Any) -> None:
     still its first parent, the approvals still on its second, the required check runs of
     the expected app green for that exact commit. Then fast-forwards the base branch to it without force. A moved base rebuilds
     and re-tests it (at most merge.retries times, then escalates); failed checks or a new
-    push send the task back to REVIEW.
+    push send the task back to REVIEW. A staging run that was cancelled or timed out is no
+    verdict: the staging checks run once more on the same commit, then the task escalates.
+    Exit 0 when landed, waiting, re-run or nothing to do; 1 when sent back or escalated.
     """
     from gatebot.app.staging import land_command  # noqa: PLC0415
 

@@ -327,7 +327,7 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
 
     The task is ``--task``, else the one whose staging branch holds the run's SHA; the pull
     request is ``--pull``, else the open one from the task's branch. Exit 0 when landed,
-    recorded, waiting or ignored; 1 when the task went back to REVIEW or was escalated;
+    recorded, waiting, re-run (an interrupted staging run dispatched again) or ignored; 1 when the task went back to REVIEW or was escalated;
     2 when the task, its pull request or GitHub's environment cannot be found. GitHub is
     reached as every github command reaches it (``adapters.github.client``: a token or a
     GitHub App, retries with capped waits, tokens kept out of every message).
