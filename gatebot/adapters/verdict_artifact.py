@@ -12,7 +12,7 @@ gatebot-publish.yml downloads it and names the directory in ``GATEBOT_VERDICT`` 
 gate`` on the ``workflow_run`` event. Both SHAs must equal the head SHA that GitHub's own event
 names (``workflow_run.head_sha``):
 an artifact about another commit is refused. Keys gatebot does not know are dropped, never
-posted. Errors: ``ArtifactError`` (exit 2) naming the file and what is wrong.
+posted, and at most ``MAX_FINDINGS`` findings are kept. Errors: ``ArtifactError`` (exit 2) naming the file and what is wrong.
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ from gatebot.errors import EnvironmentProblem
 
 #: The largest artifact file read, in bytes (a verdict with thousands of findings is ~1 MiB).
 MAX_BYTES = 8 * 1024 * 1024
+
+#: The most findings an artifact gets posted (as annotations, 50 per request: 20 requests).
+#: The rest are cut, each cut rule's summary saying how many, so a crafted artifact cannot make
+#: the privileged job spend thousands of requests of the repository's rate limit.
+MAX_FINDINGS = 1000
 
 Sha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Text = Annotated[str, StringConstraints(max_length=4000)]
@@ -124,15 +129,27 @@ def read_verdict_artifact(directory: Path, *, head_sha: str) -> VerdictArtifact:
                 f"the verdict artifact is about another commit: {where} is {sha}, "
                 f"the workflow run tested {head_sha}",
                 "nothing was posted; push again or re-run the gatebot-pr workflow")
-    rules = tuple(RuleResult(r.id, r.status, r.summary,
-                             tuple(Finding(f.message, f.path, f.line) for f in r.findings),
-                             r.duration_s) for r in verdict.rules)
+    rules = _capped(verdict.rules)
     result = Verdict("review", verdict.head, verdict.base, rules, verdict.task, verdict.actor)
     if result.verdict != verdict.verdict:
         raise ArtifactError(
             f"verdict.json says {verdict.verdict!r} but its rules make {result.verdict!r}",
             "nothing was posted; re-run the gatebot-pr workflow")
     return VerdictArtifact(event.pull_request, event.exit_code, result)
+
+
+def _capped(models: list[RuleModel]) -> tuple[RuleResult, ...]:
+    """The rules with at most ``MAX_FINDINGS`` findings in all, in order; a cut is said."""
+    left, rules = MAX_FINDINGS, []
+    for rule in models:
+        kept = rule.findings[:left]
+        left -= len(kept)
+        cut = len(rule.findings) - len(kept)
+        summary = rule.summary + (f" ({cut} more findings not posted)" if cut else "")
+        rules.append(RuleResult(rule.id, rule.status, summary,
+                                tuple(Finding(f.message, f.path, f.line) for f in kept),
+                                rule.duration_s))
+    return tuple(rules)
 
 
 def _load(path: Path, model: type[_M]) -> _M:

@@ -18,7 +18,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from gatebot.adapters.verdict_artifact import MAX_BYTES, ArtifactError, read_verdict_artifact
+from gatebot.adapters.verdict_artifact import (
+    MAX_BYTES,
+    MAX_FINDINGS,
+    ArtifactError,
+    read_verdict_artifact,
+)
 from gatebot.core import workflows
 from tests.repos import GIT_ENV, git, make_repo
 
@@ -129,3 +134,20 @@ def test_missing_oversized_and_broken_files_are_refused(artifact: tuple[Path, st
     (target / "verdict.json").write_text("{not json")
     with pytest.raises(ArtifactError, match="not valid"):
         read_verdict_artifact(target, head_sha=artifact[1])
+
+
+def test_a_flood_of_findings_is_cut_to_what_is_posted(artifact: tuple[Path, str],
+                                                      tmp_path: Path) -> None:
+    """A crafted artifact cannot make the privileged job post thousands of annotations."""
+    target, event, verdict = copy(artifact, tmp_path)
+    flood = [{"path": "a.py", "line": n, "message": "x"} for n in range(1, 4001)]
+    verdict["rules"] = [{"id": f"r{k}", "status": "fail", "summary": "s", "findings": flood}
+                        for k in range(3)]
+    verdict["verdict"] = "fail"
+    write(target, event, verdict)
+    read = read_verdict_artifact(target, head_sha=artifact[1])
+    assert sum(len(r.findings) for r in read.verdict.rules) == MAX_FINDINGS
+    assert [r.summary for r in read.verdict.rules] == [
+        "s (3000 more findings not posted)", "s (4000 more findings not posted)",
+        "s (4000 more findings not posted)"]
+    assert read.verdict.verdict == "fail"
