@@ -120,9 +120,12 @@ class GitHubClaims:
         return [h.record for h in held if h is not None], []
 
     def now(self) -> datetime:
-        """GitHub's time now: the ``Date`` of one ``GET /rate_limit`` (which costs no quota)."""
+        """GitHub's time now: the ``Date`` of one read of the repository.
+
+        Not ``GET /rate_limit``: GitHub Enterprise answers it 404 where rate limits are off.
+        """
         with translated(self.conn.secrets, "reading GitHub's clock"):
-            headers, _ = self.conn.gh.requester.requestJsonAndCheck("GET", "/rate_limit")
+            headers, _ = self.conn.gh.requester.requestJsonAndCheck("GET", self.conn.repo.url)
         return date_header(headers)
 
     def record_id(self, session_name: str, task_number: int) -> str:
