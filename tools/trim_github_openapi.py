@@ -37,6 +37,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/rate_limit": ("get",),
     "/user": ("get",),
     "/users/{username}": ("get",),
+    "/search/users": ("get",),
     R: ("get",),
     f"{R}/issues": ("get", "post"),
     f"{R}/issues/{{issue_number}}": ("get", "patch"),

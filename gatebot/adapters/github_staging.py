@@ -20,7 +20,7 @@ from github import GithubException, UnknownObjectException
 from github.Repository import Repository
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.adapters.github.identity import approvals, pull_facts
+from gatebot.adapters.github.identity import approvals, pull_facts, resolve_co_authors
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.writes import add_labels, post_comment, remove_label
 from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_attempt, staging_prefix
@@ -193,7 +193,7 @@ class StagingRepo:
         gate-1 and gate-2 reviewers); none when ``head`` is no longer the pull request's head.
         """
         with self._doing(f"reading the reviews of pull request #{number}"):
-            facts = pull_facts(self.repo.get_pull(number))
+            facts = resolve_co_authors(self.repo.requester, pull_facts(self.repo.get_pull(number)))
             if facts.head != head:
                 return ()
             claimants = claimants_of(self.repo.get_issue(task))

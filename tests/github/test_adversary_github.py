@@ -111,6 +111,22 @@ def test_a_co_author_email_linked_in_the_pull_request_is_that_account(
     assert _gate(fake_github, pull, head)
 
 
+def test_a_co_author_by_public_email_is_that_account_and_others_still_count(
+        fake_github: FakeGitHub) -> None:
+    dave = fake_github.add_user("dave", email="dave@example.com")  # public on the profile
+    carol = fake_github.add_user("carol")
+    _task, pull, head = _task_pull(fake_github,
+                                   message="Add\n\nCo-authored-by: Dave <DAVE@example.com>\n")
+    _approve(fake_github, dave, pull)
+    _approve(fake_github, carol, pull)
+    facts = identity.read_pull(conn(fake_github, fake_github.bot), pull)
+    assert facts.unverified == () and person(dave) in facts.committers
+    found = identity.approvals(facts)
+    assert found.gate1 == person(carol)
+    assert dict(found.not_counted) == {"dave": "built this change: not counted"}
+    assert _gate(fake_github, pull, head)
+
+
 def test_an_unverified_co_author_blocks_every_approval(fake_github: FakeGitHub) -> None:
     carol = fake_github.add_user("carol")
     trailer = "Co-authored-by: Ghost <ghost@example.org>"

@@ -9,7 +9,7 @@ are its claimants, its author, the account behind every commit author and commit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from github import GithubException
@@ -17,6 +17,7 @@ from github.GithubObject import GithubObject
 from github.Issue import Issue
 from github.NamedUser import NamedUser
 from github.PullRequest import PullRequest
+from github.Requester import Requester
 
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.core.github_model import (
@@ -87,9 +88,43 @@ class PullFacts:
 
 
 def read_pull(conn: Connection, number: int) -> PullFacts:
-    """Read pull request ``number``: itself, its commits and its reviews (three paged reads)."""
+    """Read pull request ``number``: itself, its commits and its reviews (three paged reads).
+
+    Co-author emails linked to no account in the pull request are looked up by public email
+    (``resolve_co_authors``: one search each, only when there are any).
+    """
     with translated(conn.secrets, f"reading pull request #{number}"):
-        return pull_facts(conn.repo.get_pull(number))
+        return resolve_co_authors(conn.gh.requester, pull_facts(conn.repo.get_pull(number)))
+
+
+def resolve_co_authors(requester: Requester, facts: PullFacts) -> PullFacts:
+    """``facts`` with each unverified co-author email that is an account's public email resolved.
+
+    The account is the one result of ``GET /search/users?q=EMAIL in:email``. GitHub shows an email on a profile only once it is verified, so a match names the owner.
+    A private email finds nothing, and a failed search changes nothing: the email stays
+    unverified and blocks approvals (fail closed).
+    """
+    found = {e.lower(): who for e in facts.unverified
+             if (who := _by_public_email(requester, e)) is not None}
+    if not found:
+        return facts
+    committers = tuple(found.get(p.login.lower(), p) if p.id is None else p
+                       for p in facts.committers)
+    unverified = tuple(e for e in facts.unverified if e.lower() not in found)
+    return replace(facts, committers=committers, unverified=unverified)
+
+
+def _by_public_email(requester: Requester, email: str) -> Person | None:
+    try:
+        _, data = requester.requestJsonAndCheck(
+            "GET", "/search/users", parameters={"q": f"{email} in:email"})
+    except GithubException:
+        return None
+    items = data.get("items") or []
+    if data.get("total_count") != 1 or len(items) != 1:
+        return None
+    login = str(items[0].get("login") or "")
+    return Person(int(items[0]["id"]), login, is_bot(login, items[0].get("type")))
 
 
 def pull_facts(pull: PullRequest) -> PullFacts:
