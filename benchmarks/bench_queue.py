@@ -26,6 +26,11 @@ how many runs it spends and how many good tasks it sends back. Commits on main a
 flaky runs are the hypothesis tests' part (tests/core/test_queue_sim.py).
 Counting runs needs no clock: the figures are exact and the same on every machine.
 
+Beside the simulation, ``real_runs`` lands a few of the same worlds for real: ``gatebot queue
+run`` as a process on a real repository with a bare origin and one real nox check (the
+repositories of tests/queue_repos.py), counting the check runs it reports and its wall time,
+next to the simulated gatebot's runs for the same world (``--no-real`` skips them).
+
 Goals (issue 12): ≤ 0.4 runs per landed task with no bad task at N = 8; ≤ ⌈log₂ N⌉ + 2
 extra runs per bad task. Prints a table and writes benchmarks/results/queue.json.
 """
@@ -36,7 +41,11 @@ import argparse
 import itertools
 import json
 import math
+import os
+import re
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -52,6 +61,10 @@ from tests.queuesim import (  # noqa: E402 - the repository root is on the path 
     run_github,
     run_serial,
 )
+
+REAL_WORLDS = ((8, ()), (8, (6,)), (8, (2, 7)), (4, (3,)), (16, (11,)))
+"""Real runs: (queue size, the bad tasks' numbers)."""
+SUMMARY = re.compile(r"queue run: (\d+) landed, (\d+) sent back.*; (\d+) check runs")
 
 RESULTS = ROOT / "benchmarks" / "results" / "queue.json"
 SIZES = (4, 8, 16)
@@ -96,6 +109,29 @@ def flaky_first_run(size: int) -> dict[str, dict[str, float]]:
     return figures
 
 
+def real_run(size: int, bad: tuple[int, ...]) -> dict[str, object]:
+    """``gatebot queue run`` on a real repository holding ``size`` tasks, ``bad`` failing."""
+    from tests.queue_repos import queue_of  # noqa: PLC0415 - only for the real runs
+    from tests.repos import run_process  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+        repo = queue_of(Path(tmp), {n: ("a bad part\n" if n in bad else f"part {n}\n")
+                                    for n in range(1, size + 1)})
+        start = time.perf_counter()
+        done = run_process(repo.path, "queue", "run", "--as", "rev-b",
+                           env={"PYTHONPATH": str(ROOT)})
+        wall = time.perf_counter() - start
+    found = SUMMARY.search(done.stdout)
+    if found is None:
+        raise AssertionError(f"no summary in: {done.stdout}{done.stderr}")
+    landed, sent_back, runs = (int(x) for x in found.groups())
+    simulated = run_gatebot(World(tuple(range(1, size + 1)), frozenset(bad)))
+    return {"queue": size, "bad_tasks": list(bad), "landed": landed, "sent_back": sent_back,
+            "check_runs": runs, "runs_per_landed": round(runs / max(1, landed), 3),
+            "simulated_check_runs": simulated.runs, "serial_check_runs": size,
+            "wall_s": round(wall, 1)}
+
+
 def measure() -> dict[str, object]:
     """Every figure: runs per landed task per policy, gatebot's extra runs per bad task."""
     table = {f"n{size}": {f"bad{bad}": {name: runs_per_landed(policy, worlds(size, bad))
@@ -138,9 +174,19 @@ def main() -> None:
     """Measure, print, write the results file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-real", action="store_true", help="Skip the real runs.")
     args = parser.parse_args()
     results = measure()
     show(results)
+    if not args.no_real:
+        load = os.getloadavg()[0]
+        real = [real_run(size, bad) for size, bad in REAL_WORLDS]
+        results["real_runs"] = {"load_average_before": round(load, 2), "runs": real}
+        for row in real:
+            print(f"real: queue {row['queue']} bad {row['bad_tasks']}: {row['check_runs']} check "
+                  f"runs (simulated {row['simulated_check_runs']}, serial {row['serial_check_runs']})"
+                  f", {row['landed']} landed, {row['runs_per_landed']} runs/landed, "
+                  f"{row['wall_s']} s")
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 

@@ -36,6 +36,7 @@ from gatebot.app.queue_commands import Entry, gather
 from gatebot.app.transitions import now as clock
 from gatebot.core import escalation
 from gatebot.core.board import Stage
+from gatebot.core.printable import printable
 from gatebot.core.protocol import Identity
 from gatebot.core.queue import Bisection, CheckRun, Land, RunChecks, SendBack, Tree, next_batch
 from gatebot.core.rules.board_files import owned
@@ -74,8 +75,11 @@ class Report:
 
 
 def say(line: str) -> None:
-    """Print one progress line at once (the run may be long)."""
-    print(line, flush=True)
+    """Print one progress line at once (the run may be long), control characters escaped.
+
+    Lines hold user text (file names of a conflict, refusal reasons naming branches).
+    """
+    print(printable(line), flush=True)
 
 
 class BatchRunner:

@@ -165,7 +165,11 @@ class Counts(_Model):
 
 
 class Escalations(_Model):
-    """Escalations by kind (SPEC §9); ``tasks`` counts distinct tasks escalated."""
+    """Escalations by kind; ``tasks`` counts distinct tasks escalated.
+
+    ``flaky``: releases whose tree failed a check once and passed on retry of the same tree
+    (the ``Gatebot-Flaky`` trailer ``gatebot queue run`` writes); reported, not in ``total``.
+    """
 
     conflict: Figure
     red_after_integration: Figure
@@ -173,6 +177,7 @@ class Escalations(_Model):
     stale_claim: Figure
     total: Figure
     tasks: Figure
+    flaky: Figure
 
 
 class RuleFailure(_Model):
@@ -382,6 +387,8 @@ def escalations(period: Sequence[AuditEvent]) -> Escalations:
         red_after_integration=_shas(kinds["red_after_integration"]),
         push_refused=_shas(kinds["push_refused"]), stale_claim=_shas(kinds["stale_claim"]),
         total=_shas(every), tasks=Figure(value=len(tasks), sources=list(tasks.values())),
+        flaky=_shas([e.sha for e in period
+                     if e.event == "released" and "Gatebot-Flaky" in e.trailers]),
     )
 
 

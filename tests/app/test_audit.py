@@ -220,7 +220,7 @@ def test_audit_counts_what_gatebot_did_and_ignores_the_rest(tmp_path: Path,
     assert counts["released_critical"] == 1
     esc = {k: v["value"] for k, v in report["escalated"].items()}
     assert esc == {"conflict": 1, "red_after_integration": 1, "push_refused": 0,
-                   "stale_claim": 1, "total": 3, "tasks": 3}
+                   "stale_claim": 1, "total": 3, "tasks": 3, "flaky": 0}
     landing = report["success"]["landing"]
     assert (landing["numerator"], landing["denominator"]) == (3, 5)
     assert (report["success"]["gate1"]["numerator"],
