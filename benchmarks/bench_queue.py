@@ -29,7 +29,9 @@ Counting runs needs no clock: the figures are exact and the same on every machin
 Beside the simulation, ``real_runs`` lands a few of the same worlds for real: ``gatebot queue
 run`` as a process on a real repository with a bare origin and one real nox check (the
 repositories of tests/queue_repos.py), counting the check runs it reports and its wall time,
-next to the simulated gatebot's runs for the same world (``--no-real`` skips them).
+next to the simulated gatebot's runs for the same world and to the wall time of landing the
+same queue one task at a time with ``gatebot merge --task N`` (``--no-real`` skips them).
+Wall times depend on the machine's load, recorded beside them.
 
 Goals (issue 12): ≤ 0.4 runs per landed task with no bad task at N = 8; ≤ ⌈log₂ N⌉ + 2
 extra runs per bad task. Prints a table and writes benchmarks/results/queue.json.
@@ -109,27 +111,60 @@ def flaky_first_run(size: int) -> dict[str, dict[str, float]]:
     return figures
 
 
-def real_run(size: int, bad: tuple[int, ...]) -> dict[str, object]:
-    """``gatebot queue run`` on a real repository holding ``size`` tasks, ``bad`` failing."""
+def _real_repo(tmp: str, size: int, bad: tuple[int, ...]) -> Path:
     from tests.queue_repos import queue_of  # noqa: PLC0415 - only for the real runs
+    from tests.repos import GIT_ENV  # noqa: PLC0415
+
+    os.environ.update({**GIT_ENV, "HOME": tmp})  # as the tests: no one's git identity
+    return queue_of(Path(tmp), {n: ("a bad part\n" if n in bad else f"part {n}\n")
+                                for n in range(1, size + 1)}).path
+
+
+def _serial_wall(size: int, bad: tuple[int, ...]) -> tuple[float, int]:
+    """Seconds to land the queue one task at a time (``gatebot merge --task N``); releases.
+
+    The releases are counted on the origin's main after the last merge.
+    """
+    from tests.repos import git, run_process  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="bench-serial-") as tmp:
+        path = _real_repo(tmp, size, bad)
+        start = time.perf_counter()
+        for number in range(1, size + 1):
+            run_process(path, "merge", "--task", str(number), "--as", "rev-b",
+                        env={"PYTHONPATH": str(ROOT), "HOME": tmp})
+        wall = time.perf_counter() - start
+        releases = git(path, "log", "--first-parent", "--format=%H",
+                       "--grep=^Gatebot-Event: released$", "origin/main").split()
+        return wall, len(releases)
+
+
+def real_run(size: int, bad: tuple[int, ...]) -> dict[str, object]:
+    """``gatebot queue run`` on a real repository holding ``size`` tasks, ``bad`` failing.
+
+    Beside it: the simulated run of the same world, and serial landing of the same queue.
+    """
     from tests.repos import run_process  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
-        repo = queue_of(Path(tmp), {n: ("a bad part\n" if n in bad else f"part {n}\n")
-                                    for n in range(1, size + 1)})
+        path = _real_repo(tmp, size, bad)
         start = time.perf_counter()
-        done = run_process(repo.path, "queue", "run", "--as", "rev-b",
-                           env={"PYTHONPATH": str(ROOT)})
+        done = run_process(path, "queue", "run", "--as", "rev-b",
+                           env={"PYTHONPATH": str(ROOT), "HOME": tmp})
         wall = time.perf_counter() - start
     found = SUMMARY.search(done.stdout)
     if found is None:
         raise AssertionError(f"no summary in: {done.stdout}{done.stderr}")
     landed, sent_back, runs = (int(x) for x in found.groups())
     simulated = run_gatebot(World(tuple(range(1, size + 1)), frozenset(bad)))
+    serial, serial_landed = _serial_wall(size, bad)
     return {"queue": size, "bad_tasks": list(bad), "landed": landed, "sent_back": sent_back,
             "check_runs": runs, "runs_per_landed": round(runs / max(1, landed), 3),
             "simulated_check_runs": simulated.runs, "serial_check_runs": size,
-            "wall_s": round(wall, 1)}
+            "wall_s": round(wall, 1), "tasks_per_min": round(60 * landed / wall, 1),
+            "serial_wall_s": round(serial, 1),
+            "serial_landed": serial_landed,
+            "serial_tasks_per_min": round(60 * serial_landed / serial, 1)}
 
 
 def measure() -> dict[str, object]:
@@ -181,12 +216,15 @@ def main() -> None:
     if not args.no_real:
         load = os.getloadavg()[0]
         real = [real_run(size, bad) for size, bad in REAL_WORLDS]
-        results["real_runs"] = {"load_average_before": round(load, 2), "runs": real}
+        results["real_runs"] = {"load_average_before": round(load, 2),
+                                "load_average_after": round(os.getloadavg()[0], 2),
+                                "cpus": os.cpu_count(), "runs": real}
         for row in real:
             print(f"real: queue {row['queue']} bad {row['bad_tasks']}: {row['check_runs']} check "
                   f"runs (simulated {row['simulated_check_runs']}, serial {row['serial_check_runs']})"
                   f", {row['landed']} landed, {row['runs_per_landed']} runs/landed, "
-                  f"{row['wall_s']} s")
+                  f"{row['wall_s']} s ({row['tasks_per_min']} tasks/min; serial "
+                  f"{row['serial_wall_s']} s, {row['serial_tasks_per_min']} tasks/min)")
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
