@@ -46,11 +46,25 @@ def _person(actor: str) -> Person:
     return Person(actor, actor if "@" in actor else f"{actor}@gatebot.invalid")
 
 
-def conflict_files(ctx: Context, ours: str, theirs: str) -> tuple[str, ...]:
-    """The paths ``git merge-tree`` names as conflicting when ``theirs`` merges into ``ours``."""
-    out = ctx.git.run("merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs,
-                      check=False).stdout.splitlines()
-    return tuple(dict.fromkeys(line for line in out[1:] if line)) or ("(unknown)",)
+def merged_tree(ctx: Context, ours: str, theirs: str) -> tuple[str | None, tuple[str, ...]]:
+    """The tree of merging ``theirs`` into ``ours``, or None and the conflicting paths.
+
+    ``git merge-tree`` first, with no work tree; when it conflicts, the merge is tried again
+    in the integration worktree, where whitespace-only conflicts are resolved as ``gatebot
+    merge`` resolves them (``-Xignore-space-change``, which git 2.39's merge-tree lacks).
+    """
+    tree = ctx.git.merge_tree(ours, theirs)
+    if tree is not None:
+        return tree, ()
+    from gatebot.adapters.worktree import merge_into, worktree  # noqa: PLC0415 - on conflicts
+
+    with worktree(ctx.git, ours, ctx.state_dir() / "integration") as wt:
+        integration = merge_into(wt, ours, theirs)
+        if not integration.clean:
+            return None, integration.conflicts
+        tree = wt.out("write-tree")
+        wt.run("merge", "--quit")
+        return tree, ()
 
 
 def _board_bytes(ctx: Context, cand: merge_app.Candidate, parent: str, base: str,
@@ -75,9 +89,9 @@ def build(ctx: Context, base: str, cands: list[merge_app.Candidate], now: dateti
     links: list[Link] = []
     parent = base
     for cand in cands:
-        merged = ctx.git.merge_tree(parent, cand.head)
+        merged, conflicts = merged_tree(ctx, parent, cand.head)
         if merged is None:
-            return links, Conflict(cand, conflict_files(ctx, parent, cand.head))
+            return links, Conflict(cand, conflicts)
         commit = ctx.git.commit_files(
             parent, _board_bytes(ctx, cand, parent, base, now),
             merge_app.release_message(cand, parent), identity=_person(cand.actor),

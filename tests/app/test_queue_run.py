@@ -92,6 +92,19 @@ def test_a_conflicting_task_is_taken_out_before_any_check_runs(tmp_path: Path) -
     assert repo.origin_file("parts/1.txt") == "one"
 
 
+def test_a_whitespace_only_conflict_in_the_batch_is_resolved_as_gatebot_merge_does(
+        tmp_path: Path) -> None:
+    core = '"""Core."""\n\n\ndef add(a, b):\n    """Add."""\n    return {}\n'
+    repo = queue_of(tmp_path, {1: "one\n", 2: "two\n"},
+                    {1: {"app/core.py": core.format("a + b   "),  # whitespace only
+                         "tests/test_one.py": "x = 1\n"},
+                     2: {"app/core.py": core.format("b + a"), "tests/test_two.py": "x = 2\n"}})
+    result = run_cli(repo.path, "queue", "run", "--as", "rev-b")
+    assert result.exit_code == 0, result.output
+    assert "2 landed, 0 sent back to REVIEW, 0 taken out, 0 skipped; 1 check runs" in result.output
+    assert "return b + a" in repo.origin_file("app/core.py")
+
+
 MOVE = textwrap.dedent('''\
     import subprocess
     clone = {clone!r}
