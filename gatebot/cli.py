@@ -423,8 +423,8 @@ def queue(ctx: click.Context, batch_size: int | None, fmt: str) -> None:
 
     RDY FOR PROD tasks whose gate-1 approval stands on their branch's current
     head SHA, critical tasks first (each in a batch alone), then approval order.
-    Read-only. JSON: the gatebot.queue/1 document (docs/queue.md).
-    `gatebot queue run` lands the queue in tested batches.
+    Without a subcommand (or with show): read-only. JSON: the gatebot.queue/1
+    document (docs/queue.md). `gatebot queue run` lands the queue in tested batches.
     """
     if ctx.invoked_subcommand is not None:
         if batch_size is not None or fmt != "text":
