@@ -13,9 +13,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from github import Auth, Github, GithubRetry
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -24,8 +25,8 @@ from tests.fakegithub.app import FAULT_KINDS, FakeGitHubApp, Fault, Logged
 from tests.fakegithub.gitrepo import BareRepo
 from tests.fakegithub.state import Clock, PullRequest, State, User
 
-_TEMPLATES: dict[tuple[str, str], tuple[Path, Path]] = {}
-"""Per process: the seeded bare repository and work clone of each ``owner/repo``."""
+_TEMPLATES: dict[tuple[str, str], Path] = {}
+"""Per process: the seeded bare repository of each ``owner/repo``."""
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -39,6 +40,54 @@ class _QuietHandler(WSGIRequestHandler):
         self.send_response_only(code, message)
 
 
+class _Served:
+    """One loopback HTTP server and its thread, lent to one fake at a time.
+
+    Starting a server, and above all stopping one (``shutdown`` waits for the serving loop's
+    next poll), cost tens of milliseconds per test; a stopped fake gives its server back to
+    the pool and the next fake takes it (same port, its own ``app``). Between fakes the
+    server answers 503. ``take`` and ``give_back`` are safe from any thread.
+    """
+
+    _idle: ClassVar[list[_Served]] = []
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        self.app: FakeGitHubApp | None = None
+        self.server: BaseWSGIServer = make_server(
+            "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
+        self.thread.start()
+        atexit.register(self.close)
+
+    @classmethod
+    def take(cls) -> _Served:
+        """An idle server from the pool, or a new one."""
+        with cls._lock:
+            return cls._idle.pop() if cls._idle else cls()
+
+    def give_back(self) -> None:
+        """Detach the fake's app (later requests get 503) and return to the pool."""
+        self.app = None
+        with self._lock:
+            self._idle.append(self)
+
+    def close(self) -> None:
+        """Stop serving and close the socket (at interpreter exit)."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _dispatch(self, environ: dict[str, Any],
+                  start_response: Callable[..., Any]) -> Iterable[bytes]:
+        app = self.app
+        if app is None:
+            start_response("503 Service Unavailable", [("Content-Length", "0")])
+            return []
+        return app(environ, start_response)
+
+
 class FakeGitHub:
     """A stateful fake GitHub REST server for repository ``owner/repo`` (default acme/widgets).
 
@@ -50,23 +99,18 @@ class FakeGitHub:
     def __init__(self, tmp: Path, owner: str = "acme", repo: str = "widgets") -> None:
         self.tmp = tmp
         self.git_dir = tmp / "fakegithub" / owner / f"{repo}.git"
-        self.work = tmp / "fakegithub" / "work"
         self.state = State(owner, repo, self.git_dir)
         self.owner = self.state.add_user(owner, name=owner.title())
         self.bot = self.state.add_user("gatebot", bot=True)
         self._seed(owner, repo)
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", 0, self._placeholder, threaded=True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.port}"
+        self._served = _Served.take()
+        self.url = self._served.url
         self.app = FakeGitHubApp(self.state, self.url)
-        self._server.app = self.app
         self._clients: list[Github] = []
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
-        self._thread.start()
+        self._served.app = self.app
 
     def _seed(self, owner: str, repo: str) -> None:
-        """The bare repository with its initial commit on ``main``, and the work clone.
+        """The bare repository with its initial commit on ``main``.
 
         Made once per process (same accounts, same commit) and copied for each fake: a few
         git processes less per test.
@@ -75,34 +119,24 @@ class FakeGitHub:
         if key not in _TEMPLATES:
             base = Path(tempfile.mkdtemp(prefix="fakegithub-template-"))
             atexit.register(shutil.rmtree, base, True)
-            bare, work = base / owner / f"{repo}.git", base / "work"
+            bare = base / owner / f"{repo}.git"
             bare.parent.mkdir(parents=True)
-            self._git(None, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
-            self._git(None, "clone", "--quiet", str(bare), str(work))
-            self.git_dir, self.work, self.state.git = bare, work, BareRepo(bare)
+            subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main",
+                            str(bare)], check=True, capture_output=True, env=_git_env())
+            self.git_dir, self.state.git = bare, BareRepo(bare)
             self.push_commit("main", {"README.md": "widgets\n"}, "Initial commit", self.owner)
-            _TEMPLATES[key] = (bare, work)
-        bare, work = _TEMPLATES[key]
+            _TEMPLATES[key] = bare
         self.git_dir = self.tmp / "fakegithub" / owner / f"{repo}.git"
-        self.work = self.tmp / "fakegithub" / "work"
-        shutil.copytree(bare, self.git_dir, symlinks=True)
-        shutil.copytree(work, self.work, symlinks=True)
-        self._git(self.work, "remote", "set-url", "origin", str(self.git_dir))
+        shutil.copytree(_TEMPLATES[key], self.git_dir, symlinks=True)
         self.state.git = BareRepo(self.git_dir)
 
-    @staticmethod
-    def _placeholder(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        start_response("503 Service Unavailable", [])
-        return []
-
     def stop(self) -> None:
-        """Stop serving, end slow answers early, close every client made by ``client``."""
+        """Stop serving this fake (its server goes back to the pool for the next fake), end slow
+        answers early, close every client made by ``client``."""
         for client in self._clients:
             client.close()
         self.app.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._served.give_back()
 
     @property
     def clock(self) -> Clock:
@@ -214,32 +248,46 @@ class FakeGitHub:
                 self._git(self.git_dir, "update-ref", "-d", f"refs/heads/{head}")
             return issue.number
 
-    def _git(self, cwd: Path | None, *args: str, user: User | None = None) -> str:
-        env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
-        if user is not None:
-            email = user.email or f"{user.id}+{user.login}@users.noreply.github.com"
-            env |= {"GIT_AUTHOR_NAME": user.login, "GIT_AUTHOR_EMAIL": email,
-                    "GIT_COMMITTER_NAME": user.login, "GIT_COMMITTER_EMAIL": email}
-        return subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
-                              capture_output=True, text=True).stdout.strip()
-
     def push_commit(self, branch: str, files: dict[str, str], message: str, author: User, *,
                     start: str = "main") -> str:
-        """Commit ``files`` as ``author`` on ``branch`` (new branches start at ``start``) and
-        push it to the bare repository, as a developer's ``git push`` would; the new SHA."""
-        work = self.work
-        self._git(work, "fetch", "--quiet", "origin")
-        exists = self.state.git.ref(f"refs/heads/{branch}") is not None
-        origin_start = f"origin/{branch if exists else start}"
-        has_start = self.state.git.ref(f"refs/heads/{branch if exists else start}")
-        if has_start:
-            self._git(work, "checkout", "--quiet", "-B", branch, origin_start)
-        else:
-            self._git(work, "checkout", "--quiet", "--orphan", branch)
-        for rel, text in files.items():
-            (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            (work / rel).write_text(text, encoding="utf-8")
-            self._git(work, "add", "--", rel)
-        self._git(work, "commit", "--quiet", "-m", message, user=author)
-        self._git(work, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
-        return self._git(work, "rev-parse", "HEAD")
+        """Commit ``files`` as ``author`` on ``branch`` (new branches start at ``start``; with
+        no ``start`` branch either, a root commit) in the bare repository, as a developer's
+        ``git push`` would leave it; the new SHA.
+
+        One ``git fast-import`` writes the commit (the parent's tree with ``files`` changed,
+        the message cleaned up as ``git commit -m`` does, dated now) and moves the branch,
+        instead of a fetch, checkout, commit and push in a work clone.
+        """
+        if any("\n" in rel or rel.startswith('"') for rel in files):
+            raise ValueError(f"file names with a newline or a leading quote: {list(files)}")
+        heads = dict(self.state.git.refs("refs/heads/"))
+        parent = heads.get(f"refs/heads/{branch}") or heads.get(f"refs/heads/{start}")
+        email = author.email or f"{author.id}+{author.login}@users.noreply.github.com"
+        who = f"{author.login} <{email}> {int(time.time())} +0000"
+        text = _clean_message(message).encode()
+        stream = [f"commit refs/heads/{branch}\nmark :1\nauthor {who}\ncommitter {who}\n"
+                  f"data {len(text)}\n".encode() + text + b"\n"]
+        if parent:
+            stream.append(f"from {parent}\n".encode())
+        for rel, content in files.items():
+            data = content.encode()
+            stream.append(f"M 100644 inline {rel}\ndata {len(data)}\n".encode() + data + b"\n")
+        marks = self.tmp / "fakegithub" / "marks"
+        marks.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "--git-dir", str(self.git_dir), "fast-import", "--quiet",
+                        f"--export-marks={marks}"], input=b"".join(stream), check=True,
+                       capture_output=True, env=_git_env())
+        return marks.read_text(encoding="ascii").split()[1]
+
+
+def _git_env() -> dict[str, str]:
+    """The environment for the fake's own git processes: no system-wide configuration."""
+    return {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _clean_message(message: str) -> str:
+    """``message`` as ``git commit -m`` stores it: trailing spaces and leading, trailing and
+    repeated blank lines removed, one final newline."""
+    lines = [line.rstrip() for line in message.splitlines()]
+    kept = [line for n, line in enumerate(lines) if line or (n and lines[n - 1])]
+    return "\n".join(kept).strip("\n") + "\n"
