@@ -144,7 +144,7 @@ class FakeGitHubApp:
         """Run the handler (unless the fault answers first); add headers; validate."""
         if fault and fault.kind in FAULT_ANSWERS and not fault.after:
             return self._finish(request, _fault_response(fault), user, validate=False)
-        with self.state.lock:
+        with self.state.lock, self.state.git.snapshot():
             response = self._dispatch(request, user)
         if fault and fault.kind in FAULT_ANSWERS:
             return self._finish(request, _fault_response(fault), user, validate=False)

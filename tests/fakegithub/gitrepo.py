@@ -1,12 +1,20 @@
 """The fake GitHub's view of its bare git repository: refs and commits come from git, never a copy.
 
-Every read runs ``git`` in the bare repository, so a ``git push`` to it is visible through the
-API at once, and what the API reports agrees with what ``git`` in any clone sees.
+Ref reads run ``git`` in the bare repository, so a ``git push`` to it is visible through the
+API at once, and what the API reports agrees with what ``git`` in any clone sees. Two savings
+keep that: answers about commits named by their full SHAs (a commit, an ancestry, a range, a
+diff) never change, so each is asked of git once; and while a request is answered
+(``snapshot()``), its ref reads share one ``git for-each-ref``, a consistent view as GitHub's
+own answers are.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +41,7 @@ class Commit:
     message: str
 
 
+_SHA = re.compile(r"[0-9a-f]{40}")
 _FORMAT = "%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
 
 
@@ -42,6 +51,26 @@ class BareRepo:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._fixed: dict[tuple[str, ...], object] = {}
+        self._local = threading.local()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Within the block, in this thread, ref reads come from one ``git for-each-ref`` (made
+        at the first read, dropped when this object moves or deletes a ref)."""
+        self._local.active, self._local.refs = True, None
+        try:
+            yield
+        finally:
+            self._local.active, self._local.refs = False, None
+
+    def _once(self, key: tuple[str, ...], answer: Callable[[], object]) -> object:
+        """``answer()``, asked once per ``key`` when every argument in it is a full SHA."""
+        if not all(_SHA.fullmatch(arg) for arg in key[1:]):
+            return answer()
+        if key not in self._fixed:
+            self._fixed[key] = answer()
+        return self._fixed[key]
 
     def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -53,11 +82,25 @@ class BareRepo:
         """The commit SHA that ``rev`` (a ref name or SHA) names, or ``None``."""
         if rev.startswith("-"):
             return None
+        if ("resolve", rev) in self._fixed:
+            return rev
         out = self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
-        return out.stdout.strip() or None if out.returncode == 0 else None
+        sha = out.stdout.strip() or None if out.returncode == 0 else None
+        if sha is not None and sha == rev:
+            self._fixed["resolve", rev] = sha
+        return sha
 
     def refs(self, prefix: str = "refs/") -> list[tuple[str, str]]:
         """``(full ref name, SHA)`` of every ref under ``prefix``, sorted by name."""
+        if getattr(self._local, "active", False):
+            if self._local.refs is None:
+                self._local.refs = self._read_refs("refs/")
+            return [(n, s) for n, s in self._local.refs
+                    if n.startswith(prefix) and (prefix.endswith("/") or n == prefix
+                                                 or n[len(prefix)] == "/")]
+        return self._read_refs(prefix)
+
+    def _read_refs(self, prefix: str) -> list[tuple[str, str]]:
         out = self._git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
         return [(n, s) for n, s in (line.split(" ") for line in out.stdout.splitlines())]
 
@@ -67,7 +110,8 @@ class BareRepo:
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether ``older`` is an ancestor of (or equal to) ``newer``: a fast-forward."""
-        return self._git("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+        return bool(self._once(("is_ancestor", older, newer), lambda: self._git(
+            "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0))
 
     def update_ref(self, name: str, new: str, old: str | None) -> bool:
         """Move ``name`` to ``new`` only if it is still at ``old`` (``None``: must not exist).
@@ -75,16 +119,23 @@ class BareRepo:
         Returns False when the ref moved meanwhile (git's compare-and-swap refused).
         """
         expected = old or "0" * 40
+        self._local.refs = None
         return self._git("update-ref", name, new, expected, check=False).returncode == 0
 
     def delete_ref(self, name: str) -> bool:
         """Delete ``name``; False when it did not exist."""
         if self.ref(name) is None:
             return False
+        self._local.refs = None
         return self._git("update-ref", "-d", name, check=False).returncode == 0
 
     def commit(self, sha: str) -> Commit:
         """The commit ``sha`` (raises ``CalledProcessError`` when it does not exist)."""
+        found = self._once(("commit", sha), lambda: self._read_commit(sha))
+        assert isinstance(found, Commit)
+        return found
+
+    def _read_commit(self, sha: str) -> Commit:
         out = self._git("show", "-s", f"--format={_FORMAT}", sha).stdout
         fields = out.split("\x00")
         return Commit(
@@ -96,11 +147,18 @@ class BareRepo:
 
     def commits_between(self, base: str, head: str) -> list[str]:
         """SHAs of ``base..head``, oldest first (what a pull request lists as its commits)."""
-        out = self._git("rev-list", "--reverse", f"{base}..{head}")
-        return out.stdout.split()
+        found = self._once(("commits_between", base, head), lambda: tuple(
+            self._git("rev-list", "--reverse", f"{base}..{head}").stdout.split()))
+        assert isinstance(found, tuple)
+        return list(found)
 
     def diff_stats(self, base: str, head: str) -> tuple[int, int, int]:
         """``(additions, deletions, changed files)`` of ``base...head`` (from the merge base)."""
+        found = self._once(("diff_stats", base, head), lambda: self._read_diff_stats(base, head))
+        assert isinstance(found, tuple)
+        return found
+
+    def _read_diff_stats(self, base: str, head: str) -> tuple[int, int, int]:
         out = self._git("diff", "--numstat", f"{base}...{head}").stdout.splitlines()
         rows = [line.split("\t") for line in out]
         adds = sum(int(r[0]) for r in rows if r[0].isdigit())
