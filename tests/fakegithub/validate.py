@@ -19,13 +19,18 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
+from jsonschema_path import SchemaPath
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.paths.datatypes import PathOperationServer
+from openapi_core.templating.paths.finders import APICallPathFinder
 from openapi_core.templating.responses.exceptions import ResponseNotFound
-from openapi_schema_validator import OAS30Validator
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
+from openapi_schema_validator import OAS30ReadValidator, OAS30Validator
 from werkzeug.wrappers import Request, Response
 
 DESCRIPTION = Path(__file__).resolve().parent.parent / "fixtures" / "github" / \
@@ -60,14 +65,60 @@ def _null_in_nullable_enums(node: Any) -> None:
             _null_in_nullable_enums(value)
 
 
+class _CompiledOnce(SchemaValidatorsFactory):
+    """openapi-core's schema validators for responses (OpenAPI 3.0, read context), each
+    compiled once and kept.
+
+    openapi-core builds a new jsonschema validator (and copies the format checker) for every
+    schema of every response it checks; the validator holds no state between calls, so one
+    per schema serves every response.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(OAS30ReadValidator)
+        self._made: dict[tuple[object, ...], SchemaValidator] = {}
+
+    def create(self, spec: SchemaPath, schema: SchemaPath, *args: Any,
+               **kwargs: Any) -> SchemaValidator:
+        """The kept validator of ``schema`` under these options, made at its first use."""
+        key = (id(spec), tuple(schema.parts), *map(id, args),
+               *sorted((k, id(v)) for k, v in kwargs.items()))
+        if key not in self._made:
+            self._made[key] = super().create(spec, schema, *args, **kwargs)
+        return self._made[key]
+
+
+class _FoundOnce(APICallPathFinder):
+    """openapi-core's operation finder, each ``(method, URL)`` looked up once (the
+    description does not change during a run)."""
+
+    _found: ClassVar[dict[tuple[int, str, str], PathOperationServer | Exception]] = {}
+
+    def find(self, method: str, name: str) -> PathOperationServer:
+        """The operation for ``method`` and ``name``, or the error openapi-core raised."""
+        key = (id(self.spec), method, name)
+        if key not in self._found:
+            try:
+                self._found[key] = super().find(method, name)
+            except Exception as exc:  # PathNotFound, OperationNotFound, ServerNotFound
+                self._found[key] = exc
+        found = self._found[key]
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        return found
+
+
 @functools.cache
 def openapi() -> OpenAPI:
-    """The openapi-core object over ``description()`` (built once per test session).
+    """The openapi-core object over ``description()`` (built once per test session), with
+    compiled schema validators and found operations kept.
 
     The description itself is checked once by ``tests/github/test_openapi_fixture.py``, not on
     every load.
     """
-    return OpenAPI.from_dict(description(), config=Config(spec_validator_cls=None))
+    return OpenAPI.from_dict(description(), config=Config(
+        spec_validator_cls=None, schema_validators_factory=_CompiledOnce(),
+        path_finder_cls=_FoundOnce))
 
 
 def _error_schema(status: int) -> Any:
