@@ -11,10 +11,15 @@ REPO = "acme/widgets"
 
 
 def settings(fake: FakeGitHub, user: User, **overrides: object) -> Settings:
-    """Settings for ``user``'s token at the fake: no throttling, quick timeouts."""
+    """Settings for ``user``'s token at the fake: no throttling, quick timeouts.
+
+    ``max_wait`` 1 s also caps the back-off between retries (0, 1, 1 s for three): a test of
+    retries waits as long as the behaviour needs (a ``Retry-After: 1`` is still honoured),
+    not the 3 s that doubling would reach.
+    """
     values: dict[str, object] = {"repository": REPO, "base_url": fake.url, "token": user.token,
                                  "throttle": False, "bot_login": fake.bot.login, "timeout": 5,
-                                 "max_wait": 3.0, "retries": 3}
+                                 "max_wait": 1.0, "retries": 3}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
