@@ -130,8 +130,10 @@ def time_module(repeat: int, baseline: Path | None) -> dict[str, object]:
     result = {**_median_run(ours), "tests_github_runs": ours, "cores": os.cpu_count(),
               "tests_github_goal": "under 30 s wall on this 2-core machine (median run)"}
     if theirs:
+        commit = subprocess.run(["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=False).stdout.strip()
         result["tests_github_baseline"] = {**_median_run(theirs), "checkout": str(baseline),
-                                           "runs": theirs}
+                                           "commit": commit or None, "runs": theirs}
     return result
 
 
