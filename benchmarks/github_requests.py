@@ -140,7 +140,8 @@ def time_module(repeat: int, baseline: Path | None) -> dict[str, object]:
 def main() -> int:
     """Measure, print and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-tests", action="store_true", help="skip timing tests/github")
+    parser.add_argument("--no-tests", action="store_true",
+                        help="count requests only; keep the tests/github timing already written")
     parser.add_argument("--tests-only", action="store_true",
                         help="only time tests/github; keep the request counts already written")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -160,6 +161,9 @@ def main() -> int:
                   **runs}
     if not args.no_tests:
         result.update(time_module(args.repeat, args.baseline))
+    elif OUT.exists():  # keep the module's timing already written
+        kept = json.loads(OUT.read_text(encoding="utf-8"))
+        result.update({k: v for k, v in kept.items() if k not in result})
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: ({"requests": v["requests"], "writes": v["writes"]}
                           if isinstance(v, dict) and "requests" in v else v)
