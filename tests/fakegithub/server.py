@@ -244,8 +244,10 @@ class FakeGitHub:
             issue = self.state.new_issue(title or head, body, by.id, pull=pull)
             if fork:
                 pull.head_git_ref = f"refs/pull/{issue.number}/head"
-                self._git(self.git_dir, "update-ref", pull.head_git_ref, f"refs/heads/{head}")
-                self._git(self.git_dir, "update-ref", "-d", f"refs/heads/{head}")
+                tip = self.state.git.ref(f"refs/heads/{head}")
+                if tip is None or not self.state.git.update_ref(pull.head_git_ref, tip, None):
+                    raise ValueError(f"no branch {head!r} to open a fork's pull request from")
+                self.state.git.delete_ref(f"refs/heads/{head}")
             return issue.number
 
     def push_commit(self, branch: str, files: dict[str, str], message: str, author: User, *,
