@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gatebot.core.facts import CoverageReport
 from gatebot.errors import EnvironmentProblem
+
+if TYPE_CHECKING:
+    from gatebot.core.facts import CoverageReport
 
 Fingerprint = tuple[int, int, int, int, int]
 """``(device, inode, size, mtime ns, ctime ns)`` of a file: any write changes it."""
@@ -76,6 +78,8 @@ def read_coverage(path: Path) -> CoverageReport | None:
         str(name): _percent(path, _get(entry, "summary"), f"files.{name}.summary")
         for name, entry in files.items()
     }
+    from gatebot.core.facts import CoverageReport  # noqa: PLC0415 - a landing reads no report
+
     return CoverageReport(percent=total, path=str(path), files=per_file)
 
 

@@ -155,8 +155,9 @@ class LocalForge:
                 self.follow(tip, commit)
             return moved
         accepted, detail = self.git.push_detail(self.remote, commit, self.branch)
-        if accepted:
-            self.git.update_ref(self.ref, commit, tip)
+        if accepted:  # the remote-tracking ref follows: git's push moves it, else update-ref
+            if not self.git.tracks_on_push(self.remote, self.branch):
+                self.git.update_ref(self.ref, commit, tip)
             return True
         if self.tip() == tip:
             raise PushRefused(

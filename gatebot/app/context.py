@@ -214,10 +214,12 @@ def _remote(git: Git, name: str) -> str | None:
 
     Raises ``ConfigError`` naming the remotes that exist when ``name`` is not one.
     """
+    if git.has_remote(name):
+        return name
     remotes = list(git.remotes())
     if not remotes:
         return None
-    if name not in remotes:
+    if name not in remotes:  # always: has_remote asked git remote
         raise ConfigError(
             f"merge.remote is {name!r}, but this repository's remotes are: "
             + ", ".join(remotes),

@@ -13,7 +13,7 @@ from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.core import records, timings, transitions
 from gatebot.core.board import Task
-from gatebot.core.facts import Change
+from gatebot.core.change import Change
 from gatebot.core.protocol import Contributor, Identity, cannot_review
 from gatebot.core.verdict import Verdict
 

@@ -25,7 +25,7 @@ from gatebot.app.transitions import now as clock
 from gatebot.app.transitions import read_board, stamp, with_archive
 from gatebot.core import archive, current_state, transitions
 from gatebot.core.board import Stage, Task, sanitize_inline
-from gatebot.core.facts import Change
+from gatebot.core.change import Change
 from gatebot.core.protocol import (
     TASK_BRANCH,
     Contributor,

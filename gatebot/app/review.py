@@ -20,7 +20,7 @@ from gatebot.adapters import coverage_report
 from gatebot.adapters.git import Git, TreeEntry
 from gatebot.app.context import Context
 from gatebot.core import scope
-from gatebot.core.facts import Change, CheckResult, CoverageReport, FileMetrics, TestReport
+from gatebot.core.change import Change
 from gatebot.core.rules import (
     board_files,
     docstrings,
@@ -37,6 +37,7 @@ from gatebot.errors import EnvironmentProblem, UsageError
 
 if TYPE_CHECKING:  # running checks and measuring files are imported when they happen:
     from gatebot.adapters import checks as checks_adapter  # gate 2 without checks needs neither
+    from gatebot.core.facts import CheckResult, CoverageReport, FileMetrics, TestReport
 
 STATIC_RULES = (
     "gate-files", "file-length", "function-length", "tests-present", "docstrings", "coverage", "board-files",

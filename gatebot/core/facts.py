@@ -10,6 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gatebot.core.change import Change
+
+__all__ = [  # Change lives in gatebot.core.change (a landing needs no other fact)
+    "Change", "CheckResult", "CheckStatus", "CoverageReport", "DefKind", "Definition",
+    "FailedTest", "FileMetrics", "TestOutcome", "TestReport",
+]
+
 CheckStatus = Literal["pass", "fail", "error"]
 TestOutcome = Literal["failure", "error"]
 DefKind = Literal["module", "class", "function"]
@@ -51,36 +58,6 @@ class FileMetrics:
     language: str | None = None
     definitions: tuple[Definition, ...] = ()
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class Change:
-    """The change under review: ``merge_base..head`` against the base ref.
-
-    ``files`` are repository-relative paths added or modified (the scope);
-    ``changed_lines`` maps each path to the head-side line numbers the change
-    touched, or is None under ``--all`` (every line counts as changed).
-    ``touched_paths`` is every path ``merge_base..head`` adds, edits, deletes,
-    retypes or renames (both names), also under ``--all``: what the change did.
-    """
-
-    base: str
-    head: str
-    merge_base: str
-    files: tuple[str, ...]
-    deleted: tuple[str, ...] = ()
-    all_files: bool = False
-    changed_lines: Mapping[str, frozenset[int]] | None = None
-    touched_paths: tuple[str, ...] = ()
-
-    def touched(self, path: str, first: int, last: int) -> bool:
-        """Whether lines ``first..last`` of ``path`` intersect the change."""
-        if self.changed_lines is None:
-            return True
-        lines = self.changed_lines.get(path)
-        if lines is None:
-            return False
-        return any(first <= n <= last for n in lines)
 
 
 @dataclass(frozen=True)

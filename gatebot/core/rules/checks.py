@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from gatebot.core.facts import CheckResult, TestReport
 from gatebot.core.verdict import Finding, RuleResult
+
+if TYPE_CHECKING:
+    from gatebot.core.facts import CheckResult, TestReport
 
 TESTS_CHECK = "tests"
 """The check whose JUnit report names the failing tests."""

@@ -7,8 +7,12 @@ failing figure never prints as the minimum it missed.
 
 from __future__ import annotations
 
-from gatebot.core.facts import CoverageReport
+from typing import TYPE_CHECKING
+
 from gatebot.core.verdict import Finding, RuleResult
+
+if TYPE_CHECKING:
+    from gatebot.core.facts import CoverageReport
 
 RULE_ID = "coverage"
 LEAST_COVERED_SHOWN = 5

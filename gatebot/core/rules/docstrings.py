@@ -20,9 +20,12 @@ judged. Pure: reads ``FileMetrics`` and the ``Change``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from gatebot.core.facts import Change, Definition, FileMetrics
 from gatebot.core.verdict import Finding, RuleResult
+
+if TYPE_CHECKING:
+    from gatebot.core.facts import Change, Definition, FileMetrics
 
 RULE_ID = "docstrings"
 

@@ -12,9 +12,12 @@ and never fail.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from gatebot.core.facts import FileMetrics
 from gatebot.core.verdict import Finding, RuleResult
+
+if TYPE_CHECKING:
+    from gatebot.core.facts import FileMetrics
 
 RULE_ID = "file-length"
 

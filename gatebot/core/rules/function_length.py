@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from gatebot.core.facts import Change, FileMetrics
 from gatebot.core.verdict import Finding, RuleResult
+
+if TYPE_CHECKING:
+    from gatebot.core.facts import Change, FileMetrics
 
 RULE_ID = "function-length"
 _ERROR_LINE = re.compile(r"\bline (\d+)\b")
