@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -153,8 +153,12 @@ class BlobReader:
 class Git:
     """A repository at ``root`` (any directory inside a work tree, or a bare repository)."""
 
-    def __init__(self, root: Path | str, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, root: Path | str, env: Mapping[str, str] | None = None, *,
+                 git_dir: Path | None = None) -> None:
         """Bind to ``root``; ``env`` is added to git's environment for every call.
+
+        ``git_dir`` is the repository's git directory when known (``toplevel``
+        finds it): plumbing steps then keep their scratch files there.
 
         Answers that cannot change while a command runs are remembered: the
         remotes, git's configuration (gatebot changes neither), and the merge
@@ -163,6 +167,7 @@ class Git:
         """
         self.root = Path(root)
         self.env = dict(env or {})
+        self.git_dir = git_dir
         self._remotes: tuple[str, ...] | None = None
         self._config: dict[str, str] | None = None
         self._merge_bases: dict[tuple[str, str], str | None] = {}
@@ -193,14 +198,42 @@ class Git:
 
     # -- questions ------------------------------------------------------------
     def toplevel(self) -> Path:
-        """The work tree's top directory; ``EnvironmentProblem`` when not in a repository."""
-        result = self.run("rev-parse", "--show-toplevel", check=False)
+        """The work tree's top directory; ``EnvironmentProblem`` when not in a repository.
+
+        The same git process names the git directory: ``git_dir`` is set.
+        """
+        result = self.run("rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
         if result.returncode != 0:
             raise EnvironmentProblem(
                 f"{self.root} is not inside a git work tree",
                 "run gatebot from a clone of the repository",
             )
-        return Path(result.stdout.strip())
+        top, _, git_dir = result.stdout.strip("\n").rpartition("\n")
+        self.git_dir = Path(git_dir)
+        return Path(top)
+
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """An empty private directory for a plumbing step's files (an index, blobs), removed after.
+
+        It is made in the git directory when ``git_dir`` is known, else as a
+        temporary directory: ``tempfile`` (with ``shutil`` and ``random``) costs
+        a landing start-up time. It holds plain files only.
+        """
+        if self.git_dir is None:
+            import tempfile  # noqa: PLC0415 - see the docstring
+
+            with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
+                yield Path(tmp)
+            return
+        path = self.git_dir / f"gatebot-scratch-{os.getpid()}-{os.urandom(4).hex()}"
+        path.mkdir(mode=0o700)
+        try:
+            yield path
+        finally:
+            for child in path.iterdir():
+                child.unlink()
+            path.rmdir()
 
     def common_dir(self) -> Path:
         """The git common directory shared by every worktree (absolute)."""
@@ -442,7 +475,7 @@ class Git:
         found: dict[str, dict[str, str]] = {path: {} for path in paths}
         if not paths or not names:
             return found
-        with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
+        with self.scratch() as tmp:
             index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             self.run("read-tree", tree, env=index_env)
             out = self.run("check-attr", "--cached", "-z", "--stdin", *names, "--",
@@ -588,7 +621,7 @@ class Git:
         (``refuse_links``): a link is never replaced or written through.
         """
         self.refuse_links(tree_from or parent, files)
-        with tempfile.TemporaryDirectory(prefix="gatebot-index-") as tmp:
+        with self.scratch() as tmp:
             index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             self.run("read-tree", tree_from or parent, env=index_env)
             if files:

@@ -100,7 +100,7 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
         overrides = {**(overrides or {}), "forge": chosen}
     git = Git(cwd)
     root = git.toplevel()
-    git = Git(root)
+    git = Git(root, git_dir=git.git_dir)
     for name in config_module.unknown_env(os.environ):
         sys.stderr.write(f"gatebot: warning: {name} names no setting and is ignored; "
                          f"{config_module.unknown_env_hint(name)}\n")
