@@ -340,11 +340,10 @@ class StillRunning:
         self.thread: threading.Thread | None = None
 
     def __enter__(self) -> StillRunning:
-        """Start the reporting thread (a daemon: it never holds the process up)."""
-        if self.enabled:
-            self.thread = threading.Thread(target=self._loop, name="gatebot-still-running",
-                                           daemon=True)
-            self.thread.start()
+        """Get ready to report; the reporting thread starts with the first check.
+
+        A landing without checks starts no thread (starting one costs time).
+        """
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -358,8 +357,19 @@ class StillRunning:
         with self.lock:
             if state == "start":
                 self.started[name] = time.monotonic()
+                self._start_reporting()
             else:
                 self.started.pop(name, None)
+
+    def _start_reporting(self) -> None:
+        """Start the reporting thread once, while enabled; the caller holds ``lock``.
+
+        A daemon thread: it never holds the process up.
+        """
+        if self.enabled and self.thread is None and not self.stop.is_set():
+            self.thread = threading.Thread(target=self._loop, name="gatebot-still-running",
+                                           daemon=True)
+            self.thread.start()
 
     def _loop(self) -> None:
         while not self.stop.wait(self.interval_s):

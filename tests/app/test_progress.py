@@ -31,3 +31,14 @@ def test_disabled_on_a_terminal_says_nothing(tmp_path: Path) -> None:
         run_checks([slow], tmp_path, tmp_path / "logs", 1, ticker)
     assert out.getvalue() == ""
 
+
+
+def test_no_reporting_thread_until_a_check_starts() -> None:
+    # a landing without checks enters the reporter off a terminal: starting a thread for
+    # nothing costs start-up time (the replay benchmark)
+    with StillRunning(True, interval_s=0.1, stream=io.StringIO()) as ticker:
+        assert ticker.thread is None
+        ticker("tests", "start")
+        assert ticker.thread is not None and ticker.thread.is_alive()
+        ticker("tests", "pass")
+    assert not ticker.thread.is_alive()
