@@ -9,6 +9,7 @@ per file shows up here first.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,13 +65,28 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
     assert verbs.count("cat-file") == 4, verbs
     assert verbs.count("log") <= 2, verbs
     assert verbs.count("merge-base") == 1, verbs
-    assert verbs.count("remote") == 1, verbs
+    # the remotes come from the configuration read once; the push moves the remote-tracking
+    # ref itself (git's default fetch refspec): no `git remote`, one update-ref (the fetch's)
+    assert verbs.count("remote") == 0, verbs
     assert verbs.count("config") == 1, verbs
+    assert verbs.count("update-ref") == 1, verbs
+    assert repo.git("rev-parse", "refs/remotes/origin/main") == repo.origin_sha()
+    assert not list((repo.path / ".git").glob("gatebot-scratch-*"))  # scratch files removed
     assert verbs.count("hash-object") == 1 and verbs.count("update-index") == 1, verbs
     # one raw diff answers what changed, what was deleted and what was touched; the patch
     # gives the changed lines (the length and docstring rules)
     assert verbs.count("diff") == 2, verbs
-    assert len(verbs) <= 27, verbs  # 57 before (3 of them fetches), then 29
+    assert len(verbs) <= 25, verbs  # 57 before (3 of them fetches), then 29, then 27
+
+
+def test_the_remote_tracking_ref_follows_a_push_without_a_fetch_refspec(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    approved_branch(repo)
+    repo.git("config", "--unset-all", "remote.origin.fetch")  # git's push then moves no ref
+    result, verbs = traced_merge(repo, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert verbs.count("update-ref") == 2, verbs  # the fetch's, and the one after the push
+    assert repo.git("rev-parse", "refs/remotes/origin/main") == repo.origin_sha()
 
 
 def test_a_retry_fetches_the_base_and_the_branch_together(tmp_path: Path) -> None:
@@ -131,12 +147,16 @@ NOT_FOR_A_LANDING = (
     # only an escalation, nox sessions to run or a changed setup.cfg use these
     "gatebot.core.escalation", "gatebot.adapters.tox_envs", "gatebot.adapters.check_env",
     "configparser",
+    # a temporary directory: plumbing's scratch files go to the git directory
+    "tempfile", "shutil",
 )
 """What a landing without checks never needs: each costs start-up time (the replay benchmark)."""
-FOR_THE_FILE_RULES = ("gatebot.adapters.metrics", "rich", "decimal")
+FOR_THE_FILE_RULES = ("gatebot.adapters.metrics", "rich", "decimal", "gatebot.core.facts",
+                      "random")
 """What only the rules that measure files need (the replay benchmark disables them): the
 metrics, and rich to wrap the docstrings rule's summary in an 80-column table (rich's table
-loads decimal; otherwise only a coverage figure shown needs it)."""
+loads decimal; otherwise only a coverage figure shown needs it), the facts of measured files
+and checks (``gatebot.core.facts``; a landing's change is ``gatebot.core.change``), and random (rich loads it)."""
 FILE_RULES = '["file-length", "function-length", "tests-present", "docstrings"]'
 
 
@@ -149,7 +169,8 @@ def imported_by(repo: Repo, tmp: Path, *args: str) -> set[str]:
         "import atexit, json, sys\n"
         f"atexit.register(lambda: open({str(dump)!r}, 'w').write(json.dumps(list(sys.modules))))\n",
         encoding="utf-8")
-    result = run_process(repo.path, *args, env={"PYTHONPATH": str(site)})
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    result = run_process(repo.path, *args, env={"PYTHONPATH": path})  # gatebot as imported here
     assert result.returncode == 0, result.stderr
     return set(json.loads(dump.read_text(encoding="utf-8")))
 
