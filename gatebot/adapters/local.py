@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 from gatebot.adapters.git import Git, Person, is_sha
 from gatebot.core import archive
 from gatebot.core.board import Board
+from gatebot.core.preconditions import require
 from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
-from gatebot.core.transitions import BoardState, TaskState, require
 from gatebot.errors import Refused
 from gatebot.ports import PushRefused, RaceLost, Reader
 
@@ -239,6 +239,7 @@ class LocalForge:
         archive of the decision's UTC day its entries, the message the
         decision's subject and trailers.
         """
+        from gatebot.core.transitions import TaskState  # noqa: PLC0415 - a landing needs none
 
         def edit(tip: str, read: Reader) -> tuple[Mapping[str, str], str]:
             board = Board.parse(read(self.todo) or "", self.todo)
@@ -261,6 +262,7 @@ class LocalForge:
         ``state`` holds TODO.md and the stale flags at the tip; the message's
         trailers are the first transition's. Re-decided on a moved tip.
         """
+        from gatebot.core.transitions import BoardState  # noqa: PLC0415 - a landing needs none
 
         def edit(tip: str, read: Reader) -> tuple[Mapping[str, str], str]:
             board = Board.parse(read(self.todo) or "", self.todo)

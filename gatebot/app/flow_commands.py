@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gatebot.app import lifecycle, output
 from gatebot.app import merge as merge_app
+from gatebot.app import output
 from gatebot.app.context import find_task, open_context
 from gatebot.core.protocol import branch_belongs, task_branch_globs
 from gatebot.core.verdict import Verdict
@@ -25,6 +25,8 @@ def _say(text: str) -> None:
 def task_add_command(cwd: Path, title: str, files: Sequence[str], critical: bool,
                      actor: str | None) -> int:
     """``gatebot task add TITLE``: prints the new task's number on stdout."""
+    from gatebot.app import lifecycle  # noqa: PLC0415 - a landing decides no transition
+
     ctx = open_context(cwd)
     number, sha = lifecycle.add_task(ctx, title, files, critical, ctx.actor(actor))
     print(number)
@@ -34,6 +36,8 @@ def task_add_command(cwd: Path, title: str, files: Sequence[str], critical: bool
 
 def submit_command(cwd: Path, number: int, branch: str | None, actor: str | None) -> int:
     """``gatebot submit N``: IN-PROGRESS → REVIEW; the branch defaults to the current one."""
+    from gatebot.app import lifecycle  # noqa: PLC0415 - a landing decides no transition
+
     ctx = open_context(cwd)
     name = branch or ctx.git.current_branch()
     if name and not branch_belongs(number, name, name):

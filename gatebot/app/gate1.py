@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
-from gatebot.core import records, timings, transitions
+from gatebot.core import records, timings
 from gatebot.core.board import Task
 from gatebot.core.change import Change
 from gatebot.core.protocol import Contributor, Identity, cannot_review
@@ -67,6 +67,8 @@ def approve(
     Raises ``Refused`` when the task is not in REVIEW at the base tip (or in
     RDY FOR PROD with an approval standing for this head).
     """
+    from gatebot.core import transitions  # noqa: PLC0415 - gate 2 approves nothing
+
     actor = verdict.actor or ""
     coverage = next((r.summary.split()[0] for r in verdict.rules if r.id == "coverage"
                      and r.summary.split()[0].endswith("%")), "n/a")
@@ -88,6 +90,8 @@ def check_approvable(ctx: Context, task: Task, head: str) -> None:
     It must be in REVIEW, or in RDY FOR PROD with no standing approval for
     ``head`` (a new push voided it). Cheap: callers ask before any check runs.
     """
+    from gatebot.core import transitions  # noqa: PLC0415 - gate 2 approves nothing
+
     standing = approval_for(ctx, task.number)
     transitions.approvable(task, head, standing[0] if standing else None)
 
@@ -97,6 +101,8 @@ def reject(ctx: Context, verdict: Verdict, task_number: int, reason: str) -> str
 
     Allowed from REVIEW and RDY FOR PROD. Raises ``Refused`` otherwise.
     """
+    from gatebot.core import transitions  # noqa: PLC0415 - gate 2 rejects nothing
+
     failed = [r.id for r in verdict.failed()]
     now = clock()
     return ctx.forge.apply(task_number, lambda state: transitions.reject(

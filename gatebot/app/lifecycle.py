@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.core import transitions
-from gatebot.core.transitions import holder
+from gatebot.core.preconditions import holder
 
 __all__ = ["add_task", "claim", "holder", "submit"]
 

@@ -23,9 +23,10 @@ from gatebot.app import review as review_app
 from gatebot.app.context import Context
 from gatebot.app.transitions import now as clock
 from gatebot.app.transitions import read_board, stamp, with_archive
-from gatebot.core import archive, current_state, transitions
+from gatebot.core import archive, current_state
 from gatebot.core.board import Stage, Task, sanitize_inline
 from gatebot.core.change import Change
+from gatebot.core.preconditions import require
 from gatebot.core.protocol import (
     TASK_BRANCH,
     Contributor,
@@ -37,7 +38,6 @@ from gatebot.core.protocol import (
 )
 from gatebot.core.records import Heads
 from gatebot.core.rules import docs_updated
-from gatebot.core.transitions import require
 from gatebot.core.verdict import Finding, RuleResult
 from gatebot.errors import Refused, UsageError
 from gatebot.ports import PushRefused, Reader
@@ -253,6 +253,8 @@ def send_back(
     ``event`` is ``merge-failed`` or ``escalated``; ``label`` (``escalated``) is
     added to the task's ``Labels`` field. Returns the board commit's SHA.
     """
+    from gatebot.core import transitions  # noqa: PLC0415 - a landing decides no transition
+
     now = clock()
     return ctx.forge.apply(cand.task.number, lambda state: transitions.send_back(
         state.task, cand.actor, now, event=event, reason=reason, details=details, head=cand.head,
@@ -487,7 +489,7 @@ def escalate_conflict(
     ctx: Context, cand: Candidate, files: tuple[str, ...], rules: list[RuleResult], tip: str
 ) -> Outcome:
     """Archive a conflict escalation, label the task and send it back to REVIEW (SPEC §9)."""
-    from gatebot.core import escalation  # noqa: PLC0415 - a clean landing escalates nothing
+    from gatebot.core import escalation, transitions  # noqa: PLC0415 - see flag_escalation
 
     esc = escalation.conflict(cand.task.number, files, f"gatebot merge --task {cand.task.number}")
     text = escalation.render(esc)
@@ -520,6 +522,8 @@ def escalate_push(ctx: Context, cand: Candidate, attempts: int, detail: str, *, 
 
 def flag_escalation(ctx: Context, cand: Candidate, esc: Escalation) -> str:
     """Label the task ``escalated`` where it stands and archive why; its approvals stand."""
+    from gatebot.core import transitions  # noqa: PLC0415 - a landing decides no transition
+
     now = clock()
     return ctx.forge.escalate(cand.task.number, esc, lambda state: transitions.flag_escalation(
         state.task, cand.actor, now, situation=esc.situation, title=esc.title, head=cand.head))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from gatebot.app.context import Context
 from gatebot.core import archive
 from gatebot.core.board import Board
-from gatebot.core.transitions import stamp
+from gatebot.core.preconditions import stamp
 from gatebot.ports import Reader
 
 __all__ = ["now", "read_board", "stamp", "with_archive"]

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from gatebot.core.archive import ArchiveEntry, tests_field
 from gatebot.core.board import Board, Stage, Task, title_problem
+from gatebot.core.preconditions import holder, require, require_stage, stamp
 from gatebot.core.records import BoardEvent, standing_approval
 from gatebot.core.timings import CHECK_DURATIONS
 from gatebot.errors import Refused, UsageError
@@ -101,30 +102,6 @@ class NewTask:
     fields: Mapping[str, str]
     actor: str
     stage: Stage = Stage.READY
-
-
-def stamp(moment: datetime) -> str:
-    """A board timestamp: ISO-8601 UTC to the second with ``Z`` (``2025-11-01T10:00:00Z``)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def holder(task: Task) -> str:
-    """Who holds a task and since when, from its fields (for refusals): ``ann since T``."""
-    who = task.fields.get("Assignee") or "someone"
-    since = task.fields.get("Started")
-    return f"{who} since {since}" if since else who
-
-
-def require(condition: bool, message: str, hint: str = "") -> None:
-    """Raise ``Refused(message, hint)`` unless ``condition`` (a transition's precondition)."""
-    if not condition:
-        raise Refused(message, hint)
-
-
-def require_stage(task: Task, *stages: Stage) -> None:
-    """Refuse (``Refused``) unless ``task`` is in one of ``stages``: "task #4 is in X, not Y"."""
-    require(task.stage in stages,
-            f"task #{task.number} is in {task.stage or 'no stage'}, not {stages[0]}")
 
 
 def _actor_record(actor: str, git_identity: str = "") -> dict[str, str]:
