@@ -18,6 +18,7 @@ from typing import Any
 from gatebot import config as config_module
 from gatebot.adapters.git import Git
 from gatebot.adapters.local import LocalForge
+from gatebot.core import archive
 from gatebot.core.board import Board, Task
 from gatebot.core.protocol import TASK_BRANCH, Identity
 from gatebot.core.records import Heads
@@ -117,7 +118,7 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
             cfg = cfg.model_copy(update={"base": base})
             return _context(root, git, cfg, _with_paths(forge, cfg), default_forge)
         where = f"{remote + '/' if remote else ''}{base}"
-        read = forge.reader(tip, prefetch=PREFETCH)
+        read = forge.reader(tip, prefetch=(*PREFETCH, *_todays_archive(cfg.board.archive_dir)))
         cfg = config_module.load(root, overrides=overrides, read=read, where=where)
         named = cfg.base if "base" in cfg.model_fields_set else base
         named_remote = _remote(git, cfg.merge.remote)
@@ -197,6 +198,21 @@ def actions_forge(environ: Mapping[str, str]) -> str | None:
 
 PREFETCH = ("pyproject.toml", ".gatebot.toml", "TODO.md", "CURRENT_STATE.md")
 """Files read with the configuration, in one git process: its two files and the default board's."""
+
+
+def _todays_archive(archive_dir: str) -> tuple[str, ...]:
+    """Today's archive file under ``archive_dir``, also read with the configuration.
+
+    A transition (a release among them) appends to it: read in the same git
+    process, it costs a landing no process of its own. Empty when the clock
+    cannot be read (a bad ``GATEBOT_NOW``, reported where the clock is used).
+    """
+    from gatebot.app.transitions import now  # noqa: PLC0415 - that module imports this one
+
+    try:
+        return (archive.archive_path(now().date(), archive_dir),)
+    except UsageError:
+        return ()
 
 
 def default_base(git: Git, remote: str | None) -> str:

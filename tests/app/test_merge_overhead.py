@@ -60,9 +60,9 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
     assert verbs.count("fetch") == 1, verbs
     assert not git(repo.path, "for-each-ref", "refs/gatebot/fetching/")  # nothing left over
     assert verbs.count("push") == 1
-    # files read in batches: configuration and board, the measured files (sizes, then
-    # contents), the release commit's board files
-    assert verbs.count("cat-file") == 4, verbs
+    # files read in batches: configuration, board and today's archive, the measured files
+    # (sizes, then contents)
+    assert verbs.count("cat-file") == 3, verbs
     assert verbs.count("log") <= 2, verbs
     assert verbs.count("merge-base") == 1, verbs
     # the remotes come from the configuration read once; the push moves the remote-tracking
@@ -76,7 +76,7 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
     # one raw diff answers what changed, what was deleted and what was touched; the patch
     # gives the changed lines (the length and docstring rules)
     assert verbs.count("diff") == 2, verbs
-    assert len(verbs) <= 25, verbs  # 57 before (3 of them fetches), then 29, then 27
+    assert len(verbs) <= 24, verbs  # 57 before (3 of them fetches), then 29, then 27
 
 
 def test_the_remote_tracking_ref_follows_a_push_without_a_fetch_refspec(tmp_path: Path) -> None:
