@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -192,3 +194,42 @@ def test_two_claims_racing_in_two_jobs_leave_one_holder(fake_github: FakeGitHub,
     records = [parse_claim_comment(c.body) for c in fake_github.state.comments.values()]
     assert [r.session_name for r in records if r] == [winner.login]
     assert all("checking for rival claims" not in d.stderr for d in done)
+
+
+def test_a_claim_racing_a_stage_move_waits_for_the_move(fake_github: FakeGitHub,
+                                                         tmp_path: Path) -> None:
+    """Another job's ``set_stage`` adds the new stage label before removing the old one: a
+    ``/claim`` that reads the issue in between sees two stage labels for a moment. It reads the
+    issue again instead of stopping with exit 2; two labels that stay still stop it."""
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    number = fake_github.create_issue("Limiter", fake_github.owner,
+                                      labels=("status:ready", "status:in-progress"))
+    clone = _clone(fake_github, tmp_path)
+    env = comment_event(fake_github, tmp_path, number, "/claim", alice)
+    issue = fake_github.state.issues[number]
+
+    def finish_move() -> None:  # once the job has listed the issues with both labels
+        listing = ("GET", "/repos/acme/widgets/issues")
+        while True:  # the request after the listing is logged: the listing was answered
+            done = [(r.method, r.path) for r in fake_github.requests]
+            if listing in done[:-1]:
+                break
+            time.sleep(0.005)
+        with fake_github.state.lock:
+            issue.labels.remove("status:in-progress")
+
+    mover = threading.Thread(target=finish_move, daemon=True)
+    mover.start()
+    done = run_process(clone, "gate", env=env)
+    mover.join(timeout=5)
+    assert done.returncode == 0, done.stderr
+    assert issue.assignees == [alice.id]
+    assert "status:in-progress" in issue.labels and "status:ready" not in issue.labels
+
+    stuck = fake_github.create_issue("Cache", fake_github.owner,
+                                     labels=("status:ready", "status:review"))
+    done = run_process(clone, "gate", env=comment_event(fake_github, tmp_path, stuck, "/claim",
+                                                        alice))
+    assert done.returncode == 2, done.stderr
+    assert "2 stage labels" in done.stderr
+    assert fake_github.state.issues[stuck].assignees == []

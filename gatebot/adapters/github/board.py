@@ -7,9 +7,14 @@ requests (one paged list) and, for each claimed issue, its claim comments; the r
 
 from __future__ import annotations
 
+import time
+
+from github.Issue import Issue
+
 from gatebot.adapters.github.claims import read_claims
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.identity import bot_identity
+from gatebot.adapters.github.labels import MOVE_IN_FLIGHT_WAITS, moving
 from gatebot.core.board_sync import LiveTask
 from gatebot.core.claims import format_seconds
 from gatebot.core.github_model import CLAIMED, CRITICAL, stage_of_labels, task_of_pull
@@ -18,8 +23,8 @@ from gatebot.core.github_model import CLAIMED, CRITICAL, stage_of_labels, task_o
 def live_tasks(conn: Connection) -> list[LiveTask]:
     """The tasks GitHub holds now (module doc); ``BoardError`` for two stage labels."""
     bot = bot_identity(conn)
-    with translated(conn.secrets, "listing the issues"):
-        issues = [i for i in conn.repo.get_issues(state="all") if i.pull_request is None]
+    issues = _issues(conn)
+    with translated(conn.secrets, "listing the pull requests"):
         pulls = {task_of_pull(p.head.ref, p.body): p.number for p in conn.repo.get_pulls()}
     found = []
     for issue in issues:
@@ -39,3 +44,20 @@ def live_tasks(conn: Connection) -> list[LiveTask]:
     return found
 
 
+
+
+def _issues(conn: Connection) -> list[Issue]:
+    """Every issue (no pull requests), listed again while a stage move is in flight on one.
+
+    Another job's ``set_stage`` shows two stage labels for a moment (``read_task_issue``);
+    a list that still shows them after ``MOVE_IN_FLIGHT_WAITS`` is returned as it is, and the
+    caller's ``stage_of_labels`` reports it.
+    """
+    with translated(conn.secrets, "listing the issues"):
+        issues = [i for i in conn.repo.get_issues(state="all") if i.pull_request is None]
+        for wait in MOVE_IN_FLIGHT_WAITS:
+            if not any(moving(i) for i in issues):
+                break
+            time.sleep(wait)
+            issues = [i for i in conn.repo.get_issues(state="all") if i.pull_request is None]
+    return issues

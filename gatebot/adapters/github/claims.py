@@ -17,7 +17,7 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.adapters.github.labels import issue_stage, set_stage
+from gatebot.adapters.github.labels import issue_stage, read_task_issue, set_stage
 from gatebot.adapters.github.writes import (
     create_once,
     delete_comment,
@@ -141,10 +141,7 @@ def _id(person: Person) -> int:
 
 
 def _read_issue(conn: Connection, number: int) -> Issue:
-    with translated(conn.secrets, f"reading issue #{number}"):
-        issue = conn.repo.get_issue(number)
-        issue_stage(issue)  # two stage labels: report, do not guess
-        return issue
+    return read_task_issue(conn, number)  # two stage labels that stay: report, do not guess
 
 
 def _comments(conn: Connection, issue: Issue, bot_id: int | None, now: datetime) -> ClaimState:

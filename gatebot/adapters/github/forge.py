@@ -32,7 +32,7 @@ from gatebot.adapters.github.identity import (
     read_pull,
 )
 from gatebot.adapters.github.identity import claimants as claimants_of
-from gatebot.adapters.github.labels import issue_stage, set_stage
+from gatebot.adapters.github.labels import issue_stage, read_task_issue, set_stage
 from gatebot.adapters.github.verdicts import Publication, publish
 from gatebot.adapters.github.writes import (
     add_labels,
@@ -257,8 +257,7 @@ class GitHubForge:
 
         ``state`` is the issue as a task, with the events git holds for it when ``history``.
         """
-        with translated(self.conn.secrets, f"reading issue #{number}"):
-            issue = self.conn.repo.get_issue(number)
+        issue = read_task_issue(self.conn, number)
         events = tuple(self.files.events(number)) if history else ()
         transition = decide(TaskState(task_of_issue(issue), events))
         self._record(issue, transition)

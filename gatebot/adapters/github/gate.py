@@ -23,7 +23,7 @@ from gatebot.adapters.github.identity import (
     read_pull,
 )
 from gatebot.adapters.github.identity import claimants as claimants_of
-from gatebot.adapters.github.labels import issue_stage, set_stage
+from gatebot.adapters.github.labels import issue_stage, read_task_issue, set_stage
 from gatebot.adapters.github.verdicts import Publication, Published, publish
 from gatebot.core.board import Stage
 from gatebot.core.github_model import Approvals, Person, task_of_pull
@@ -71,10 +71,7 @@ def _task_issue(conn: Connection, facts: PullFacts) -> Issue | None:
     number = task_of_pull(facts.branch, facts.body)
     if number is None:
         return None
-    with translated(conn.secrets, f"reading task #{number}"):
-        issue = conn.repo.get_issue(number)
-        issue_stage(issue)
-        return issue
+    return read_task_issue(conn, number)
 
 
 def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,

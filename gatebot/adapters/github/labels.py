@@ -7,6 +7,7 @@ differs: a second run writes nothing. ``set_stage`` moves a task's one stage lab
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from github import GithubException
@@ -16,7 +17,17 @@ from github.Label import Label
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.writes import add_labels, remove_label
 from gatebot.core.board import Stage
-from gatebot.core.github_model import LABELS, STAGE_LABELS, LabelSpec, stage_label, stage_of_labels
+from gatebot.core.github_model import (
+    LABELS,
+    STAGE_LABELS,
+    STAGE_PREFIX,
+    LabelSpec,
+    stage_label,
+    stage_of_labels,
+)
+
+#: Seconds between re-reads of an issue caught between two stage labels (``read_task_issue``).
+MOVE_IN_FLIGHT_WAITS = (0.1, 0.3, 0.6)
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,31 @@ def _ensure(conn: Connection, spec: LabelSpec, label: Label | None) -> LabelChan
 def issue_stage(issue: Issue) -> Stage | None:
     """The stage of ``issue`` from its labels (``BoardError`` for two stage labels)."""
     return stage_of_labels(issue.number, (lb.name for lb in issue.labels))
+
+
+def read_task_issue(conn: Connection, number: int) -> Issue:
+    """Issue ``number`` as a task, read again while a stage move is in flight.
+
+    ``set_stage`` adds the new stage label before it removes the old one, so a reader racing a
+    move (two ``/claim`` jobs at once) can see two stage labels for a moment. Such a read is
+    repeated after each of ``MOVE_IN_FLIGHT_WAITS`` (1 s in all); two stage labels that stay
+    raise ``BoardError`` (exit 2), as does an unknown ``status:*`` label at once. Errors from
+    GitHub are translated (``GitHubError``).
+    """
+    with translated(conn.secrets, f"reading task #{number}"):
+        issue = conn.repo.get_issue(number)
+        for wait in MOVE_IN_FLIGHT_WAITS:
+            if not moving(issue):
+                break
+            time.sleep(wait)
+            issue = conn.repo.get_issue(number)
+        issue_stage(issue)
+        return issue
+
+
+def moving(issue: Issue) -> bool:
+    """Whether ``issue`` shows two or more stage labels: a ``set_stage`` caught in flight."""
+    return sum(lb.name.lower().startswith(STAGE_PREFIX) for lb in issue.labels) > 1
 
 
 def set_stage(conn: Connection, issue: Issue, stage: Stage, *, extra: tuple[str, ...] = (),

@@ -26,7 +26,7 @@ from gatebot.adapters.github.identity import (
     read_pull,
 )
 from gatebot.adapters.github.identity import claimants as claimants_of
-from gatebot.adapters.github.labels import issue_stage
+from gatebot.adapters.github.labels import issue_stage, read_task_issue
 from gatebot.adapters.github.verdicts import failed_rules, stickies, write_sticky
 from gatebot.core.board import Stage
 from gatebot.core.github_model import (
@@ -70,8 +70,7 @@ def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
     task = task_of_pull(facts.branch, facts.body)
     issue = None
     if task is not None:
-        with translated(conn.secrets, f"reading task #{task}"):
-            issue = conn.repo.get_issue(task)
+        issue = read_task_issue(conn, task)
     with translated(conn.secrets, "reading who held the task"):
         claimants = claimants_of(issue, history=head_approved(facts)) if issue else ()
     green = gate1_green(conn, facts.head, bot)
