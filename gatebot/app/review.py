@@ -331,8 +331,11 @@ def gate_files_result(
         before, after = git.read_files([(merge_base, path), (head, path)])
         return before, after
 
+    below = [p for p in touched if p.rsplit("/", 1)[-1] in gate_files.NESTED_TEXTS and "/" in p]
+    read = git.read_files([(rev, p) for p in below for rev in (merge_base, head)]) if below else []
+    nested = {p: (read[2 * i], read[2 * i + 1]) for i, p in enumerate(below)}
     changed = gate_files.gate_file_changes(touched, texts(gate_files.PYPROJECT),
-                                           texts(gate_files.SETUP_CFG))
+                                           texts(gate_files.SETUP_CFG), nested)
     verified = tuple(verify(approvers)) if changed and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
                                approvers=approvers)

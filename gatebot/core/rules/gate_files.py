@@ -4,7 +4,11 @@ The checks run the change's own noxfile, tox configuration and workflows, so a
 change to them could weaken the very gates it is judged by; so could a change to
 how pytest collects and coverage.py measures (``pytest.ini``, ``.coveragerc``,
 their tables of pyproject.toml and sections of setup.cfg): ``addopts = --co``
-makes the ``tests`` check pass without running a test. Such a change needs
+makes the ``tests`` check pass without running a test. pytest reads the first
+configuration file it finds from its arguments' directory upwards, so these
+count below the root too (``tests/pytest.ini``, a ``tests/tox.ini`` with
+``[pytest]``); and a ``pytest11`` entry point makes the package's own module a
+plugin pytest loads by itself once the checks install it. Such a change needs
 the approval of one of ``claims.maintainers`` (like a CODEOWNERS entry): at
 gate 1 the approving reviewer must be a maintainer; at gate 2 the gate-1 or the
 gate-2 reviewer. Looking without approving shows the rule as failing, naming
@@ -14,7 +18,7 @@ the files. Pure: paths and file texts come in as values.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gatebot.core.protocol import Identity
@@ -24,6 +28,10 @@ RULE_ID = "gate-files"
 GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml", "pytest.ini",
                         ".pytest.ini", ".coveragerc"})
 """Files at the repository root that define the gates (or what the tests check and coverage do)."""
+PYTEST_FILES = frozenset({"pytest.ini", ".pytest.ini"})
+"""pytest's own configuration files: gate files at any depth (even empty, they set pytest's root)."""
+NESTED_TEXTS = frozenset({"tox.ini", "pyproject.toml", "setup.cfg"})
+"""Below the root, these count when their pytest, coverage or tox parts changed (texts needed)."""
 WORKFLOWS = ".github/workflows/"
 PYPROJECT = "pyproject.toml"
 GATE_TABLES = ("gatebot", "tox", "pytest", "coverage")
@@ -35,15 +43,21 @@ NEEDS = "needs a maintainer's approval"
 def _tables(text: bytes | None) -> tuple[Any, ...] | None:
     """The gate tables of a pyproject.toml; None when it is absent; raises ValueError if bad."""
     if text is None:
-        return (None,) * len(GATE_TABLES)
+        return (None,) * (len(GATE_TABLES) + 1)
     doc = tomllib.loads(text.decode("utf-8"))
     tool = doc.get("tool")
     tool = tool if isinstance(tool, dict) else {}
-    return tuple(tool.get(name) for name in GATE_TABLES)
+    project = doc.get("project")
+    points = project.get("entry-points") if isinstance(project, dict) else None
+    plugins = points.get("pytest11") if isinstance(points, dict) else None
+    return (*(tool.get(name) for name in GATE_TABLES), plugins)
 
 
 def pyproject_gates_changed(before: bytes | None, after: bytes | None) -> bool:
-    """Whether a ``GATE_TABLES`` table of ``[tool]`` differs between two pyproject.toml texts.
+    """Whether two pyproject.toml texts differ in what defines the gates.
+
+    That is a ``GATE_TABLES`` table of ``[tool]`` or the ``pytest11`` entry
+    points of ``[project.entry-points]``.
 
     ``None`` means the file is absent. A text that cannot be read as UTF-8
     TOML counts as a change (it cannot be shown not to be one).
@@ -55,16 +69,22 @@ def pyproject_gates_changed(before: bytes | None, after: bytes | None) -> bool:
 
 
 def _sections(text: bytes | None) -> dict[str, dict[str, str]]:
-    """setup.cfg's sections for pytest, coverage.py and tox; raises ``configparser.Error``.
+    """setup.cfg's (or tox.ini's) sections for pytest, coverage.py and tox.
 
-    ``[tool:pytest]``, ``[coverage:*]``, and tox's ``[tox:tox]`` and ``[testenv*]``.
+    ``[tool:pytest]``, tox.ini's ``[pytest]``, ``[coverage:*]``, tox's ``[tox:tox]`` and
+    ``[testenv*]``, and the ``pytest11`` key of ``[options.entry_points]``.
+    Raises ``configparser.Error`` when the text is not an INI file.
     """
     import configparser  # noqa: PLC0415 - read only when a change touches setup.cfg
 
     parser = configparser.RawConfigParser(interpolation=None)
     parser.read_string((text or b"").decode("utf-8"))
-    return {name: dict(parser[name]) for name in parser.sections()
-            if name in ("tool:pytest", "tox:tox") or name.startswith(("coverage:", "testenv"))}
+    found = {name: dict(parser[name]) for name in parser.sections()
+             if name in ("tool:pytest", "pytest", "tox:tox")
+             or name.startswith(("coverage:", "testenv"))}
+    if parser.has_option("options.entry_points", "pytest11"):
+        found["options.entry_points"] = {"pytest11": parser["options.entry_points"]["pytest11"]}
+    return found
 
 
 def setup_cfg_gates_changed(before: bytes | None, after: bytes | None) -> bool:
@@ -77,22 +97,41 @@ def setup_cfg_gates_changed(before: bytes | None, after: bytes | None) -> bool:
         return True
 
 
+Texts = tuple[bytes | None, bytes | None]
+"""A file's text at the merge base and at the head (None: absent)."""
+
+
 def gate_file_changes(
-    paths: Sequence[str], pyproject: tuple[bytes | None, bytes | None] = (None, None),
-    setup_cfg: tuple[bytes | None, bytes | None] = (None, None),
+    paths: Sequence[str], pyproject: Texts = (None, None), setup_cfg: Texts = (None, None),
+    nested: Mapping[str, Texts] | None = None,
 ) -> list[str]:
     """The paths among ``paths`` (added, modified, deleted or renamed) that define the gates.
 
-    ``pyproject`` and ``setup_cfg`` are those files' texts at the merge base
+    ``pyproject`` and ``setup_cfg`` are the root files' texts at the merge base
     and at the head; each counts only when its gate tables (``GATE_TABLES``)
-    or sections (``_sections``) differ. Sorted, no repeats.
+    or sections (``_sections``) differ. Below the root, ``PYTEST_FILES`` always
+    count, and a ``NESTED_TEXTS`` file counts when its texts in ``nested``
+    (path → texts; absent means unchanged) differ in those parts. Sorted, no repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)}
     if PYPROJECT in paths and pyproject_gates_changed(*pyproject):
         found.add(PYPROJECT)
     if SETUP_CFG in paths and setup_cfg_gates_changed(*setup_cfg):
         found.add(SETUP_CFG)
+    found.update(p for p in paths if "/" in p and _nested_changed(p, (nested or {}).get(p)))
     return sorted(found)
+
+
+def _nested_changed(path: str, texts: Texts | None) -> bool:
+    """Whether ``path`` below the root configures pytest, coverage.py or tox differently."""
+    name = path.rsplit("/", 1)[1]
+    if name in PYTEST_FILES:
+        return True
+    if name not in NESTED_TEXTS or texts is None:
+        return False
+    if name == PYPROJECT:
+        return pyproject_gates_changed(*texts)
+    return setup_cfg_gates_changed(*texts)
 
 
 def same_person(actor: str, maintainer: str) -> bool:

@@ -1,0 +1,117 @@
+"""The adversary's third read of the local gates (session 15): moves on what the checks mean.
+
+Black-box, like ``test_adversary.py``: real ``python -m gatebot`` processes on real
+repositories and a real pytest. Each test is one move a builder makes to have the
+``tests`` check pass without running the tests, approved by a reviewer who is not a
+maintainer; the docstring says what it tried.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.app.test_adversary import with_pytest_check
+from tests.repos import Repo, run_process
+
+NESTED = {
+    "tests/pytest.ini": "[pytest]\naddopts = --co\n",
+    "tests/.pytest.ini": "[pytest]\naddopts = --co\n",
+    "tests/tox.ini": "[pytest]\naddopts = --co\n",
+    "tests/setup.cfg": "[tool:pytest]\naddopts = --co\n",
+    "tests/pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--co'\n",
+}
+
+
+def failing_change(repo: Repo, extra: dict[str, str]) -> str:
+    """builder-one pushes ``task/4-work``: a failing test plus ``extra`` files; its head SHA."""
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "def test_broken():\n    assert False\n")
+    for path, text in extra.items():
+        repo.write(path, text)
+    head = repo.commit("the work", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    return head
+
+
+def gate_files_of(repo: Repo) -> tuple[int, dict[str, Any]]:
+    """``review --approve --as rev1`` (not a maintainer): exit code and the gate-files rule."""
+    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    rule = next(r for r in doc["rules"] if r["id"] == "gate-files")
+    return result.returncode, rule
+
+
+@pytest.mark.parametrize("name", sorted(NESTED))
+def test_a_pytest_configuration_below_the_root_needs_a_maintainer(repo: Repo, name: str) -> None:
+    """pytest takes its configuration from the first ``pytest.ini`` (``.pytest.ini``, a
+    ``tox.ini`` with ``[pytest]``, a ``setup.cfg`` with ``[tool:pytest]``, a ``pyproject.toml``
+    with ``[tool.pytest.ini_options]``) found from the directory of its arguments upwards:
+    ``tests/pytest.ini`` beats the root's. The tests check ran ``pytest tests``, collected only,
+    passed, and rev1 approved: gate-files looked only at the root."""
+    with_pytest_check(repo)
+    failing_change(repo, {name: NESTED[name]})
+    before = repo.origin_sha()
+    code, rule = gate_files_of(repo)
+    assert code == 1
+    assert rule["status"] == "fail"
+    assert [f["path"] for f in rule["findings"]] == [name]
+    assert repo.origin_sha() == before
+
+
+def test_a_nested_setup_cfg_without_pytest_sections_is_no_gate_file(repo: Repo) -> None:
+    """The other side of the rule: a ``docs/setup.cfg`` that does not configure pytest,
+    coverage.py or tox changes no gate and needs no maintainer."""
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "x = 1\n")
+    repo.write("docs/setup.cfg", "[metadata]\nname = docs\n")
+    repo.commit("the work", as_="builder-one")
+    _code, rule = gate_files_of(repo)
+    assert rule["status"] == "pass", rule
+
+
+PLUGIN = ('"""A pytest plugin the package registers."""\n\n\n'
+          "def pytest_collection_modifyitems(items: list[object]) -> None:\n"
+          '    """Run nothing."""\n    items.clear()\n')
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("pyproject.toml", '[project]\nname = "app"\nversion = "0"\n'
+                       '[project.entry-points.pytest11]\nquiet = "app.plugin"\n'),
+    ("setup.cfg", "[metadata]\nname = app\n[options.entry_points]\npytest11 =\n"
+                  "    quiet = app.plugin\n"),
+])
+def test_a_pytest11_entry_point_needs_a_maintainer(repo: Repo, name: str, text: str) -> None:
+    """A ``pytest11`` entry point makes the package's own module a plugin pytest loads by
+    itself once the checks install the package (``pip install -e .``, as nox and tox
+    sessions do): the plugin drops every test. Only the ``[tool.pytest]`` table counted."""
+    failing_change(repo, {name: text, "app/plugin.py": PLUGIN})
+    code, rule = gate_files_of(repo)
+    assert code == 1
+    assert rule["status"] == "fail"
+    assert [f["path"] for f in rule["findings"]] == [name]
+
+
+SKIP_ALL = ("import pytest\n\n\n"
+            "def pytest_collection_modifyitems(items):\n"
+            "    for item in items:\n"
+            "        item.add_marker(pytest.mark.skip(reason='later'))\n")
+
+
+@pytest.mark.xfail(strict=True, reason="hole: a conftest.py is a pytest plugin the branch "
+                   "brings; one that skips every test makes the tests check pass (exit 0, all "
+                   "skipped) and a non-maintainer approves. Fix in core/rules/gate_files.py "
+                   "(conftest.py as a gate file) or the checks (a tests check whose junit "
+                   "report ran no test fails)")
+def test_a_conftest_that_skips_every_test_is_not_approved(repo: Repo) -> None:
+    """``tests/conftest.py`` marks every collected test skipped: pytest exits 0."""
+    with_pytest_check(repo)
+    failing_change(repo, {"tests/conftest.py": SKIP_ALL})
+    before = repo.origin_sha()
+    result = run_process(repo.path, "review", "--approve", "--as", "rev1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert repo.origin_sha() == before
