@@ -7,6 +7,7 @@ board commit's ``Gatebot-Head`` trailer and the archive entry's ``Head`` field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gatebot.app.context import Context
@@ -17,6 +18,9 @@ from gatebot.core.change import Change
 from gatebot.core.protocol import Contributor, Identity, cannot_review
 from gatebot.core.verdict import Verdict
 
+CO_AUTHOR = re.compile(r"(?im)^co-authored-by:[ \t]*([^<\n]*?)[ \t]*<([^<>\s]+)>[ \t]*$")
+"""A ``Co-authored-by: Name <email>`` trailer line: (name, email)."""
+
 
 def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributor]:
     """The builders of the change (SPEC §3): claimants and every author and committer.
@@ -26,7 +30,8 @@ def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributo
     (``Gatebot-Actor-Git``), so claiming under a second name hides no one —
     and the task's ``Assignee``/``Built by`` fields (extra exclusion is safe;
     the derived ``Cannot review`` line is never read). Commits are
-    ``merge_base..head``.
+    ``merge_base..head``; each ``Co-authored-by: Name <email>`` trailer names a
+    builder too (GitHub's convention for a commit written together).
     """
     people: list[Contributor] = []
     if task is not None:
@@ -45,6 +50,8 @@ def builders(ctx: Context, task: Task | None, change: Change) -> list[Contributo
         people.append(
             Contributor(commit.committer.name, f"committer of {short}", commit.committer.email)
         )
+        people += [Contributor(name, f"co-author of {short}", email)
+                   for name, email in CO_AUTHOR.findall(commit.message)]
     return people
 
 

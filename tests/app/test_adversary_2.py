@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_adversary import with_pytest_check
+from tests.app.test_adversary import person, with_pytest_check
 from tests.repos import Repo, run_process
 
 NESTED = {
@@ -22,6 +22,9 @@ NESTED = {
     "tests/tox.ini": "[pytest]\naddopts = --co\n",
     "tests/setup.cfg": "[tool:pytest]\naddopts = --co\n",
     "tests/pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--co'\n",
+    "pytest.toml": '[pytest]\naddopts = ["--co"]\n',
+    ".pytest.toml": '[pytest]\naddopts = ["--co"]\n',
+    "tests/pytest.toml": '[pytest]\naddopts = ["--co"]\n',
 }
 
 
@@ -47,7 +50,7 @@ def gate_files_of(repo: Repo) -> tuple[int, dict[str, Any]]:
 
 @pytest.mark.parametrize("name", sorted(NESTED))
 def test_a_pytest_configuration_below_the_root_needs_a_maintainer(repo: Repo, name: str) -> None:
-    """pytest takes its configuration from the first ``pytest.ini`` (``.pytest.ini``, a
+    """pytest 9 reads ``pytest.toml`` and ``.pytest.toml`` too, before ``pytest.ini``. And it takes its configuration from the first ``pytest.ini`` (``.pytest.ini``, a
     ``tox.ini`` with ``[pytest]``, a ``setup.cfg`` with ``[tool:pytest]``, a ``pyproject.toml``
     with ``[tool.pytest.ini_options]``) found from the directory of its arguments upwards:
     ``tests/pytest.ini`` beats the root's. The tests check ran ``pytest tests``, collected only,
@@ -114,4 +117,23 @@ def test_a_conftest_that_skips_every_test_is_not_approved(repo: Repo) -> None:
     before = repo.origin_sha()
     result = run_process(repo.path, "review", "--approve", "--as", "rev1")
     assert result.returncode == 1, result.stdout + result.stderr
+    assert repo.origin_sha() == before
+
+
+def test_a_co_author_of_the_change_cannot_approve_it(repo: Repo) -> None:
+    """builder-one's commit says ``Co-authored-by: Rev One <rev1@example.org>``: rev1 wrote
+    part of it (GitHub mode counts co-authors as builders), then approves it from rev1's
+    own clone. Only authors and committers counted locally."""
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "x = 1\n")
+    repo.commit("the work\n\nCo-authored-by: Rev One <REV1@example.org>\n", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    rev1 = person(repo, "rev1", "rev1@example.org")
+    rev1.git("fetch", "-q")
+    rev1.git("checkout", "-q", "task/4-work")
+    before = repo.origin_sha()
+    result = run_process(rev1.path, "review", "--approve")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "co-author" in result.stderr
     assert repo.origin_sha() == before

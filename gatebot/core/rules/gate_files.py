@@ -2,7 +2,8 @@
 
 The checks run the change's own noxfile, tox configuration and workflows, so a
 change to them could weaken the very gates it is judged by; so could a change to
-how pytest collects and coverage.py measures (``pytest.ini``, ``.coveragerc``,
+how pytest collects and coverage.py measures (``pytest.ini``, pytest 9's
+``pytest.toml``, ``.coveragerc``,
 their tables of pyproject.toml and sections of setup.cfg): ``addopts = --co``
 makes the ``tests`` check pass without running a test. pytest reads the first
 configuration file it finds from its arguments' directory upwards, so these
@@ -26,9 +27,9 @@ from gatebot.core.verdict import Finding, RuleResult
 
 RULE_ID = "gate-files"
 GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml", "pytest.ini",
-                        ".pytest.ini", ".coveragerc"})
+                        ".pytest.ini", "pytest.toml", ".pytest.toml", ".coveragerc"})
 """Files at the repository root that define the gates (or what the tests check and coverage do)."""
-PYTEST_FILES = frozenset({"pytest.ini", ".pytest.ini"})
+PYTEST_FILES = frozenset({"pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml"})
 """pytest's own configuration files: gate files at any depth (even empty, they set pytest's root)."""
 NESTED_TEXTS = frozenset({"tox.ini", "pyproject.toml", "setup.cfg"})
 """Below the root, these count when their pytest, coverage or tox parts changed (texts needed)."""
