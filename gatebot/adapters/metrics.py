@@ -1,6 +1,7 @@
 r"""File and function lengths and docstrings of source files (SPEC §5.1).
 
-Python (``.py``, ``.pyi``) is measured exactly from its syntax tree (``ast``);
+Python (``.py``, ``.pyi``, and a script without a suffix whose ``#!`` line runs
+Python) is measured exactly from its syntax tree (``ast``);
 every other language lizard knows (JavaScript, TypeScript, Go, Java, C/C++,
 Rust, ...) through lizard; any other text file gets only its line count.
 
@@ -312,11 +313,24 @@ def measure_data(path: str, data: bytes) -> FileMetrics:
     suffix = _suffix(path)
     if b"\0" in data[:BINARY_SNIFF_BYTES] and not _runs_despite_nul(suffix):
         return FileMetrics(path, 0)
-    if suffix in PYTHON_SUFFIXES:
+    if suffix in PYTHON_SUFFIXES or (not suffix and python_shebang(data)):
         return measure_python(path, data)
     if suffix in _lizard_readers():
         return measure_lizard(path, _decode(data))
     return FileMetrics(path, count_lines(data))
+
+
+def python_shebang(data: bytes) -> bool:
+    """Whether ``data`` starts with a ``#!`` line that runs Python (``python``, ``python3.12``).
+
+    A script without a suffix (``bin/deploy``) is Python code when its shebang says so,
+    and is measured as such. ``env`` flags (``env -S python3 -u``) are looked past.
+    """
+    if not data.startswith(b"#!"):
+        return False
+    words = data[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    names = [PurePosixPath(w).name for w in words[:3] if not w.startswith("-")]
+    return any(n == "python" or n.startswith(("python2", "python3")) for n in names)
 
 
 def _runs_despite_nul(suffix: str) -> bool:

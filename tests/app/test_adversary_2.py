@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gatebot.adapters.metrics import python_shebang
 from tests.app.test_adversary import person, with_pytest_check
 from tests.repos import Repo, run_process
 
@@ -137,3 +138,35 @@ def test_a_co_author_of_the_change_cannot_approve_it(repo: Repo) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "co-author" in result.stderr
     assert repo.origin_sha() == before
+
+
+def long_function(name: str, lines: int) -> str:
+    """A documented function ``lines`` lines long."""
+    body = "".join(f"    x{i} = {i}\n" for i in range(lines - 3))
+    return f'def {name}() -> int:\n    """Count."""\n{body}    return 0\n'
+
+
+@pytest.mark.parametrize("shebang", ["#!/usr/bin/env python3", "#!/usr/bin/python3 -u"])
+def test_a_python_script_without_a_suffix_is_judged_as_python(repo: Repo, shebang: str) -> None:
+    """``bin/deploy`` starts ``#!/usr/bin/env python3`` and holds a 120-line function and no
+    docstring: Python code, run as Python, but only ``.py`` was measured as Python, so
+    function-length and docstrings never saw it."""
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("bin/deploy", f"{shebang}\nimport sys\n\n\n{long_function('main', 120)}")
+    repo.write("tests/test_f.py", "x = 1\n")
+    repo.commit("the work", as_="builder-one")
+    result = run_process(repo.path, "review", "--format", "json")
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    status = {r["id"]: r["status"] for r in doc["rules"]}
+    assert status["function-length"] == "fail", status
+    assert status["docstrings"] == "fail", status
+
+
+@pytest.mark.parametrize(("first", "python"), [
+    (b"#!/usr/bin/env python3\n", True), (b"#!/usr/bin/env -S python3.12 -u\n", True),
+    (b"#!/usr/local/bin/python\n", True), (b"#!/bin/sh\n", False),
+    (b"#!/usr/bin/env pythonista\n", False), (b"# python3\n", False), (b"", False),
+])
+def test_which_shebangs_run_python(first: bytes, python: bool) -> None:
+    """The other side: a shell script, or a comment that merely says python, is no Python."""
+    assert python_shebang(first + b"print(1)\n") is python
