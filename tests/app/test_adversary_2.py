@@ -9,12 +9,15 @@ maintainer; the docstring says what it tried.
 from __future__ import annotations
 
 import json
+import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gatebot.adapters.metrics import python_shebang
 from tests.app.test_adversary import person, with_pytest_check
+from tests.app.test_merge import HALF, coverage_repo
 from tests.repos import Repo, run_process
 
 NESTED = {
@@ -170,3 +173,33 @@ def test_a_python_script_without_a_suffix_is_judged_as_python(repo: Repo, sheban
 def test_which_shebangs_run_python(first: bytes, python: bool) -> None:
     """The other side: a shell script, or a comment that merely says python, is no Python."""
     assert python_shebang(first + b"print(1)\n") is python
+
+
+STAGING = Path(__file__).parents[2] / "gatebot" / "templates" / "workflows" / \
+    "gatebot-staging.yml.j2"
+
+
+def staging_command() -> list[str]:
+    """The ``gatebot review`` arguments the staging workflow runs (``$BASE_REF`` is main)."""
+    [line] = [x for x in STAGING.read_text(encoding="utf-8").splitlines()
+              if x.strip().startswith("gatebot review")]
+    return [a.replace("$BASE_REF", "main") for a in shlex.split(line)[1:]]
+
+
+@pytest.mark.xfail(strict=True, reason="hole: the Actions landing's gate 2 never judges "
+                   "coverage: gatebot-staging.yml runs `gatebot review --only checks`, which "
+                   "leaves the coverage rule out, and the release commit copies gate 1's "
+                   "figure (which came from the pull request's own job). `gatebot merge` "
+                   "re-judges it. Fix (act10, templates/workflows/gatebot-staging.yml.j2): "
+                   "`--only checks,coverage`, with the task's critical flag")
+def test_the_staging_run_judges_coverage(tmp_path: Path) -> None:
+    """The release tree's tests cover half of ``app/half.py`` under ``min_coverage = 80``:
+    the staging workflow's own command passes it."""
+    repo = coverage_repo(tmp_path, critical=False)
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/half.py", HALF)
+    repo.write("tests/test_half.py", "x = 1\n")
+    repo.commit("half covered", as_="builder-one")
+    assert run_process(repo.path, "review", "--only", "coverage").returncode == 1
+    result = run_process(repo.path, *staging_command())
+    assert result.returncode == 1, result.stdout + result.stderr
