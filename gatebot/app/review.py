@@ -334,8 +334,11 @@ def gate_files_result(
     below = [p for p in touched if p.rsplit("/", 1)[-1] in gate_files.NESTED_TEXTS and "/" in p]
     read = git.read_files([(rev, p) for p in below for rev in (merge_base, head)]) if below else []
     nested = {p: (read[2 * i], read[2 * i + 1]) for i, p in enumerate(below)}
+    noxfile = tuple(git.read_files([(merge_base, gate_files.NOXFILE),
+                                    (head, gate_files.NOXFILE)]))
     changed = gate_files.gate_file_changes(touched, texts(gate_files.PYPROJECT),
-                                           texts(gate_files.SETUP_CFG), nested)
+                                           texts(gate_files.SETUP_CFG), nested,
+                                           (noxfile[0], noxfile[1]))
     verified = tuple(verify(approvers)) if changed and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
                                approvers=approvers)

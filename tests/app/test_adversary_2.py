@@ -203,3 +203,29 @@ def test_the_staging_run_judges_coverage(tmp_path: Path) -> None:
     assert run_process(repo.path, "review", "--only", "coverage").returncode == 1
     result = run_process(repo.path, *staging_command())
     assert result.returncode == 1, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("module", "statement"), [
+    ("ci_sessions.py", "from ci_sessions import tests"),
+    ("ci/sessions.py", "import ci.sessions"),
+    ("ci/__init__.py", "from ci import sessions"),
+])
+def test_a_module_the_noxfile_imports_is_a_gate_file(
+        repo: Repo, module: str, statement: str) -> None:
+    """The noxfile defines its sessions in a module of the repository (nox puts the
+    noxfile's directory on ``sys.path``): the branch edits that module so the tests session
+    runs nothing, and the noxfile itself is untouched. Only the noxfile counted."""
+    repo.write("noxfile.py", f'"""Sessions."""\n\nimport nox  # noqa: F401\n{statement}\n')
+    for path in ("ci_sessions.py", "ci/__init__.py", "ci/sessions.py"):
+        repo.write(path, '"""Sessions."""\n\ntests = None\n')
+    repo.commit("sessions in a module")
+    repo.git("push", "-q", "origin", "main")
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write(module, '"""Sessions."""\n\ntests = "nothing"\n')
+    repo.write("ci/other.py", '"""Not imported."""\n')
+    repo.commit("the work", as_="builder-one")
+    result = run_process(repo.path, "review", "--only", "gate-files", "--format", "json")
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    [rule] = doc["rules"]
+    assert rule["status"] == "fail"
+    assert [f["path"] for f in rule["findings"]] == [module]

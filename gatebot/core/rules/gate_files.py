@@ -18,6 +18,7 @@ the files. Pure: paths and file texts come in as values.
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -100,11 +101,51 @@ def setup_cfg_gates_changed(before: bytes | None, after: bytes | None) -> bool:
 
 Texts = tuple[bytes | None, bytes | None]
 """A file's text at the merge base and at the head (None: absent)."""
+NOXFILE = "noxfile.py"
+
+
+def noxfile_imports(text: bytes | None) -> frozenset[str]:
+    """The dotted names of the modules a noxfile imports, anywhere in the file.
+
+    ``import a.b`` gives ``a`` and ``a.b``; ``from a import b`` gives ``a`` and ``a.b``
+    (``b`` may be a module). Absolute imports only. Empty when ``text`` is None or is
+    not Python.
+    """
+    if text is None:
+        return frozenset()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    dotted: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            dotted.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            dotted.update(f"{node.module}.{alias.name}" for alias in node.names)
+    names: set[str] = set()
+    for name in dotted:
+        parts = name.split(".")
+        names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return frozenset(names)
+
+
+def noxfile_helpers(paths: Sequence[str], noxfile: Texts) -> list[str]:
+    """The paths among ``paths`` that are modules the noxfile imports (base or head text).
+
+    nox puts the noxfile's directory on ``sys.path``, so ``import ci_sessions`` runs the
+    repository's ``ci_sessions.py`` (or ``ci_sessions/__init__.py``): editing it changes
+    the sessions as editing the noxfile would. Only the modules named count, not what
+    they import in turn.
+    """
+    names = noxfile_imports(noxfile[0]) | noxfile_imports(noxfile[1])
+    files = {f"{n.replace('.', '/')}{tail}" for n in names for tail in (".py", "/__init__.py")}
+    return [p for p in paths if p in files]
 
 
 def gate_file_changes(
     paths: Sequence[str], pyproject: Texts = (None, None), setup_cfg: Texts = (None, None),
-    nested: Mapping[str, Texts] | None = None,
+    nested: Mapping[str, Texts] | None = None, noxfile: Texts = (None, None),
 ) -> list[str]:
     """The paths among ``paths`` (added, modified, deleted or renamed) that define the gates.
 
@@ -112,7 +153,9 @@ def gate_file_changes(
     and at the head; each counts only when its gate tables (``GATE_TABLES``)
     or sections (``_sections``) differ. Below the root, ``PYTEST_FILES`` always
     count, and a ``NESTED_TEXTS`` file counts when its texts in ``nested``
-    (path → texts; absent means unchanged) differ in those parts. Sorted, no repeats.
+    (path → texts; absent means unchanged) differ in those parts. ``noxfile``: the
+    noxfile's texts; the root modules it imports count (``noxfile_helpers``). Sorted, no
+    repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)}
     if PYPROJECT in paths and pyproject_gates_changed(*pyproject):
@@ -120,6 +163,7 @@ def gate_file_changes(
     if SETUP_CFG in paths and setup_cfg_gates_changed(*setup_cfg):
         found.add(SETUP_CFG)
     found.update(p for p in paths if "/" in p and _nested_changed(p, (nested or {}).get(p)))
+    found.update(noxfile_helpers(paths, noxfile))
     return sorted(found)
 
 
