@@ -319,26 +319,24 @@ def gate_files_result(
 
     ``cfg`` is the base branch's configuration (``claims.maintainers``);
     pyproject.toml and setup.cfg count only when their gate tables or
-    sections changed (``gate_files.gate_file_changes``). ``verify(approvers)``, asked only
+    sections changed (``gate_files.gate_file_changes``); when the checks run nox, the
+    repository modules the noxfile imports count too. Every text comes from one ``git
+    cat-file`` process, none when nothing needs reading. ``verify(approvers)``, asked only
     when a gate file changed, names the approvers the forge knows as maintainers (on GitHub:
     the admin or maintain role, ``Forge.maintainers``); they count as ``claims.maintainers``.
     """
     touched = git.touched_files(merge_base, head)
-
-    def texts(path: str) -> tuple[bytes | None, bytes | None]:
-        if path not in touched:  # its text matters only when the change touched it
-            return None, None
-        before, after = git.read_files([(merge_base, path), (head, path)])
-        return before, after
-
-    below = [p for p in touched if p.rsplit("/", 1)[-1] in gate_files.NESTED_TEXTS and "/" in p]
-    read = git.read_files([(rev, p) for p in below for rev in (merge_base, head)]) if below else []
-    nested = {p: (read[2 * i], read[2 * i + 1]) for i, p in enumerate(below)}
-    noxfile = tuple(git.read_files([(merge_base, gate_files.NOXFILE),
-                                    (head, gate_files.NOXFILE)]))
-    changed = gate_files.gate_file_changes(touched, texts(gate_files.PYPROJECT),
-                                           texts(gate_files.SETUP_CFG), nested,
-                                           (noxfile[0], noxfile[1]))
+    wanted = [p for p in touched if p in (gate_files.PYPROJECT, gate_files.SETUP_CFG)
+              or ("/" in p and p.rsplit("/", 1)[1] in gate_files.NESTED_TEXTS)]
+    if cfg.checks.nox_sessions and cfg.checks.runner != "tox":  # the noxfile's imports count
+        wanted.append(gate_files.NOXFILE)
+    read = git.read_files([(rev, p) for p in wanted for rev in (merge_base, head)]) if wanted \
+        else []
+    texts = {p: (read[2 * i], read[2 * i + 1]) for i, p in enumerate(wanted)}
+    none: gate_files.Texts = (None, None)
+    changed = gate_files.gate_file_changes(
+        touched, texts.get(gate_files.PYPROJECT, none), texts.get(gate_files.SETUP_CFG, none),
+        {p: t for p, t in texts.items() if "/" in p}, texts.get(gate_files.NOXFILE, none))
     verified = tuple(verify(approvers)) if changed and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
                                approvers=approvers)

@@ -1,9 +1,9 @@
 """The adversary's third read of the local gates (session 15): moves on what the checks mean.
 
 Black-box, like ``test_adversary.py``: real ``python -m gatebot`` processes on real
-repositories and a real pytest. Each test is one move a builder makes to have the
-``tests`` check pass without running the tests, approved by a reviewer who is not a
-maintainer; the docstring says what it tried.
+repositories and a real pytest. Each test is one move a builder makes to have code
+approved that the rules should refuse: checks that pass without running the tests, code
+the rules do not see, a builder who approves; the docstring says what it tried.
 """
 
 from __future__ import annotations
@@ -215,6 +215,7 @@ def test_a_module_the_noxfile_imports_is_a_gate_file(
     """The noxfile defines its sessions in a module of the repository (nox puts the
     noxfile's directory on ``sys.path``): the branch edits that module so the tests session
     runs nothing, and the noxfile itself is untouched. Only the noxfile counted."""
+    repo.write(".gatebot.toml", '[checks]\nnox_sessions = ["tests"]\nrequired = []\n')
     repo.write("noxfile.py", f'"""Sessions."""\n\nimport nox  # noqa: F401\n{statement}\n')
     for path in ("ci_sessions.py", "ci/__init__.py", "ci/sessions.py"):
         repo.write(path, '"""Sessions."""\n\ntests = None\n')

@@ -27,8 +27,8 @@ BRANCH = "task/1-limiter"
 
 
 def _reviewing(fake: FakeGitHub, tmp: Path, message: str = "Add notes") -> tuple[Job, int, str]:
-    """Task #1 in REVIEW, claimed by bob; alice's pull request; gate 1 run on its head by the
-    ``pull_request`` event. Returns the job, the pull request number and the head SHA."""
+    """Task #1 in REVIEW, claimed by bob, and alice's pull request for it (gate 1 not run
+    yet). Returns the Actions job, the pull request number and the head SHA."""
     alice, bob = fake.add_user("alice"), fake.add_user("bob")
     fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
     issue = fake.create_issue("Rate limiter", alice, labels=("status:review",))
