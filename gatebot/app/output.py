@@ -28,12 +28,21 @@ ICON = {"pass": "✅", "fail": "❌", "skip": "⏭️", "error": "💥"}
 STYLE = {"pass": "green", "fail": "red", "skip": "dim", "error": "magenta"}
 
 
+_MENTION = re.compile(r"(?<![\w`])@(?=\w)")
+"""An ``@`` where GitHub starts a mention (``@user``, ``@org/team``); an email's is not one."""
+
+
 def md_escape(text: str) -> str:
-    """Text safe inside a Markdown table cell or line: no breaks, controls, pipes or markers."""
+    """Text safe inside a Markdown table cell or line: no breaks, controls, pipes or markers.
+
+    Nor mentions: user text (a failing test's name from the branch's own JUnit report) is
+    posted in the sticky comment, so ``@name`` gets a WORD JOINER (U+2060) after its ``@``
+    and pings no one.
+    """
     flat = " ".join(printable(text).split())
     for ch in "\\`*_[]<>|#":
         flat = flat.replace(ch, "\\" + ch)
-    return flat
+    return _MENTION.sub("@\u2060", flat)
 
 
 def render_json(verdict: Verdict) -> str:
