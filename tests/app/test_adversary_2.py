@@ -186,12 +186,6 @@ def staging_command() -> list[str]:
     return [a.replace("$BASE_REF", "main") for a in shlex.split(line)[1:]]
 
 
-@pytest.mark.xfail(strict=True, reason="hole: the Actions landing's gate 2 never judges "
-                   "coverage: gatebot-staging.yml runs `gatebot review --only checks`, which "
-                   "leaves the coverage rule out, and the release commit copies gate 1's "
-                   "figure (which came from the pull request's own job). `gatebot merge` "
-                   "re-judges it. Fix (act10, templates/workflows/gatebot-staging.yml.j2): "
-                   "`--only checks,coverage`, with the task's critical flag")
 def test_the_staging_run_judges_coverage(tmp_path: Path) -> None:
     """The release tree's tests cover half of ``app/half.py`` under ``min_coverage = 80``:
     the staging workflow's own command passes it."""
