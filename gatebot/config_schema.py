@@ -115,7 +115,9 @@ class ChecksConfig(_Model):
         description="The JUnit XML report the tests check writes (pytest's "
         "`--junitxml=junit.xml`), relative to the repository root. When this run's tests "
         "check wrote it and failed, the verdict names each failing test with its file, line "
-        "and message. Optional: without it the verdict points to the log.",
+        "and message; when it passed but the report shows that no test ran (none, or "
+        "every one skipped), the tests check fails. Optional: without it the verdict "
+        "points to the log.",
     )
 
     @field_validator("tox_aliases", mode="after")

@@ -39,7 +39,9 @@ class _Case(junitparser.TestCase):
 
 
 def read_junit(root: Path, rel: str) -> TestReport | None:
-    """The JUnit report at ``root/rel``: its test count and failing tests; None when absent.
+    """The JUnit report at ``root/rel``: its test count, skipped count and failing tests.
+
+    None when absent.
 
     Paths in the report are made repository-relative (``root``) and kept only for
     files that are in the repository. Never raises: an unreadable report comes
@@ -55,10 +57,12 @@ def read_junit(root: Path, rel: str) -> TestReport | None:
         cases = list(_cases(xml))
         failed = tuple(f for pytest, case in cases
                        if (f := _failed(root, case, pytest=pytest)) is not None)
+        skipped = sum(1 for _, case in cases
+                      if any(isinstance(r, junitparser.Skipped) for r in case.result))
     except (junitparser.JUnitXmlError, SyntaxError, OSError, ValueError, TypeError) as exc:
         detail = " ".join(str(exc).split())[:MESSAGE_MAX] or type(exc).__name__
         return TestReport(rel, unreadable=f"it is not a JUnit XML report ({detail})")
-    return TestReport(rel, tests=len(cases), failed=failed)
+    return TestReport(rel, tests=len(cases), failed=failed, skipped=skipped)
 
 
 def _cases(xml: junitparser.JUnitXml) -> Iterator[tuple[bool, _Case]]:

@@ -106,8 +106,8 @@ class FailedTest:
 class TestReport:
     """The JUnit XML report the tests check wrote at ``path`` (repository-relative).
 
-    ``tests`` counts the test cases, ``failed`` the failing ones in report order.
-    ``unreadable`` says why the report could not be read (then the other fields are empty).
+    ``tests`` counts the test cases, ``skipped`` those skipped, ``failed`` the failing ones
+    in report order. ``unreadable`` says why the report could not be read (then the other fields are empty).
     """
 
     __test__ = False  # not a pytest test class, whatever its name
@@ -116,3 +116,4 @@ class TestReport:
     tests: int = 0
     failed: tuple[FailedTest, ...] = ()
     unreadable: str | None = None
+    skipped: int = 0

@@ -119,3 +119,31 @@ def test_a_malformed_report_is_unreadable_and_the_review_still_answers(tmp_path:
     code, stdout = review(repo, "text")
     assert code == 1 and "JUnit report junit.xml is unreadable" in stdout
     assert not (repo.path / "junit.xml").exists()
+
+
+SKIP_EVERY_TEST = textwrap.dedent("""\
+    import pytest
+
+
+    def pytest_collection_modifyitems(items):
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason="later"))
+    """)
+
+
+def test_a_tests_check_that_ran_no_test_fails(tmp_path: Path) -> None:
+    """A ``conftest.py`` skips every test: pytest exits 0, but the JUnit report shows that no
+    test ran, so ``checks.tests`` fails and says so."""
+    repo = make_repo(tmp_path, with_nox=True)
+    repo.write("noxfile.py", JUNIT_NOXFILE)
+    repo.commit("the tests check writes a JUnit report")
+    repo.git("push", "-q", "origin", "main")
+    repo.git("checkout", "-q", "-b", "task/4-skip")
+    repo.write("tests/conftest.py", SKIP_EVERY_TEST)
+    repo.commit("skip them all")
+    code, stdout = review(repo)
+    assert code == 1
+    rule = checks_tests_rule(stdout)
+    assert rule["status"] == "fail", rule
+    assert rule["summary"] == "tests ran no test (every one of its 1 tests was skipped)", rule
+    assert "no test ran" in rule["findings"][0]["message"]

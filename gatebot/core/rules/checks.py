@@ -33,10 +33,29 @@ def evaluate(results: Sequence[CheckResult], test_report: TestReport | None = No
     When the ``tests`` check did not pass, ``test_report`` (the JUnit report this
     run's tests check wrote, if any) adds a finding per failing test (its file, line,
     name and message; at most ``FAILED_TESTS_SHOWN``) and the count to the summary,
-    or says that the report was unreadable.
+    or says that the report was unreadable. A ``tests`` check that passed fails when its
+    report shows that no test ran (none collected, or every one skipped: a ``conftest.py``
+    or option can make pytest exit 0 so, docs/protocol.md "Gate checks").
     """
-    return [_with_tests(_rule(r), test_report) if r.name == TESTS_CHECK and r.status != "pass"
-            and test_report is not None else _rule(r) for r in results]
+    return [_judged(r, test_report) for r in results]
+
+
+def _judged(result: CheckResult, report: TestReport | None) -> RuleResult:
+    """``result``'s rule, with what the JUnit ``report`` says when it is the tests check."""
+    rule = _rule(result)
+    if result.name != TESTS_CHECK or report is None:
+        return rule
+    if result.status != "pass":
+        return _with_tests(rule, report)
+    if report.unreadable is None and report.skipped >= report.tests:
+        what = ("no test" if report.tests == 0
+                else f"every one of its {report.tests} tests was skipped")
+        note = (f"the tests check passed but its JUnit report {report.path} shows that no "
+                f"test ran ({what}): make the tests run (look for a conftest.py, marker or "
+                "option that deselects or skips them)")
+        return replace(rule, status="fail", summary=f"tests ran no test ({what})",
+                       findings=(Finding(note, report.path),))
+    return rule
 
 
 def _with_tests(rule: RuleResult, report: TestReport) -> RuleResult:

@@ -8,8 +8,10 @@ their tables of pyproject.toml and sections of setup.cfg): ``addopts = --co``
 makes the ``tests`` check pass without running a test. pytest reads the first
 configuration file it finds from its arguments' directory upwards, so these
 count below the root too (``tests/pytest.ini``, a ``tests/tox.ini`` with
-``[pytest]``); and a ``pytest11`` entry point makes the package's own module a
-plugin pytest loads by itself once the checks install it. Such a change needs
+``[pytest]``); a ``pytest11`` entry point makes the package's own module a
+plugin pytest loads by itself once the checks install it; and a ``conftest.py``
+at any depth is a plugin pytest loads as it collects (one that marks every test
+skipped makes the ``tests`` check pass with no test run). Such a change needs
 the approval of one of ``claims.maintainers`` (like a CODEOWNERS entry): at
 gate 1 the approving reviewer must be a maintainer; at gate 2 the gate-1 or the
 gate-2 reviewer. Looking without approving shows the rule as failing, naming
@@ -30,6 +32,8 @@ RULE_ID = "gate-files"
 GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml", "pytest.ini",
                         ".pytest.ini", "pytest.toml", ".pytest.toml", ".coveragerc"})
 """Files at the repository root that define the gates (or what the tests check and coverage do)."""
+CONFTEST = "conftest.py"
+"""pytest's per-directory plugin: a gate file at any depth (it can skip or rewrite every test)."""
 PYTEST_FILES = frozenset({"pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml"})
 """pytest's own configuration files: gate files at any depth (even empty, they set pytest's root)."""
 NESTED_TEXTS = frozenset({"tox.ini", "pyproject.toml", "setup.cfg"})
@@ -151,13 +155,14 @@ def gate_file_changes(
 
     ``pyproject`` and ``setup_cfg`` are the root files' texts at the merge base
     and at the head; each counts only when its gate tables (``GATE_TABLES``)
-    or sections (``_sections``) differ. Below the root, ``PYTEST_FILES`` always
-    count, and a ``NESTED_TEXTS`` file counts when its texts in ``nested``
+    or sections (``_sections``) differ. ``conftest.py`` counts at any depth; below the
+    root, ``PYTEST_FILES`` always count, and a ``NESTED_TEXTS`` file counts when its texts in ``nested``
     (path → texts; absent means unchanged) differ in those parts. ``noxfile``: the
     noxfile's texts; the root modules it imports count (``noxfile_helpers``). Sorted, no
     repeats.
     """
-    found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)}
+    found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)
+             or p.rsplit("/", 1)[-1] == CONFTEST}
     if PYPROJECT in paths and pyproject_gates_changed(*pyproject):
         found.add(PYPROJECT)
     if SETUP_CFG in paths and setup_cfg_gates_changed(*setup_cfg):
