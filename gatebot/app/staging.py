@@ -233,6 +233,9 @@ def land(ctx: Context, target: Target) -> Result:
     is a fast-forward. Raises ``Refused`` when there is no staging commit.
     """
     facts, trailers, head_branch = read_facts(ctx, target)
+    why = forged(ctx, facts.staging, facts.recorded_base, facts.approved_head)
+    if why is not None:
+        return _refuse_forged(target, facts.staging, why)
     decision = decide(facts)
     if decision.action == "fast-forward" and not target.api.fast_forward(facts.staging):
         decision = refused_fast_forward(facts)
@@ -248,6 +251,44 @@ def land(ctx: Context, target: Target) -> Result:
         return rerun(target, facts.staging, decision.reason)
     cand = candidate(ctx, target, trailers, head_branch, facts.approved_head)
     return _carry_out(ctx, target, cand, decision, facts)
+
+
+def forged(ctx: Context, staging: str, base: str, head: str) -> str | None:
+    """Why ``staging`` is not a commit gatebot built on ``base`` and ``head``; None if it is.
+
+    Anyone who may push can push a ``gatebot/staging/<N>/<k>`` branch and start the staging
+    workflow on it, so the branch proves nothing: gatebot's own staging commit is committed
+    by gatebot and its tree is ``git merge-tree`` of its two parents with only the board
+    files (TODO.md, CURRENT_STATE.md, the archive directory) edited. A commit with the same
+    parents and one more file fails the tree comparison. The board files' content is not
+    rebuilt (it names the minute it was built).
+    """
+    committer = ctx.git.out("log", "-1", "--format=%cn <%ce>", staging)
+    if committer != f"{BOT_IDENTITY.name} <{BOT_IDENTITY.email}>":
+        return f"it was committed by {printable(committer)}, not by gatebot"
+    merged = ctx.git.merge_tree(base, head)
+    if merged is None:
+        return "its parents do not merge without conflicts, so gatebot built no tree for it"
+    board = ctx.config.board
+    archive_dir = board.archive_dir.rstrip("/") + "/"
+    changed = [p for p in ctx.git.out("diff-tree", "-r", "-z", "--name-only", merged,
+                                      f"{staging}^{{tree}}").split("\0") if p]
+    extra = [p for p in changed if p not in (board.todo, board.current_state)
+             and not p.startswith(archive_dir)]
+    if extra:
+        return (f"its tree is not the merge of its parents: {len(extra)} file(s) differ "
+                f"outside the board files, e.g. {printable(extra[0])}")
+    return None
+
+
+def _refuse_forged(target: Target, sha: str, why: str) -> Result:
+    """Land nothing from a staging commit gatebot did not build; escalate to a maintainer."""
+    message = (f"task #{target.task}: the staging commit {sha[:12]} is not the one gatebot "
+               f"built ({why}); nothing lands. A maintainer should find out who pushed it, "
+               f"delete that staging branch and run `gatebot land --task {target.task}` again")
+    target.api.add_label(target.task, "escalated")
+    target.api.comment(target.pull, "gatebot: " + message.replace("<", "&lt;"))
+    return Result("escalated", message, sha)
 
 
 def refused_fast_forward(facts: LandingFacts) -> Landing:

@@ -132,41 +132,40 @@ def test_a_staging_check_run_posted_by_another_workflow_lands_nothing(
     assert world.main() == before
 
 
-def _forge_staging(world: World, tmp: Path, staged: str) -> str:
+def _forge_staging(world: World, tmp: Path, staged: str, *, as_gatebot: bool = False) -> str:
     """A builder's own ``gatebot/staging/1/2``: the staged commit's parents and board, plus a
-    file nobody reviewed; pushed to the repository as any writer can. Its SHA."""
+    file nobody reviewed; pushed to the repository as any writer can (``as_gatebot``:
+    committed under gatebot's own name and address). Its SHA."""
     evil = tmp / "evil"
     git(tmp, "clone", "-q", str(world.fake.git_dir), str(evil))
     git(evil, "checkout", "-q", "--detach", staged)
     (evil / "backdoor.py").write_text("print('unreviewed')\n", encoding="utf-8")
     git(evil, "add", "backdoor.py")
     parents = git(evil, "rev-list", "--parents", "-n1", staged).split()[1:]
+    who = {"GIT_COMMITTER_NAME": "gatebot", "GIT_COMMITTER_EMAIL": "gatebot@localhost"}
     forged = git(evil, "commit-tree", git(evil, "write-tree"), "-p", parents[0],
-                 "-p", parents[1], "-m", git(evil, "log", "-1", "--format=%B", staged))
+                 "-p", parents[1], "-m", git(evil, "log", "-1", "--format=%B", staged),
+                 env=who if as_gatebot else None)
     git(evil, "push", "-q", "origin", f"{forged}:refs/heads/gatebot/staging/1/2")
     return forged
 
 
-@pytest.mark.xfail(strict=True, reason="hole: `gatebot land` takes the newest "
-                   "gatebot/staging/<N>/<k> branch as the staging commit and checks only its "
-                   "parents, never that gatebot built it: a writer pushes a higher <k> with the "
-                   "same parents and an extra file, dispatches gatebot-staging.yml on main for "
-                   "it (its real checks pass), and land fast-forwards main to it. Fix (act10, "
-                   "app/staging.py read_facts/land): accept a staging commit only when its tree "
-                   "equals merge-tree(first parent, second parent) outside the board files; "
-                   "docs: a ruleset letting only the bot create gatebot/staging/** branches")
+@pytest.mark.parametrize("as_gatebot", [False, True], ids=["own-name", "gatebot-name"])
 def test_a_staging_branch_pushed_by_someone_else_never_lands(
-        fake_github: FakeGitHub, tmp_path: Path) -> None:
+        fake_github: FakeGitHub, tmp_path: Path, as_gatebot: bool) -> None:
     """The staging checks really run, and pass, on the forged commit: only its origin is
-    wrong. main must not get ``backdoor.py``."""
+    wrong. main must not get ``backdoor.py``, also when the forger commits under gatebot's
+    name (then only the tree, merge-tree of the parents plus the board, tells it apart)."""
     world = _world(fake_github, tmp_path)
     before = world.main()
-    forged = _forge_staging(world, tmp_path, world.stage())
+    forged = _forge_staging(world, tmp_path, world.stage(), as_gatebot=as_gatebot)
     recorded = world.finish_run(forged, run_id=8)
     done = world.land()
     assert done.state != "landed", (recorded.message, done.message)
     assert world.main() == before
     assert "backdoor.py" not in git(world.fake.git_dir, "ls-tree", "--name-only", "main")
+    assert done.state == "escalated", done.message
+    assert ("backdoor.py" in done.message) is as_gatebot, done.message
 
 
 def test_a_failing_test_name_mentions_nobody_in_the_sticky_comment() -> None:
