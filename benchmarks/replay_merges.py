@@ -9,8 +9,8 @@ Each ``--source`` is a git directory (a bare mirror; it is only read, never
 written); all of them are replayed in one run.
 For each sampled two-parent merge commit M of the source's branches the script
 builds a fresh repository: a bare ``origin`` sharing the mirror's objects, with
-``main`` = M^1 and ``task/K-replay`` = M^2, a board commit on ``main`` that puts
-task K in REVIEW, a gate-1 approval by ``rev-a`` (``gatebot review --approve``, the
+``main`` = M^1 and ``task/K-replay`` = M^2, a board commit on ``main`` that adds
+task K in REVIEW (committed as gatebot, as ``gatebot task add`` commits), a gate-1 approval by ``rev-a`` (``gatebot review --approve``, the
 length, docstring and tests rules disabled) and then ``gatebot merge --task K --as rev-b``, both run
 as real ``python -m gatebot`` processes with no checks configured.
 
@@ -73,6 +73,10 @@ IDENTITY = {
     "GIT_AUTHOR_NAME": "replay-seeder", "GIT_AUTHOR_EMAIL": "replay-seeder@example.com",
     "GIT_COMMITTER_NAME": "replay-seeder", "GIT_COMMITTER_EMAIL": "replay-seeder@example.com",
 }
+BOARD_IDENTITY = {**IDENTITY, "GIT_COMMITTER_NAME": "gatebot", "GIT_COMMITTER_EMAIL": "gatebot@localhost"}
+"""The board commit that adds task K is gatebot's, as ``gatebot task add`` makes it: gatebot
+reads a task's history down to that commit, not the whole base (click's 1,378 first-parent
+commits)."""
 GATEBOT_ENV = {
     "GATEBOT_CHECKS__NOX_SESSIONS": "[]",
     "GATEBOT_CHECKS__REQUIRED": "[]",
@@ -103,9 +107,10 @@ TODO = """# 📋 TODO
 """
 
 
-def git(cwd: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run git with a fixed identity and no user/system configuration."""
-    env = {**os.environ, **IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+def git(cwd: Path | str, *args: str, check: bool = True,
+        identity: dict[str, str] = IDENTITY) -> subprocess.CompletedProcess[str]:
+    """Run git as ``identity`` (the seeder's by default) with no user/system configuration."""
+    env = {**os.environ, **identity, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=check,
                           capture_output=True, text=True)
 
@@ -248,7 +253,8 @@ def build(tmp: Path, source: str, merge: Merge, k: int) -> tuple[Path, Path, str
     (work / "TODO.md").write_text(TODO.format(k=k, short=merge.sha[:7]), encoding="utf-8")
     git(work, "add", "TODO.md")
     git(work, "commit", "-q", "-m", f"replay: board with task #{k} in REVIEW\n\n"
-        f"Gatebot-Task: #{k}\nGatebot-Event: submitted\n")
+        f"Gatebot-Task: #{k}\nGatebot-Event: added\nGatebot-Actor: upstream\n",
+        identity=BOARD_IDENTITY)
     git(work, "push", "-q", "origin", "main")
     board_tip = out(work, "rev-parse", "HEAD")
     git(work, "checkout", "-q", "-b", f"task/{k}-replay", f"origin/task/{k}-replay")

@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -187,6 +187,20 @@ class Git:
             return proc.run(
                 argv, cwd=self.root, env={**self.env, **(env or {})}, stdin=stdin, check=check
             )
+        except proc.ProcFailed as exc:
+            raise GitError(str(exc), "check the repository state and retry") from exc
+        except FileNotFoundError as exc:
+            raise EnvironmentProblem("git is not installed", "install git and retry") from exc
+
+    def records(self, *args: str, separator: str) -> Generator[str, None, None]:
+        """``git ARGS``'s output cut at each ``separator``, read as git writes it.
+
+        Closing the iterator early stops git (a walk that has found what it
+        needs does no more). Raises ``GitError`` when git, read to its end, fails.
+        """
+        argv = ("git", "-c", "core.quotepath=off", *args)
+        try:
+            yield from proc.records(argv, separator, cwd=self.root, env=self.env)
         except proc.ProcFailed as exc:
             raise GitError(str(exc), "check the repository state and retry") from exc
         except FileNotFoundError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -357,20 +358,28 @@ class LocalForge:
         return list(self._events[(task, tip)])
 
     def _read_events(self, task: int, tip: str) -> list[BoardEvent]:
-        out = self.git.run(
-            "log", "--first-parent", f"--format=%H%x1f%ce%x1f%cI%x1f{TRAILERS_FORMAT}%x1e",
-            "-E", f"--grep=^Gatebot-Task: #{task}$", tip,
-        ).stdout
-        events = []
-        for record in out.split("\x1e"):
-            fields = record.strip("\n").split("\x1f", 3)
-            if len(fields) == 4 and fields[1] == BOT_IDENTITY.email:
-                trailers = split_trailers(fields[3])
-                if trailers.get("Gatebot-Task") == f"#{task}":
-                    when = datetime.fromisoformat(fields[2])
-                    events.append(BoardEvent(fields[0], trailers, when))
-        return events
+        """``events`` read from git: the walk stops at the task's ``added`` event.
 
+        Nothing about a task comes before the board commit that added it, and
+        its number was never used before (``add_task``), so the older history
+        (most of a long-lived base) is not read. A task with no such commit (a
+        board written by hand) is looked for down the whole chain.
+        """
+        walk = self.git.records(
+            "log", "--first-parent", f"--format=%H%x1f%ce%x1f%cI%x1f{TRAILERS_FORMAT}%x1e",
+            "-E", f"--grep=^Gatebot-Task: #{task}$", tip, separator="\x1e")
+        events = []
+        with closing(walk):
+            for record in walk:
+                fields = record.strip("\n").split("\x1f", 3)
+                if len(fields) == 4 and fields[1] == BOT_IDENTITY.email:
+                    trailers = split_trailers(fields[3])
+                    if trailers.get("Gatebot-Task") == f"#{task}":
+                        when = datetime.fromisoformat(fields[2])
+                        events.append(BoardEvent(fields[0], trailers, when))
+                        if trailers.get("Gatebot-Event") == "added":
+                            break
+        return events
 
 def _moved(board: Board, decided: Transition) -> Board:
     """``board`` with ``decided``'s task in its new stage (or where it is) with its fields."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +102,39 @@ def start_pipe(
     full_env = {**os.environ, **env} if env is not None else None
     return subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def records(
+    argv: Sequence[str], separator: str, *, cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Generator[str, None, None]:
+    """Yield ``argv``'s stdout (UTF-8 text) cut at each ``separator``, as the process writes it.
+
+    For a long walk whose reader may stop early (``git log`` flushes each
+    commit): closing the generator before the end stops the process, so it
+    does no more work. The last piece is whatever follows the last separator.
+    Raises ``ProcFailed`` when the process, read to its end, exits non-zero,
+    ``FileNotFoundError`` when the program does not exist.
+    """
+    full_env = {**os.environ, **env} if env is not None else None
+    child = subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None  # noqa: S101 - PIPE above
+    finished = False
+    try:
+        pending = b""
+        mark = separator.encode("utf-8")
+        while chunk := os.read(child.stdout.fileno(), 65536):
+            *done, pending = (pending + chunk).split(mark)
+            yield from (piece.decode("utf-8", "replace") for piece in done)
+        yield pending.decode("utf-8", "replace")
+        finished = True
+    finally:
+        if not finished:
+            child.kill()
+        child.stdout.close()
+        stderr = child.stderr.read().decode("utf-8", "replace")
+        child.stderr.close()
+        code = child.wait()
+    if code != 0:
+        raise ProcFailed(ProcResult(tuple(argv), code, "", stderr))

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gatebot.adapters.git import Git
 from gatebot.adapters.local import LocalForge
+from gatebot.errors import GitError
 from tests.app.test_merge import approved_branch
 from tests.repos import Repo, git, make_repo, run_cli
 
@@ -70,3 +73,22 @@ def test_body_lines_cannot_forge_an_approval_for_a_new_head(tmp_path: Path) -> N
     assert result.exit_code == 1, result.output
     assert "a new push voids it" in result.output
     assert h2 not in git(repo.origin, "rev-list", "main").split()
+
+
+def test_a_tasks_history_is_read_down_to_the_commit_that_added_it(tmp_path: Path) -> None:
+    # nothing about a task comes before the board commit that added it (its number was never
+    # used before), so the walk stops there instead of reading the whole base: an older
+    # commit naming the number (here planted by hand) is not the task's
+    repo = make_repo(tmp_path)
+    plant_on_main(repo, "gatebot: approve #4\n\nGatebot-Task: #4\nGatebot-Event: approved\n")
+    added = plant_on_main(repo, "gatebot: add a task\n\nGatebot-Task: #4\nGatebot-Event: added\n")
+    claimed = plant_on_main(repo, "gatebot: claim #4\n\nGatebot-Task: #4\n"
+                                  "Gatebot-Event: claimed\n")
+    events = forge(repo).events(4)
+    assert [(e.sha, e.event) for e in events] == [(claimed, "claimed"), (added, "added")]
+
+
+def test_a_walk_that_fails_says_so(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    with pytest.raises(GitError, match="exited 128"):
+        forge(repo).events(4, "0" * 40)
