@@ -11,12 +11,15 @@ the policy (both are idempotent: the same fast-forward applied twice is one move
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from github import GithubException, UnknownObjectException
+from github.GitRef import GitRef
+from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from gatebot.adapters.github.client import Connection, translated
@@ -34,11 +37,18 @@ class StagingRepo:
     """One repository seen by the landing: the connection ``conn`` and the base branch ``base``.
 
     Every method raises ``EnvironmentProblem`` (exit 2, redacted) for a GitHub error it does
-    not handle itself.
+    not handle itself. With ``remember`` (one command's process: ``gatebot land``, gate 2's
+    staging), each task's staging branches and each pull request are read from GitHub once and
+    then kept, the staging branches updated by this object's own pushes and deletions; without
+    it (a test playing several jobs with one object) every call reads GitHub again.
     """
 
     conn: Connection
     base: str
+    remember: bool = False
+    _refs: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict, compare=False,
+                                                         repr=False)
+    _pulls: dict[int, PullRequest] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def repo(self) -> Repository:
@@ -58,14 +68,23 @@ class StagingRepo:
 
     def staging_refs(self, number: int) -> list[tuple[int, str, str]]:
         """Task ``number``'s staging branches as ``(attempt, branch, sha)``, oldest first."""
-        found = []
+        if number in self._refs:
+            return list(self._refs[number])
         with self._doing(f"listing task #{number}'s staging branches"):
-            for ref in self.repo.get_git_matching_refs(f"heads/{staging_prefix(number)}"):
-                parsed = staging_attempt(ref.ref)
-                if parsed is not None and parsed[0] == number:
-                    found.append((parsed[1], ref.ref.removeprefix("refs/heads/"),
-                                  ref.object.sha))
-        return sorted(found)
+            found = _staging_by_task(
+                self.repo.get_git_matching_refs(f"heads/{staging_prefix(number)}"))
+        return self._keep(number, found.get(number, []))
+
+    def _keep(self, number: int, found: list[tuple[int, str, str]]
+              ) -> list[tuple[int, str, str]]:
+        if self.remember:
+            self._refs[number] = list(found)
+        return found
+
+    def pushed(self, number: int, attempt: int, branch: str, sha: str) -> None:
+        """Note that this process pushed ``branch`` (task ``number``'s ``attempt``) at ``sha``."""
+        if number in self._refs:
+            self._refs[number] = sorted([*self._refs[number], (attempt, branch, sha)])
 
     def current(self, number: int) -> tuple[str, str] | None:
         """``(branch, sha)`` of task ``number``'s newest staging branch; None when unstaged."""
@@ -86,19 +105,20 @@ class StagingRepo:
 
     def staging_task(self, sha: str) -> int | None:
         """The task whose newest staging branch holds ``sha``; None if none does."""
-        newest: dict[int, tuple[int, str]] = {}
         with self._doing("listing the staging branches"):
-            for ref in self.repo.get_git_matching_refs(f"heads/{STAGING_PREFIX.rstrip('/')}"):
-                parsed = staging_attempt(ref.ref)
-                if parsed is not None and parsed[1] >= newest.get(parsed[0], (0, ""))[0]:
-                    newest[parsed[0]] = (parsed[1], ref.object.sha)
-        return next((n for n, (_a, held) in newest.items() if held == sha), None)
+            found = _staging_by_task(
+                self.repo.get_git_matching_refs(f"heads/{STAGING_PREFIX.rstrip('/')}"))
+        for number, refs in found.items():
+            self._keep(number, refs)
+        return next((n for n, refs in found.items() if refs[-1][2] == sha), None)
 
     def delete_staging(self, number: int, *, keep: str | None = None) -> None:
         """Delete task ``number``'s staging branches, all but ``keep`` when given."""
         for _attempt, branch, _sha in self.staging_refs(number):
             if branch != keep:
                 self.delete_branch(branch)
+                if number in self._refs:
+                    self._refs[number] = [r for r in self._refs[number] if r[1] != branch]
 
     def open_pull(self, branch: str | None, head: str) -> int | None:
         """The open pull request whose head SHA is ``head`` or whose head branch is ``branch``.
@@ -179,9 +199,18 @@ class StagingRepo:
 
     def pull_head(self, number: int) -> tuple[str, str, str]:
         """Pull request ``number``'s (head branch, head SHA, author login)."""
+        pull = self._pull(number)
+        return pull.head.ref, pull.head.sha, pull.user.login
+
+    def _pull(self, number: int) -> PullRequest:
+        """Pull request ``number`` as GitHub has it (read once per process with ``remember``)."""
+        if number in self._pulls:
+            return self._pulls[number]
         with self._doing(f"reading pull request #{number}"):
             pull = self.repo.get_pull(number)
-            return pull.head.ref, pull.head.sha, pull.user.login
+        if self.remember:
+            self._pulls[number] = pull
+        return pull
 
     def approvers(self, number: int, head: str, task: int) -> tuple[str, ...]:
         """The eligible accounts whose standing review of pull request ``number`` approves ``head``.
@@ -192,8 +221,9 @@ class StagingRepo:
         the pull request's author and the people behind its commits — nor any bot. At most two are named (the
         gate-1 and gate-2 reviewers); none when ``head`` is no longer the pull request's head.
         """
+        pull = self._pull(number)
         with self._doing(f"reading the reviews of pull request #{number}"):
-            facts = resolve_co_authors(self.repo.requester, pull_facts(self.repo.get_pull(number)))
+            facts = resolve_co_authors(self.repo.requester, pull_facts(pull))
             if facts.head != head:
                 return ()
             claimants = claimants_of(self.repo.get_issue(task))
@@ -225,3 +255,14 @@ class StagingRepo:
         """Close issue ``issue`` as completed."""
         with self._doing(f"closing issue #{issue}"):
             self.repo.get_issue(issue).edit(state="closed", state_reason="completed")
+
+
+def _staging_by_task(refs: Iterable[GitRef]) -> dict[int, list[tuple[int, str, str]]]:
+    """Staging branches ``refs`` grouped by task: ``(attempt, branch, sha)``, oldest first."""
+    found: dict[int, list[tuple[int, str, str]]] = {}
+    for ref in refs:
+        parsed = staging_attempt(ref.ref)
+        if parsed is not None:
+            found.setdefault(parsed[0], []).append(
+                (parsed[1], ref.ref.removeprefix("refs/heads/"), ref.object.sha))
+    return {number: sorted(refs) for number, refs in found.items()}

@@ -41,7 +41,7 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
     read = read_reviews(forge.conn, intent.pr, forge.bot)
     if note_reviews(forge.conn, intent.pr, forge.bot, read.approvals, read.facts.head):
         print(f"pull request #{intent.pr}: review notes updated", file=sys.stderr)
-    api = StagingRepo(forge.conn, ctx.config.base)
+    api = StagingRepo(forge.conn, ctx.config.base, remember=True)
     number = read.issue.number if read.issue else None
     staged = number is not None and api.staged_head(number) == read.facts.head
     step = review_step(ReviewFacts(read.stage, read.approvals, gate1_green(forge, read), staged))

@@ -169,13 +169,15 @@ def push_staging(ctx: Context, target: Target, commit: str) -> str:
         raise UsageError("the staged landing needs a remote to push the staging branch to",
                          "clone the repository from GitHub, or set merge.remote")
     older = target.api.staging_refs(target.task)
-    branch = staging_branch(target.task, (older[-1][0] if older else 0) + 1)
+    attempt = (older[-1][0] if older else 0) + 1
+    branch = staging_branch(target.task, attempt)
     result = ctx.git.run("push", "--porcelain", remote, f"{commit}:refs/heads/{branch}",
                          check=False)
     if result.returncode != 0:
         raise PushRefused(f"the push of {branch} was refused: "
                           f"{(result.stderr + result.stdout).strip()}",
                           "check that the token may push to gatebot/staging/*")
+    target.api.pushed(target.task, attempt, branch, commit)
     target.api.delete_staging(target.task, keep=branch)
     return branch
 
@@ -377,7 +379,7 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
 
     ctx = open_context(cwd)
     conn = connect(env_settings(repository=repository_of(ctx.git.root)))
-    api = StagingRepo(conn, ctx.config.base)
+    api = StagingRepo(conn, ctx.config.base, remember=True)
     run = _run_of(workflow_run) if workflow_run else None
     sha = staged_sha(run, ctx.config.base) if run else None
     if run and sha is None:

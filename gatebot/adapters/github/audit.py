@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from github.GithubObject import GithubObject
 from github.Issue import Issue
 from github.IssueEvent import IssueEvent as GhEvent
 from github.PullRequest import PullRequest
 
-from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.client import Connection, raw, translated
 from gatebot.core.audit_github import STAGES_BY_LABEL, IssueEvent, PullRecord, Review
 from gatebot.core.github_model import CLAIMED, ESCALATED, STALE, is_bot, task_of_pull
 
@@ -32,12 +31,6 @@ def _aware(moment: datetime) -> datetime:
 
 def _login(user: Any) -> str:
     return str(user.login) if user is not None else ""
-
-
-def raw(item: GithubObject) -> dict[str, Any]:
-    """The object's JSON as listed: reading it never sends a request to complete the object."""
-    data: dict[str, Any] = GithubObject.raw_data.fget(item)  # type: ignore[attr-defined]
-    return data
 
 
 def _event(number: int, html_url: str, item: GhEvent) -> IssueEvent:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from github import GithubException
 from github.Issue import Issue
 
-from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.client import Connection, raw, translated
 from gatebot.adapters.github.writes import create_once
 from gatebot.core.github_model import LabelSpec, Person, cut_markdown
 
@@ -43,7 +43,7 @@ def report_issues(conn: Connection, bot: Person) -> list[Issue]:
     with translated(conn.secrets, f"listing the issues labelled {AUDIT_LABEL.name}"):
         found = [i for i in conn.repo.get_issues(state="open", labels=[AUDIT_LABEL.name],
                                                  sort="created", direction="asc")
-                 if i.pull_request is None and i.user is not None and i.user.id == bot.id
+                 if raw(i).get("pull_request") is None and i.user is not None and i.user.id == bot.id
                  and AUDIT_MARKER in (i.body or "")]
     return sorted(found, key=lambda i: i.number)
 

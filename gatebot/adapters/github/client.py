@@ -32,6 +32,7 @@ from typing import Any, NoReturn, Self
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubException import BadCredentialsException, RateLimitExceededException
+from github.GithubObject import GithubObject
 from github.Repository import Repository
 
 from gatebot.errors import EnvironmentProblem, GatebotError, UsageError
@@ -184,6 +185,8 @@ class Connection:
     settings: Settings
     secrets: Secrets
     report: Report
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Answers that cannot change while one command runs, read once (e.g. the bot's account)."""
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -316,3 +319,13 @@ def env_settings(token: str | None = None, **overrides: Any) -> Settings:
             raise UsageError(f"GATEBOT_GITHUB_MAX_WAIT={raw!r} is not a number of seconds",
                              "set it to a number, e.g. 60") from None
     return Settings.from_env(os.environ, token=token, **overrides)
+
+
+def raw(item: GithubObject) -> dict[str, Any]:
+    """The object's JSON as listed: reading it never sends a request to complete the object.
+
+    A listed PyGithub object completes itself with a GET when an attribute absent from the
+    listing is read (GitHub leaves ``pull_request`` out of a plain issue, for example).
+    """
+    data: dict[str, Any] = GithubObject.raw_data.fget(item)  # type: ignore[attr-defined]
+    return data

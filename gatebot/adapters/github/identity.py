@@ -39,6 +39,14 @@ def person(user: NamedUser) -> Person:
 
 
 def bot_identity(conn: Connection) -> Person:
+    """The account gatebot writes as, asked once per connection (``_ask_bot``)."""
+    if "bot" not in conn.memo:
+        conn.memo["bot"] = _ask_bot(conn)
+    found: Person = conn.memo["bot"]
+    return found
+
+
+def _ask_bot(conn: Connection) -> Person:
     """The account gatebot writes as.
 
     ``Settings.bot_login`` looked up by login when set (one read); else ``GET /user``, and
