@@ -82,6 +82,8 @@ class Landing:
         """Build the task, its pull request, gate 1's green check run and the first approval."""
         self.tmp = tmp
         self.cpu, self.steps = 0.0, list[tuple[str, float]]()
+        self.requests = list[tuple[str, int]]()
+        """Each gatebot step's GitHub requests as the fake counted them, in order."""
         self.fake = fake = FakeGitHub(tmp)
         alice = fake.add_user("alice", email="alice@example.com")
         self.alice = alice
@@ -119,13 +121,14 @@ class Landing:
         path.write_text(json.dumps(payload), encoding="utf-8")
         _git(self.work, "fetch", "-q", "origin")
         _git(self.work, "checkout", "-q", "--detach", "origin/main")
-        start, cpu = time.perf_counter(), _children_cpu()
+        start, cpu, seen = time.perf_counter(), _children_cpu(), len(self.fake.requests)
         done = subprocess.run([sys.executable, "-m", "gatebot", *args], cwd=self.work,
                               env=self.env(event, path), capture_output=True, text=True,
                               check=False)
         elapsed = time.perf_counter() - start
         self.cpu += _children_cpu() - cpu
         self.steps.append((args[0], round(elapsed, 3)))
+        self.requests.append((args[0], len(self.fake.requests) - seen))
         if done.returncode != 0:
             raise RuntimeError(f"gatebot {' '.join(args)}: {done.stdout}{done.stderr}")
         return elapsed
@@ -173,7 +176,8 @@ def one(tmp: Path, *, main_moves: bool) -> dict[str, Any]:
         log = world.fake.requests
         return {"staging_runs": len(world.fake.state.dispatches), "requests": len(log),
                 "writes": sum(r.write for r in log), "gatebot_seconds": round(seconds, 3),
-                "gatebot_cpu_seconds": round(world.cpu, 3), "steps": world.steps}
+                "gatebot_cpu_seconds": round(world.cpu, 3), "steps": world.steps,
+                "requests_by_step": world.requests}
     finally:
         world.fake.stop()
 
@@ -194,6 +198,7 @@ def main() -> None:
             "staging_runs_per_landing": max(r["staging_runs"] for r in runs),
             "requests_per_landing": statistics.median(r["requests"] for r in runs),
             "writes_per_landing": statistics.median(r["writes"] for r in runs),
+            "requests_by_step": runs[0]["requests_by_step"],
             "gatebot_seconds_median": round(statistics.median(
                 r["gatebot_seconds"] for r in runs), 3),
             "gatebot_seconds_max": max(r["gatebot_seconds"] for r in runs),
