@@ -28,6 +28,7 @@ def publish_command(cwd: Path, intent: PublishVerdict, environ: Mapping[str, str
     """
     from gatebot.adapters.github.client import connect, env_settings  # noqa: PLC0415 - PyGithub
     from gatebot.adapters.github.run_artifact import publish_artifact  # noqa: PLC0415
+    from gatebot.app.context import open_context  # noqa: PLC0415
     from gatebot.app.github_setup import repository_of  # noqa: PLC0415
     from gatebot.app.output import render_markdown  # noqa: PLC0415
 
@@ -37,9 +38,10 @@ def publish_command(cwd: Path, intent: PublishVerdict, environ: Mapping[str, str
                          "download the gatebot-verdict artifact of the workflow run "
                          "(actions/download-artifact with run-id) and set GATEBOT_VERDICT "
                          "to its directory, as gatebot-publish.yml does")
+    base = open_context(cwd).config.base
     conn = connect(env_settings(repository=repository_of(cwd)))
     try:
-        done = publish_artifact(conn, Path(where), intent, render_markdown)
+        done = publish_artifact(conn, Path(where), intent, render_markdown, base=base)
     finally:
         conn.close()
     how = {"check-run": "posted as a check run", "status": "posted as a commit status",

@@ -6,8 +6,10 @@ token may write. Everything in the artifact may have been written by the change,
 about comes from GitHub alone: the commit is ``workflow_run.head_sha`` of the event GitHub
 sent, and the pull request the artifact names is accepted only when GitHub's own answer for
 that pull request (``PullSeen``, read by the caller) has exactly that head, from the head
-repository the run names, and — when the event lists the run's pull requests, which it does
-not for a fork's — is one of them (``refusal``).
+repository the run names, into the repository's configured base branch (a pull request
+with the same head into another branch was judged against that branch's rules), and — when
+the event lists the run's pull requests, which it does not for a fork's — is one of them
+(``refusal``).
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class PullSeen:
     head_sha: str
     head_repo: str | None
     base_repo: str
+    base_ref: str
+    """The branch the pull request is into (``base.ref``)."""
 
 
 def publish_of(event: RunEvent) -> PublishVerdict | str:
@@ -109,12 +113,14 @@ def publish_of(event: RunEvent) -> PublishVerdict | str:
                           tuple(p.number for p in run.pull_requests), run.html_url)
 
 
-def refusal(claimed: int, intent: PublishVerdict, seen: PullSeen | None) -> str | None:
+def refusal(claimed: int, intent: PublishVerdict, seen: PullSeen | None, *,
+            base: str) -> str | None:
     """Why the artifact's pull request ``claimed`` is not the run's; None when it is.
 
     ``seen`` is GitHub's answer for pull request ``claimed`` (None: there is none). It must be
-    open, into this repository, with the head commit and head repository the event names, and
-    among the event's pull requests when it lists any.
+    open, into this repository's branch ``base`` (the configured base branch), with the head
+    commit and head repository the event names, and among the event's pull requests when it
+    lists any.
     """
     if intent.pulls and claimed not in intent.pulls:
         listed = ", ".join(f"#{n}" for n in intent.pulls)
@@ -125,6 +131,9 @@ def refusal(claimed: int, intent: PublishVerdict, seen: PullSeen | None) -> str 
         (seen.state != "open", f"pull request #{claimed} is {seen.state}, not open"),
         (seen.base_repo.casefold() != intent.base_repo.casefold(),
          f"pull request #{claimed} is not into {intent.base_repo}"),
+        (seen.base_ref != base,
+         f"pull request #{claimed} is into the branch {seen.base_ref}, not {base}: its gate 1 "
+         "would be judged by another branch's rules"),
         (seen.head_sha != intent.head_sha,
          f"pull request #{claimed}'s head is {seen.head_sha[:12]}, the run tested "
          f"{intent.head_sha[:12]}"),

@@ -20,29 +20,32 @@ def _payload(**run: object) -> dict[str, object]:
 def test_a_forks_run_is_published_with_its_head_repository() -> None:
     intent = intent_of("workflow_run", _payload())
     assert intent == PublishVerdict(9, HEAD, "mallory/w", "acme/w", (), None)
-    seen = PullSeen(3, "open", HEAD, "mallory/w", "acme/w")
-    assert refusal(3, intent, seen) is None
-    same_sha_elsewhere = PullSeen(3, "open", HEAD, "acme/w", "acme/w")
-    assert "comes from acme/w" in (refusal(3, intent, same_sha_elsewhere) or "")
-    gone = PullSeen(3, "open", HEAD, None, "acme/w")
-    assert "a deleted repository" in (refusal(3, intent, gone) or "")
+    seen = PullSeen(3, "open", HEAD, "mallory/w", "acme/w", "main")
+    assert refusal(3, intent, seen, base="main") is None
+    same_sha_elsewhere = PullSeen(3, "open", HEAD, "acme/w", "acme/w", "main")
+    assert "comes from acme/w" in (refusal(3, intent, same_sha_elsewhere, base="main") or "")
+    gone = PullSeen(3, "open", HEAD, None, "acme/w", "main")
+    assert "a deleted repository" in (refusal(3, intent, gone, base="main") or "")
 
 
 @pytest.mark.parametrize(("seen", "why"), [
-    (PullSeen(3, "closed", HEAD, "mallory/w", "acme/w"), "closed, not open"),
-    (PullSeen(3, "open", "b" * 40, "mallory/w", "acme/w"), "head is bbbbbbbbbbbb"),
-    (PullSeen(3, "open", HEAD, "mallory/w", "other/w"), "not into acme/w"),
+    (PullSeen(3, "closed", HEAD, "mallory/w", "acme/w", "main"), "closed, not open"),
+    (PullSeen(3, "open", "b" * 40, "mallory/w", "acme/w", "main"), "head is bbbbbbbbbbbb"),
+    (PullSeen(3, "open", HEAD, "mallory/w", "other/w", "main"), "not into acme/w"),
+    (PullSeen(3, "open", HEAD, "mallory/w", "acme/w", "release"),
+     "is into the branch release, not main"),
     (None, "does not exist"),
 ])
 def test_a_pull_request_github_does_not_tie_to_the_run_is_refused(
         seen: PullSeen | None, why: str) -> None:
     intent = PublishVerdict(9, HEAD, "mallory/w", "acme/w", (), None)
-    assert why in (refusal(3, intent, seen) or "")
+    assert why in (refusal(3, intent, seen, base="main") or "")
 
 
 def test_a_pull_request_the_event_does_not_list_is_refused() -> None:
     intent = PublishVerdict(9, HEAD, "acme/w", "acme/w", (4,), None)
-    assert refusal(3, intent, PullSeen(3, "open", HEAD, "acme/w", "acme/w")) == \
+    assert refusal(3, intent, PullSeen(3, "open", HEAD, "acme/w", "acme/w", "main"),
+                   base="main") == \
         "the artifact names pull request #3, the run was for #4"
 
 

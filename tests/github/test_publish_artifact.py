@@ -133,6 +133,19 @@ def test_an_artifact_naming_another_pull_request_is_refused(pr: Pr, tmp_path: Pa
     assert pr.fake.writes() == [] and pr.fake.state.check_runs == {} and not _stickies(pr.fake)
 
 
+def test_an_artifact_naming_the_same_head_into_another_branch_is_refused(
+        pr: Pr, tmp_path: Path) -> None:
+    """Same head commit and repository, but into ``release``: judged by another branch's rules."""
+    pr.fake.push_commit("release", {"RELEASE.md": "x\n"}, "Release branch", pr.fake.owner)
+    other = pr.fake.create_pull(BRANCH, pr.fake.owner, base="release")
+    _event_json(pr.artifact, other, pr.head)
+    for listed in ((pr.number, other), ()):  # GitHub lists every pull request of the branch
+        code, output = _publish(pr, tmp_path, pulls=listed)
+        assert code == 2, output
+        assert f"#{other} is into the branch release, not main" in output
+    assert pr.fake.writes() == [] and pr.fake.state.check_runs == {} and not _stickies(pr.fake)
+
+
 def test_an_artifact_naming_a_pull_request_that_does_not_exist_is_refused(
         pr: Pr, tmp_path: Path) -> None:
     _event_json(pr.artifact, 999, pr.head)

@@ -3,7 +3,8 @@
 ``publish_artifact`` reads the artifact as untrusted data (``adapters.verdict_artifact``: the
 documented shape only, both of its SHAs equal to the head SHA GitHub's ``workflow_run`` event
 names), asks GitHub about the pull request the artifact names (``pull_seen``) and refuses it
-unless GitHub's answer ties it to the run (``core.workflow_run.refusal``). Only then does it
+unless GitHub's answer ties it to the run and to the configured base branch
+(``core.workflow_run.refusal``). Only then does it
 post what ``gate_one`` posts for gate 1: the check run, the sticky comment, and the stage
 label when an eligible approval stands. Nothing is posted when anything does not hold.
 """
@@ -42,7 +43,7 @@ def pull_seen(conn: Connection, number: int) -> PullSeen | None:
             pull = conn.repo.get_pull(number)
             head_repo = pull.head.repo.full_name if pull.head.repo is not None else None
             return PullSeen(pull.number, pull.state, pull.head.sha, head_repo,
-                            pull.base.repo.full_name)
+                            pull.base.repo.full_name, pull.base.ref)
         except GithubException as exc:
             if exc.status == 404:
                 return None
@@ -50,15 +51,17 @@ def pull_seen(conn: Connection, number: int) -> PullSeen | None:
 
 
 def publish_artifact(conn: Connection, directory: Path, intent: PublishVerdict,
-                     render: Callable[[Verdict], str]) -> Posted:
+                     render: Callable[[Verdict], str], *, base: str) -> Posted:
     """Validate the artifact in ``directory`` against ``intent`` and GitHub, then post it.
 
-    ``render`` makes the verdict's Markdown summary. Raises ``ArtifactError`` (exit 2) when the
+    ``render`` makes the verdict's Markdown summary; ``base`` is the configured base branch,
+    the only one whose pull requests gate 1 is posted on. Raises ``ArtifactError`` (exit 2) when the
     artifact is malformed, about another commit, or names a pull request GitHub does not tie
     to the run (nothing posted); ``EnvironmentProblem`` (exit 2) on GitHub errors.
     """
     artifact = read_verdict_artifact(directory, head_sha=intent.head_sha)
-    why = refusal(artifact.pull_request, intent, pull_seen(conn, artifact.pull_request))
+    why = refusal(artifact.pull_request, intent, pull_seen(conn, artifact.pull_request),
+                  base=base)
     if why is not None:
         raise ArtifactError(f"the verdict artifact of workflow run {intent.run_id} was "
                             f"refused: {why}",
