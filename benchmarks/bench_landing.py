@@ -150,11 +150,15 @@ class Landing:
     def staging_finished(self, run_id: int) -> float:
         """The dispatched staging run passed: ``gatebot land`` on its workflow_run event."""
         sha = self.fake.state.dispatches[-1].inputs["sha"]
-        payload = {"action": "completed", "workflow_run": {
+        run: dict[str, object] = {
             "id": run_id, "name": "gatebot-staging",
             "path": ".github/workflows/gatebot-staging.yml", "event": "workflow_dispatch",
             "head_branch": "main", "display_title": f"gatebot staging {sha}",
-            "conclusion": "success"}}
+            "conclusion": "success"}
+        payload = {"action": "completed", "workflow_run": run}
+        with self.fake.state.lock:  # the Actions API holds the run gatebot land reads back
+            self.fake.state.workflow_runs[run_id] = {
+                **run, "status": "completed", "head_sha": self.main()}
         path = self.tmp / f"run-{run_id}.json"
         path.write_text(json.dumps(payload), encoding="utf-8")
         return self.gatebot("workflow_run", payload, "land", "--workflow-run", str(path),

@@ -26,7 +26,14 @@ from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.identity import approvals, pull_facts, resolve_co_authors
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.writes import add_labels, post_comment, remove_label
-from gatebot.core.landing import STAGING_PREFIX, CheckRunFact, staging_attempt, staging_prefix
+from gatebot.core.landing import (
+    STAGING_PREFIX,
+    CheckRunFact,
+    StagingRun,
+    staging_attempt,
+    staging_prefix,
+    staging_run_of,
+)
 
 NOT_FAST_FORWARD = 422
 """GitHub's status for a ref update it refuses (not a fast-forward, or the ref moved)."""
@@ -136,7 +143,25 @@ class StagingRepo:
         with self._doing(f"reading the check runs of {sha[:12]}"):
             runs = self.repo.get_commit(sha).get_check_runs(filter="all")
             return tuple(CheckRunFact(r.name, r.app.slug if r.app else "", r.head_sha,
-                                      r.status, r.conclusion) for r in runs)
+                                      r.status, r.conclusion, r.external_id or "")
+                         for r in runs)
+
+    def workflow_run(self, run_id: int) -> StagingRun | None:
+        """Workflow run ``run_id`` as the Actions API reports it; None when there is none.
+
+        (``GET /actions/runs/{id}``; the token needs ``actions: read``.) A run whose JSON
+        lacks a field ``StagingRun`` needs counts as none.
+        """
+        with self._doing(f"reading the workflow run {run_id}"):
+            try:
+                _headers, data = self.conn.gh.requester.requestJsonAndCheck(
+                    "GET", f"{self.repo.url}/actions/runs/{run_id}")
+            except UnknownObjectException:
+                return None
+        try:
+            return staging_run_of({"workflow_run": data})
+        except ValueError:
+            return None
 
     def record_check(self, sha: str, name: str, conclusion: str | None, *, summary: str,
                      external_id: str) -> None:

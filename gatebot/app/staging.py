@@ -32,6 +32,7 @@ from gatebot.core.landing import (
     INTERRUPTED,
     STAGING_CHECK,
     STAGING_WORKFLOW,
+    CheckRunFact,
     Landing,
     LandingFacts,
     StagingRun,
@@ -221,10 +222,35 @@ def read_facts(ctx: Context, target: Target) -> tuple[LandingFacts, dict[str, st
         staging=staging, recorded_base=base, approved_head=head,
         base_now=api.ref_sha(ctx.config.base) or "", head_now=head_now,
         approvers=api.approvers(target.pull, head_now, target.task),
-        checks=api.check_runs(staging),
+        checks=vouched(api, staging, api.check_runs(staging), target.app),
         required=target.required, app=target.app,
         attempt=int(trailers.get("Gatebot-Attempt", "1")), retries=ctx.config.merge.retries)
     return facts, trailers, head_branch
+
+
+def vouched(api: StagingRepo, staging: str, checks: tuple[CheckRunFact, ...],
+            app: str) -> tuple[CheckRunFact, ...]:
+    """``checks`` without the passing ``gatebot/staging`` runs no staging workflow run backs.
+
+    Any workflow holding a token of ``app`` can post a green ``gatebot/staging`` check run;
+    the workflow run it names (its ``external_id``, as ``record_run`` sets it) cannot be
+    forged: it must be ``gatebot-staging.yml`` started by ``workflow_dispatch`` on the base
+    branch, titled with ``staging``, and concluded ``success``. A passing check run without
+    one is dropped, as if never posted; red and unfinished ones stay (they land nothing).
+    One Actions API request per passing check run of ``app`` on ``staging``.
+    """
+    kept = []
+    for check in checks:
+        if check.name == STAGING_CHECK and check.app_slug == app \
+                and check.head_sha == staging and check.status == "completed" \
+                and check.conclusion in ("success", "neutral", "skipped"):
+            run = api.workflow_run(int(check.external_id)) \
+                if check.external_id.isdigit() else None
+            if run is None or staged_sha(run, api.base) != staging \
+                    or run.conclusion != "success":
+                continue
+        kept.append(check)
+    return tuple(kept)
 
 
 def land(ctx: Context, target: Target) -> Result:

@@ -62,13 +62,18 @@ def staging_attempt(branch: str) -> tuple[int, int] | None:
 
 @dataclass(frozen=True)
 class CheckRunFact:
-    """One check run on a commit as GitHub reports it: which app made it, for which SHA."""
+    """One check run on a commit as GitHub reports it: which app made it, for which SHA.
+
+    ``external_id``: the id its maker gave it (gatebot's ``gatebot/staging`` run: the id of
+    the staging workflow run it records; "" when none).
+    """
 
     name: str
     app_slug: str
     head_sha: str
     status: str
     conclusion: str | None
+    external_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
-"""Fake GitHub handlers: GitHub Actions' ``workflow_dispatch``.
+"""Fake GitHub handlers: GitHub Actions' ``workflow_dispatch`` and workflow runs.
 
 As on GitHub: the workflow is named by its file name (or id), ``ref`` must be a branch or tag
-that exists, every input is a string, and the answer is ``204`` with no body. No workflow runs:
-a test plays the dispatched workflow itself and reads ``state.dispatches``.
+that exists, every input is a string, and the answer is ``204`` with no body. No workflow
+runs by themselves: a test plays the dispatched workflow itself, reads ``state.dispatches``,
+and puts the finished run in ``state.workflow_runs`` (served by ``GET .../actions/runs/{id}``).
 """
 
 from __future__ import annotations
 
-from tests.fakegithub.routing import ApiError, Ctx, R, Reply, invalid, route
+from tests.fakegithub.render import iso
+from tests.fakegithub.routing import ApiError, Ctx, R, Reply, invalid, not_found, route
 from tests.fakegithub.state import Dispatch
 
 
@@ -24,3 +26,24 @@ def dispatch_workflow(ctx: Ctx, owner: str, repo: str, workflow: str) -> Reply:
         raise ApiError(422, "Invalid inputs: every input must be a string")
     ctx.state.dispatches.append(Dispatch(workflow, name, dict(inputs), user.id))
     return Reply(204)
+
+
+@route(f"{R}/actions/runs/<int:run_id>", "GET")
+def get_workflow_run(ctx: Ctx, owner: str, repo: str, run_id: int) -> Reply:
+    """``GET .../actions/runs/{id}``: the run a test recorded (its JSON as GitHub's), or 404."""
+    run = ctx.state.workflow_runs.get(run_id)
+    if run is None:
+        raise not_found()
+    api, when = ctx.render.repo_api, iso(ctx.state.clock.now())
+    url, repository = f"{api}/actions/runs/{run_id}", ctx.render.repository()
+    return Reply(200, {
+        "id": run_id, "node_id": f"WFR_{run_id}", "run_number": run_id, "workflow_id": 1,
+        "status": "completed", "conclusion": None, "head_branch": None, "head_sha": "",
+        "display_title": "", "event": "workflow_dispatch", "path": "", **run,
+        "url": url, "html_url": f"{ctx.render.repo_html}/actions/runs/{run_id}",
+        "created_at": when, "updated_at": when, "head_commit": None,
+        "head_repository": repository, "repository": repository, "pull_requests": [],
+        **{f"{key}_url": f"{url}/{key}" for key in ("jobs", "logs", "cancel", "rerun",
+                                                   "artifacts")},
+        "check_suite_url": f"{api}/check-suites/{run_id}",
+        "workflow_url": f"{api}/actions/workflows/1"})

@@ -233,6 +233,10 @@ class State:
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[Status] = []
         self.dispatches: list[Dispatch] = []
+        self.workflow_runs: dict[int, dict[str, object]] = {}
+        """A workflow run's id → its fields as the Actions API gives them (``path``,
+        ``event``, ``head_branch``, ``display_title``, ``conclusion``…): the runs a test
+        played."""
         self.roles: dict[int, str] = {}
         """A user id → its role on the repository (admin, maintain, write, triage, read);
         the owner is admin, anyone else not listed has read (a public repository)."""

@@ -110,14 +110,6 @@ def test_a_green_gate_1_check_run_from_another_workflow_of_the_same_app_does_not
     assert _stage(fake) == ["status:review"], out
 
 
-@pytest.mark.xfail(strict=True, reason="hole: `gatebot land` fast-forwards main when the "
-                   "staging SHA has a green gatebot/staging check run of the checks App; any "
-                   "workflow holding a token of that App (with GITHUB_TOKEN: any workflow a "
-                   "builder pushes on a branch, `permissions: checks: write`) can post one "
-                   "without the staging checks running. Fix (act10, app/staging.py land / "
-                   "core/landing.py): decide from the gatebot-staging.yml workflow run itself "
-                   "(Actions API: path, event workflow_dispatch, head_branch base, run-name "
-                   "naming the SHA, conclusion), as record_run already validates it")
 def test_a_staging_check_run_posted_by_another_workflow_lands_nothing(
         fake_github: FakeGitHub, tmp_path: Path) -> None:
     """The staging commit is pushed and its staging run never finished (or failed): a green
@@ -130,6 +122,22 @@ def test_a_staging_check_run_posted_by_another_workflow_lands_nothing(
     done = world.land()
     assert done.state != "landed", done.message
     assert world.main() == before
+
+
+def test_a_green_check_run_naming_a_failed_staging_run_lands_nothing(
+        fake_github: FakeGitHub, tmp_path: Path) -> None:
+    """The staging run really ran and failed; then a green ``gatebot/staging`` check run
+    naming that run (its ``external_id``) appears: the run's own conclusion decides."""
+    world = _world(fake_github, tmp_path)
+    before = world.main()
+    sha = world.stage()
+    world.finish_run(sha, "failure", run_id=7)
+    fake_github.client(fake_github.bot).get_repo(REPO).create_check_run(
+        STAGING_CHECK, sha, status="completed", conclusion="success", external_id="7")
+    done = world.land()
+    assert done.state == "back-to-review", done.message
+    assert world.main() != sha  # only the board commit that sends the task back
+    assert git(world.fake.git_dir, "rev-parse", "main^") == before
 
 
 def _forge_staging(world: World, tmp: Path, staged: str, *, as_gatebot: bool = False) -> str:

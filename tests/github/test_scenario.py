@@ -171,11 +171,13 @@ def test_issue_to_release(fake_github: FakeGitHub, tmp_path: Path) -> None:
     assert fake.state.git.ref("refs/heads/gatebot/staging/1/1") == staged
 
     event = tmp_path / "workflow_run.json"
+    run = {"path": ".github/workflows/gatebot-staging.yml", "event": "workflow_dispatch",
+           "head_branch": "main", "head_sha": before,
+           "display_title": f"gatebot staging {staged}", "conclusion": "success"}
+    with fake.state.lock:  # the Actions API holds the run gatebot land reads back
+        fake.state.workflow_runs[77] = {**run, "status": "completed"}
     event.write_text(json.dumps({"action": "completed", "workflow_run": {
-        "id": 77, "name": "gatebot-staging", "path": ".github/workflows/gatebot-staging.yml",
-        "event": "workflow_dispatch", "head_branch": "main",
-        "display_title": f"gatebot staging {staged}", "conclusion": "success"}}),
-        encoding="utf-8")
+        "id": 77, "name": "gatebot-staging", **run}}), encoding="utf-8")
     git(job.work, "checkout", "-q", "--detach", "origin/main")
     landed = run_cli(job.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
                      env=job.env())

@@ -82,10 +82,20 @@ class World:
 
     def finish_run(self, sha: str, conclusion: str = "success", *, run_id: int = 7,
                    path: str = ".github/workflows/gatebot-staging.yml") -> staging.Result:
-        """The staging workflow run for ``sha`` completed: the workflow_run handler."""
+        """The staging workflow run for ``sha`` completed (GitHub's Actions API now holds
+        it): the workflow_run handler."""
         run = StagingRun(path, "workflow_dispatch", "main", f"gatebot staging {sha}",
                          conclusion, run_id)
+        self.played(run)
         return staging.record_run(open_context(self.work), self.target, run)
+
+    def played(self, run: StagingRun) -> None:
+        """GitHub's Actions API holds ``run``, completed, as the run of the base's tip."""
+        with self.fake.state.lock:
+            self.fake.state.workflow_runs[run.run_id] = {
+                "path": run.path, "event": run.event, "head_branch": run.head_branch,
+                "head_sha": self.main(), "display_title": run.display_title,
+                "status": "completed", "conclusion": run.conclusion}
 
     def land(self) -> staging.Result:
         """The landing step, on a fresh context as a new job would open it."""
@@ -429,8 +439,11 @@ def test_shell_metacharacters_in_the_branch_and_title_reach_no_shell(
     assert [p for p in tmp_path.rglob("pwned*")] == []
 
 
-def _payload(tmp_path: Path, sha: str, conclusion: str = "success",
+def _payload(world: World, tmp_path: Path, sha: str, conclusion: str = "success",
              path: str = ".github/workflows/gatebot-staging.yml") -> Path:
+    """The workflow_run event of staging run 99 for ``sha``, which the fake now holds."""
+    world.played(StagingRun(path, "workflow_dispatch", "main", f"gatebot staging {sha}",
+                            conclusion, 99))
     target = tmp_path / "event.json"
     target.write_text(json.dumps({"action": "completed", "workflow_run": {
         "id": 99, "name": "gatebot-staging", "path": path, "event": "workflow_dispatch",
@@ -446,7 +459,7 @@ def _env(world: World) -> dict[str, str]:
 
 def test_gatebot_land_records_the_run_and_lands(world: World, tmp_path: Path) -> None:
     sha = world.stage()
-    event = _payload(tmp_path, sha)
+    event = _payload(world, tmp_path, sha)
     result = run_cli(world.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
                      env=_env(world))
     assert result.exit_code == 0, result.output
@@ -460,7 +473,7 @@ def test_gatebot_land_as_a_github_app(world: World, tmp_path: Path) -> None:
     env = {**_env(world), "GITHUB_TOKEN": "", "GATEBOT_GITHUB_APP_ID": str(world.fake.bot.app_id),
            "GATEBOT_GITHUB_APP_KEY": key}
     sha = world.stage()
-    result = run_cli(world.work, "land", "--workflow-run", str(_payload(tmp_path, sha)),
+    result = run_cli(world.work, "land", "--workflow-run", str(_payload(world, tmp_path, sha)),
                      "--checks-app", "gatebot", env=env)
     assert result.exit_code == 0, result.output
     assert world.main() == sha
@@ -471,7 +484,7 @@ def test_gatebot_land_as_a_github_app(world: World, tmp_path: Path) -> None:
 def test_gatebot_land_retries_a_bad_gateway(world: World, tmp_path: Path) -> None:
     sha = world.stage()
     world.fake.inject("502", method="GET", path="*/git/ref/heads/main")
-    result = run_cli(world.work, "land", "--workflow-run", str(_payload(tmp_path, sha)),
+    result = run_cli(world.work, "land", "--workflow-run", str(_payload(world, tmp_path, sha)),
                      "--checks-app", "gatebot", env=_env(world))
     assert result.exit_code == 0, result.output
     assert world.main() == sha
@@ -480,7 +493,7 @@ def test_gatebot_land_retries_a_bad_gateway(world: World, tmp_path: Path) -> Non
 def test_gatebot_land_exits_1_when_the_staging_checks_failed(world: World,
                                                               tmp_path: Path) -> None:
     sha = world.stage()
-    event = _payload(tmp_path, sha, "failure")
+    event = _payload(world, tmp_path, sha, "failure")
     result = run_cli(world.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
                      env=_env(world))
     assert result.exit_code == 1, result.output
@@ -490,7 +503,7 @@ def test_gatebot_land_exits_1_when_the_staging_checks_failed(world: World,
 
 def test_gatebot_land_ignores_another_workflows_run(world: World, tmp_path: Path) -> None:
     sha = world.stage()
-    event = _payload(tmp_path, sha, path=".github/workflows/gatebot-pr.yml")
+    event = _payload(world, tmp_path, sha, path=".github/workflows/gatebot-pr.yml")
     result = run_cli(world.work, "land", "--workflow-run", str(event), "--checks-app", "gatebot",
                      env=_env(world))
     assert result.exit_code == 0, result.output
