@@ -203,10 +203,11 @@ def record_run(ctx: Context, target: Target, run: StagingRun) -> Result:
     return Result("recorded", f"{STAGING_CHECK}: {conclusion} on {sha[:12]}", sha)
 
 
-def read_facts(ctx: Context, target: Target) -> tuple[LandingFacts, dict[str, str], str]:
+def read_facts(ctx: Context, target: Target, known: StagingRun | None = None,
+               ) -> tuple[LandingFacts, dict[str, str], str]:
     """What ``land`` decides on, read now: facts, the staging commit's trailers, the branch.
 
-    Raises ``Refused`` when the task has no staging commit.
+    ``known``: a staging workflow run already read from GitHub (``vouched``). Raises ``Refused`` when the task has no staging commit.
     """
     api, now = target.api, target.api.current(target.task)
     if now is None or ctx.forge.remote is None:
@@ -222,14 +223,14 @@ def read_facts(ctx: Context, target: Target) -> tuple[LandingFacts, dict[str, st
         staging=staging, recorded_base=base, approved_head=head,
         base_now=api.ref_sha(ctx.config.base) or "", head_now=head_now,
         approvers=api.approvers(target.pull, head_now, target.task),
-        checks=vouched(api, staging, api.check_runs(staging), target.app),
+        checks=vouched(api, staging, api.check_runs(staging), target.app, known),
         required=target.required, app=target.app,
         attempt=int(trailers.get("Gatebot-Attempt", "1")), retries=ctx.config.merge.retries)
     return facts, trailers, head_branch
 
 
-def vouched(api: StagingRepo, staging: str, checks: tuple[CheckRunFact, ...],
-            app: str) -> tuple[CheckRunFact, ...]:
+def vouched(api: StagingRepo, staging: str, checks: tuple[CheckRunFact, ...], app: str,
+            known: StagingRun | None = None) -> tuple[CheckRunFact, ...]:
     """``checks`` without the passing ``gatebot/staging`` runs no staging workflow run backs.
 
     Any workflow holding a token of ``app`` can post a green ``gatebot/staging`` check run;
@@ -237,15 +238,16 @@ def vouched(api: StagingRepo, staging: str, checks: tuple[CheckRunFact, ...],
     forged: it must be ``gatebot-staging.yml`` started by ``workflow_dispatch`` on the base
     branch, titled with ``staging``, and concluded ``success``. A passing check run without
     one is dropped, as if never posted; red and unfinished ones stay (they land nothing).
-    One Actions API request per passing check run of ``app`` on ``staging``.
+    One Actions API request per passing check run of ``app`` on ``staging``, none for the
+    run ``known`` (the one GitHub's own ``workflow_run`` event just reported).
     """
     kept = []
     for check in checks:
         if check.name == STAGING_CHECK and check.app_slug == app \
                 and check.head_sha == staging and check.status == "completed" \
                 and check.conclusion in ("success", "neutral", "skipped"):
-            run = api.workflow_run(int(check.external_id)) \
-                if check.external_id.isdigit() else None
+            run = known if known and check.external_id == str(known.run_id) else \
+                api.workflow_run(int(check.external_id)) if check.external_id.isdigit() else None
             if run is None or staged_sha(run, api.base) != staging \
                     or run.conclusion != "success":
                 continue
@@ -253,14 +255,16 @@ def vouched(api: StagingRepo, staging: str, checks: tuple[CheckRunFact, ...],
     return tuple(kept)
 
 
-def land(ctx: Context, target: Target) -> Result:
+def land(ctx: Context, target: Target, known: StagingRun | None = None) -> Result:
     """Fast-forward the base to the task's staging commit if everything still holds.
+
+    ``known``: the staging workflow run of the ``workflow_run`` event being handled, if any.
 
     Otherwise wait, rebuild, escalate or send the task back (``core.landing.decide``).
     The base moves only by a ``force: false`` ref update, which GitHub refuses unless it
     is a fast-forward. Raises ``Refused`` when there is no staging commit.
     """
-    facts, trailers, head_branch = read_facts(ctx, target)
+    facts, trailers, head_branch = read_facts(ctx, target, known)
     why = forged(ctx, facts.staging, facts.recorded_base, facts.approved_head)
     if why is not None:
         return _refuse_forged(target, facts.staging, why)
@@ -419,7 +423,7 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
     target = Target(api, number, pull or _pull_of(ctx, api, number), app=checks_app)
     if run:
         print(f"gatebot land: {record_run(ctx, target, run).message}")
-    done = land(ctx, target)
+    done = land(ctx, target, run)
     print(f"gatebot land: {done.message}")
     return EXIT_REFUSED if done.state in ("back-to-review", "escalated") else EXIT_OK
 
