@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gatebot.core.board import Board
     from gatebot.core.claims import ClaimProblem, ClaimRecord
     from gatebot.core.escalation import Escalation
+    from gatebot.core.github_model import Person
     from gatebot.core.records import Approval, BoardEvent, Heads
     from gatebot.core.transitions import BoardState, NewTask, TaskState, Transition
     from gatebot.core.verdict import Verdict
@@ -194,8 +195,12 @@ class Forge(Protocol):
         """
         ...
 
-    def publish_verdict(self, verdict: Verdict, task: int | None = None) -> None:
-        """Show a gate's verdict for its head SHA where users look (a check run); local: no-op."""
+    def publish_verdict(self, verdict: Verdict, task: int | None = None,
+                        pusher: Person | None = None) -> None:
+        """Show a gate's verdict for its head SHA where users look (a check run); local: no-op.
+
+        ``pusher``: who pushed the head, when the event says (recorded with the verdict).
+        """
         ...
 
     def push_release(self, tip: str, commit: str) -> bool:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from gatebot.adapters.git import Git, Person, is_sha
 from gatebot.core import archive
 from gatebot.core.board import Board
+from gatebot.core.github_model import Person as Account
 from gatebot.core.preconditions import require
 from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
@@ -322,9 +323,10 @@ class LocalForge:
         del escalation  # the local forge's record of it is the archive entry
         return self.apply(number, decide)
 
-    def publish_verdict(self, verdict: Verdict, task: int | None = None) -> None:
+    def publish_verdict(self, verdict: Verdict, task: int | None = None,
+                        pusher: Account | None = None) -> None:
         """Nothing to publish: locally the verdict is the command's output (and exit code)."""
-        del verdict, task
+        del verdict, task, pusher
 
     def push_release(self, tip: str, commit: str) -> bool:
         """Land the release ``commit`` on the base (``publish``)."""

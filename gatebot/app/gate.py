@@ -157,6 +157,7 @@ def gate_one(cwd: Path, intent: Gate1) -> int:
     from gatebot.app import output  # noqa: PLC0415 - rich, the checks: only here
     from gatebot.app import review as review_app  # noqa: PLC0415
     from gatebot.app.context import find_task, open_context  # noqa: PLC0415
+    from gatebot.core.github_model import Person  # noqa: PLC0415
     from gatebot.core.verdict import Verdict  # noqa: PLC0415
 
     ctx = open_context(cwd, {"base": intent.base_ref})
@@ -175,7 +176,9 @@ def gate_one(cwd: Path, intent: Gate1) -> int:
     verdict = Verdict("review", change.head, change.base, tuple(rules),
                       task.number if task else None, None)
     output.emit(verdict, fmt)
-    ctx.forge.publish_verdict(verdict, task.number if task else None)
+    pusher = intent.pusher
+    ctx.forge.publish_verdict(verdict, task.number if task else None,
+                              Person(pusher.id, pusher.login, pusher.is_bot) if pusher else None)
     return EXIT_OK if verdict.verdict == "pass" else EXIT_REFUSED
 
 

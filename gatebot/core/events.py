@@ -45,6 +45,8 @@ BRANCH = r"^(?!-)(?!.*\.\.)(?!.*@\{)[^\x00-\x20~^:?*\[\\\x7f]+$"
 """A branch name git would accept (``git check-ref-format``'s rules, roughly): no leading
 ``-``, no ``..`` or ``@{``, no blanks, controls or ``~^:?*[\\``."""
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review", "labeled"})
+PUSH_ACTIONS = frozenset({"opened", "synchronize", "reopened"})
+"""The pull request actions whose sender put the head there (the last pusher, a builder)."""
 REVIEW_ACTIONS = frozenset({"submitted", "dismissed"})
 EVENTS = ("pull_request", "pull_request_review", "issues", "issue_comment", "schedule",
           "workflow_dispatch", "workflow_run")
@@ -153,7 +155,11 @@ class Actor:
 
 @dataclass(frozen=True)
 class Gate1:
-    """Run gate 1 on pull request ``pr`` at ``head_sha`` (``head_ref`` into ``base_ref``)."""
+    """Run gate 1 on pull request ``pr`` at ``head_sha`` (``head_ref`` into ``base_ref``).
+
+    ``pusher``: who put ``head_sha`` there, the event's sender when the event is a push
+    (``PUSH_ACTIONS``); None for a label or ready-for-review (not a push).
+    """
 
     pr: int
     head_sha: str
@@ -161,6 +167,7 @@ class Gate1:
     base_ref: str
     action: str
     author: Actor
+    pusher: Actor | None = None
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,9 @@ def _pull_request(event: str, payload: Mapping[str, Any]) -> Intent:
     if action == "labeled" and _actor(parsed.sender).is_bot:
         return Nothing(f"a bot ({_safe(parsed.sender.login)}) labelled pull request "
                        f"#{pr.number}: that asks for no new gate")
-    return Gate1(pr.number, pr.head.sha, pr.head.ref, pr.base.ref, action, _actor(pr.user))
+    pusher = _actor(parsed.sender) if action in PUSH_ACTIONS else None
+    return Gate1(pr.number, pr.head.sha, pr.head.ref, pr.base.ref, action, _actor(pr.user),
+                 pusher)
 
 
 def _review(event: str, payload: Mapping[str, Any]) -> Intent:

@@ -227,14 +227,17 @@ class Approvals:
 
 
 def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
-                     head: str, *, unverified: Sequence[str] = ()) -> Approvals:
+                     head: str, *, unverified: Sequence[str] = (),
+                     blocked: str | None = None) -> Approvals:
     """Approvals of ``head`` (docs/protocol.md, "Who may review").
 
     Each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review stands; it counts
     when it approves ``head`` exactly, and its author is no bot and no builder. The first such
     reviewer is gate 1's; the next different one is gate 2's. ``unverified``: co-author emails
     linked to no known account (docs/github.md, "Co-authors"); while there is one, no
-    approval counts, since any reviewer might be that co-author: fail closed.
+    approval counts, since any reviewer might be that co-author: fail closed. ``blocked``:
+    another reason no approval counts (the note each approver gets), e.g. the last pusher is
+    not known.
     """
     banned = {b.key for b in builders}
     latest: dict[str, ReviewFact] = {}
@@ -254,6 +257,9 @@ def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
             counted.append(review.author)
     if unverified:
         refused += [(p.login, _unverified_text(unverified)) for p in counted]
+        counted = []
+    if blocked:
+        refused += [(p.login, blocked) for p in counted]
         counted = []
     return Approvals(counted[0] if counted else None, counted[1] if len(counted) > 1 else None,
                      tuple(refused))

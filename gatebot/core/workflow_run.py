@@ -40,6 +40,13 @@ class RunPull(_Model):
     number: int = Field(gt=0)
 
 
+class RunActor(_Model):
+    """Who started the run (``workflow_run.actor``): for a push, who pushed the head."""
+
+    id: int
+    login: str
+
+
 class Run(_Model):
     """The ``workflow_run`` object: only the fields gatebot reads."""
 
@@ -52,6 +59,7 @@ class Run(_Model):
     repository: RunRepository
     pull_requests: list[RunPull] = Field(default_factory=list)
     html_url: str | None = None
+    actor: RunActor | None = None
 
 
 class RunEvent(_Model):
@@ -68,7 +76,8 @@ class PublishVerdict:
     ``head_sha``: the commit the run tested, as GitHub's event says; ``head_repo`` /
     ``base_repo``: ``owner/name`` of the head's repository (a fork's differs) and of this
     one; ``pulls``: the run's pull requests as the event lists them (empty for a fork's);
-    ``url``: the run's page, for the check run's details.
+    ``url``: the run's page, for the check run's details; ``pusher``: the run's actor as
+    ``(id, login)`` when the run was started by a push (None otherwise).
     """
 
     run_id: int
@@ -77,6 +86,7 @@ class PublishVerdict:
     base_repo: str
     pulls: tuple[int, ...]
     url: str | None
+    pusher: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +119,9 @@ def publish_of(event: RunEvent) -> PublishVerdict | str:
         return (f"workflow run {run.id} ended {run.conclusion or 'without a conclusion'}: it "
                 "uploaded no verdict to post (its own log says why)")
     head_repo = (run.head_repository or run.repository).full_name
+    pusher = (run.actor.id, run.actor.login) if run.actor is not None else None
     return PublishVerdict(run.id, run.head_sha, head_repo, run.repository.full_name,
-                          tuple(p.number for p in run.pull_requests), run.html_url)
+                          tuple(p.number for p in run.pull_requests), run.html_url, pusher)
 
 
 def refusal(claimed: int, intent: PublishVerdict, seen: PullSeen | None, *,

@@ -63,9 +63,10 @@ def comment(body: str, *, login: str = "alice", user_type: str = "User",
 
 # -- the real payloads ------------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "expected"), [
-    ("pull_request.opened.0", Gate1(2, HEAD, "changes", "master", "opened", CODERTOCAT)),
+    ("pull_request.opened.0", Gate1(2, HEAD, "changes", "master", "opened", CODERTOCAT,
+                                    CODERTOCAT)),
     ("pull_request.synchronize.22",
-     Gate1(2, HEAD, "changes", "master", "synchronize", CODERTOCAT)),
+     Gate1(2, HEAD, "changes", "master", "synchronize", CODERTOCAT, CODERTOCAT)),
     ("pull_request.labeled.8", Gate1(2, HEAD, "changes", "master", "labeled", CODERTOCAT)),
     ("issues.opened.15", TaskOpened(1, "Spelling error in the README file", ("bug",),
                                     CODERTOCAT)),

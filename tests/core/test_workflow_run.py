@@ -64,3 +64,15 @@ def test_other_runs_are_nothing_to_do(run: dict[str, object], reason: str) -> No
 def test_a_run_not_completed_is_nothing_to_do() -> None:
     intent = intent_of("workflow_run", {**_payload(), "action": "requested"})
     assert isinstance(intent, Nothing)
+
+
+def test_the_runs_actor_is_the_pusher_gatebot_records() -> None:
+    """The gatebot-pr.yml run's ``actor`` (who pushed the head that started it) is passed on
+    as the pusher, a builder of that head; a run without one names nobody."""
+    actor = {"login": "carol", "id": 77, "type": "User"}
+    intent = intent_of("workflow_run", _payload(actor=actor))
+    assert isinstance(intent, PublishVerdict)
+    assert intent.pusher == (77, "carol")
+    no_actor = intent_of("workflow_run", _payload())
+    assert isinstance(no_actor, PublishVerdict)
+    assert no_actor.pusher is None

@@ -68,12 +68,6 @@ def test_a_co_author_by_an_old_style_noreply_address_cannot_approve(
     assert "not counted" in line
 
 
-@pytest.mark.xfail(strict=True, reason="hole: the last pusher is a builder only in the "
-                   "adapter's signature; no event passes it (app/gate.py gate_one drops the "
-                   "pull_request sender, and adapters/github/reviews.py read_reviews has no "
-                   "pusher). Fix (gh9): keep the sender of pull_request opened/synchronize in "
-                   "the sticky state for that head SHA and count it as a builder when reviews "
-                   "are read")
 def test_the_person_who_pushed_the_head_cannot_approve_it(
         fake_github: FakeGitHub, tmp_path: Path) -> None:
     """Carol pushes a commit to alice's branch with alice as its author and committer (any
@@ -104,8 +98,12 @@ def test_a_green_gate_1_check_run_from_another_workflow_of_the_same_app_does_not
     fake = fake_github
     job, pull, head = _reviewing(fake, tmp_path)
     repo = fake.client(fake.bot).get_repo(REPO)
-    repo.create_check_run("gatebot/gate-1", head, status="completed", conclusion="failure")
-    repo.create_check_run("gatebot/gate-1", head, status="completed", conclusion="success")
+    alice = _alice(fake)
+    forged = f"{'0' * 16} pushers={alice.id}/{alice.login}"  # what gatebot's own run records
+    repo.create_check_run("gatebot/gate-1", head, status="completed", conclusion="failure",
+                          external_id=forged)
+    repo.create_check_run("gatebot/gate-1", head, status="completed", conclusion="success",
+                          external_id=forged)
     out = job.gate("pull_request_review", approve(fake, fake.add_user("carol"), pull, head))
     assert _stage(fake) == ["status:review"], out
 

@@ -36,8 +36,8 @@ def gate_pull(fake_github: FakeGitHub, tmp_path: Path) -> Pull:
     verdict = Verdict("review", head, base, (
         RuleResult("gate-files", "fail", "tox.ini changed: needs a maintainer's approval"),
         RuleResult("checks.tests", "pass", "passed")))
-    publish(conn(fake, fake.bot), Publication(number, "gate-1", verdict, "## gate 1: fail\n"),
-            person(fake.bot))
+    publish(conn(fake, fake.bot), Publication(number, "gate-1", verdict, "## gate 1: fail\n",
+                                              pushers=(person(alice),)), person(fake.bot))
     work = tmp_path / "job"
     git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
     return Pull(fake, work, number, head, tmp_path)

@@ -65,8 +65,11 @@ def pr(fake_github: FakeGitHub, tmp_path: Path) -> Pr:
 
 def _publish(pr: Pr, tmp_path: Path, *, pulls: tuple[int, ...] | None = None,
              head: str | None = None, workflow: str = "gatebot-pr.yml",
-             artifact: bool = True) -> tuple[int, str]:
-    """``gatebot gate`` in the publish job for the run that tested ``head`` (exit, output)."""
+             artifact: bool = True, actor: str = "alice") -> tuple[int, str]:
+    """``gatebot gate`` in the publish job for the run that tested ``head`` (exit, output);
+    ``actor``: who pushed the head that started the run."""
+    pusher = pr.fake.state.user_by_login(actor)
+    assert pusher is not None
     sha = head or pr.head
     listed = [pr.number] if pulls is None else list(pulls)
     repo = {"full_name": "acme/widgets"}
@@ -75,6 +78,7 @@ def _publish(pr: Pr, tmp_path: Path, *, pulls: tuple[int, ...] | None = None,
         "event": "pull_request", "status": "completed", "conclusion": "success",
         "head_sha": sha, "head_branch": BRANCH, "head_repository": repo, "repository": repo,
         "html_url": "https://github.com/acme/widgets/actions/runs/4242",
+        "actor": {"login": pusher.login, "id": pusher.id, "type": "User"},
         "pull_requests": [{"number": n, "head": {"ref": BRANCH, "sha": sha},
                            "base": {"ref": "main", "sha": "0" * 40}} for n in listed]}}
     event = tmp_path / "workflow_run.json"
@@ -109,6 +113,19 @@ def test_the_publish_job_posts_the_check_run_comment_and_label(pr: Pr, tmp_path:
     code, output = _publish(pr, tmp_path)  # the run re-run: nothing new to write
     assert code == 0, output
     assert pr.fake.writes() == []
+
+
+def test_the_runs_actor_pushed_the_head_and_cannot_approve_it(pr: Pr, tmp_path: Path) -> None:
+    """carol pushed the head the run tested (the run's actor), with alice's name on the
+    commit: her approval does not count, and the check run records her as its pusher."""
+    carol = pr.fake.add_user("carol")
+    pr.fake.client(carol).get_repo("acme/widgets").get_pull(pr.number).create_review(
+        event="APPROVE")
+    code, output = _publish(pr, tmp_path, actor="carol")
+    assert code == 0, output
+    [run] = pr.fake.state.check_runs.values()
+    assert run.external_id.endswith(f" pushers={carol.id}/carol"), run.external_id
+    assert pr.fake.state.issues[pr.task].labels == ["status:review"]
 
 
 def test_a_verdict_about_another_commit_is_refused(pr: Pr, tmp_path: Path) -> None:

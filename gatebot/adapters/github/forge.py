@@ -334,8 +334,12 @@ class GitHubForge:
         escalate(self.conn, number, escalation, self.bot)
         return self.apply(number, decide)
 
-    def publish_verdict(self, verdict: Verdict, task: int | None = None) -> None:
-        """A check run (or status) and the sticky comment on the pull request of the head."""
+    def publish_verdict(self, verdict: Verdict, task: int | None = None,
+                        pusher: Person | None = None) -> None:
+        """A check run (or status) and the sticky comment on the pull request of the head.
+
+        ``pusher`` is recorded with the verdict (``verdicts`` module doc).
+        """
         with translated(self.conn.secrets, "listing the open pull requests"):
             pull = next((p.number for p in self.conn.repo.get_pulls(state="open")
                          if p.head.sha == verdict.head), None)
@@ -344,7 +348,8 @@ class GitHubForge:
         if pull is None:
             return
         gate = "gate-1" if verdict.gate == "review" else "gate-2"
-        publish(self.conn, Publication(pull, gate, verdict, self.render(verdict)), self.bot)
+        publish(self.conn, Publication(pull, gate, verdict, self.render(verdict),
+                                       pushers=(pusher,) if pusher else ()), self.bot)
 
     def push_release(self, tip: str, commit: str) -> bool:
         """Land ``commit`` on the base branch in git, without force (the local forge's push)."""

@@ -88,7 +88,8 @@ def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,
         claimants = claimants_of(issue, history=head_approved(facts)) if issue else ()
     found = approvals(facts, claimants, pusher)
     done = publish(conn, Publication(number, "gate-1", verdict, markdown, log_url,
-                                     reviews_section(found, facts.head)),
+                                     reviews_section(found, facts.head),
+                                     (pusher,) if pusher else ()),
                    bot_identity(conn))
     moved = bool(issue and verdict.verdict == "pass" and verdict.head == facts.head
                  and found.gate1 and issue_stage(issue) is Stage.REVIEW)

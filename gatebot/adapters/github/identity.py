@@ -245,7 +245,10 @@ def builders(facts: PullFacts, claimants: Iterable[Person] = (),
 
 
 def approvals(facts: PullFacts, claimants: Iterable[Person] = (),
-              pusher: Person | None = None) -> Approvals:
-    """The gate-1 and gate-2 approvals of the current head (``decide_approvals``)."""
+              pusher: Person | None = None, *, blocked: str | None = None) -> Approvals:
+    """The gate-1 and gate-2 approvals of the current head (``decide_approvals``).
+
+    ``blocked``: why no approval counts (each approver is told so), e.g. an unknown pusher.
+    """
     return decide_approvals(facts.reviews, builders(facts, claimants, pusher), facts.head,
-                            unverified=facts.unverified)
+                            unverified=facts.unverified, blocked=blocked)

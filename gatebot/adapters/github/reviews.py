@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from github.GithubApp import GithubApp
 from github.Issue import Issue
 
 from gatebot.adapters.github.client import Connection, translated
@@ -27,7 +26,13 @@ from gatebot.adapters.github.identity import (
 )
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, read_task_issue
-from gatebot.adapters.github.verdicts import failed_rules, stickies, write_sticky
+from gatebot.adapters.github.verdicts import (
+    by_gatebot,
+    failed_rules,
+    pushers_of,
+    stickies,
+    write_sticky,
+)
 from gatebot.core.board import Stage
 from gatebot.core.github_model import (
     Approvals,
@@ -40,6 +45,9 @@ from gatebot.core.github_model import (
 )
 
 GATE1 = "gatebot/gate-1"
+NO_PUSHER = ("not counted: gate 1 has not run on this head, so gatebot does not know who "
+             "pushed it (the last pusher is a builder); wait for gate 1's verdict, or push "
+             "again to run it")
 
 
 @dataclass(frozen=True)
@@ -73,15 +81,25 @@ def read_reviews(conn: Connection, number: int, bot: Person) -> PullReviews:
         issue = read_task_issue(conn, task)
     with translated(conn.secrets, "reading who held the task"):
         claimants = claimants_of(issue, history=head_approved(facts)) if issue else ()
-    green = gate1_green(conn, facts.head, bot)
+    green, pushers = gate1_record(conn, facts.head, bot)
     sticky = [] if green else stickies(conn, number, bot)
     failed = failed_rules(sticky[0].body, "gate-1", facts.head) if sticky else None
+    blocked = None if pushers else NO_PUSHER
     return PullReviews(facts, issue, issue_stage(issue) if issue else None,
-                       builders(facts, claimants), approvals(facts, claimants), green, failed)
+                       builders(facts, (*claimants, *pushers)),
+                       approvals(facts, (*claimants, *pushers), blocked=blocked), green, failed)
 
 
 def gate1_green(conn: Connection, head: str, bot: Person) -> bool:
-    """Whether gate 1's newest verdict on ``head`` by gatebot passed (check run, else status).
+    """Whether gate 1's newest verdict on ``head`` by gatebot passed (``gate1_record``)."""
+    return gate1_record(conn, head, bot)[0]
+
+
+def gate1_record(conn: Connection, head: str, bot: Person) -> tuple[bool, tuple[Person, ...]]:
+    """Whether gate 1's newest verdict on ``head`` by gatebot passed, and who pushed ``head``.
+
+    The verdict is a check run, else a status; the pushers are as it records them
+    (``verdicts.pushers_of``; empty when there is no verdict or it names nobody).
 
     With gatebot's GitHub App configured (``GATEBOT_GITHUB_APP_ID``) only a check run that
     App made counts (its ``app.id``), and no commit status does. Otherwise a check run counts
@@ -99,25 +117,19 @@ def gate1_green(conn: Connection, head: str, bot: Person) -> bool:
     with translated(conn.secrets, f"reading gate 1's verdict on {head[:12]}"):
         commit = conn.repo.get_commit(head)
         runs = [run for run in commit.get_check_runs(check_name=GATE1, filter="latest")
-                if _by_gatebot(run.app, app_id, bot)]
+                if by_gatebot(run.app, app_id, bot)]
         if runs:
-            return runs[0].status == "completed" and runs[0].conclusion == "success"
+            return (runs[0].status == "completed" and runs[0].conclusion == "success",
+                    pushers_of(runs[0].external_id))
         if app_id is not None:
-            return False
+            return False, ()
         _, listed = conn.gh.requester.requestJsonAndCheck(
             "GET", f"{conn.repo.url}/commits/{head}/statuses", parameters={"per_page": 100})
     mine = [s for s in listed if s.get("context") == GATE1
             and (s.get("creator") or {}).get("id") == bot.id]
-    return bool(mine) and mine[0].get("state") == "success"
-
-
-def _by_gatebot(app: GithubApp | None, app_id: str | None, bot: Person) -> bool:
-    """Whether a check run's ``app`` is gatebot's: the configured App id, else the bot's slug."""
-    if app is None:
-        return False
-    if app_id is not None:
-        return str(app.id) == app_id.strip()
-    return app.slug == bot.login.removesuffix("[bot]")
+    if not mine:
+        return False, ()
+    return mine[0].get("state") == "success", pushers_of(mine[0].get("description"))
 
 
 def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals,

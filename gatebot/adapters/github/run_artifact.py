@@ -20,6 +20,7 @@ from github import GithubException
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.gate import GateOutcome, gate_one
 from gatebot.adapters.verdict_artifact import ArtifactError, read_verdict_artifact
+from gatebot.core.github_model import Person
 from gatebot.core.verdict import Verdict
 from gatebot.core.workflow_run import PublishVerdict, PullSeen, refusal
 
@@ -69,5 +70,7 @@ def publish_artifact(conn: Connection, directory: Path, intent: PublishVerdict,
                             "workflow (an artifact is only posted for the pull request and "
                             "commit GitHub says the run tested)")
     verdict = replace(artifact.verdict, task=None, actor=None)  # the artifact's say-so: dropped
-    outcome = gate_one(conn, artifact.pull_request, verdict, render(verdict), log_url=intent.url)
+    pusher = Person(*intent.pusher) if intent.pusher else None
+    outcome = gate_one(conn, artifact.pull_request, verdict, render(verdict), log_url=intent.url,
+                       pusher=pusher)
     return Posted(artifact.pull_request, verdict, outcome)

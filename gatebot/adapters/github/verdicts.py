@@ -8,6 +8,12 @@ its hidden marker and the bot's own user id, edited in place, created once. Each
 verdict and the review notes are sections of it (``core.github_model.SECTIONS``): a writer
 replaces its own and keeps the others.
 
+Who pushed the head is written with the verdict, where only gatebot's account can write: the
+check run's ``external_id`` (``<digest> pushers=<id>/<login>,…``) or the status description
+(``pushers=…``): the event's sender; without one (a label event re-runs gate 1 without
+a push), those of gatebot's newest verdict of the gate on that head. ``pushers_of`` reads
+them back; reviews count them as builders.
+
 Publishing the same verdict again writes nothing: the sticky comment remembers, per gate, the
 head, a digest of what was published and the rules that failed (``failed_rules`` reads them). Two runs publishing at once take a lock first, a git
 ref ``refs/gatebot/verdicts/<gate>/<head>-<digest>`` whose creation only one can win; the
@@ -18,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from github import GithubException
 from github.CheckRun import CheckRun
+from github.GithubApp import GithubApp
 from github.IssueComment import IssueComment
 
 from gatebot.adapters.github.client import Connection, translated
@@ -55,7 +63,8 @@ class Publication:
 
     ``gate`` is ``gate-1`` or
     ``gate-2``; ``markdown`` the summary; ``log_url`` where the full log is (or None);
-    ``reviews`` the review notes' section when the publisher knows them (None: kept as is).
+    ``reviews`` the review notes' section when the publisher knows them (None: kept as is);
+    ``pushers`` who put the head there (module doc), as far as this publisher knows.
     """
 
     pull: int
@@ -64,6 +73,7 @@ class Publication:
     markdown: str
     log_url: str | None = None
     reviews: str | None = None
+    pushers: tuple[Person, ...] = ()
 
     @property
     def name(self) -> str:
@@ -114,6 +124,8 @@ def publish(conn: Connection, item: Publication, bot: Person) -> Published:
         return Published(True, "none", current)
     if not _lock(conn, item):
         return Published(False, "none", current)
+    if not item.pushers:  # a re-run without a push: who pushed the head is unchanged
+        item = replace(item, pushers=_earlier_pushers(conn, item, bot))
     via = _verdict(conn, item)
     return Published(True, via, write_sticky(conn, item.pull, bot, sticky, body))
 
@@ -136,6 +148,58 @@ def failed_rules(body: str | None, gate: str, head: str) -> tuple[str, ...] | No
         return None
     failed = mark.get("failed")
     return tuple(str(x) for x in failed) if isinstance(failed, list) else None
+
+
+PUSHERS = re.compile(r"pushers=(\d+/[\w.\[\]-]+(?:,\d+/[\w.\[\]-]+)*)")
+
+
+def pushers_text(pushers: Sequence[Person]) -> str:
+    """``pushers=<id>/<login>,…`` ("" when none is known)."""
+    known = [f"{p.id}/{p.login}" for p in pushers if p.id is not None]
+    return f"pushers={','.join(known)}" if known else ""
+
+
+def pushers_of(text: str | None) -> tuple[Person, ...]:
+    """The pushers ``pushers_text`` wrote into ``text`` (empty when it names none).
+
+    Read it only from a verdict gatebot's own account wrote (a check run of its App, a
+    status it created): anyone can type the same text elsewhere.
+    """
+    found = PUSHERS.search(text or "")
+    if not found:
+        return ()
+    pairs = [item.split("/", 1) for item in found.group(1).split(",")]
+    return tuple(Person(int(i), login, login.endswith("[bot]")) for i, login in pairs)
+
+
+def _earlier_pushers(conn: Connection, item: Publication, bot: Person) -> tuple[Person, ...]:
+    """The pushers of gatebot's newest verdict of ``item``'s gate on its head; () if none.
+
+    That verdict is a check run of the App behind ``bot``, else a status ``bot`` created.
+    """
+    head = item.verdict.head
+    with translated(conn.secrets, f"reading who pushed {head[:12]}"):
+        runs = [r for r in conn.repo.get_commit(head).get_check_runs(check_name=item.name,
+                                                                     filter="latest")
+                if by_gatebot(r.app, conn.settings.app_id, bot)]
+        if runs:
+            return pushers_of(runs[0].external_id)
+        if conn.settings.app_id is not None:
+            return ()
+        _, listed = conn.gh.requester.requestJsonAndCheck(
+            "GET", f"{conn.repo.url}/commits/{head}/statuses", parameters={"per_page": 100})
+    mine = [s for s in listed if s.get("context") == item.name
+            and (s.get("creator") or {}).get("id") == bot.id]
+    return pushers_of(mine[0].get("description")) if mine else ()
+
+
+def by_gatebot(app: GithubApp | None, app_id: str | None, bot: Person) -> bool:
+    """Whether a check run's ``app`` is gatebot's: the configured App id, else the bot's slug."""
+    if app is None:
+        return False
+    if app_id is not None:
+        return str(app.id) == app_id.strip()
+    return app.slug == bot.login.removesuffix("[bot]")
 
 
 def _lock(conn: Connection, item: Publication) -> bool:
@@ -196,10 +260,11 @@ def _fields(item: Publication, batch: list[dict[str, Any]], *, last: bool) -> di
 def _create_run(conn: Connection, item: Publication, batch: list[dict[str, Any]], *,
                 last: bool) -> CheckRun:
     head = item.verdict.head
+    external_id = f"{item.digest()} {pushers_text(item.pushers)}".strip()
 
     def create() -> CheckRun:
         try:
-            return conn.repo.create_check_run(item.name, head, external_id=item.digest(),
+            return conn.repo.create_check_run(item.name, head, external_id=external_id,
                                               **_fields(item, batch, last=last))
         except GithubException as exc:
             if exc.status == 403:
@@ -208,7 +273,7 @@ def _create_run(conn: Connection, item: Publication, batch: list[dict[str, Any]]
 
     def find() -> CheckRun | None:
         runs = conn.repo.get_commit(head).get_check_runs(check_name=item.name, filter="all")
-        return next((r for r in runs if r.external_id == item.digest()), None)
+        return next((r for r in runs if r.external_id == external_id), None)
 
     return create_once(conn, f"creating the check run {item.name} on {head[:12]}", create, find)
 
@@ -217,7 +282,8 @@ def _status(conn: Connection, item: Publication) -> None:
     """A commit status ``gatebot/gate-N`` (latest per context wins: retrying is harmless)."""
     verdict = item.verdict
     failed = ", ".join(r.id for r in verdict.failed())
-    text = f"{verdict.verdict}" + (f": {failed}" if failed else "")
+    text = " ".join(x for x in (pushers_text(item.pushers), verdict.verdict) if x) + (
+        f": {failed}" if failed else "")
     with translated(conn.secrets, f"setting the commit status {item.name}"):
         conn.repo.get_commit(verdict.head).create_status(
             STATUS_STATES[verdict.verdict], target_url=item.log_url or "",
