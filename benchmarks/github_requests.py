@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from gatebot.adapters.github.client import Settings, connect  # noqa: E402
 from gatebot.adapters.github.gate import gate_one  # noqa: E402
+from gatebot.core.github_model import Person  # noqa: E402
 from gatebot.core.verdict import RuleResult, Verdict  # noqa: E402
 from tests.fakegithub import FakeGitHub  # noqa: E402
 
@@ -61,9 +62,10 @@ def measure(tmp: Path) -> dict[str, object]:
                                 bot_login=fake.bot.login))
         verdict = Verdict("review", head, "0" * 40, (RuleResult("checks.tests", "pass", "ok"),))
         runs = {}
+        pusher = Person(alice.id, alice.login)  # the push event's sender: recorded as such
         for name in ("push", "push_again"):
             fake.reset_log()
-            gate_one(conn, pull, verdict, "## gatebot gate 1: pass\n")
+            gate_one(conn, pull, verdict, "## gatebot gate 1: pass\n", pusher=pusher)
             runs[name] = _count(fake)
         fake.client(reviewers[2]).get_repo("acme/widgets").get_pull(pull).create_review(
             event="APPROVE")  # the pull_request_review event: dave approves the new head
