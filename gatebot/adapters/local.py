@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from gatebot.adapters.git import Git, Person, is_sha
 from gatebot.core import archive
 from gatebot.core.board import Board
-from gatebot.core.github_model import Person as Account
 from gatebot.core.preconditions import require
 from gatebot.core.records import BoardEvent, Heads, approvals
 from gatebot.core.safe_text import bounded_message
@@ -33,6 +32,7 @@ from gatebot.ports import PushRefused, RaceLost, Reader
 if TYPE_CHECKING:
     from gatebot.adapters.claim_store import ClaimStore
     from gatebot.core.escalation import Escalation
+    from gatebot.core.github_model import Person as Account
     from gatebot.core.records import Approval
     from gatebot.core.transitions import NewTask, Transition
     from gatebot.core.verdict import Verdict
