@@ -93,7 +93,8 @@ def dispatch(cwd: Path, intent: Intent) -> int:  # noqa: PLR0911 - one return pe
         case Sweep():
             return _sweep(cwd)
         case SweepAndSync():
-            return _sweep(cwd) or _board_sync(cwd)
+            swept = _sweep(cwd)
+            return _board_sync(cwd) or swept
         case CommandRefused():
             refused = Refused(f"{printable(intent.verb)} by {printable(intent.actor.login)} on "
                               f"issue #{intent.issue}: {intent.reason}")
@@ -257,9 +258,12 @@ def _claim_as_author(cwd: Path, intent: ClaimCommand) -> int:
 
 
 def _sweep(cwd: Path) -> int:
+    """Stale claims, then the approvals no review event acted on (a fork's: read-only runs)."""
     from gatebot.app.claim_commands import sweep_command  # noqa: PLC0415 - git only here
+    from gatebot.app.sweep_reviews import sweep_reviews  # noqa: PLC0415 - PyGithub
 
-    return sweep_command(cwd)
+    stale = sweep_command(cwd)
+    return max(stale, sweep_reviews(cwd))
 
 
 def _board_sync(cwd: Path) -> int:
