@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from gatebot.adapters.github.client import Settings, connect  # noqa: E402
 from gatebot.adapters.github.gate import gate_one  # noqa: E402
+from gatebot.core.github_model import Person  # noqa: E402
 from gatebot.core.verdict import RuleResult, Verdict  # noqa: E402
 from tests.fakegithub import FakeGitHub  # noqa: E402
 from tests.github.test_review_event import review_payload  # noqa: E402
@@ -101,7 +102,8 @@ class Landing:
         conn = connect(Settings("acme/widgets", fake.url, token=fake.bot.token, throttle=False,
                                 bot_login=fake.bot.login))
         gate_one(conn, self.pull, Verdict("review", self.head, "0" * 40, (
-            RuleResult("checks.tests", "pass", "ok"),)), "## gate 1: pass\n")
+            RuleResult("checks.tests", "pass", "ok"),)), "## gate 1: pass\n",
+            pusher=Person(alice.id, alice.login, False))  # alice pushed the head
         conn.close()
         self.work = tmp / "job"
         _git(tmp, "clone", "-q", "--no-local", str(fake.git_dir), str(self.work))

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from tests.fakegithub.server import FakeGitHub
-from tests.github.test_review_event import BRANCH, REPO, TODO, actions_env
+from tests.github.test_review_event import BRANCH, REPO, TODO, actions_env, pushed_by
 from tests.repos import NO_CHECKS, git, run_cli
 
 
@@ -36,7 +36,8 @@ def test_the_sweep_moves_and_stages_a_forks_approved_pull_request_once(
     head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
     number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}", fork=True)
     fake.client(fake.bot).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", head, status="completed", conclusion="success")
+        "gatebot/gate-1", head, status="completed", conclusion="success",
+        external_id=pushed_by(alice))
     for login in ("carol", "dave"):  # their review events ran read-only: nothing was done
         pull = fake.client(fake.add_user(login)).get_repo(REPO).get_pull(number)
         pull.create_review(commit=pull.base.repo.get_commit(head), event="APPROVE")
