@@ -225,8 +225,13 @@ def release_files(
     return files
 
 
-def release_message(cand: Candidate, tip: str) -> str:
-    """The release commit's message with the SPEC §5.3 trailers (and ``Gatebot-Priority``)."""
+def release_message(cand: Candidate, tip: str, *, tested_in: str | None = None) -> str:
+    """The release commit's message with the SPEC §5.3 trailers (and ``Gatebot-Priority``).
+
+    ``tested_in`` (a tree SHA) is for a release the merge queue landed before the last of a
+    green batch: it was not re-tested alone, so the body says it was tested in the batch, on
+    that tree (docs/queue.md). The subject and the trailers are the same either way.
+    """
     title = sanitize_inline(cand.task.title)
     trailers = {
         "Gatebot-Task": f"#{cand.task.number}", "Gatebot-Event": "released",
@@ -239,8 +244,10 @@ def release_message(cand: Candidate, tip: str) -> str:
         trailers["Gatebot-Actor-Git"] = cand.second.git
     if cand.first.git:
         trailers["Gatebot-Reviewer-Git"] = cand.first.git
+    how = (f"after two reviews; tested in batch, tree {tested_in} (not re-tested alone)"
+           if tested_in else "after two reviews and a re-test")
     return (f"Merge task #{cand.task.number}: {title}\n\nBranch {sanitize_inline(cand.branch)} "
-            f"landed by gatebot after two reviews and a re-test.\n\n{render_trailers(trailers)}\n")
+            f"landed by gatebot {how}.\n\n{render_trailers(trailers)}\n")
 
 
 def send_back(

@@ -108,16 +108,19 @@ def finalize(ctx: Context, base: str, links: list[Link], tested_tree: str,
     Every release of a landing of more than one task gets ``Gatebot-Tested-in: <tree>``: the
     tree the checks ran on (the last release's, or one that differs from it only in board
     files when main got a board commit meanwhile). ``flaky`` maps a task to the checks that
-    failed once and passed on retry of its tree (``Gatebot-Flaky``). Trees are kept.
+    failed once and passed on retry of its tree (``Gatebot-Flaky``). The body of each release
+    but the last says it was tested in the batch, on that tree. Trees are kept.
     """
     parent = base
-    for link in links:
+    for i, link in enumerate(links):
         extra = {}
         if len(links) > 1:
             extra["Gatebot-Tested-in"] = tested_tree
         if link.cand.task.number in flaky:
             extra["Gatebot-Flaky"] = flaky[link.cand.task.number]
-        message = merge_app.release_message(link.cand, parent)
+        intermediate = i < len(links) - 1  # the last release's own tree is the tested one
+        message = merge_app.release_message(link.cand, parent,
+                                            tested_in=tested_tree if intermediate else None)
         if extra:
             message = message.rstrip("\n") + "\n" + render_trailers(extra) + "\n"
         parent = ctx.git.commit_tree(link.tree, [parent, link.cand.head], message,

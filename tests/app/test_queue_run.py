@@ -74,6 +74,10 @@ def test_a_batch_of_8_with_one_bad_task_lands_7_and_sends_the_culprit_back(tmp_p
             assert tested in trees
             assert parts_pass(repo, tested)
     assert trailer(releases[0][2], "Gatebot-Tested-in") == releases[3][1]
+    # an intermediate release says it was tested in the batch, the last its own re-test
+    assert f"after two reviews; tested in batch, tree {releases[3][1]}" in releases[0][2]
+    assert "re-test." not in releases[0][2]
+    assert "landed by gatebot after two reviews and a re-test." in releases[3][2]
     assert [m for _s, _t, m in chain if "Gatebot-Event: merge-failed" in m]
     assert git(repo.origin, "rev-parse", f"{releases[0][0]}^2") == repo.git(
         "rev-parse", "origin/task/1-part")
