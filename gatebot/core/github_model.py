@@ -206,24 +206,33 @@ def co_authors(message: str | None) -> tuple[Person, ...]:
 
 @dataclass(frozen=True)
 class ReviewFact:
-    """One submitted pull request review: id, author, ``state`` and the ``commit_id`` it saw."""
+    """One submitted pull request review: id, author, ``state``, the ``commit_id`` it saw.
+
+    ``submitted_at``: when it was submitted (GitHub's ``submitted_at``, aware UTC; None when
+    GitHub gave no time).
+    """
 
     id: int
     author: Person
     state: str
     commit_id: str
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Approvals:
     """Who approved the head: the gate-1 and gate-2 reviewers, and whose approval did not count.
 
-    ``not_counted`` pairs a login with the reason, for the sticky comment.
+    ``not_counted`` pairs a login with the reason, for the sticky comment. ``at``: when the
+    approvals counted so far were complete, the later ``submitted_at`` of gate 1's and gate
+    2's reviews (gate 1's alone while there is no gate 2; None without a time): the merge
+    queue's approval order (docs/queue.md).
     """
 
     gate1: Person | None
     gate2: Person | None
     not_counted: tuple[tuple[str, str], ...]
+    at: datetime | None = None
 
 
 def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
@@ -245,7 +254,7 @@ def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
         if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest.pop(review.author.key, None)
             latest[review.author.key] = review
-    counted: list[Person] = []
+    counted: list[ReviewFact] = []
     refused: list[tuple[str, str]] = []
     for review in latest.values():
         if review.state != "APPROVED" or review.commit_id != head:
@@ -254,15 +263,17 @@ def decide_approvals(reviews: Sequence[ReviewFact], builders: Iterable[Person],
         if reason:
             refused.append((review.author.login, reason))
         else:
-            counted.append(review.author)
+            counted.append(review)
     if unverified:
-        refused += [(p.login, _unverified_text(unverified)) for p in counted]
+        refused += [(r.author.login, _unverified_text(unverified)) for r in counted]
         counted = []
     if blocked:
-        refused += [(p.login, blocked) for p in counted]
+        refused += [(r.author.login, blocked) for r in counted]
         counted = []
-    return Approvals(counted[0] if counted else None, counted[1] if len(counted) > 1 else None,
-                     tuple(refused))
+    pair = counted[:2]
+    times = [r.submitted_at for r in pair if r.submitted_at is not None]
+    return Approvals(pair[0].author if pair else None, pair[1].author if len(pair) > 1 else None,
+                     tuple(refused), max(times) if times and len(times) == len(pair) else None)
 
 
 def _unverified_text(emails: Sequence[str]) -> str:

@@ -56,3 +56,37 @@ def test_the_github_queue_lists_approved_heads_and_leaves_out_a_pushed_one(
     assert landing.exit_code == 2
     assert "lands on the local forge" in landing.output
     assert fake_github.writes() == []
+
+
+def test_the_github_queue_is_in_the_order_the_approval_pairs_were_completed(
+        fake_github: FakeGitHub, tmp_path: Path) -> None:
+    """Each task's place is the later ``submitted_at`` of its two counted approvals.
+
+    The tasks are approved in an order other than their numbers': #1's pair is completed last,
+    #2's second, #3 (one approval) first; task-number order or gate 1's time alone differ.
+    """
+    fake_github.push_commit("main", {"TODO.md": BOARD}, "Board", fake_github.owner)
+    alice = fake_github.add_user("alice", email="alice@example.com")
+    reviewers = {name: fake_github.add_user(name, email=f"{name}@example.com")
+                 for name in ("bob", "carol")}
+    pulls = {}
+    for title in ("Rate limiter", "Parser", "Cache"):
+        number = fake_github.create_issue(title, fake_github.owner,
+                                          labels=("status:rdy-for-prod",))
+        branch = f"task/{number}-work"
+        fake_github.push_commit(branch, {f"f{number}.py": "x = 1\n"}, title, alice)
+        pulls[number] = fake_github.create_pull(branch, alice, body=f"Closes #{number}")
+    one, two, three = sorted(pulls)
+    for number, reviewer in ((one, "bob"), (two, "bob"), (three, "bob"), (two, "carol"),
+                             (one, "carol")):
+        fake_github.clock.advance(60)
+        fake_github.client(reviewers[reviewer]).get_repo(REPO).get_pull(
+            pulls[number]).create_review(event="APPROVE")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(fake_github.git_dir), str(clone))
+    result = run_cli(clone, "queue", "--forge", "github", "--format", "json",
+                     env=_env(fake_github))
+    assert result.exit_code == 0, result.output
+    tasks = json.loads(result.stdout)["tasks"]
+    assert [t["number"] for t in tasks] == [three, two, one]
+    assert all(t["approved_at"] for t in tasks)

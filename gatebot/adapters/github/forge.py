@@ -234,18 +234,22 @@ class GitHubForge:
         return self.files.events(task, tip)
 
     def approvals(self, task: int, tip: str | None = None) -> tuple[Approval, ...]:
-        """The gate-1 approval of ``task``'s pull request head, by an eligible reviewer."""
+        """The gate-1 approval of ``task``'s pull request head, by an eligible reviewer.
+
+        Its ``at`` is when the counted approvals were complete: the later review's
+        ``submitted_at`` of the gate-1 and gate-2 pair (the merge queue's order).
+        """
         pull = self._pull_of(task)
         if pull is None:
             return ()
         facts = read_pull(self.conn, pull)
         with translated(self.conn.secrets, f"reading task #{task}"):
             claimants = claimants_of(self.conn.repo.get_issue(task))
-        found = approvals(facts, claimants).gate1
-        if found is None:
+        counted = approvals(facts, claimants)
+        if counted.gate1 is None:
             return ()
-        return (Approval(Identity(found.login), "review", facts.head, facts.branch, (),
-                         f"pull/{pull}", None, True),)
+        return (Approval(Identity(counted.gate1.login), "review", facts.head, facts.branch, (),
+                         f"pull/{pull}", counted.at, True),)
 
     def _pull_of(self, task: int) -> int | None:
         with translated(self.conn.secrets, "listing the open pull requests"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from github import GithubException
@@ -180,11 +181,17 @@ def _account(raw: dict[str, Any], role: str) -> tuple[Person, str]:
     return Person(None, email), email
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """``moment`` as aware UTC (PyGithub may hand back a naive UTC time), or None."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
 def _reviews(pull: PullRequest) -> Iterable[ReviewFact]:
     for review in pull.get_reviews():
         if review.user is None or review.state == "PENDING":
             continue
-        yield ReviewFact(review.id, person(review.user), review.state, review.commit_id)
+        yield ReviewFact(review.id, person(review.user), review.state, review.commit_id,
+                         _aware(review.submitted_at))
 
 
 MAINTAINER_ROLES = frozenset({"admin", "maintain"})
