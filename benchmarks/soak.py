@@ -1,7 +1,12 @@
 """The full soak of "Claims that hold under load": 12 agent processes, 30 tasks, one origin.
 
 Run: ``python benchmarks/soak.py [--agents 12] [--tasks 30] [--seed 1] [--budget 1500]
-[--keep DIR]``.
+[--keep DIR] [--land serial|queue|both]``.
+
+``--land`` is how approved tasks land: ``serial`` (the default; each by an agent's
+``gatebot merge --task N``), ``queue`` (agents only approve; one more process, the lander,
+runs ``gatebot queue run``: tests/soak_lander.py) or ``both`` (serial, then queue, same
+seed and sizes, one after the other in one run, for a side-by-side comparison).
 
 Drives ``tests.soak.run_soak``: a bare origin with a board of ``--tasks`` tasks,
 one clone and one real OS process per agent, each looping on seeded random
@@ -11,9 +16,10 @@ Then every invariant of the issue is checked on the origin's history.
 
 Reports throughput (tasks released per minute of the agents' wall time), the
 wall time, gatebot calls and their latency per command, claim races, refusals
-by kind, and every violation; writes ``benchmarks/results/soak.json``, keeping
-the throughput of the run it replaces under ``previous``. Exit 1 when an
-invariant was violated.
+by kind, and every violation; writes ``benchmarks/results/soak.json`` (serial), keeping
+the throughput of the run it replaces under ``previous``, or with ``queue``/``both``
+``benchmarks/results/soak_queue.json`` (each mode's figures under ``modes``, and the queue's
+throughput over serial's). Exit 1 when an invariant was violated.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from tests import soak  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
+QUEUE_RESULTS = ROOT / "benchmarks" / "results" / "soak_queue.json"
 Record = dict[str, Any]
 
 
@@ -57,6 +64,9 @@ def classify(record: Record) -> str:
         (op == "approve" and "reviewer" in failed, "approve-ineligible"),
         (op == "merge" and "back to REVIEW: failed after integration" in err, "gate2-failed"),
         (op == "merge" and "ESCALATION" in record["out"], "merge-escalated"),
+        (op == "queue" and "back to REVIEW: failed after integration" in record["out"],
+         "queue-sent-back"),
+        (op == "queue", "queue-not-all-landed"),
         ("may not review" in err, f"{op}-ineligible"),
     ]
     return next((kind for hit, kind in kinds if hit), f"{op}-stale-view")
@@ -138,37 +148,36 @@ def previous(path: Path) -> dict[str, Any] | None:
     return figures
 
 
-def main() -> int:
-    """Run the soak, print the figures, write the JSON report; 1 on any violation."""
+def parse_args() -> argparse.Namespace:
+    """The command line (see the module's docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--tasks", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--budget", type=float, default=1500.0, help="seconds for the agents")
     parser.add_argument("--keep", type=Path, help="run in DIR and keep it (default: a temp dir)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    parser.add_argument("--land", choices=("serial", "queue", "both"), default="serial",
+                        help="land with gatebot merge, gatebot queue run, or both in turn")
+    parser.add_argument("--output", type=Path,
+                        help="the JSON report (default soak.json, or soak_queue.json with "
+                             "--land queue/both)")
+    return parser.parse_args()
+
+
+def run_mode(args: argparse.Namespace, land: str) -> tuple[dict[str, Any], list[str]]:
+    """One soak run landing by ``land``: its printed and returned figures, and violations."""
     cfg = soak.SoakConfig(agents=args.agents, tasks=args.tasks, seed=args.seed,
-                          budget_s=args.budget)
+                          budget_s=args.budget, land=land)
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews the figures
     with tempfile.TemporaryDirectory(prefix="gatebot-soak-") as tmp:
-        root = args.keep or Path(tmp)
+        root = (args.keep / land if args.land == "both" else args.keep) if args.keep else Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
         run = soak.run_soak(root, cfg)
         figures = summary(cfg, run)
-    cpu = os.times()
-    result = {
-        "benchmark": f"soak: {cfg.agents} agent processes, {cfg.tasks} tasks, one bare origin",
-        "cpus": os.cpu_count(), "python": platform.python_version(),
-        "load_average_1m_before": load_before,
-        "cpu_s_children": round(cpu.children_user + cpu.children_system, 1), **figures,
-    }
-    result["previous"] = previous(args.output)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{figures['released']}/{cfg.tasks} tasks released in {run.agents_s:.0f} s by "
-          f"{cfg.agents} agents: {figures['tasks_released_per_minute']:.2f} tasks/min "
-          f"(wall {run.wall_s:.0f} s with setup and checks, {figures['gatebot_calls']} calls)")
+    print(f"[{land}] {figures['released']}/{cfg.tasks} tasks released in {run.agents_s:.0f} s "
+          f"by {cfg.agents} agents{' and the lander' if land == 'queue' else ''}: "
+          f"{figures['tasks_released_per_minute']:.2f} tasks/min (wall {run.wall_s:.0f} s "
+          f"with setup and checks, {figures['gatebot_calls']} calls)")
     print("claim races:", figures["claim_races"], " stops:", figures["stops"])
     print("refusals:", ", ".join(f"{k} {v}" for k, v in figures["refusals"].items()) or "none")
     for op, row in figures["latency"].items():
@@ -177,8 +186,36 @@ def main() -> int:
     print(f"violations: {len(run.violations)}")
     for violation in run.violations:
         print(f"  - {violation}")
-    print(f"-> {args.output}")
-    return 1 if run.violations else 0
+    return {"load_average_1m_before": load_before, **figures}, run.violations
+
+
+def main() -> int:
+    """Run the soak in each mode asked, print the figures, write the JSON report.
+
+    Returns the exit code: 1 when an invariant was violated in any mode, else 0.
+    """
+    args = parse_args()
+    modes = ("serial", "queue") if args.land == "both" else (args.land,)
+    output = args.output or (RESULTS if args.land == "serial" else QUEUE_RESULTS)
+    ran = {land: run_mode(args, land) for land in modes}
+    cpu = os.times()
+    result: dict[str, Any] = {
+        "benchmark": f"soak: {args.agents} agent processes, {args.tasks} tasks, one bare origin",
+        "cpus": os.cpu_count(), "python": platform.python_version(),
+        "cpu_s_children": round(cpu.children_user + cpu.children_system, 1),
+    }
+    if args.land == "serial":
+        result |= ran["serial"][0]
+        result["previous"] = previous(output)
+    else:
+        result["modes"] = {land: figures for land, (figures, _) in ran.items()}
+        rates = {land: f["tasks_released_per_minute"] for land, (f, _) in ran.items()}
+        if len(rates) == 2 and rates["serial"]:
+            result["queue_over_serial"] = round(rates["queue"] / rates["serial"], 2)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"-> {output}")
+    return 1 if any(violations for _, violations in ran.values()) else 0
 
 
 if __name__ == "__main__":

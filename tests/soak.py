@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("READY", "IN-PROGRESS", "REVIEW", "RDY FOR PROD", "RELEASED")
 BOARD = "# TODO\n\n" + "".join(f"## {s}\n\n" for s in STAGES)
 LEAD = "soak-lead"
+LANDER = "goldenfocus-lander"
 GIT_QUIET = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "NO_COLOR": "1"}
 CHECK = '''\
 """Soak check: every work/*.txt is well formed and conflicts with no other work file."""
@@ -78,7 +79,10 @@ class SoakConfig:
     hands its task back. Every agent has its own clone and shares nothing
     with the others but the origin: claims race on the claim refs of the
     origin first and on the board second. ``first_builds`` forces the first
-    build of the first agents (e.g. ``("broken", "poisoned")``).
+    build of the first agents (e.g. ``("broken", "poisoned")``). ``land`` is how approved
+    tasks land: ``serial`` (an agent runs ``gatebot merge --task N`` on a task it may review)
+    or ``queue`` (agents never merge; one more process, ``LANDER``, runs ``gatebot queue run``
+    whenever a task waits in RDY FOR PROD: tests/soak_lander.py).
     """
 
     agents: int = 4
@@ -90,11 +94,22 @@ class SoakConfig:
     poisoned: float = 0.08
     give_up: float = 0.02
     first_builds: tuple[str, ...] = ("broken", "poisoned")
+    land: str = "serial"
+
+    @property
+    def processes(self) -> int:
+        """How many processes run: the agents, and the lander in ``queue`` mode."""
+        return self.agents + (self.land == "queue")
 
 
 def agent_name(index: int) -> str:
     """The session name of agent ``index`` (``goldenfocus-agent-07``)."""
     return f"goldenfocus-agent-{index:02d}"
+
+
+def process_name(cfg: SoakConfig, index: int) -> str:
+    """The session name of process ``index``: an agent's, or ``LANDER`` past the agents."""
+    return agent_name(index) if index < cfg.agents else LANDER
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True,
@@ -208,8 +223,8 @@ def setup(root: Path, cfg: SoakConfig) -> Soak:
                        "--as", LEAD, name=LEAD)
         if done.returncode != 0 or done.stdout.strip() != str(n):
             raise RuntimeError(f"task add {n} failed: {done.stdout}{done.stderr}")
-    for i in range(cfg.agents):
-        git(root, "clone", "-q", str(origin), str(agents / agent_name(i)))
+    for i in range(cfg.processes):
+        git(root, "clone", "-q", str(origin), str(agents / process_name(cfg, i)))
     logs = root / "logs"
     logs.mkdir()
     return Soak(root, origin, agents, logs, c0)
@@ -314,9 +329,9 @@ class Agent:
             if t.stage == "REVIEW":  # only a builder must be refused: a gate-1 reviewer whose
                 # approval an escalation voided may approve the same head again
                 opts.append((probe, self.review_own, t) if built else (4.0, self.review, t))
-            elif t.stage == "RDY FOR PROD":
+            elif t.stage == "RDY FOR PROD":  # in queue mode only the lander lands
                 opts.append((probe, self.merge_ineligible, t) if built or approved else
-                            (5.0, self.merge, t))
+                            (5.0 * (self.spec.get("land") != "queue"), self.merge, t))
         opts.append((0.1, self.sweep, None))
         return [o for o in opts if o[0] > 0]
 
@@ -504,24 +519,26 @@ class SoakRun:
 
 
 def agent_spec(soak: Soak, cfg: SoakConfig, index: int, deadline: float) -> dict[str, Any]:
-    """The spec of agent ``index``: its clone, log, seed, deadline and chances."""
-    name = agent_name(index)
+    """The spec of process ``index``: its clone, log, seed, deadline, chances, landing mode."""
+    name = process_name(cfg, index)
     return {"name": name, "index": index, "clone": str(soak.clone(name)),
             "seed": cfg.seed * 1000 + index, "deadline": deadline, "max_steps": cfg.max_steps,
             "log": str(soak.logs / f"{name}.jsonl"), "c0": soak.c0, "broken": cfg.broken,
             "poisoned": cfg.poisoned, "give_up": cfg.give_up,
-            "first_builds": list(cfg.first_builds)}
+            "first_builds": list(cfg.first_builds), "land": cfg.land}
 
 
 def spawn(soak: Soak, cfg: SoakConfig, index: int, deadline: float) -> subprocess.Popen[bytes]:
-    """Start agent ``index`` as a real process (``python -m tests.soak agent SPEC``)."""
-    name = agent_name(index)
+    """Start process ``index`` for real (``python -m tests.soak agent SPEC``; the lander's
+    module is ``tests.soak_lander``)."""
+    name = process_name(cfg, index)
+    module = "tests.soak_lander" if name == LANDER else "tests.soak"
     spec = agent_spec(soak, cfg, index, deadline)
     path = soak.logs / f"{name}.spec.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
     env = {**os.environ, **GIT_QUIET, "PYTHONPATH": str(ROOT)}
     with (soak.logs / f"{name}.stderr").open("wb") as err:  # the child keeps its own copy
-        return subprocess.Popen([sys.executable, "-m", "tests.soak", "agent", str(path)],
+        return subprocess.Popen([sys.executable, "-m", module, "agent", str(path)],
                                 cwd=ROOT, env=env, stdout=err, stderr=subprocess.STDOUT)
 
 
@@ -537,7 +554,7 @@ def run_soak(root: Path, cfg: SoakConfig) -> SoakRun:
     start = time.time()
     soak = setup(root, cfg)
     begin = time.time()
-    procs = [spawn(soak, cfg, i, begin + cfg.budget_s) for i in range(cfg.agents)]
+    procs = [spawn(soak, cfg, i, begin + cfg.budget_s) for i in range(cfg.processes)]
     crashed = []
     for i, proc in enumerate(procs):
         try:
@@ -546,7 +563,7 @@ def run_soak(root: Path, cfg: SoakConfig) -> SoakRun:
             proc.kill()
             code = proc.wait()
         if code != 0:
-            crashed.append(f"agent {agent_name(i)} exited {code}: see {soak.logs}")
+            crashed.append(f"agent {process_name(cfg, i)} exited {code}: see {soak.logs}")
     agents_s = time.time() - begin
     records = read_logs(soak.logs)
     violations = crashed + check_all(soak, records)
@@ -747,6 +764,29 @@ def check_trees(origin: Path) -> list[str]:
     return problems
 
 
+def check_tested_in(origin: Path) -> list[str]:
+    """Invariant 4 for batched landings (``gatebot queue run``): the releases that name
+    ``Gatebot-Tested-in: <tree>`` come in runs of two or more consecutive releases naming the
+    same tree, the releases of one green check run, and that tree is the run's last release's
+    tree (when origin has it: a tree tested before main got a board commit differs from the
+    landed one in board files only and was never pushed)."""
+    commits = history(origin)
+    trees = git(origin, "log", "--first-parent", "--reverse", "--format=%T", "main").split()
+    problems, i = [], 0
+    while i < len(commits):
+        tested = commits[i].trailers.get("Gatebot-Tested-in")
+        end = i
+        while tested and end + 1 < len(commits) and (
+                commits[end + 1].trailers.get("Gatebot-Tested-in") == tested):
+            end += 1
+        known = tested and git(origin, "cat-file", "-t", tested, check=False) == "tree"
+        if tested and (end == i or (known and trees[end] != tested)):
+            problems.append(f"releases {commits[i].sha[:10]}..{commits[end].sha[:10]}: "
+                            f"Gatebot-Tested-in {tested[:10]} is not their landing's last tree")
+        i = end + 1
+    return problems
+
+
 def run_check(origin: Path, sha: str) -> str:
     """Run ``tools/check_work.py`` on commit ``sha``'s tree; '' when it passes, else its output."""
     with tempfile.TemporaryDirectory(prefix="soak-tree-") as tmp:
@@ -810,7 +850,7 @@ def check_all(soak: Soak, records: Sequence[dict[str, Any]], *, status: bool = T
     tasks = len(parse_board(git(soak.origin, "show", "main:TODO.md")))
     found = (check_probes(records) + check_board_history(soak.origin, tasks)
              + check_claims(soak.origin, records) + check_releases(soak.origin, records)
-             + check_trees(soak.origin))
+             + check_trees(soak.origin) + check_tested_in(soak.origin))
     if status:
         fresh = soak.root / "fresh-clone"
         if not fresh.exists():

@@ -264,3 +264,19 @@ def test_the_retry_a_push_escalation_recommends_works(tmp_path: Path) -> None:
     hook.unlink()
     done = s.gatebot(merger.path, *retry[1:], "--as", merger.name, name=merger.name)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_tested_in_tree_that_is_not_its_landings_last_is_caught(
+        honest: tuple[s.Soak, list[dict]], tmp_path: Path) -> None:
+    """``Gatebot-Tested-in`` on a release landed alone, or naming a tree other than the last
+    of its landing's releases: main holds releases no check run tested."""
+    origin = bare_copy(honest[0], tmp_path)
+    assert s.check_tested_in(origin) == []
+    tree = s.git(origin, "rev-parse", "main^{tree}")
+    alone = plant(origin, {}, f"landed alone\n\nGatebot-Tested-in: {tree}")
+    assert [p[:21] for p in s.check_tested_in(origin)] == [f"releases {alone[:10]}"]
+    plant(origin, {}, "a board commit between two landings")
+    first = plant(origin, {"work/a.txt": "name: a\nend\n"}, f"x\n\nGatebot-Tested-in: {tree}")
+    plant(origin, {"work/b.txt": "name: b\nend\n"}, f"y\n\nGatebot-Tested-in: {tree}")
+    found = s.check_tested_in(origin)
+    assert len(found) == 2 and found[1].startswith(f"releases {first[:10]}"), found
