@@ -1,8 +1,8 @@
 """A short soak that lands through ``gatebot queue run``: the soak's invariants hold in queue mode.
 
-Four real agent processes build, submit and approve four tasks over one bare origin (their
-forced first builds: one broken for gate 1, one poisoned that only the integration with main
-fails); none of them runs ``gatebot merge``. The lander process (tests/soak_lander.py) lands
+Four real agent processes build, submit and approve four tasks over one bare origin (each
+agent's first build poisoned: its own tree passes, only the integration with main fails); none
+of them runs ``gatebot merge``. The lander process (tests/soak_lander.py) lands
 every task with ``gatebot queue run``. The run fails if the queue landed nothing, if anything
 else landed, or if any invariant of tests/soak.py broke (a task landed twice, a tree on main's
 first-parent chain that fails the check or a ``Gatebot-Tested-in`` that names no landing's
@@ -15,8 +15,10 @@ from pathlib import Path
 
 from tests import soak as s
 
-QUEUE = s.SoakConfig(agents=4, tasks=4, seed=11, budget_s=900.0, give_up=0.0, land="queue")
-"""As the serial short soak (tests/app/test_soak.py), the lander added."""
+QUEUE = s.SoakConfig(agents=4, tasks=4, seed=11, budget_s=900.0, give_up=0.0, land="queue",
+                     first_builds=("poisoned",) * 4)
+"""As the serial short soak (tests/app/test_soak.py), the lander added; every agent's first build
+is poisoned, so that whichever agent builds first, a poisoned build meets the queue."""
 
 
 def test_a_short_soak_through_the_merge_queue_holds(tmp_path: Path) -> None:
