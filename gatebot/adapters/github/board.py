@@ -7,14 +7,12 @@ requests (one paged list) and, for each claimed issue, its claim comments; the r
 
 from __future__ import annotations
 
-import time
-
 from github.Issue import Issue
 
 from gatebot.adapters.github.claims import read_claims
 from gatebot.adapters.github.client import Connection, raw, translated
 from gatebot.adapters.github.identity import bot_identity
-from gatebot.adapters.github.labels import MOVE_IN_FLIGHT_WAITS, moving
+from gatebot.adapters.github.labels import moving, settled
 from gatebot.core.board_sync import LiveTask
 from gatebot.core.claims import format_seconds
 from gatebot.core.github_model import CLAIMED, CRITICAL, stage_of_labels, task_of_pull
@@ -54,10 +52,6 @@ def _issues(conn: Connection) -> list[Issue]:
     caller's ``stage_of_labels`` reports it.
     """
     with translated(conn.secrets, "listing the issues"):
-        issues = [i for i in conn.repo.get_issues(state="all") if raw(i).get("pull_request") is None]
-        for wait in MOVE_IN_FLIGHT_WAITS:
-            if not any(moving(i) for i in issues):
-                break
-            time.sleep(wait)
-            issues = [i for i in conn.repo.get_issues(state="all") if raw(i).get("pull_request") is None]
-    return issues
+        return settled(lambda: [i for i in conn.repo.get_issues(state="all")
+                                if raw(i).get("pull_request") is None],
+                       lambda issues: any(moving(i) for i in issues))

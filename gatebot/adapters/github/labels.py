@@ -8,7 +8,9 @@ differs: a second run writes nothing. ``set_stage`` moves a task's one stage lab
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from github import GithubException
 from github.Issue import Issue
@@ -25,6 +27,8 @@ from gatebot.core.github_model import (
     stage_label,
     stage_of_labels,
 )
+
+T = TypeVar("T")
 
 #: Seconds between re-reads of an issue caught between two stage labels (``read_task_issue``).
 MOVE_IN_FLIGHT_WAITS = (0.1, 0.3, 0.6)
@@ -82,14 +86,23 @@ def read_task_issue(conn: Connection, number: int) -> Issue:
     GitHub are translated (``GitHubError``).
     """
     with translated(conn.secrets, f"reading task #{number}"):
-        issue = conn.repo.get_issue(number)
-        for wait in MOVE_IN_FLIGHT_WAITS:
-            if not moving(issue):
-                break
-            time.sleep(wait)
-            issue = conn.repo.get_issue(number)
+        issue = settled(lambda: conn.repo.get_issue(number), moving)
         issue_stage(issue)
         return issue
+
+
+def settled(read: Callable[[], T], in_flight: Callable[[T], bool]) -> T:
+    """``read()``, repeated after each of ``MOVE_IN_FLIGHT_WAITS`` while ``in_flight`` of it.
+
+    The last read is returned as it is, in flight or not: the caller reports what it shows.
+    """
+    found = read()
+    for wait in MOVE_IN_FLIGHT_WAITS:
+        if not in_flight(found):
+            break
+        time.sleep(wait)
+        found = read()
+    return found
 
 
 def moving(issue: Issue) -> bool:
