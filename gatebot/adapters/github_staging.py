@@ -25,7 +25,9 @@ from github.Repository import Repository
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.identity import approvals, pull_facts, resolve_co_authors
 from gatebot.adapters.github.identity import claimants as claimants_of
-from gatebot.adapters.github.writes import add_labels, post_comment, remove_label
+from gatebot.adapters.github.labels import set_stage
+from gatebot.adapters.github.writes import add_labels, post_comment
+from gatebot.core.board import Stage
 from gatebot.core.landing import (
     STAGING_PREFIX,
     CheckRunFact,
@@ -255,15 +257,11 @@ class StagingRepo:
         found = approvals(facts, claimants)
         return tuple(p.login for p in (found.gate1, found.gate2) if p is not None)
 
-    def set_stage(self, issue: int, label: str, stages: tuple[str, ...]) -> None:
-        """Give issue ``issue`` the stage label ``label``, removing the other ``stages``."""
+    def set_stage(self, issue: int, stage: Stage) -> None:
+        """Move issue ``issue`` to ``stage`` (``labels.set_stage``: the new label first)."""
         with self._doing(f"reading issue #{issue}"):
             target = self.repo.get_issue(issue)
-            have = {x.name for x in target.labels}
-        for old in sorted(have & (set(stages) - {label})):
-            remove_label(self.conn, target, old)
-        if label not in have:
-            add_labels(self.conn, target, [label])
+        set_stage(self.conn, target, stage)
 
     def add_label(self, issue: int, label: str) -> None:
         """Add ``label`` (e.g. ``escalated``) to issue ``issue``; its other labels stay."""

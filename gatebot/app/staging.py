@@ -27,6 +27,7 @@ from gatebot.app import gate1, merge
 from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now as clock
 from gatebot.core import archive, escalation
+from gatebot.core.board import Stage
 from gatebot.core.facts import Change
 from gatebot.core.landing import (
     INTERRUPTED,
@@ -47,10 +48,6 @@ from gatebot.core.printable import printable
 from gatebot.core.protocol import Identity
 from gatebot.errors import EXIT_OK, EXIT_REFUSED, Refused, UsageError
 from gatebot.ports import PushRefused
-
-STAGES = ("status:ready", "status:in-progress", "status:review", "status:rdy-for-prod",
-          "status:released")
-"""The stage labels of GitHub mode (one per board stage)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ def stage(ctx: Context, target: Target, cand: merge.Candidate, *, attempt: int =
     tree = ctx.git.merge_tree(tip, cand.head)
     if tree is None:
         outcome = merge.escalate_conflict(ctx, cand, conflicted(ctx, tip, cand.head), [], tip)
-        target.api.set_stage(target.task, "status:review", STAGES)
+        target.api.set_stage(target.task, Stage.REVIEW)
         return Result("escalated", outcome.message)
     commit = release_commit(ctx, target, cand, tip, tree=tree, attempt=attempt)
     branch = push_staging(ctx, target, commit)
@@ -272,7 +269,7 @@ def land(ctx: Context, target: Target, known: StagingRun | None = None) -> Resul
     if decision.action == "fast-forward" and not target.api.fast_forward(facts.staging):
         decision = refused_fast_forward(facts)
     if decision.action in ("fast-forward", "landed"):
-        target.api.set_stage(target.task, "status:released", STAGES)
+        target.api.set_stage(target.task, Stage.RELEASED)
         target.api.close(target.task)
         target.api.delete_staging(target.task)
         return Result("landed", f"task #{target.task} landed: {ctx.config.base} is now "
@@ -373,7 +370,7 @@ def rerun(target: Target, sha: str, reason: str) -> Result:
 
 
 def _back_to_review(target: Target, message: str) -> Result:
-    target.api.set_stage(target.task, "status:review", STAGES)
+    target.api.set_stage(target.task, Stage.REVIEW)
     target.api.comment(target.pull, "gatebot: " + message.replace("<", "&lt;"))
     return Result("back-to-review", message)
 
