@@ -58,7 +58,7 @@ def steps_of(workflow: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
 
 
-def test_the_five_workflows_and_ci_are_here() -> None:
+def test_the_six_workflows_and_ci_are_here() -> None:
     names = {path.name for path in OWN_FILES}
     assert names == {"ci.yml", *workflows.WORKFLOW_FILES}
     triggers = {parse(workflows.render(name, USER))["name"]: set(parse(
@@ -66,7 +66,8 @@ def test_the_five_workflows_and_ci_are_here() -> None:
     assert triggers == {
         "gatebot-pr": {"pull_request"},
         "gatebot-publish": {"workflow_run"},
-        "gatebot-review": {"pull_request_review", "issues", "issue_comment"},
+        "gatebot-review": {"pull_request_review"},
+        "gatebot-issues": {"issues", "issue_comment"},
         "gatebot-staging": {"workflow_dispatch"},
         "gatebot-sweep": {"schedule", "workflow_dispatch"},
     }
@@ -166,7 +167,8 @@ def test_the_jobs_are_told_apart_from_their_steps() -> None:
     assert runs_change_code(jobs["gatebot-staging.yml"]["checks"])
     assert not holds_write(jobs["gatebot-pr.yml"]["gate-1"])
     for name, job_id in (("gatebot-publish.yml", "publish"), ("gatebot-publish.yml", "land"),
-                         ("gatebot-review.yml", "gate"), ("gatebot-sweep.yml", "sweep")):
+                         ("gatebot-publish.yml", "review"), ("gatebot-issues.yml", "gate"),
+                         ("gatebot-sweep.yml", "sweep")):
         assert holds_write(jobs[name][job_id]) and not runs_change_code(jobs[name][job_id])
     merge_ref = {"steps": [{"uses": "actions/checkout@x", "with": {}}]}
     assert runs_change_code(merge_ref)  # no ref on pull_request: the change's merge commit
@@ -216,6 +218,74 @@ def test_privileged_jobs_check_out_the_base_branch_only(name: str,
             assert job["concurrency"]["cancel-in-progress"] is False
 
 
+#: the events whose runs take the workflow file from the pull request (its merge ref): the
+#: change decides what such a job does, so it may hold nothing worth stealing
+PULL_REQUEST_EVENTS = {"pull_request", "pull_request_review", "pull_request_review_comment"}
+#: the events GitHub runs with the default branch's workflow file, on the default branch
+BASE_BRANCH_EVENTS = {"workflow_run", "schedule", "workflow_dispatch", "issues", "issue_comment"}
+
+
+def triggers(workflow: dict[str, Any]) -> set[str]:
+    on = workflow["on"]
+    return {on} if isinstance(on, str) else set(on)
+
+
+def privileged(job: dict[str, Any]) -> bool:
+    """Whether a job holds anything worth stealing: a write scope, an environment, a secret."""
+    return holds_write(job) or "environment" in job or "secrets." in repr(job)
+
+
+@pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
+def test_jobs_a_pull_request_starts_hold_no_write_no_secret_and_no_environment(
+        name: str, workflow: dict[str, Any]) -> None:
+    """On ``pull_request`` and ``pull_request_review`` GitHub runs the change's own version of
+    the workflow file: whatever such a job holds, the change can use. So none holds a write
+    scope, a secret, the Actions token in its steps, or gatebot's environment."""
+    if not triggers(workflow) & PULL_REQUEST_EVENTS:
+        return
+    for job_id, job in workflow["jobs"].items():
+        permissions = job.get("permissions", workflow.get("permissions"))
+        assert set((permissions or {}).values()) <= {"read"}, f"{name} {job_id}: {permissions}"
+        assert "environment" not in job, f"{name} {job_id}"
+        text = repr(job)
+        for secret in ("secrets.", "github.token", "GITHUB_TOKEN", "secrets: inherit"):
+            assert secret not in text, f"{name} {job_id}: {secret}"
+
+
+@pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
+def test_every_privileged_job_names_the_environment_and_runs_base_branch_code(
+        name: str, workflow: dict[str, Any]) -> None:
+    """gatebot's App key lives in the environment ``gatebot``, which admits the base branch
+    only: every job holding a write scope names it, runs only on events whose workflow file is
+    the default branch's, and never checks out the change."""
+    jobs = {job_id: job for job_id, job in workflow["jobs"].items() if privileged(job)}
+    if jobs:
+        assert triggers(workflow) <= BASE_BRANCH_EVENTS, f"{name}: {sorted(triggers(workflow))}"
+    for job_id, job in jobs.items():
+        assert job.get("environment") == workflows.ENVIRONMENT, f"{name} {job_id}"
+        assert not runs_change_code(job), f"{name} {job_id}"
+
+
+def test_the_review_hop_carries_nothing_but_the_event() -> None:
+    """gatebot-review.yml only finishes (no token scope, no action, no artifact); the review
+    job of gatebot-publish.yml reads no artifact and acts on the ``workflow_run`` GitHub sent."""
+    for options in (USER, SELF):
+        review = parse(workflows.render("gatebot-review.yml", options))
+        assert review["on"] == {"pull_request_review": {"types": ["submitted", "dismissed"]}}
+        [job] = review["jobs"].values()
+        assert job["permissions"] == {}
+        assert [step["run"].split()[0] for step in job["steps"]] == ["echo"]
+        assert all("uses" not in step for step in job["steps"])
+        hop = parse(workflows.render("gatebot-publish.yml", options))["jobs"]["review"]
+        assert hop["if"] == ("github.event.workflow_run.name == 'gatebot-review' && "
+                             "github.event.workflow_run.event == 'pull_request_review'")
+        assert not [s for s in hop["steps"] if "artifact" in s.get("uses", "")]
+        act = hop["steps"][-1]
+        assert act["run"] == 'gatebot gate --event "$GITHUB_EVENT_PATH"'
+        assert set(act["env"]) == {"GITHUB_TOKEN"}
+        assert hop["concurrency"] == {"group": "gatebot-landing", "cancel-in-progress": False}
+
+
 @pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
 def test_every_action_is_pinned_by_commit(name: str, workflow: dict[str, Any]) -> None:
     for step in steps_of(workflow):
@@ -260,7 +330,8 @@ def test_the_artifact_flows_from_the_read_only_job_to_the_privileged_one() -> No
                 if "download-artifact" in s.get("uses", "")]
     assert upload[0]["with"]["name"] == download[0]["with"]["name"] == "gatebot-verdict"
     assert download[0]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
-    assert publish["on"]["workflow_run"]["workflows"] == ["gatebot-pr", "gatebot-staging"]
+    assert publish["on"]["workflow_run"]["workflows"] == ["gatebot-pr", "gatebot-review",
+                                                          "gatebot-staging"]
     assert publish["jobs"]["publish"]["permissions"]["contents"] == "read"
 
 
@@ -363,7 +434,7 @@ def test_a_base_branch_name_with_metacharacters_stays_data() -> None:
             assert base not in step.get("run", ""), name
             if step.get("uses", "").startswith("actions/checkout@") and name != "gatebot-pr.yml":
                 assert step["with"]["ref"] in (base, "${{ inputs.sha }}"), name
-        assert base in repr(workflow) or name == "gatebot-pr.yml"
+        assert base in repr(workflow) or name in ("gatebot-pr.yml", "gatebot-review.yml")
 
 
 def test_the_staging_run_shares_no_cache() -> None:

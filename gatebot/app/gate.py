@@ -32,6 +32,7 @@ from gatebot.core.events import (
     intent_of,
 )
 from gatebot.core.printable import printable
+from gatebot.core.review_run import ReviewRun
 from gatebot.core.transitions import TaskState, Transition
 from gatebot.core.workflow_run import PublishVerdict
 from gatebot.errors import (
@@ -118,6 +119,10 @@ def dispatch(cwd: Path, intent: Intent) -> int:  # noqa: PLR0911 - one return pe
             from gatebot.app.publish_verdict import publish_command  # noqa: PLC0415 - PyGithub
 
             return publish_command(cwd, intent, os.environ)
+        case ReviewRun():
+            from gatebot.app.review_run import review_run_command  # noqa: PLC0415 - PyGithub
+
+            return review_run_command(cwd, intent)
         case _:
             assert_never(intent)
 

@@ -12,6 +12,7 @@ event                      actions                                              
 ``schedule``               —                                                            ``Sweep``
 ``workflow_dispatch``      —                                                            ``SweepAndSync``
 ``workflow_run``           completed (a successful gatebot-pr.yml run)                  ``PublishVerdict``
+``workflow_run``           completed (a gatebot-review.yml run on a review)             ``ReviewRun``
 =========================  ==========================================================  ==============
 
 Any other event or action is ``Nothing`` with its reason, and so are events that change
@@ -35,6 +36,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from gatebot.core.claims import parse_timestamp
 from gatebot.core.comment_commands import Command, Heartbeat, Ignored, Refusal, parse_command
 from gatebot.core.printable import printable
+from gatebot.core.review_run import ReviewRun, review_run_of
 from gatebot.core.workflow_run import PublishVerdict, RunEvent, publish_of
 from gatebot.errors import UsageError
 
@@ -240,7 +242,7 @@ class Nothing:
 
 
 Intent = (Gate1 | ReviewChanged | TaskOpened | ClaimCommand | CommandRefused | Sweep
-          | SweepAndSync | PublishVerdict | Nothing)
+          | SweepAndSync | PublishVerdict | ReviewRun | Nothing)
 
 
 # -- the decision --------------------------------------------------------------------------
@@ -333,7 +335,9 @@ def _issue_comment(event: str, payload: Mapping[str, Any]) -> Intent:
 
 
 def _workflow_run(event: str, payload: Mapping[str, Any]) -> Intent:
-    decided = publish_of(_parse(RunEvent, event, payload))
+    parsed = _parse(RunEvent, event, payload)
+    review = review_run_of(parsed)
+    decided = publish_of(parsed) if review is None else review
     return Nothing(decided) if isinstance(decided, str) else decided
 
 
@@ -398,6 +402,11 @@ def describe(intent: Intent) -> str:  # noqa: PLR0911 - one return per kind of i
         case PublishVerdict():
             return (f"publish the gate-1 verdict of workflow run {intent.run_id} on "
                     f"{intent.head_sha[:12]} (from {_safe(intent.head_repo)})")
+        case ReviewRun():
+            pulls = ", ".join(f"#{n}" for n in intent.pulls) or "none listed: a fork's"
+            return (f"the review step after workflow run {intent.run_id} of gatebot-review.yml "
+                    f"on {intent.head_sha[:12]} (from {_safe(intent.head_repo)}; pull requests: "
+                    f"{pulls}), every review read again from GitHub")
         case Nothing():
             return f"nothing to do: {intent.reason}"
         case _:

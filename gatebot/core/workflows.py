@@ -1,12 +1,15 @@
 """The GitHub Actions workflows gatebot ships, rendered from ``templates/workflows/``.
 
-Five workflows make GitHub mode (the security model is in docs/github-actions.md):
+Six workflows make GitHub mode (the security model is in docs/github-actions.md):
 
 - ``gatebot-pr.yml`` — gate 1 on ``pull_request`` with a read-only token; the verdict leaves
   as the artifact ``gatebot-verdict``;
-- ``gatebot-publish.yml`` — ``workflow_run`` of gatebot-pr and gatebot-staging: posts the
-  verdict, and lands a staging commit whose checks passed (base-branch code only);
-- ``gatebot-review.yml`` — ``pull_request_review``, ``issues``, ``issue_comment``;
+- ``gatebot-publish.yml`` — ``workflow_run`` of gatebot-pr, gatebot-review and
+  gatebot-staging: posts the verdict, takes the review step, and lands a staging commit whose
+  checks passed (base-branch code only, in the environment ``gatebot``);
+- ``gatebot-review.yml`` — ``pull_request_review``: no token, no secret, no checkout; its run
+  only starts gatebot-publish.yml's review job;
+- ``gatebot-issues.yml`` — ``issues`` and ``issue_comment``: new tasks and claim commands;
 - ``gatebot-staging.yml`` — ``workflow_dispatch``: every check on one staging SHA, read-only;
 - ``gatebot-sweep.yml`` — ``schedule`` every 15 minutes and ``workflow_dispatch``.
 
@@ -37,9 +40,12 @@ PINNED_ACTIONS: Mapping[str, tuple[str, str]] = {
 
 #: The workflow files, in the order they are written and reported.
 WORKFLOW_FILES = (
-    "gatebot-pr.yml", "gatebot-publish.yml", "gatebot-review.yml", "gatebot-staging.yml",
-    "gatebot-sweep.yml",
+    "gatebot-pr.yml", "gatebot-publish.yml", "gatebot-review.yml", "gatebot-issues.yml",
+    "gatebot-staging.yml", "gatebot-sweep.yml",
 )
+ENVIRONMENT = "gatebot"
+"""The GitHub environment every job holding a write token names: its deployment branch rule
+allows the base branch only, so its secrets (gatebot's App key) reach no other ref's run."""
 WORKFLOW_DIR = ".github/workflows"
 DIGEST_PREFIX = "# gatebot-template-sha256: "
 
@@ -94,7 +100,7 @@ def render(name: str, options: WorkflowOptions) -> str:
     body = _ENV.get_template(f"workflows/{name}.j2").render(
         header=_header(options), uses=uses, base=options.base,
         python_version=options.python_version, requirement=options.requirement,
-        self_hosted=options.self_hosted,
+        self_hosted=options.self_hosted, environment=ENVIRONMENT,
     )
     return with_digest(body)
 

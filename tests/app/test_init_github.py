@@ -24,7 +24,7 @@ def stamps(repo: Repo) -> dict[str, tuple[int, bytes]]:
             for name in NAMES}
 
 
-def test_writes_the_five_workflows_then_changes_nothing(tmp_path: Path) -> None:
+def test_writes_the_six_workflows_then_changes_nothing(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     first = run_cli(repo.path, "init", "--github")
     assert first.exit_code == 0, first.output
@@ -39,7 +39,7 @@ def test_writes_the_five_workflows_then_changes_nothing(tmp_path: Path) -> None:
     second = run_cli(repo.path, "init", "--github")
     assert second.exit_code == 0, second.output
     assert stamps(repo) == before
-    assert second.output.count("unchanged") == 5
+    assert second.output.count("unchanged") == len(NAMES) == 6
     assert "written" not in second.output
 
 
@@ -113,7 +113,7 @@ def test_gatebots_own_repository_installs_gatebot_from_its_base_branch(tmp_path:
     repo.write("pyproject.toml", '[project]\nname = "gatebot"\nversion = "9"\n')
     repo.commit("gatebot itself")
     run_cli(repo.path, "init", "--github")
-    review = (repo.path / ".github/workflows/gatebot-review.yml").read_text(encoding="utf-8")
+    review = (repo.path / ".github/workflows/gatebot-issues.yml").read_text(encoding="utf-8")
     assert "run: python -m pip install .\n" in review
     assert "GATEBOT_REQUIREMENT" not in review
 

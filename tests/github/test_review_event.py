@@ -238,3 +238,145 @@ def test_gate_1_trusts_only_the_configured_apps_check_run(pull: Pull) -> None:
     assert code == 0, out
     assert pull.labels() == ["status:rdy-for-prod"]
     assert "trusted from github-actions[bot]" not in out
+
+
+# -- the review hop: gatebot-review.yml (no token) → gatebot-publish.yml's review job ----------
+def run_event(head: str, pulls: list[int], *, head_repo: str = REPO,
+              workflow: str = "gatebot-review.yml",
+              event: str = "pull_request_review") -> dict[str, Any]:
+    """GitHub's ``workflow_run`` completed payload for a run of ``workflow`` on ``head``.
+
+    ``pulls``: the run's pull requests as GitHub lists them (none for a fork's run).
+    """
+    repo, head_of = {"full_name": REPO}, {"full_name": head_repo}
+    return {"action": "completed", "workflow_run": {
+        "id": 5150, "name": "gatebot-review", "path": f".github/workflows/{workflow}",
+        "event": event, "status": "completed", "conclusion": "success", "head_sha": head,
+        "head_branch": BRANCH, "head_repository": head_of, "repository": repo,
+        "html_url": f"https://github.com/{REPO}/actions/runs/5150",
+        "actor": {"login": "carol", "id": 99, "type": "User"},
+        "pull_requests": [{"number": n, "head": {"ref": BRANCH, "sha": head},
+                           "base": {"ref": "main", "sha": "0" * 40}} for n in pulls]}}
+
+
+def hop(pull: Pull, payload: dict[str, Any], **env: str) -> tuple[int, str]:
+    """``gatebot gate`` in gatebot-publish.yml's review job on ``payload``; (exit, output)."""
+    path = pull.tmp / "workflow_run.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    code, out = pull.gate(actions_env(pull.fake, "workflow_run", path) | env)
+    assert pull.fake.bot.token not in out
+    return code, out
+
+
+def approve_only(pull: Pull, login: str, number: int | None = None,
+                 head: str | None = None) -> None:
+    """``login`` approves on GitHub; no review event is processed (its run is read-only)."""
+    user = pull.fake.state.user_by_login(login) or pull.fake.add_user(login)
+    gh_pull = pull.fake.client(user).get_repo(REPO).get_pull(number or pull.number)
+    gh_pull.create_review(commit=gh_pull.base.repo.get_commit(head or pull.head),
+                          event="APPROVE")
+
+
+def second_pull(pull: Pull) -> tuple[int, int]:
+    """Task #2 in REVIEW with its own pull request, gate 1 green and carol's approval on it:
+    a review step taken for it would move it. (task number, pull request number)."""
+    fake = pull.fake
+    alice = fake.state.user_by_login("alice")
+    assert alice is not None
+    task = fake.create_issue("Cache", fake.owner, labels=("status:review",))
+    head = fake.push_commit("task/2-cache", {"notes/cache.md": "# Cache\n"}, "Add cache", alice)
+    number = fake.create_pull("task/2-cache", alice, body=f"Closes #{task}")
+    fake.client(fake.bot).get_repo(REPO).create_check_run(
+        "gatebot/gate-1", head, status="completed", conclusion="success",
+        external_id=pushed_by(alice))
+    approve_only(pull, "carol", number, head)
+    return task, number
+
+
+def test_the_review_hop_moves_the_stage_and_a_replay_writes_nothing(pull: Pull) -> None:
+    approve_only(pull, "carol")
+    assert pull.labels() == ["status:review"]
+    payload = run_event(pull.head, [pull.number])
+    code, out = hop(pull, payload)
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"]
+    assert "- Gate 1 approved by @carol on this head" in pull.sticky()
+    pull.fake.reset_log()
+    code, out = hop(pull, payload)  # the same workflow_run again
+    assert code == 0, out
+    assert pull.fake.writes() == []
+    approve_only(pull, "dave")  # gate 2: the landing is staged, once
+    code, out = hop(pull, payload)
+    assert code == 0, out
+    [sent] = pull.fake.state.dispatches
+    assert git(pull.fake.git_dir, "rev-parse", f"{sent.inputs['sha']}^2") == pull.head
+    pull.fake.reset_log()
+    code, out = hop(pull, payload)
+    assert code == 0, out
+    assert pull.fake.writes() == []
+    assert len(pull.fake.state.dispatches) == 1
+
+
+def test_a_forged_artifact_naming_another_pull_request_moves_only_what_github_says(
+        pull: Pull) -> None:
+    """The review job reads no artifact: one naming pull request #2 (set up so that a step
+    taken for it would move it) changes nothing there, for a run that lists its pull request
+    and for one found by its head SHA; the run's own pull request #1 moves."""
+    task2, pull2 = second_pull(pull)
+    approve_only(pull, "carol")
+    forged = pull.tmp / "forged"
+    forged.mkdir()
+    (forged / "event.json").write_text(json.dumps(
+        {"pull_request": pull2, "head_sha": pull.head, "exit_code": 0}), encoding="utf-8")
+    for pulls in ([pull.number], []):
+        code, out = hop(pull, run_event(pull.head, pulls), GATEBOT_VERDICT=str(forged))
+        assert code == 0, out
+        assert pull.fake.state.issues[task2].labels == ["status:review"], out
+        assert f"#{pull2}" not in out
+        assert pull.labels() == ["status:rdy-for-prod"], out  # the run's own pull request
+
+
+def test_a_run_github_ties_to_no_open_pull_request_does_nothing(pull: Pull) -> None:
+    """A run on another head, from another repository, or listing a pull request into another
+    branch: nothing is read beyond GitHub's answers and nothing is written."""
+    approve_only(pull, "carol")
+    other = pull.fake.push_commit("elsewhere", {"x.md": "x\n"}, "Other", pull.fake.owner)
+    for payload in (run_event(other, []), run_event(pull.head, [], head_repo="mallory/widgets"),
+                    run_event(pull.head, [pull.number], event="push")):
+        pull.fake.reset_log()
+        code, out = hop(pull, payload)
+        assert code == 0, out
+        assert pull.fake.writes() == [], out
+    assert pull.labels() == ["status:review"]
+    code, out = hop(pull, run_event(pull.head, [pull.number]))  # the real one still moves it
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"]
+
+
+def test_a_forks_review_is_acted_on_through_the_hop(fake_github: FakeGitHub,
+                                                     tmp_path: Path) -> None:
+    """A fork's run lists no pull request: the head SHA and head repository GitHub reports
+    find it among the open pull requests, and its approval moves the stage at once."""
+    fake = fake_github
+    alice = fake.add_user("alice")
+    fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
+    task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
+    head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
+    number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}", fork=True)
+    fake.client(fake.bot).get_repo(REPO).create_check_run(
+        "gatebot/gate-1", head, status="completed", conclusion="success",
+        external_id=pushed_by(alice))
+    work = tmp_path / "job"
+    git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
+    pull = Pull(fake, work, number, head, tmp_path)
+    approve_only(pull, "carol")
+    code, out = hop(pull, run_event(head, [], head_repo="acme/widgets"))  # not the fork's
+    assert code == 0, out
+    assert fake.state.issues[task].labels == ["status:review"]
+    code, out = hop(pull, run_event(head, [], head_repo="alice/widgets"))
+    assert code == 0, out
+    assert fake.state.issues[task].labels == ["status:rdy-for-prod"]
+    fake.reset_log()
+    code, out = hop(pull, run_event(head, [], head_repo="alice/widgets"))
+    assert code == 0, out
+    assert fake.writes() == []
