@@ -390,7 +390,11 @@ def gate(event_path: str | None, event_name: str | None, dry_run: bool) -> None:
     directory GATEBOT_VERDICT, is validated, tied to the pull request and
     head SHA GitHub says the run tested, and posted (check run, sticky
     comment, stage label); an artifact that is not the run's: exit 2,
-    nothing posted.
+    nothing posted. workflow_run (completed, of a gatebot-review.yml run
+    started by pull_request_review): the review step for the pull requests
+    GitHub ties to the run (those the event lists, or for a fork's run the
+    open ones with the run's head SHA and head repository), every review
+    read again from GitHub; nothing of the run itself is read.
 
     Inside GitHub Actions (GITHUB_ACTIONS=true, GITHUB_REPOSITORY set) the
     forge is github unless --forge, GATEBOT_FORGE or the configuration says

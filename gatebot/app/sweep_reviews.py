@@ -1,8 +1,9 @@
 """The scheduled sweep's gate-2 pass in GitHub mode: approvals no review event acted on.
 
-A review on a fork's pull request starts gatebot-review.yml with a read-only token (GitHub
-gives a fork's events no write access), and a run GitHub dropped from the landing's
-concurrency group never ran: either way gate 2's step was not taken when the approval came.
+A review starts gatebot-review.yml, which holds no token and only finishes; its run starts
+gatebot-publish.yml's review job (``gatebot.app.review_run``), which takes the step. A run
+GitHub dropped from the landing's concurrency group, or a hop that never ran (a workflow a
+fork's contributor must have approved first, an outage), took no step when the approval came.
 The sweep (``schedule``, ``workflow_dispatch``; gatebot-sweep.yml holds the write token) takes
 it again for every open pull request into the base branch whose task is in REVIEW or RDY FOR
 PROD, through the same ``gatebot.app.review_gate.review_changed`` a review event runs:
