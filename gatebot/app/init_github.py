@@ -1,4 +1,4 @@
-"""``gatebot init --github``, the workflow part: the five gatebot workflows in the work tree.
+"""``gatebot init --github``, the workflow part: the six gatebot workflows in the work tree.
 
 Facts: the workflow files the work tree has now, and whether this repository is gatebot's own
 (its ``pyproject.toml`` names the project ``gatebot``: then the workflows install gatebot from
@@ -105,5 +105,9 @@ def report(outcome: WorkflowOutcome, *, dry_run: bool) -> list[str]:
     if outcome.written and not dry_run:
         lines += ["commit them on a branch and land them through a review (a maintainer approves "
                   "changes to .github/workflows/); the branch protection and permissions they need "
-                  "are in docs/github-actions.md"]
+                  "are in docs/github-actions.md",
+                  f"before they run, create the environment {workflows.ENVIRONMENT!r} with a "
+                  "deployment branch rule that admits only your base branch: every job that "
+                  "holds a write token names it, and gatebot's App key belongs there "
+                  "(docs/github-actions.md, \"The environment gatebot\")"]
     return lines

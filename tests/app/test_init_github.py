@@ -40,6 +40,8 @@ def test_writes_the_six_workflows_then_changes_nothing(tmp_path: Path) -> None:
     assert second.exit_code == 0, second.output
     assert stamps(repo) == before
     assert second.output.count("unchanged") == len(NAMES) == 6
+    assert "create the environment 'gatebot'" in first.output
+    assert "create the environment" not in second.output  # nothing written: nothing to do
     assert "written" not in second.output
 
 

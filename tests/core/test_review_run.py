@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gatebot.core.events import Nothing, describe, intent_of
-from gatebot.core.review_run import ReviewRun, pulls_to_review
+from gatebot.core.review_run import Chosen, ReviewRun, pulls_to_review
 from gatebot.core.workflow_run import PullSeen
 from gatebot.errors import UsageError
 
@@ -72,4 +72,4 @@ def test_a_forks_run_is_matched_by_head_sha_and_head_repository() -> None:
             PullSeen(5, "open", OTHER, "mallory/w", "acme/w", "main"),
             PullSeen(6, "open", HEAD, None, "acme/w", "main")]  # the fork was deleted
     chosen = pulls_to_review(run, seen, base="main")
-    assert chosen == type(chosen)(((3, HEAD),), ())
+    assert chosen == Chosen(((3, HEAD),), ())
