@@ -471,6 +471,11 @@ def queue_run(batch_size: int | None, once: bool, actor: str | None) -> None:
     whose merge conflicts is taken out before any check runs. Releases of a
     batch carry Gatebot-Tested-in: the tree the checks ran on. Exit 0: every
     task landed (or none waited); 1: a task went back, was taken out or skipped.
+
+    With --forge github the checks run in gatebot-staging.yml on a staging branch
+    gatebot/staging/queue/<k>: each invocation takes the queue's next steps until
+    one must wait for a staging run (--once: one step), and gatebot land
+    --workflow-run takes the next ones when that run finishes.
     """
     from gatebot.app import output  # noqa: PLC0415
     from gatebot.app.queue_run import queue_run_command  # noqa: PLC0415

@@ -66,6 +66,16 @@ class Report:
         """0 when nothing went back, out or unjudged; else 1."""
         return EXIT_REFUSED if self.sent_back or self.taken_out or self.skipped else EXIT_OK
 
+    def steps_summary(self) -> str:
+        """One line for the steps of ``queue run --forge github``: the counts, runs dispatched.
+
+        A step function: the runs it dispatched finish in later invocations, so no runs-per-
+        task figure (the staging runs of a batch are counted on its branches' check runs).
+        """
+        return (f"queue run: {len(self.landed)} landed, {len(self.sent_back)} sent back to "
+                f"REVIEW, {len(self.taken_out)} taken out, {len(self.skipped)} skipped; "
+                f"{self.runs} staging run{'s' * (self.runs != 1)} dispatched")
+
     def summary(self) -> str:
         """One line: the counts, and check runs per landed task."""
         per = f"{self.runs / len(self.landed):.3f}" if self.landed else "n/a"
@@ -271,17 +281,26 @@ def queue_run_command(cwd: Path, override: int | None, once: bool, actor: str | 
                       progress: Progress | None = None) -> int:
     """``gatebot queue run``: land batches until the queue is empty (one with ``once``).
 
-    Exit 0 when every task considered landed, 1 when one went back, was taken out or
-    skipped (each named), 2 for a usage error (``--batch-size`` below 1, no actor, a forge
-    other than local).
+    On the github forge it is a step function (``queue_github.run_steps``: the staging
+    workflow runs the checks; each invocation goes as far as it can without waiting for
+    one, ``once`` makes it one step; ``actor`` is not used: the reviews name both gates).
+    Exit 0 when every task considered landed (or a run is awaited), 1 when one went back,
+    was taken out or skipped (each named), 2 for a usage error (``--batch-size`` below 1,
+    no actor on the local forge, a forge other than local or github).
     """
     if override is not None and override < 1:
         raise UsageError(f"--batch-size {override} is below 1", "pass --batch-size 1 or more")
     ctx = open_context(cwd)
+    if ctx.forge.name == "github":
+        from gatebot.app.queue_github import run_steps  # noqa: PLC0415 - GitHub only
+
+        report = Report()
+        run_steps(ctx, override, once, report)
+        say(report.steps_summary())
+        return report.exit_code()
     if ctx.forge.name != "local":
-        raise UsageError(f"`gatebot queue run` lands on the local forge, not {ctx.forge.name}",
-                         "run it with --forge local (gatebot merge --task N lands one task "
-                         "on GitHub)")
+        raise UsageError(f"`gatebot queue run` lands on the local or github forge, not "
+                         f"{ctx.forge.name}", "run it with --forge local or --forge github")
     who, report, seen = ctx.identity(actor), Report(), set[int]()
     while True:
         view = gather(ctx, override)

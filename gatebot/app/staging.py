@@ -414,6 +414,12 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
               f"on {ctx.config.base}: nothing to do")
         return EXIT_OK
     number = task or (api.staging_task(sha) if sha else None)
+    if number is None and run is not None and sha is not None:
+        from gatebot.app.queue_github import land_queue_run  # noqa: PLC0415 - the queue's
+
+        code = land_queue_run(cwd, run, sha, api)
+        if code is not None:
+            return code
     if number is None:
         raise UsageError("which task? no staging branch holds the run's commit" if sha else
                          "which task? pass --task N", "pass --task N (the task's issue number)")

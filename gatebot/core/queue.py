@@ -47,6 +47,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+QUEUE_STAGING = "gatebot/staging/queue/"
+"""The merge queue's staging branches on GitHub: ``gatebot/staging/queue/<k>``, one per test.
+
+Each holds the release commits of one prefix of the batch, chained on the base tip; ``k``
+counts up (each push makes a new ref, never a forced one)."""
+
 MAX_BATCH = 8
 """The largest adaptive batch (issue 12): 8 tasks, 0.125 check runs each when all are good."""
 
@@ -196,6 +202,21 @@ class Bisection:
     runs: tuple[CheckRun, ...] = ()
     flaky: tuple[Tree, ...] = field(default=())
 
+    @classmethod
+    def resumed(cls, tasks: Tree, runs: Sequence[CheckRun]) -> Bisection:
+        """The state of batch ``tasks`` after ``runs`` (oldest first), as a step function reads it.
+
+        A runner that keeps no memory between invocations (``gatebot queue run --forge
+        github``: one step per GitHub Actions job) reads the check runs back and replays them
+        here. Runs whose tree is not a prefix of ``tasks`` (they held a task that left the
+        batch) are dropped, as ``taken_out`` would have dropped them.
+        """
+        state = cls(tasks)
+        for run in runs:
+            if run.tree and run.tree == tasks[:len(run.tree)]:
+                state = state.record(run)
+        return state
+
     def step(self) -> Step:
         """The next thing to do (see the module's doc for the strategy and its bound)."""
         if not self.tasks:
@@ -264,3 +285,19 @@ class Bisection:
     def _shortest_red_prefix(self) -> int | None:
         return min((len(r.tree) for r in self.runs
                     if not r.passed and r.tree and r.tree == self.tasks[:len(r.tree)]), default=None)
+
+
+def queue_branch(k: int) -> str:
+    """Staging branch ``k`` of the merge queue (``QUEUE_STAGING`` + ``k``); ``ValueError`` below 1."""
+    if k < 1:
+        raise ValueError(f"queue staging branches count from 1, not {k}")
+    return f"{QUEUE_STAGING}{k}"
+
+
+def queue_attempt(branch: str) -> int | None:
+    """``k`` of a queue staging branch name (``refs/heads/`` allowed); None for any other name."""
+    rest = branch.removeprefix("refs/heads/")
+    if not rest.startswith(QUEUE_STAGING):
+        return None
+    k = rest.removeprefix(QUEUE_STAGING)
+    return int(k) if k.isdigit() and k[0] != "0" else None

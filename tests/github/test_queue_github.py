@@ -53,8 +53,9 @@ def test_the_github_queue_lists_approved_heads_and_leaves_out_a_pushed_one(
     assert fake_github.writes() == []
     landing = run_cli(clone, "queue", "run", "--forge", "github", "--as", "carol",
                       env=_env(fake_github))
-    assert landing.exit_code == 2
-    assert "lands on the local forge" in landing.output
+    # one approval (gate 1's) is not enough to land: the task is skipped, nothing written
+    assert landing.exit_code == 1, landing.output
+    assert f"#{first} skipped: it needs both approvals" in landing.output
     assert fake_github.writes() == []
 
 
