@@ -243,15 +243,22 @@ class Stepper:
         """The release commits of ``tree`` on main's tip, with the trailers of a tested landing.
 
         Each carries ``Gatebot-Tested-in`` (the last one's tree) when there are several, and
-        the last ``Gatebot-Flaky`` on a retry. None when a merge conflicted: that task is
-        escalated, back to REVIEW, before any run.
+        the last ``Gatebot-Flaky`` on a retry, whose trees are those of the run that failed
+        when it is on main's tip (the same tree tested again). None when a merge conflicted:
+        that task is escalated, back to REVIEW, before any run.
         """
+        marks = {tree[-1]: flaky} if flaky else {}
+        same = next((b for b in world.branches if flaky and b.current and not b.void
+                     and b.tasks == tree), None)
+        if same is not None:  # a retry tests the same tree again: only the message differs
+            again = [queue_chain.Link(world.cands[link.task], link.commit, link.tree)
+                     for link in same.links]
+            return queue_chain.finalize(self.ctx, world.tip, again, again[-1].tree, marks)
         cands = [world.cands[n] for n in tree]
         links, conflict = queue_chain.build(self.ctx, world.tip, cands, clock())
         if conflict is not None:
             self.take_out_conflict(world, conflict)
             return None
-        marks = {tree[-1]: flaky} if flaky else {}
         return queue_chain.finalize(self.ctx, world.tip, links, links[-1].tree, marks)
 
     def dispatch(self, sha: str, tree: Tree, where: str) -> None:

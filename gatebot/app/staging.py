@@ -81,10 +81,17 @@ class Result:
 def stage(ctx: Context, target: Target, cand: merge.Candidate, *, attempt: int = 1) -> Result:
     """Build the release commit of ``cand`` on the base tip, push it to staging, dispatch.
 
-    Raises ``Refused`` when ``gate-files`` needs a maintainer, ``PushRefused`` when the
-    remote refuses the staging push.
+    A task already released on the base (the merge queue landed it meanwhile) is not
+    staged again: its staging branches are deleted and the result is ``landed``. Raises
+    ``Refused`` when ``gate-files`` needs a maintainer, ``PushRefused`` when the remote
+    refuses the staging push.
     """
     tip, _ = ctx.forge.fetch_tip([cand.branch])
+    done = merge.released_commit(ctx, target.task, tip)
+    if done is not None:  # the merge queue (or another job) released it meanwhile
+        target.api.delete_staging(target.task)
+        return Result("landed", f"task #{target.task} was released already as {done[:12]}; "
+                      "nothing staged", done)
     fetch_head(ctx, target, cand.head)
     merge.gate_files_rule(ctx, cand, tip)
     judged = merge.rejudge(ctx, cand, tip)

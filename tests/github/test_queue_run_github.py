@@ -11,7 +11,9 @@ landing job of gatebot-publish.yml — which records it and takes the queue's ne
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pytest
 
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
-from tests.repos import NO_CHECKS, Result, git, run_cli
+from tests.repos import GIT_ENV, NO_CHECKS, Result, git, run_cli
 
 REPO = "acme/widgets"
 STAGING = ".github/workflows/gatebot-staging.yml"
@@ -276,3 +278,62 @@ def test_an_interrupted_run_is_dispatched_again_once(fake_github: FakeGitHub, tm
     assert len(sent) == 2 and sent[0] == sent[1]  # the same SHA again
     queue.drive()
     assert queue.released() == queue.tasks
+
+
+def test_a_board_only_commit_on_main_keeps_the_red_runs(fake_github: FakeGitHub,
+                                                        tmp_path: Path) -> None:
+    """The red run of base + #1 #2 still says #2 is bad after a board-only commit: the
+    bisection goes on from it (3 runs) instead of testing the batch again (4)."""
+    queue = _queue(fake_github, tmp_path, 2, bad={2})
+    queue.step()
+    fake_github.push_commit("main", {"CURRENT_STATE.md": "# State\n"}, "Board note",
+                            fake_github.owner)
+    queue.drive()
+    one, two = queue.tasks
+    assert queue.released() == [one]
+    assert queue.labels(two) == ["status:review"]
+    assert len(fake_github.state.dispatches) == 3  # batch, base + #1, the retry of #2
+
+
+def test_a_flaky_failure_is_retried_on_the_same_tree_and_marked(fake_github: FakeGitHub,
+                                                                tmp_path: Path) -> None:
+    queue = _queue(fake_github, tmp_path, 1)
+    queue.step()
+    queue.play("failure")  # red once: the same tree is staged again
+    first, retry = (d.inputs["sha"] for d in fake_github.state.dispatches)
+    assert queue.git("rev-parse", f"{first}^{{tree}}") == queue.git("rev-parse",
+                                                                     f"{retry}^{{tree}}")
+    landed = queue.play("success")
+    assert landed.exit_code == 0, landed.output
+    assert queue.main() == retry
+    assert "Gatebot-Flaky: gatebot/staging (workflow run 101)" in queue.git(
+        "log", "-1", "--format=%B", retry)
+    assert "Flaky check while landing task" in landed.output
+
+
+def test_two_landing_jobs_at_once_land_each_task_once(fake_github: FakeGitHub,
+                                                      tmp_path: Path) -> None:
+    """The same staging run's event handled by two jobs in two clones at the same time."""
+    queue = _queue(fake_github, tmp_path, 2)
+    queue.step()
+    sha = fake_github.state.dispatches[0].inputs["sha"]
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", "--no-local", str(fake_github.git_dir), str(other))
+    run = {"path": STAGING, "event": "workflow_dispatch", "head_branch": "main",
+           "display_title": f"gatebot staging {sha}", "status": "completed",
+           "conclusion": "success", "name": "gatebot-staging"}
+    with fake_github.state.lock:
+        fake_github.state.workflow_runs[7] = {**run, "head_sha": queue.main()}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "completed", "workflow_run": {"id": 7, **run}}),
+                     encoding="utf-8")
+    env = {**os.environ, **GIT_ENV, **queue.env()}
+    jobs = [subprocess.Popen([sys.executable, "-m", "gatebot", "land", "--workflow-run",
+                              str(event)], cwd=where, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+            for where in (queue.work, other)]
+    outputs = [job.communicate(timeout=300)[0] for job in jobs]
+    assert [job.returncode for job in jobs] == [0, 0], outputs
+    assert queue.released() == queue.tasks  # each task released once
+    assert queue.main() == sha
+    assert len(fake_github.state.dispatches) == 1

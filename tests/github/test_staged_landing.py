@@ -516,3 +516,17 @@ def test_gatebot_land_without_a_token_says_what_to_set(world: World) -> None:
         "GITHUB_TOKEN": "", "GITHUB_REPOSITORY": "acme/widgets"})
     assert result.exit_code == 2
     assert "GITHUB_TOKEN" in result.output
+
+
+def test_a_task_released_meanwhile_is_not_staged_again(world: World) -> None:
+    """A rebuild after the merge queue (or another job) released the task stages nothing:
+    a second release commit of the same task would land it twice."""
+    sha = world.stage()
+    world.finish_run(sha)
+    assert world.land().state == "landed"
+    again = staging.stage(open_context(world.work), world.target, world.cand, attempt=2)
+    assert again.state == "landed", again.message
+    assert again.sha == sha
+    assert world.staging() == {}
+    assert len(world.fake.state.dispatches) == 1
+    assert world.main() == sha
