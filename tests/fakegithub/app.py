@@ -13,6 +13,7 @@ import functools
 import json
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ class Logged:
     fault: str | None
     body: bytes = b""
     """The request's body as sent (to prove what a write asked for, e.g. no ``force``)."""
+    at: float = 0.0
+    """When the request arrived, in ``time.monotonic()`` seconds (to prove a client waited)."""
 
 
 @functools.cache
@@ -124,6 +127,7 @@ class FakeGitHubApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        request.environ["fakegithub.arrived"] = time.monotonic()
         with self.state.lock:
             fault = next((f for f in self.faults if f.matches(request)), None)
             if fault:
@@ -240,7 +244,8 @@ class FakeGitHubApp:
             self.log.append(Logged(request.method, request.path,
                                    request.query_string.decode(), status,
                                    request.method in WRITES, user.login if user else None,
-                                   fault.kind if fault else None, request.get_data()))
+                                   fault.kind if fault else None, request.get_data(),
+                                   request.environ.get("fakegithub.arrived", 0.0)))
 
 
 def _json(status: int, body: Any, headers: dict[str, str]) -> Response:

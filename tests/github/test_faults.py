@@ -5,7 +5,6 @@ reported. Driven through the CLI (``gatebot init --github``) and the adapter."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,16 @@ from gatebot.core.github_model import LABELS, STICKY_MARKER
 from gatebot.core.verdict import RuleResult, Verdict
 from gatebot.errors import EnvironmentProblem
 from tests.fakegithub import FakeGitHub
-from tests.github.helpers import conn, person
+from tests.github.helpers import MAX_WAIT, conn, person
 from tests.repos import make_repo, run_cli
 
 ISSUES = "/repos/acme/widgets/issues/*"
+TIMEOUT = 1
+"""Seconds a connection waits for an answer in the tests of a slow answer: the shortest that
+PyGithub takes (a whole number of seconds) and gatebot's ``Settings.timeout`` holds."""
+SLOW = 10.0
+"""Seconds a ``slow`` fault holds its answer: far past ``TIMEOUT``, at no cost (the client
+gives up at ``TIMEOUT``; the fake ends the wait when it stops)."""
 
 
 def _cli_init(fake: FakeGitHub, tmp_path: Path, token: str) -> tuple[int, str]:
@@ -58,9 +63,9 @@ def test_bad_credentials_exit_2_without_the_token(fake_github: FakeGitHub,
 def test_errors_never_carry_the_token(fake_github: FakeGitHub, kind: str) -> None:
     alice = fake_github.add_user("alice")
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
-    fake_github.inject(kind, method="GET", path=f"{ISSUES}", times=10, delay=1.5)
+    fake_github.inject(kind, method="GET", path=f"{ISSUES}", times=10, delay=SLOW)
     with pytest.raises(EnvironmentProblem) as raised:
-        claims.claim(conn(fake_github, alice, timeout=1, retries=1),
+        claims.claim(conn(fake_github, alice, timeout=TIMEOUT, retries=1),
                      ClaimRequest(number, person(alice)), alice.id)
     text = f"{raised.value.message} {raised.value.hint} {raised.value!r}"
     assert alice.token not in text
@@ -74,9 +79,11 @@ def test_secondary_rate_limit_waits_retry_after_and_reports(fake_github: FakeGit
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject("403-secondary", method="POST", path=f"{ISSUES}/comments", retry_after=1)
     lines: list[str] = []
-    started = time.monotonic()
-    claims.claim(conn(fake_github, alice, lines), ClaimRequest(number, person(alice)), alice.id)
-    assert time.monotonic() - started >= 1.0
+    claims.claim(conn(fake_github, alice, lines, max_wait=1), ClaimRequest(number, person(alice)),
+                 alice.id)
+    posts = [r for r in fake_github.writes() if r.path.endswith("/comments")]
+    assert [(r.status, r.fault) for r in posts] == [(403, "403-secondary"), (201, None)]
+    assert posts[1].at - posts[0].at >= 1.0  # Retry-After's whole second, honoured
     assert lines == ["GitHub answered 403; waiting 1 s before retrying"]
     assert len(fake_github.state.comments) == 1
 
@@ -86,7 +93,8 @@ def test_a_wait_past_the_cap_is_refused_clearly(fake_github: FakeGitHub) -> None
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject("429", method="POST", path=f"{ISSUES}/comments", retry_after=600)
     with pytest.raises(EnvironmentProblem, match="asked to wait 600 s, more than the cap of 1 s"):
-        claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), alice.id)
+        claims.claim(conn(fake_github, alice, max_wait=1), ClaimRequest(number, person(alice)),
+                     alice.id)
     assert fake_github.state.comments == {}
 
 
@@ -95,8 +103,9 @@ def test_a_lost_answer_to_a_post_neither_loses_nor_doubles(fake_github: FakeGitH
                                                            kind: str) -> None:
     alice = fake_github.add_user("alice")
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
-    fake_github.inject(kind, method="POST", path=f"{ISSUES}/comments", after=True, delay=1.5)
-    claims.claim(conn(fake_github, alice, timeout=1), ClaimRequest(number, person(alice)), alice.id)
+    fake_github.inject(kind, method="POST", path=f"{ISSUES}/comments", after=True, delay=SLOW)
+    claims.claim(conn(fake_github, alice, timeout=TIMEOUT), ClaimRequest(number, person(alice)),
+                 alice.id)
     assert len(fake_github.state.comments) == 1
     assert fake_github.state.issues[number].assignees == [alice.id]
 
@@ -144,6 +153,8 @@ def test_server_errors_on_reads_are_retried(fake_github: FakeGitHub) -> None:
     alice = fake_github.add_user("alice")
     number = fake_github.create_issue("Task", fake_github.owner, labels=("status:ready",))
     fake_github.inject("502", method="GET", path=f"{ISSUES}/comments", times=2)
-    lines: list[str] = []
-    claims.claim(conn(fake_github, alice, lines), ClaimRequest(number, person(alice)), alice.id)
+    claims.claim(conn(fake_github, alice), ClaimRequest(number, person(alice)), alice.id)
+    reads = [r for r in fake_github.requests if r.method == "GET" and r.path.endswith("/comments")]
+    assert [r.status for r in reads[:3]] == [502, 502, 200]
+    assert reads[2].at - reads[1].at >= MAX_WAIT  # the second retry backs off (capped)
     assert len(fake_github.state.comments) == 1
