@@ -1,15 +1,17 @@
 """The fake GitHub's view of its bare git repository: refs and commits come from git, never a copy.
 
-Ref reads run ``git`` in the bare repository, so a ``git push`` to it is visible through the
-API at once, and what the API reports agrees with what ``git`` in any clone sees. Two savings
-keep that: answers about commits named by their full SHAs (a commit, an ancestry, a range, a
-diff) never change, so each is asked of git once; and while a request is answered
-(``snapshot()``), its ref reads share one ``git for-each-ref``, a consistent view as GitHub's
-own answers are.
+Refs are read from the bare repository's files on every read (loose refs over
+``packed-refs``, as ``git for-each-ref`` reads them), so a ``git push`` to it is visible through
+the API at once, and what the API reports agrees with what ``git`` in any clone sees. Three
+savings keep that: ref reads run no git process; answers about commits named by their full SHAs
+(a commit, an ancestry, a range, a diff) never change, so each is asked of git once; and while a
+request is answered (``snapshot()``), its ref reads share one reading, a consistent view as
+GitHub's own answers are.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import threading
@@ -45,6 +47,26 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 _FORMAT = "%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """``(inode, size, mtime ns)`` of ``path``, or None when it does not exist."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _packed_refs(path: Path) -> dict[str, str]:
+    """``{ref name: SHA}`` of git's ``packed-refs`` file (``# pack-refs with: …`` header,
+    ``<sha> <name>`` lines, ``^<sha>`` peeled tags); empty when there is none."""
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except FileNotFoundError:
+        return {}
+    pairs = (line.split(" ", 1) for line in lines if line and line[0] not in "#^")
+    return {name: sha for sha, name in pairs}
+
+
 class BareRepo:
     """A bare repository at ``path``; every method runs git (raises ``CalledProcessError`` on
     an unexpected git failure, returns ``None``/``False`` where git says "no such object")."""
@@ -56,7 +78,7 @@ class BareRepo:
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        """Within the block, in this thread, ref reads come from one ``git for-each-ref`` (made
+        """Within the block, in this thread, ref reads come from one reading of the refs (made
         at the first read, dropped when this object moves or deletes a ref)."""
         self._local.active, self._local.refs = True, None
         try:
@@ -91,17 +113,45 @@ class BareRepo:
         return sha
 
     def refs(self, prefix: str = "refs/") -> list[tuple[str, str]]:
-        """``(full ref name, SHA)`` of every ref under ``prefix``, sorted by name."""
+        """``(full ref name, SHA)`` of every ref under ``prefix`` (``refs/heads/``, or a full
+        name and the refs below it, as ``git for-each-ref`` matches), sorted by name."""
         if getattr(self._local, "active", False):
             if self._local.refs is None:
-                self._local.refs = self._read_refs("refs/")
-            return [(n, s) for n, s in self._local.refs
-                    if n.startswith(prefix) and (prefix.endswith("/") or n == prefix
-                                                 or n[len(prefix)] == "/")]
-        return self._read_refs(prefix)
+                self._local.refs = self._read_refs()
+            found = self._local.refs
+        else:
+            found = self._read_refs()
+        return [(n, s) for n, s in found if n.startswith(prefix) and (
+            prefix.endswith("/") or n == prefix or n[len(prefix)] == "/")]
 
-    def _read_refs(self, prefix: str) -> list[tuple[str, str]]:
-        out = self._git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
+    def _read_refs(self) -> list[tuple[str, str]]:
+        """Every ref under ``refs/``, read from git's files as ``git for-each-ref`` reads them
+        (loose refs over ``packed-refs``): no git process per API request.
+
+        A symbolic or unreadable ref, or ``packed-refs`` rewritten while being read, leaves
+        the answer to ``git for-each-ref``.
+        """
+        packed = self.path / "packed-refs"
+        before = _stamp(packed)
+        found = _packed_refs(packed)
+        root = self.path / "refs"
+        for folder, _dirs, files in os.walk(root):
+            for file in files:
+                if file.endswith(".lock"):  # git's lock of a ref being written
+                    continue
+                try:
+                    text = Path(folder, file).read_text(encoding="ascii").strip()
+                except (OSError, UnicodeDecodeError):
+                    continue  # deleted meanwhile: packed-refs (read first) is checked below
+                if not _SHA.fullmatch(text):
+                    return self._for_each_ref()
+                found[Path(folder, file).relative_to(self.path).as_posix()] = text
+        if _stamp(packed) != before:
+            return self._for_each_ref()
+        return sorted(found.items())
+
+    def _for_each_ref(self) -> list[tuple[str, str]]:
+        out = self._git("for-each-ref", "--format=%(refname) %(objectname)", "refs/")
         return [(n, s) for n, s in (line.split(" ") for line in out.stdout.splitlines())]
 
     def ref(self, name: str) -> str | None:

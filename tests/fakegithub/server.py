@@ -121,8 +121,9 @@ class FakeGitHub:
             atexit.register(shutil.rmtree, base, True)
             bare = base / owner / f"{repo}.git"
             bare.parent.mkdir(parents=True)
-            subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main",
-                            str(bare)], check=True, capture_output=True, env=_git_env())
+            subprocess.run(["git", "init", "--quiet", "--bare", "--template=",  # no sample hooks
+                            "--initial-branch=main", str(bare)],
+                           check=True, capture_output=True, env=_git_env())
             self.git_dir, self.state.git = bare, BareRepo(bare)
             self.push_commit("main", {"README.md": "widgets\n"}, "Initial commit", self.owner)
             _TEMPLATES[key] = bare
