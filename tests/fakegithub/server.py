@@ -124,6 +124,8 @@ class FakeGitHub:
             subprocess.run(["git", "init", "--quiet", "--bare", "--template=",  # no sample hooks
                             "--initial-branch=main", str(bare)],
                            check=True, capture_output=True, env=_git_env())
+            subprocess.run(["git", "--git-dir", str(bare), "config", "receive.autogc", "false"],
+                           check=True, capture_output=True, env=_git_env())  # no gc per push
             self.git_dir, self.state.git = bare, BareRepo(bare)
             self.push_commit("main", {"README.md": "widgets\n"}, "Initial commit", self.owner)
             _TEMPLATES[key] = bare

@@ -162,7 +162,65 @@ def _as_described(request: Request) -> Request:
 
 
 def check_response(request: Request, response: Response) -> str | None:
-    """Why ``response`` to ``request`` does not match the description, or None when it does."""
+    """Why ``response`` to ``request`` does not match the description, or None when it does.
+
+    The verdict is a function of the operation (method and path), the status, the content
+    type, the headers the description documents for that path, and the body; an answer equal
+    in all of them to one checked before (a repository, an empty list, the same issue read
+    twice) gets that verdict again, violations included, without checking it again.
+    """
+    documented = _documented_headers(request.method, request.path)
+    key = (request.method, request.path, response.status_code,
+           response.headers.get("Content-Type"),
+           tuple(response.headers.get(name) for name in documented), response.get_data())
+    if key not in _CHECKED:
+        _CHECKED[key] = _check(request, response)
+    return _CHECKED[key]
+
+
+_CHECKED: dict[tuple[object, ...], str | None] = {}
+"""Per process: ``check_response``'s verdict for each distinct answer."""
+
+
+@functools.cache
+def _header_patterns() -> tuple[tuple[str, re.Pattern[str], frozenset[str]], ...]:
+    """``(METHOD, path pattern, lower-case header names its responses document)`` of every
+    operation; a path parameter matches anything, slashes included (a superset is safe)."""
+    spec = description()
+    found = []
+    for template, operations in spec["paths"].items():
+        pattern = re.compile(re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(template)) + "$")
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            names = {name.lower() for answer in operation["responses"].values()
+                     for name in _resolved(spec, answer).get("headers", {})}
+            found.append((method.upper(), pattern, frozenset(names)))
+    return tuple(found)
+
+
+def _resolved(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or what its local ``$ref`` (``#/components/...``) points at."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return node
+    for part in ref.removeprefix("#/").split("/"):
+        spec = spec[part]
+    return spec
+
+
+@functools.cache
+def _documented_headers(method: str, path: str) -> tuple[str, ...]:
+    """The headers (lower case, sorted) documented for any operation ``method path`` may be."""
+    names: set[str] = set()
+    for verb, pattern, documented in _header_patterns():
+        if verb == method and pattern.match(path):
+            names |= documented
+    return tuple(sorted(names))
+
+
+def _check(request: Request, response: Response) -> str | None:
+    """``check_response`` without the kept verdicts."""
     try:
         openapi().validate_response(WerkzeugOpenAPIRequest(_as_described(request)),
                                     WerkzeugOpenAPIResponse(response))

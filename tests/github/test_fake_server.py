@@ -381,6 +381,17 @@ def test_malformed_answer_is_caught_by_the_validator(fake_github: FakeGitHub) ->
     assert "'user' is a required property" in found[0]
 
 
+def test_the_same_malformed_answer_twice_is_two_violations(fake_github: FakeGitHub) -> None:
+    number = fake_github.create_issue("Task", fake_github.owner)
+    repo = fake_github.client(fake_github.owner).get_repo(REPO)
+    fake_github.inject("malformed", method="GET", path=f"/repos/{REPO}/issues/{number}",
+                       times=2, mutate=lambda body: {k: v for k, v in body.items() if k != "user"})
+    assert repo.get_issue(number).raw_data == repo.get_issue(number).raw_data  # equal answers
+    found = fake_github.take_violations()
+    assert len(found) == 2
+    assert all("'user' is a required property" in f for f in found)
+
+
 def test_an_operation_the_description_lacks_is_a_violation(fake_github: FakeGitHub) -> None:
     answer = requests.get(f"{fake_github.url}/repos/{REPO}/issues/1/timeline", timeout=5)
     assert answer.status_code == 404
