@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gatebot.adapters import proc
+from gatebot.core.protocol import refspec_glob_match
 from gatebot.errors import EnvironmentProblem, GitError, Refused
 
 LINK_HOPS = 8
@@ -171,6 +172,7 @@ class Git:
         self._remotes: tuple[str, ...] | None = None
         self._config: dict[str, str] | None = None
         self._merge_bases: dict[tuple[str, str], str | None] = {}
+        self._symrefs: dict[str, str | None] = {}
         self._diffs: dict[tuple[str, ...], str] = {}
 
     # -- the one function -------------------------------------------------
@@ -211,20 +213,52 @@ class Git:
         return self.run(*args).stdout.rstrip("\n")
 
     # -- questions ------------------------------------------------------------
-    def toplevel(self) -> Path:
+    def toplevel(self, *, symref: str | None = None) -> Path:
         """The work tree's top directory; ``EnvironmentProblem`` when not in a repository.
 
-        The same git process names the git directory: ``git_dir`` is set.
+        The same git process names the git directory (``git_dir`` is set) and
+        reads where the full ref name ``symref`` points (``symbolic_ref``
+        then answers without a process of its own when it found a target).
         """
-        result = self.run("rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+        args = ["rev-parse", "--show-toplevel", "--absolute-git-dir"]
+        if symref:  # --revs-only: a ref that does not resolve is left out, not an error
+            args += ["--revs-only", "--symbolic-full-name", symref]
+        result = self.run(*args, check=False)
         if result.returncode != 0:
             raise EnvironmentProblem(
                 f"{self.root} is not inside a git work tree",
                 "run gatebot from a clone of the repository",
             )
-        top, _, git_dir = result.stdout.strip("\n").rpartition("\n")
+        out = result.stdout.strip("\n")
+        head, _, last = out.rpartition("\n")
+        if symref and last.startswith("refs/"):  # never the git directory: that is absolute
+            # itself: a ref that is not symbolic; else the ref it leads to
+            self._symrefs[symref] = None if last == symref else last
+            out = head
+        top, _, git_dir = out.rpartition("\n")
         self.git_dir = Path(git_dir)
         return Path(top)
+
+    def at(self, root: Path) -> Git:
+        """The same repository bound to ``root`` (its top directory), with what it has learnt.
+
+        Keeps the environment, ``git_dir`` and the symbolic refs ``toplevel`` read.
+        """
+        moved = Git(root, self.env, git_dir=self.git_dir)
+        moved._symrefs = dict(self._symrefs)
+        return moved
+
+    def symbolic_ref(self, ref: str) -> str | None:
+        """The ref the symbolic ref ``ref`` leads to, as ``git symbolic-ref`` names it.
+
+        None when ``ref`` is missing or not symbolic. Answered from ``toplevel``'s
+        reading when it found where ``ref`` leads; else ``git symbolic-ref``
+        decides (a symbolic ref to a missing ref among them).
+        """
+        if ref in self._symrefs:
+            return self._symrefs[ref]
+        result = self.run("symbolic-ref", "--quiet", ref, check=False)
+        return result.stdout.strip() if result.returncode == 0 else None
 
     @contextmanager
     def scratch(self) -> Iterator[Path]:
@@ -449,27 +483,6 @@ class Git:
             path, current = dest, TreeEntry(entry.path, found[0], found[1], entry.status)
         return current if current.is_file else entry
 
-    def refuse_links(self, treeish: str, paths: Iterable[str]) -> None:
-        """Refuse to write ``paths`` into ``treeish`` where a link or a file is in the way.
-
-        gatebot never writes through a symlink: ``Refused`` (exit 1) names the
-        first path that ``treeish`` holds as a symlink or submodule, or one of
-        whose parent directories is anything but a directory.
-        """
-        leaves = list(paths)
-        parents = {str(parent) for p in leaves for parent in PurePosixPath(p).parents} - {"."}
-        for path, (mode, _sha) in sorted(self.entries(treeish, [*leaves, *parents]).items()):
-            wants_dir = path in parents
-            if (mode == "040000") == wants_dir and mode not in ("120000", "160000"):
-                continue
-            kind = {"120000": "a symlink", "160000": "a submodule", "040000": "a directory"}
-            raise Refused(
-                f"{path} is {kind.get(mode, 'a file')} in {treeish[:12]}, where gatebot must "
-                "write a board file; gatebot never writes through a link",
-                f"replace {path} on the base branch with the regular board file (or remove it), "
-                "then retry",
-            )
-
     def tracked_files(self, ref: str = "HEAD") -> list[str]:
         """Every file path in the tree of ``ref``."""
         return [entry.path for entry in self.tree_entries(ref)]
@@ -628,24 +641,94 @@ class Git:
         """Create a commit on top of ``parent`` whose tree is ``parent``'s with ``files`` replaced.
 
         ``tree_from`` takes the starting tree from another commit instead (a
-        release commit: the merged tree, parents base tip and head). Works on a
-        temporary index: no work tree or index is touched. Returns the new
-        commit's SHA; no ref is moved. Raises ``Refused`` when the starting
-        tree holds a symlink (or a file) where one of ``files`` goes
-        (``refuse_links``): a link is never replaced or written through.
+        release commit: the merged tree, parents base tip and head). Built with
+        plumbing (``tree_with``): no work tree or index is touched. Returns the
+        new commit's SHA; no ref is moved. Raises ``Refused`` when the starting
+        tree holds a symlink (or a file) where one of ``files`` goes: a link is
+        never replaced or written through.
         """
-        self.refuse_links(tree_from or parent, files)
-        with self.scratch() as tmp:
-            index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-            self.run("read-tree", tree_from or parent, env=index_env)
-            if files:
-                blobs = self.hash_blobs(list(files.values()), Path(tmp))
-                self.run_bytes("update-index", "-z", "--index-info", env=index_env, stdin=b"".join(
-                    f"100644 {blob}\t".encode("ascii") + path.encode("utf-8", "surrogateescape")
-                    + b"\0" for path, blob in zip(files, blobs, strict=True)))
-            tree = self.run("write-tree", env=index_env).stdout.strip()
+        start = tree_from or parent
+        tree = self.tree_with(start, files) if files else f"{start}^{{tree}}"
         return self.commit_tree(tree, [parent, *extra_parents], message, identity=identity,
                                 committer=committer)
+
+    def tree_with(self, treeish: str, files: Mapping[str, bytes]) -> str:
+        """The SHA of a tree: ``treeish``'s with ``files`` written as regular files (``100644``).
+
+        Three git processes whatever the paths: one ``ls-tree`` lists every
+        directory on the files' paths (``listing``, which refuses a link in the
+        way), one ``hash-object`` writes the blobs, one ``mktree`` writes the
+        changed directories (``write_trees``). Names keep every byte.
+        """
+        dirs = {posixpath.dirname(p) for p in files} | {""}  # "": the top directory
+        dirs |= {str(d) for p in dirs for d in PurePosixPath(p).parents} - {"."}
+        listed = self.listing(treeish, dirs, files)
+        with self.scratch() as tmp:
+            blobs = self.hash_blobs(list(files.values()), tmp)
+        for path, blob in zip(files, blobs, strict=True):
+            listed[posixpath.dirname(path)][posixpath.basename(path)] = f"100644 blob {blob}"
+        return self.write_trees(listed)
+
+    def listing(self, treeish: str, dirs: Iterable[str], files: Iterable[str] = ()
+                ) -> dict[str, dict[str, str]]:
+        """``{directory: {name: "mode type sha"}}`` of each of ``dirs`` in ``treeish`` (one ``ls-tree``).
+
+        ``""`` is the top directory; every directory on the way to one of
+        ``dirs`` must be among them. Raises ``Refused`` naming the first path
+        where a directory of ``dirs`` is anything but a directory, or one of
+        ``files`` (paths gatebot will write) is a symlink, a submodule or a
+        directory: gatebot never writes through a link.
+        """
+        wanted, writes = set(dirs), set(files)
+        out = self.run_bytes("ls-tree", "-z", "--full-tree", treeish, "--",
+                             *sorted(f"{d}/" if d else "." for d in wanted),
+                             env={"GIT_LITERAL_PATHSPECS": "1"})
+        listed: dict[str, dict[str, str]] = {d: {} for d in wanted}
+        in_the_way = {}
+        for record in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _, path = record.partition("\t")
+            mode = meta.split(" ", 1)[0]
+            if not path:
+                continue
+            if path in wanted or (path in writes and mode in ("040000", "120000", "160000")):
+                in_the_way[path] = mode  # a listed directory is expanded: this one is not one
+            else:
+                listed[posixpath.dirname(path)][posixpath.basename(path)] = meta
+        if in_the_way:
+            path = min(in_the_way)
+            kind = {"120000": "a symlink", "160000": "a submodule", "040000": "a directory"}
+            raise Refused(
+                f"{path} is {kind.get(in_the_way[path], 'a file')} in {treeish[:12]}, where "
+                "gatebot must write a board file; gatebot never writes through a link",
+                f"replace {path} on the base branch with the regular board file (or remove "
+                "it), then retry")
+        return listed
+
+    def write_trees(self, listed: Mapping[str, dict[str, str]]) -> str:
+        """Write the directories of ``listed`` (``listing``'s shape), deepest first; the top's SHA.
+
+        One ``git mktree --batch``: each directory's new tree goes into its
+        parent's entries before the parent is written. ``listed`` must hold
+        the top directory (``""``) and every directory on the way to the others.
+        """
+        entries = {d: dict(names) for d, names in listed.items()}
+        mktree = proc.start_pipe(("git", "mktree", "-z", "--missing", "--batch"), cwd=self.root,
+                                 env=self.env)
+        assert mktree.stdin is not None and mktree.stdout is not None  # noqa: S101 - pipes
+        tree = ""
+        with mktree:
+            for d in sorted(entries, key=lambda d: d.count("/") if d else -1, reverse=True):
+                mktree.stdin.write(b"".join(f"{meta}\t{name}".encode("utf-8", "surrogateescape")
+                                            + b"\0" for name, meta in entries[d].items()) + b"\0")
+                mktree.stdin.flush()
+                tree = mktree.stdout.readline().decode("ascii").strip()
+                if not tree:
+                    raise GitError(f"git mktree failed for {d or 'the top directory'}",
+                                   "check the repository state and retry")
+                if d:
+                    entries[posixpath.dirname(d)][posixpath.basename(d)] = f"040000 tree {tree}"
+            mktree.stdin.close()
+        return tree
 
     def hash_blobs(self, contents: Sequence[bytes], scratch: Path) -> list[str]:
         """Write each of ``contents`` as a blob; their SHAs, in order (one git process).
@@ -734,43 +817,44 @@ class Git:
 
         Returns each of ``branches`` with its SHA (None: a name starting with
         ``-``), and each branch the remote has that matches a pattern (e.g.
-        ``task/4-*``) with its SHA — exactly those the remote has now, stale
-        remote-tracking refs aside. All land in their remote-tracking refs, as
-        ``fetch`` puts them. None when the fetch failed (a branch the remote lacks).
+        ``task/4-*``) with its SHA — exactly those the remote has now. All land
+        in their remote-tracking refs, as ``fetch`` puts them; the fetch prunes
+        a pattern's remote-tracking refs of branches the remote no longer has
+        (``--prune``, limited to the refspecs given), so a stale one is never
+        read as the remote's. None when the fetch failed (a branch the remote lacks).
         """
         names = [b for b in dict.fromkeys(branches) if b and not b.startswith("-")]
         tracking = {f"refs/remotes/{remote}/{b}": b for b in names}
-        # matches go to a namespace of this process's own first: what is there, the remote has
-        scratch = f"refs/gatebot/fetching/{os.getpid()}-{os.urandom(4).hex()}/"
         refspecs = [f"+refs/heads/{b}:{t}" for t, b in tracking.items()]
-        refspecs += [f"+refs/heads/{p}:{scratch}{p}" for p in patterns]
-        if not refspecs or not self._fetch(remote, refspecs):
+        globs = [f"refs/remotes/{remote}/{p}" for p in patterns]
+        refspecs += [f"+refs/heads/{p}:{g}" for p, g in zip(patterns, globs, strict=True)]
+        if not refspecs or not self._fetch(remote, refspecs, prune=bool(patterns)):
             return (dict.fromkeys(branches), {}) if not refspecs else None
+        # for-each-ref's `*` stops at a `/` where a refspec's does not: `/**` lists the rest
         listing = self.run("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)",
-                           *tracking, scratch).stdout
+                           *tracking, *globs, *(f"{g}/**" for g in globs)).stdout
         found: dict[str, str | None] = dict.fromkeys(branches)
         matched: dict[str, str] = {}
         for line in listing.splitlines():
             sha, kind, ref = line.split(" ", 2)
-            if ref.startswith(scratch):
-                matched[ref.removeprefix(scratch)] = sha
-            elif ref in tracking and kind == "commit":
+            if ref in tracking and kind == "commit":
                 found[tracking[ref]] = sha
+            if any(refspec_glob_match(g, ref) for g in globs):
+                matched[ref.removeprefix(f"refs/remotes/{remote}/")] = sha
         for ref, name in tracking.items():  # a branch at a tag object: peel it as git does
             found[name] = found[name] or self.resolve(ref)
-        if matched:
-            self.run("update-ref", "-m", f"gatebot: fetch {remote}", "--stdin", stdin="".join(
-                f"update refs/remotes/{remote}/{name} {sha}\ndelete {scratch}{name} {sha}\n"
-                for name, sha in matched.items()))
         return found, matched
 
-    def _fetch(self, remote: str, refspecs: Sequence[str]) -> bool:
+    def _fetch(self, remote: str, refspecs: Sequence[str], *, prune: bool = False) -> bool:
         """Run one ``git fetch`` of ``refspecs``; False when it fails (a ref the remote lacks).
 
-        Retries briefly while a concurrent fetch holds a ref lock.
+        ``prune``: also delete the refspecs' remote-tracking refs the remote no
+        longer has. Retries briefly while a concurrent fetch holds a ref lock.
         """
+        how = ("--prune",) if prune else ()
         for attempt in range(20):
-            result = self.run("fetch", "--quiet", "--no-tags", remote, *refspecs, check=False)
+            result = self.run("fetch", "--quiet", "--no-tags", *how, remote, *refspecs,
+                              check=False)
             if result.returncode == 0:
                 return True
             if "lock" not in result.stderr:

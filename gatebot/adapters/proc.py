@@ -55,7 +55,7 @@ def run(
     if not inherit_env:
         full_env: dict[str, str] | None = dict(env or {})
     else:
-        full_env = {**os.environ, **env} if env is not None else None
+        full_env = {**os.environ, **env} if env else None  # none added: inherited as it is
     completed = subprocess.run(
         list(argv),
         cwd=cwd,
@@ -82,7 +82,7 @@ def run_bytes(
 
     Raises ``ProcFailed`` on a non-zero exit.
     """
-    full_env = {**os.environ, **env} if env is not None else None
+    full_env = {**os.environ, **env} if env else None  # none added: inherited as it is
     completed = subprocess.run(list(argv), cwd=cwd, env=full_env, input=stdin,
                                capture_output=True, check=False)
     if completed.returncode != 0:
@@ -99,7 +99,7 @@ def start_pipe(
     For long-lived helpers such as ``git cat-file --batch``; the caller closes
     stdin and waits. Raises ``FileNotFoundError`` when the program does not exist.
     """
-    full_env = {**os.environ, **env} if env is not None else None
+    full_env = {**os.environ, **env} if env else None  # none added: inherited as it is
     return subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
@@ -116,7 +116,7 @@ def records(
     Raises ``ProcFailed`` when the process, read to its end, exits non-zero,
     ``FileNotFoundError`` when the program does not exist.
     """
-    full_env = {**os.environ, **env} if env is not None else None
+    full_env = {**os.environ, **env} if env else None  # none added: inherited as it is
     child = subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None  # noqa: S101 - PIPE above

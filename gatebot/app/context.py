@@ -100,8 +100,9 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
     if chosen is not None:
         overrides = {**(overrides or {}), "forge": chosen}
     git = Git(cwd)
-    root = git.toplevel()
-    git = Git(root, git_dir=git.git_dir)
+    # the default remote's default branch is read with the top directory (``default_base``)
+    root = git.toplevel(symref=f"refs/remotes/{config_module.MergeConfig().remote}/HEAD")
+    git = git.at(root)
     for name in config_module.unknown_env(os.environ):
         sys.stderr.write(f"gatebot: warning: {name} names no setting and is ignored; "
                          f"{config_module.unknown_env_hint(name)}\n")
@@ -218,9 +219,9 @@ def _todays_archive(archive_dir: str) -> tuple[str, ...]:
 def default_base(git: Git, remote: str | None) -> str:
     """The repository's default base: the remote's default branch (its ``HEAD``), else ``main``."""
     if remote:
-        result = git.run("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
-        target = result.stdout.strip().removeprefix(f"refs/remotes/{remote}/")
-        if result.returncode == 0 and target and not target.startswith("-"):
+        found = git.symbolic_ref(f"refs/remotes/{remote}/HEAD")
+        target = (found or "").removeprefix(f"refs/remotes/{remote}/")
+        if target and not target.startswith("-"):
             return target
     return "main"
 

@@ -128,6 +128,16 @@ def task_branch_globs(number: int) -> tuple[str, ...]:
     return tuple(f"task/{number}{sep}*" for sep in "-_/.")
 
 
+def refspec_glob_match(glob: str, name: str) -> bool:
+    """Whether ``name`` matches ``glob``, a refspec's pattern with one ``*`` (``task/4-*``).
+
+    The ``*`` matches any text, ``/`` included, as in a refspec (``git help fetch``).
+    """
+    before, _, after = glob.partition("*")
+    return (len(name) >= len(before) + len(after) and name.startswith(before)
+            and name.endswith(after))
+
+
 def branch_belongs(number: int, branch: str | None, recorded: str | None) -> bool:
     """Whether ``branch`` holds task ``number``'s work (a review must judge that task's code).
 

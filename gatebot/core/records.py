@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gatebot.core.protocol import Identity
+from gatebot.core.protocol import Identity, refspec_glob_match
 
 GATE_EVENTS = ("rejected", "merge-failed", "escalated")
 """Events after which an earlier gate-1 approval no longer stands."""
@@ -128,9 +128,6 @@ class Heads:
         """(whether this fetch answered for ``name``, its SHA or None when the remote lacks it)."""
         if name in self.exact:
             return True, self.exact[name]
-        for pattern in self.patterns:
-            before, _, after = pattern.partition("*")
-            if (len(name) >= len(before) + len(after) and name.startswith(before)
-                    and name.endswith(after)):
-                return True, self.matched.get(name)
+        if any(refspec_glob_match(pattern, name) for pattern in self.patterns):
+            return True, self.matched.get(name)
         return False, None

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from gatebot.adapters.git import Git
 from gatebot.adapters.local import Heads
 from gatebot.core.protocol import TASK_BRANCH, task_branch_globs
+from gatebot.errors import Refused
 from tests.app.test_merge import advance_main, approved_branch
 from tests.repos import NO_CHECKS, Repo, git, make_repo, run_process
 
@@ -54,8 +56,12 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
         tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     approved_branch(repo)
+    # as a clone of a remote with commits has it: the base is the remote's default branch
+    repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
     result, verbs = traced_merge(repo, tmp_path)
     assert result.returncode == 0, result.stderr
+    # the rev-parse that finds the work tree reads where origin/HEAD leads: no symbolic-ref
+    assert verbs.count("rev-parse") == 1 and verbs.count("symbolic-ref") == 0, verbs
     # one fetch brings the base (for the configuration) and the task's branches (task/4-*)
     assert verbs.count("fetch") == 1, verbs
     assert not git(repo.path, "for-each-ref", "refs/gatebot/fetching/")  # nothing left over
@@ -65,18 +71,23 @@ def test_a_landing_fetches_once_per_attempt_and_reads_files_in_one_process(
     assert verbs.count("cat-file") == 3, verbs
     assert verbs.count("log") <= 2, verbs
     assert verbs.count("merge-base") == 1, verbs
-    # the remotes come from the configuration read once; the push moves the remote-tracking
-    # ref itself (git's default fetch refspec): no `git remote`, one update-ref (the fetch's)
+    # the remotes come from the configuration read once; the fetch puts the task's branches
+    # in their remote-tracking refs itself, and the push moves the base's (git's default
+    # fetch refspec): no `git remote`, no update-ref
     assert verbs.count("remote") == 0, verbs
     assert verbs.count("config") == 1, verbs
-    assert verbs.count("update-ref") == 1, verbs
+    assert verbs.count("update-ref") == 0, verbs
     assert repo.git("rev-parse", "refs/remotes/origin/main") == repo.origin_sha()
     assert not list((repo.path / ".git").glob("gatebot-scratch-*"))  # scratch files removed
-    assert verbs.count("hash-object") == 1 and verbs.count("update-index") == 1, verbs
+    # the release commit: one ls-tree (the board files' directories), one hash-object, one
+    # mktree, one commit-tree; no index to read, update and write
+    assert [v for v in verbs if v in ("ls-tree", "hash-object", "mktree", "commit-tree")] == [
+        "ls-tree", "hash-object", "mktree", "commit-tree"], verbs
+    assert not {"update-index", "write-tree"} & set(verbs), verbs
     # one raw diff answers what changed, what was deleted and what was touched; the patch
     # gives the changed lines (the length and docstring rules)
     assert verbs.count("diff") == 2, verbs
-    assert len(verbs) <= 24, verbs  # 57 before (3 of them fetches), then 29, then 27
+    assert len(verbs) <= 20, verbs  # 57 before (3 of them fetches), then 29, 27, 24
 
 
 def test_the_remote_tracking_ref_follows_a_push_without_a_fetch_refspec(tmp_path: Path) -> None:
@@ -85,7 +96,7 @@ def test_the_remote_tracking_ref_follows_a_push_without_a_fetch_refspec(tmp_path
     repo.git("config", "--unset-all", "remote.origin.fetch")  # git's push then moves no ref
     result, verbs = traced_merge(repo, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert verbs.count("update-ref") == 2, verbs  # the fetch's, and the one after the push
+    assert verbs.count("update-ref") == 1, verbs  # the one after the push
     assert repo.git("rev-parse", "refs/remotes/origin/main") == repo.origin_sha()
 
 
@@ -128,6 +139,57 @@ def test_a_branch_gone_from_the_remote_is_not_read_from_a_stale_tracking_ref(
     assert verbs.count("fetch") == 1, verbs
     assert repo.origin_sha() == git(repo.origin, "rev-parse", "main")  # nothing landed
     assert "task/4-work" not in git(repo.origin, "branch", "--list")
+
+
+def test_one_fetch_answers_a_glob_with_nested_names_and_prunes_stale_tracking_refs(
+        tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    head = repo.origin_sha()
+    for name in ("task/4-a/b", "task/4-c", "task/40-x", "task/4/d/e"):
+        git(repo.origin, "update-ref", f"refs/heads/{name}", head)
+    repo.git("update-ref", "refs/remotes/origin/task/4-gone", head)  # deleted on the remote
+    fetched = Git(repo.path).fetch_matching("origin", ["main"], task_branch_globs(4))
+    assert fetched == ({"main": head},
+                       {"task/4-a/b": head, "task/4-c": head, "task/4/d/e": head})
+    tracking = git(repo.path, "for-each-ref", "--format=%(refname)", "refs/remotes/origin/task/")
+    assert tracking.split() == ["refs/remotes/origin/task/4-a/b", "refs/remotes/origin/task/4-c",
+                                "refs/remotes/origin/task/4/d/e"]  # not task/40-x, not the stale
+
+
+def test_the_top_directory_and_a_symbolic_ref_come_from_one_rev_parse(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    main = "refs/remotes/origin/main"
+    repo.git("update-ref", "refs/remotes/origin/plain", repo.origin_sha())
+    repo.git("symbolic-ref", "refs/remotes/origin/dangling", "refs/remotes/origin/gone")
+    repo.git("symbolic-ref", "refs/remotes/origin/HEAD", main)
+    cases = {"refs/remotes/origin/HEAD": main, "refs/remotes/origin/plain": None,
+             "refs/remotes/origin/dangling": "refs/remotes/origin/gone",
+             "refs/remotes/origin/absent": None}
+    for ref, target in cases.items():  # as `git symbolic-ref --quiet` answers
+        found = Git(repo.path / "app")
+        assert found.toplevel(symref=ref) == repo.path
+        assert found.git_dir == repo.path / ".git"
+        assert found.at(repo.path).symbolic_ref(ref) == target, ref
+        assert Git(repo.path).symbolic_ref(ref) == target, ref
+
+
+def test_a_board_file_is_written_beside_other_directories_and_never_through_a_link(
+        tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    repo.write("coordination/notes/a.md", "a\n")  # a sibling directory of the archive
+    repo.write("coordination/archive/2026-01-01.md", "old\n")
+    repo.write("d\u00e9j\u00e0/x y.md", "kept\n")  # names keep every byte
+    tip = repo.commit("notes beside the archive")
+    files = {"coordination/archive/2026-11-30.md": b"new\n", "TODO.md": b"board\r\n\xff"}
+    commit = Git(repo.path).commit_files(tip, files, "board edit\n")
+    assert git(repo.path, "diff-tree", "-r", "--name-status", tip, commit).splitlines() == [
+        "M\tTODO.md", "A\tcoordination/archive/2026-11-30.md"]
+    assert Git(repo.path).show(commit, "TODO.md") == b"board\r\n\xff"
+    repo.git("rm", "-q", "-r", "coordination/archive")
+    os.symlink("notes", repo.path / "coordination" / "archive")
+    linked = repo.commit("the archive is a link")
+    with pytest.raises(Refused, match="coordination/archive is a symlink"):
+        Git(repo.path).commit_files(linked, files, "board edit\n")
 
 
 def test_task_branch_globs_cover_what_the_task_branch_pattern_gives_the_task() -> None:
