@@ -479,7 +479,9 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=50, help="merges replayed per project")
     parser.add_argument("--scan", type=int, default=0, help="merges to classify (0: all)")
     parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="replays at once (default 1: nothing of the benchmark's own runs "
+                             "beside a timed pair; more replay sooner but load the machine)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     started, load_start = time.perf_counter(), os.getloadavg()
