@@ -20,6 +20,7 @@ from gatebot.adapters.git import Git
 from gatebot.adapters.local import LocalForge
 from gatebot.core import archive
 from gatebot.core.board import Board, Task
+from gatebot.core.confusables import mixed_scripts
 from gatebot.core.protocol import TASK_BRANCH, Identity
 from gatebot.core.records import Heads
 from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
@@ -49,12 +50,26 @@ class Context:
     opened_heads: Heads = field(default_factory=Heads)
 
     def actor(self, given: str | None) -> str:
-        """The acting identity (SPEC §3): ``--as``, else ``GATEBOT_ACTOR``, else git user.email."""
+        """The acting name: ``--as``, else ``GATEBOT_ACTOR``, else git user.email.
+
+        Raises ``UsageError`` when there is none, or when it mixes scripts
+        (``builder-\u043ene``, Latin with a Cyrillic ``о``): the board would show a
+        name its readers take for another person's (UTS #39, ``mixed_scripts``).
+        """
         actor = given or os.environ.get("GATEBOT_ACTOR") or self.git.config("user.email")
         if not actor:
             raise UsageError(
                 "no actor: gatebot cannot tell who you are",
                 "pass --as NAME, set GATEBOT_ACTOR, or set git config user.email",
+            )
+        scripts = mixed_scripts(actor)
+        if scripts:
+            raise UsageError(
+                f"the actor name {actor.strip()!r} mixes the scripts "
+                f"{' and '.join(s.title() for s in scripts)}, so it can look like another "
+                "person's name on the board",
+                "act under a name written in one script (--as, GATEBOT_ACTOR or "
+                "git config user.email)",
             )
         return actor.strip()
 

@@ -5,7 +5,9 @@ committer in ``base..head`` and the last pusher. A gate-1 reviewer is not a
 builder; a gate-2 reviewer is neither a builder nor the gate-1 reviewer; bots
 never count. An actor is an ``Identity``: the name it acts as plus the git
 identity of the repository it acted from. Names and emails match whole, after
-NFKC normalisation and case folding (``ｂｕｉｌｄｅｒ`` is ``builder``).
+NFKC normalisation and case folding (``ｂｕｉｌｄｅｒ`` is ``builder``); to exclude a
+reviewer, a look-alike is the same name too (UTS #39 skeletons: ``builder-\u043ene``
+with a Cyrillic ``о`` is ``builder-one``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from gatebot.core.confusables import skeleton
 from gatebot.core.verdict import Finding, RuleResult
 
 TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
@@ -45,6 +48,17 @@ def fold(text: str) -> str:
     return "".join(c for c in folded if _visible(c)).strip()
 
 
+def look_alike(text: str) -> str:
+    """``text`` as exclusion compares it: ``fold``, then its UTS #39 skeleton, case-folded.
+
+    Names that a reader of the board cannot tell apart give the same string:
+    ``builder-\u043ene`` (Cyrillic ``о``), ``rev1`` and ``revl``, ``rn`` and ``m``.
+    Used to exclude (a look-alike of a builder is a builder), never to grant
+    (a look-alike of a maintainer is no maintainer: ``Identity.matches_any``).
+    """
+    return skeleton(fold(text)).casefold()
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who acted: a name it acts as plus the git identity of the repository it acted from.
@@ -54,7 +68,8 @@ class Identity:
     (``""`` when unset).
 
     Two identities are one person when any of their names or emails fold to
-    the same string (``fold``); empty values never match.
+    the same string (``fold``), or look alike (``look_alike``) where a person
+    is excluded; empty values never match.
     """
 
     actor: str
@@ -87,12 +102,27 @@ class Identity:
         """Every name and email of this identity, folded; no empty string."""
         return frozenset(fold(x) for x in (self.actor, self.git_name, self.git_email)) - {""}
 
+    def look_alike_keys(self) -> frozenset[str]:
+        """Every name and email of this identity as ``look_alike`` gives it; no empty string."""
+        return frozenset(look_alike(x) for x in (self.actor, self.git_name, self.git_email)) - {""}
+
     def matches(self, other: Identity) -> bool:
-        """Whether ``other`` is the same person: any name or email in common (folded)."""
-        return bool(self.keys() & other.keys())
+        """Whether ``other`` may be the same person: a name or email in common or alike.
+
+        For exclusion (the gate-1 reviewer at gate 2): ``look_alike`` keys.
+        """
+        return bool(self.look_alike_keys() & other.look_alike_keys())
+
+    def resembles_any(self, names: Iterable[str]) -> bool:
+        """Whether any of ``names`` (names or emails of builders) is or looks like this one."""
+        return bool(self.look_alike_keys() & ({look_alike(n) for n in names} - {""}))
 
     def matches_any(self, names: Iterable[str]) -> bool:
-        """Whether any of ``names`` (names or emails, e.g. ``claims.maintainers``) is this one."""
+        """Whether any of ``names`` (names or emails, e.g. ``claims.maintainers``) is this one.
+
+        Exactly, as ``fold`` compares: a right granted by name (a maintainer's)
+        never extends to a look-alike.
+        """
         return bool(self.keys() & ({fold(n) for n in names} - {""}))
 
 
@@ -110,8 +140,12 @@ class Contributor:
     email: str = ""
 
     def matches(self, actor: Identity | str) -> bool:
-        """Whether ``actor`` has this contributor's name or email (folded, see ``fold``)."""
-        return as_identity(actor).matches_any((self.name, self.email))
+        """Whether ``actor`` has this contributor's name or email, or a look-alike of one.
+
+        Compared as ``look_alike`` compares: a builder under a homoglyph of
+        their name is still the builder.
+        """
+        return as_identity(actor).resembles_any((self.name, self.email))
 
 
 def builder_roles(actor: Identity | str, builders: Iterable[Contributor]) -> list[str]:

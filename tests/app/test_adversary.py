@@ -139,18 +139,57 @@ def test_an_invisible_character_does_not_make_a_builder_a_reviewer(
     assert repo.origin_sha() == before
 
 
-@pytest.mark.xfail(strict=True, reason="hole open: a homoglyph name (Cyrillic о in "
-                   "builder-оne) is another person; matching confusables needs UTS #39 "
-                   "skeletons (Unicode's confusables data), which gatebot does not carry")
-def test_a_homoglyph_of_a_builders_name_is_the_builder(repo: Repo) -> None:
-    """Like the invisible character, but with a look-alike letter: the board shows
-    ``builder-оne`` approving, which a reader takes for builder-one."""
+def test_a_mixed_script_homoglyph_of_a_builders_name_is_refused(repo: Repo) -> None:
+    """Like the invisible character, but with a look-alike letter: the board showed
+    ``builder-оne`` (Cyrillic о) approving, which a reader takes for builder-one. A name
+    that mixes scripts is refused before anything is judged (exit 2)."""
     push_work(repo)
     other = person(repo, "elsewhere", "elsewhere@example.net")
     other.git("fetch", "-q")
     other.git("checkout", "-q", "task/4-work")
+    before = repo.origin_sha()
     result = run_process(other.path, "review", "--approve", "--as", "builder-\u043ene")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "mixes the scripts Cyrillic and Latin" in result.stderr
+    assert repo.origin_sha() == before
+
+
+@pytest.mark.parametrize(("builder", "alias"), [
+    ("cop", "\u0441\u043e\u0440"),  # all Cyrillic: one script, the same skeleton
+    ("rev-1", "REV-l"),  # UTS #39: 1 and l are confusable
+    ("arm", "ARRN"),  # m and rn
+])
+def test_a_homoglyph_of_a_builders_name_is_the_builder(
+        repo: Repo, builder: str, alias: str) -> None:
+    """A name in one script that looks like the builder's (``сор``, Cyrillic, for ``cop``;
+    ``REV-l`` for ``rev-1``) approves from a clone with another git identity: the
+    board showed the builder approving their own work. Compared by UTS #39 skeleton."""
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "x = 1\n")
+    commit_as(repo, builder, "the work")
+    repo.git("push", "-q", "origin", "task/4-work")
+    other = person(repo, "elsewhere", "elsewhere@example.net")
+    other.git("fetch", "-q")
+    other.git("checkout", "-q", "task/4-work")
+    before = repo.origin_sha()
+    result = run_process(other.path, "review", "--approve", "--as", alias)
     assert result.returncode == 1, result.stdout + result.stderr
+    assert "builder of this change" in result.stderr
+    assert repo.origin_sha() == before
+
+
+def test_the_gate_1_reviewer_cannot_land_under_a_look_alike_name(repo: Repo) -> None:
+    """rev1 approves gate 1 and lands ``--as revl`` from the same clone (no user.email):
+    one person passes both gates under a name that reads the same."""
+    head = push_work(repo)
+    ok(repo.path, "review", "--approve", "--as", "rev1")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "revl")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "approved gate 1" in result.stderr
+    assert repo.origin_sha() == before
+    assert head not in git(repo.origin, "rev-list", "main").split()
 
 
 @pytest.mark.xfail(strict=True, reason="hole open: at gate 2 a GATEBOT_* variable in the "

@@ -1,0 +1,46 @@
+"""UTS #39 skeletons and mixed scripts (gatebot.core.confusables) and how identities use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from gatebot.core.confusables import mixed_scripts, script, skeleton
+from gatebot.core.protocol import Contributor, Identity, look_alike
+from gatebot.core.rules.gate_files import same_person
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("builder-\u043ene", "builder-one"),  # Cyrillic о
+    ("\u0441\u043e\u0440", "cop"),  # all Cyrillic
+    ("rev1", "revl"), ("m", "rn"), ("\u0391lice", "Alice"),  # Greek Alpha
+])
+def test_look_alikes_share_a_skeleton(one: str, other: str) -> None:
+    """Unicode's confusables.txt, as the confusable-homoglyphs package ships it."""
+    assert skeleton(one) == skeleton(other)
+    assert one != other
+
+
+@pytest.mark.parametrize(("one", "other"), [("rev1", "rev2"), ("ann", "anne"), ("bob", "rob")])
+def test_different_names_keep_different_skeletons(one: str, other: str) -> None:
+    """The other side: names a reader tells apart stay apart."""
+    assert look_alike(one) != look_alike(other)
+
+
+def test_scripts_and_mixed_scripts() -> None:
+    """Digits and punctuation have no script; Han with kana is one script (Japanese)."""
+    assert script("a") == "LATIN"
+    assert script("\u043e") == "CYRILLIC"
+    assert script("-") == "COMMON"
+    assert mixed_scripts("builder-\u043ene") == ("CYRILLIC", "LATIN")
+    assert mixed_scripts("goldenfocus-claude-001") == ()
+    assert mixed_scripts("\u0418\u0432\u0430\u043d") == ()  # Иван
+    assert mixed_scripts("\u5c71\u7530\u305f\u308d\u3046") == ()  # 山田たろう
+    assert mixed_scripts("\uff52\uff45\uff56\uff11") == ()  # full-width rev1
+
+
+def test_a_look_alike_is_excluded_but_never_granted() -> None:
+    """A look-alike of a builder is the builder; a look-alike of a maintainer is no maintainer."""
+    assert Contributor("rev1", "claimant").matches(Identity("REVl"))
+    assert Identity("rev1").matches(Identity("revl"))
+    assert not same_person("maint\u0430", "maint")  # Cyrillic а
+    assert same_person("MAINT", "maint")
