@@ -68,7 +68,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "replay.json"
 TIMED = threading.Lock()
 """Held while a replay times gatebot and the by-hand landing: timed runs never overlap."""
-BOARD_PREFIXES = ("TODO.md", "CURRENT_STATE.md", "coordination/archive/")
+BOARD_PREFIXES = ("TODO.md", "CURRENT_STATE.md", "coordination/archive/", ".gatebot.toml")
+"""The board files and the configuration the replay adds to the base; never compared with M."""
 IDENTITY = {
     "GIT_AUTHOR_NAME": "replay-seeder", "GIT_AUTHOR_EMAIL": "replay-seeder@example.com",
     "GIT_COMMITTER_NAME": "replay-seeder", "GIT_COMMITTER_EMAIL": "replay-seeder@example.com",
@@ -77,15 +78,18 @@ BOARD_IDENTITY = {**IDENTITY, "GIT_COMMITTER_NAME": "gatebot", "GIT_COMMITTER_EM
 """The board commit that adds task K is gatebot's, as ``gatebot task add`` makes it: gatebot
 reads a task's history down to that commit, not the whole base (click's 1,378 first-parent
 commits)."""
-GATEBOT_ENV = {
-    "GATEBOT_CHECKS__NOX_SESSIONS": "[]",
-    "GATEBOT_CHECKS__REQUIRED": "[]",
-    "GATEBOT_MIN_COVERAGE": "0",
-    "GATEBOT_DISABLED_RULES": '["file-length","function-length","tests-present","docstrings"]',
-    # both reviewers are maintainers: a real merge may change tox.ini or a workflow (gate-files)
-    "GATEBOT_CLAIMS__MAINTAINERS": '["rev-a","rev-b"]',
-    "NO_COLOR": "1",
-}
+GATEBOT_TOML = """min_coverage = 0
+disabled_rules = ["file-length", "function-length", "tests-present", "docstrings"]
+[checks]
+nox_sessions = []
+required = []
+[claims]
+# both reviewers are maintainers: a real merge may change tox.ini or a workflow (gate-files)
+maintainers = ["rev-a", "rev-b"]
+"""
+"""The replay's gate settings, on the base beside the board: a landing takes its gate settings
+from the base branch alone (a GATEBOT_* variable setting one is refused)."""
+GATEBOT_ENV = {"NO_COLOR": "1"}
 PYCACHE = Path(tempfile.gettempdir()) / "gatebot-replay-pycache"
 """gatebot's compiled modules, as an installed gatebot has them (pip compiles them on install)."""
 TODO = """# 📋 TODO
@@ -251,7 +255,8 @@ def build(tmp: Path, source: str, merge: Merge, k: int) -> tuple[Path, Path, str
             if git(work, "cat-file", "-e", spec, check=False).returncode == 0:
                 raise RuntimeError(f"{path} exists in the real project at {commit}")
     (work / "TODO.md").write_text(TODO.format(k=k, short=merge.sha[:7]), encoding="utf-8")
-    git(work, "add", "TODO.md")
+    (work / ".gatebot.toml").write_text(GATEBOT_TOML, encoding="utf-8")
+    git(work, "add", "TODO.md", ".gatebot.toml")
     git(work, "commit", "-q", "-m", f"replay: board with task #{k} in REVIEW\n\n"
         f"Gatebot-Task: #{k}\nGatebot-Event: added\nGatebot-Actor: upstream\n",
         identity=BOARD_IDENTITY)

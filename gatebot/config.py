@@ -6,7 +6,8 @@ defaults. The file is ``.gatebot.toml`` (whole file) or ``[tool.gatebot]`` in
 ``ConfigError`` (exit 2) naming the key, the file and the fix; a bad
 ``GATEBOT_*`` value is named by its variable, never echoed (it may be a token),
 and a ``GATEBOT_*`` variable that names no setting is ignored (``unknown_env``
-lists them for a warning). No file at all
+lists them for a warning). An approval or a landing refuses a variable that sets
+a gate setting (``refuse_gate_env``): its gates are the base branch's. No file at all
 gives the seed's defaults (golden-focus-protocol.md: 900/80 lines, 80 %
 coverage, stale after 20 minutes).
 """
@@ -501,6 +502,72 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
                                   f"unset {parent} or {name}")
         node[keys[-1]] = _env_value(environ[name])
     return table
+
+
+OVERRIDABLE_AT_GATES = frozenset({
+    "base", "forge", "merge.retries", "merge.remote", "checks.jobs", "checks.timeout",
+    "claims.stale_after", "claims.settle",
+})
+"""The settings a ``GATEBOT_*`` variable may still set when an approval or a landing is judged.
+
+They say where and how fast gatebot works, never what passes: the base (whose own
+configuration then applies), the forge and remote, retries, how many checks run at once,
+how long a check may run (a shorter time fails a check, a longer one passes none that
+fails), claim timings. Every other key, and any key added later, is a gate setting.
+"""
+
+
+def _leaves(keys: Sequence[str], value: object) -> list[str]:
+    """The dotted settings a variable naming ``keys`` with ``value`` sets (a table: each key)."""
+    table: type[_Table] = Config
+    for key in keys:
+        found = _fields(table).get(key)
+        nested = _TABLES.get(str(found.type)) if found is not None else None
+        if nested is None:
+            return [".".join(keys)]
+        table = nested
+    if not isinstance(value, Mapping):
+        return [".".join(keys)]
+    return [leaf for key, item in value.items() for leaf in _leaves([*keys, str(key)], item)]
+
+
+def gate_env(environ: Mapping[str, str]) -> dict[str, list[str]]:
+    """``GATEBOT_*`` variables that set a gate setting → the settings; the rest left out.
+
+    A gate setting is any key but ``OVERRIDABLE_AT_GATES``; a variable that sets
+    a whole table (``GATEBOT_CHECKS`` as JSON) counts for every key it holds.
+    """
+    found: dict[str, list[str]] = {}
+    for name in _config_env(environ):
+        keys = _env_keys(name)
+        if not _known_keys(keys):
+            continue
+        gates = [leaf for leaf in _leaves(keys, _env_value(environ[name]))
+                 if leaf not in OVERRIDABLE_AT_GATES]
+        if gates:
+            found[name] = gates
+    return found
+
+
+def refuse_gate_env(environ: Mapping[str, str], action: str) -> None:
+    """Raise ``ConfigError`` (exit 2) naming each ``GATEBOT_*`` variable that sets a gate setting.
+
+    ``action`` says what is being judged (``"an approval"``, ``"a landing"``):
+    it is judged by the base branch's configuration alone, so the environment
+    of whoever runs it cannot loosen (or swap) its checks and rules.
+    """
+    found = gate_env(environ)
+    if not found:
+        return
+    names = sorted(found)
+    settings = sorted({leaf for leaves in found.values() for leaf in leaves})
+    raise ConfigError(
+        f"{', '.join(names)} set{'s' if len(names) == 1 else ''} "
+        f"{', '.join(settings)}: gate settings, and {action} is judged by the base "
+        "branch's configuration alone",
+        f"unset {' '.join(names)} (e.g. env -u {names[0]} gatebot …), or change the setting "
+        "in the base branch's configuration through a reviewed task",
+    )
 
 
 def merge_tables(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, Any]:

@@ -77,6 +77,19 @@ came from and how to fix it (for a misspelt key, the closest known one). A bad `
 is named by its variable and never echoed (it may be a token); a `GATEBOT_*` variable that names
 no key is ignored with a warning on stderr.
 
+**Gate settings come from the base branch alone.** When gatebot judges an approval (`gatebot
+review --approve`) or a landing (`gatebot merge`, `--dry-run` too, and `gatebot queue run`), a
+`GATEBOT_*` variable that sets a gate setting stops the command with exit code 2, naming the
+variable and the setting: unset it, or change the setting in the base branch's configuration
+through a reviewed task. Otherwise whoever runs the gate could swap the checks
+(`GATEBOT_CHECKS__COMMANDS='{"tests": ["true"]}'`), lower the limits or name themselves a
+maintainer, and the board and the release commit would still say the change passed. Every key
+is a gate setting except `base`, `forge`, `merge.retries`, `merge.remote`, `checks.jobs`,
+`checks.timeout`, `claims.stale_after` and `claims.settle`, which say where and how fast
+gatebot works, never what passes. Looking (`gatebot review` without `--approve`, `gatebot
+review --reject`, `gatebot config show`) honours every variable, so a setting can be tried
+before it is proposed.
+
 The base branch is `--base`, else `GATEBOT_BASE`, else the remote's default branch (`main`
 without a remote); a `base` key in that branch's own configuration may name another. The
 branch under review never chooses its base, and a base that is the branch under review (or
@@ -184,7 +197,10 @@ def _key_section(path: tuple[str, ...], node: dict[str, Any]) -> list[str]:
         node["description"], "",
         f"- type: {type_text(node)}",
         f"- default: {shown}",
-        f"- environment: `{env_name(path)}`", "",
+        f"- environment: `{env_name(path)}`"
+        + ("" if ".".join(path) in config.OVERRIDABLE_AT_GATES
+           else " (refused by `review --approve`, `merge` and `queue run`: a gate setting)"),
+        "",
     ]
 
 

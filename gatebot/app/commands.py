@@ -36,7 +36,7 @@ def review_command(
     if approve and (_parse_only(only) or all_files):
         raise UsageError("--only and --all are for looking: an approval always judges every "
                          "rule on the change", "run gatebot review --approve without them")
-    ctx = open_context(cwd, {"base": base})
+    ctx = open_context(cwd, {"base": base}, judging="an approval" if approve else None)
     fmt = fmt or "text"
     board = ctx.board()
     the_task = find_task(board, task, ctx.git.current_branch())

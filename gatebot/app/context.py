@@ -93,7 +93,8 @@ class Context:
 
 
 def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
-                 fetch_also: Sequence[str] = (), default_forge: str | None = None) -> Context:
+                 fetch_also: Sequence[str] = (), default_forge: str | None = None,
+                 judging: str | None = None) -> Context:
     """Find the repository around ``cwd`` and load its configuration (SPEC §10, §11).
 
     The configuration is read from the tip of the base branch (on the remote
@@ -105,11 +106,16 @@ def open_context(cwd: Path, overrides: Mapping[str, Any] | None = None, *,
     branches matching the globs of ``fetch_also`` (``opened_heads``). The
     forge is ``--forge`` (``FORGE_OPTION``), else ``GATEBOT_FORGE``, else the
     configuration's ``forge``, else ``default_forge`` (``actions_forge``), else
-    ``local``. Raises ``EnvironmentProblem`` outside a git work tree,
+    ``local``. ``judging`` names what the command decides (``"an approval"``,
+    ``"a landing"``): then a ``GATEBOT_*`` variable that sets a gate setting is
+    refused (``config.refuse_gate_env``), so the gate settings are the base
+    branch's alone. Raises ``EnvironmentProblem`` outside a git work tree,
     ``ConfigError`` for a bad configuration or a ``merge.remote`` that names
     none of the repository's remotes, ``ForgeUnavailable`` for a forge this
     build lacks.
     """
+    if judging is not None:
+        config_module.refuse_gate_env(os.environ, judging)
     chosen = FORGE_OPTION.get()
     default_forge = default_forge or DEFAULT_FORGE.get()
     if chosen is not None:

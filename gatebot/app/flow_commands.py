@@ -62,7 +62,8 @@ def merge_command(cwd: Path, *, task: int | None, branch: str | None, actor: str
 
     With ``--task N`` the branches of task N come with the base's fetch.
     """
-    ctx = open_context(cwd, fetch_also=task_branch_globs(task) if task is not None else ())
+    ctx = open_context(cwd, fetch_also=task_branch_globs(task) if task is not None else (),
+                       judging="a landing")
     who = ctx.identity(actor)
     number = task
     if number is None:

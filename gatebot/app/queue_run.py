@@ -290,7 +290,7 @@ def queue_run_command(cwd: Path, override: int | None, once: bool, actor: str | 
     """
     if override is not None and override < 1:
         raise UsageError(f"--batch-size {override} is below 1", "pass --batch-size 1 or more")
-    ctx = open_context(cwd)
+    ctx = open_context(cwd, judging="a landing")
     if ctx.forge.name == "github":
         from gatebot.app.queue_github import run_steps  # noqa: PLC0415 - GitHub only
 

@@ -192,13 +192,11 @@ def test_the_gate_1_reviewer_cannot_land_under_a_look_alike_name(repo: Repo) -> 
     assert head not in git(repo.origin, "rev-list", "main").split()
 
 
-@pytest.mark.xfail(strict=True, reason="hole open: at gate 2 a GATEBOT_* variable in the "
-                   "reviewer's environment replaces the base's checks (GATEBOT_CHECKS__COMMANDS"
-                   "='{\"tests\": [\"true\"]}') and the release says it was re-tested; the gate "
-                   "settings of a release should come from the base branch alone")
 def test_gate_2_re_tests_with_the_bases_checks_whatever_the_environment(repo: Repo) -> None:
     """The release tree fails the base's tests check (main moved under the approval);
-    the gate-2 reviewer's environment swaps the check for ``true`` and it lands."""
+    the gate-2 reviewer's environment swapped the check for ``true`` and it landed, the
+    release saying it was re-tested. A gate setting in the environment is refused (exit 2);
+    without it, the base's check fails the landing."""
     fails_on_bad = ("import pathlib, sys; "
                     "sys.exit(1 if pathlib.Path('app/bad.py').exists() else 0)")
     argv = json.dumps([sys.executable, "-c", fails_on_bad])
@@ -215,7 +213,12 @@ def test_gate_2_re_tests_with_the_bases_checks_whatever_the_environment(repo: Re
     maintainer.git("push", "-q", "origin", "HEAD:main")
     loose = {"GATEBOT_CHECKS__COMMANDS": '{"tests": ["true"]}'}
     result = run_process(repo.path, "merge", "--task", "4", "--as", "rev2", env=loose)
-    assert result.returncode != 0, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "GATEBOT_CHECKS__COMMANDS sets checks.commands" in result.stderr
+    assert "unset GATEBOT_CHECKS__COMMANDS" in result.stderr
+    assert head not in git(repo.origin, "rev-list", "main").split()
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev2")
+    assert result.returncode == 1, result.stdout + result.stderr
     assert head not in git(repo.origin, "rev-list", "main").split()
 
 

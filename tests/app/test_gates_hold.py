@@ -174,13 +174,18 @@ def test_rules_loosened_in_the_gate1_reviewers_environment_do_not_land(repo: Rep
     head = push_branch(repo, {"app/big.py": long_function()})
     loose = {"GATEBOT_MAX_FUNCTION_LINES": "500",
              "GATEBOT_DISABLED_RULES": '["tests-present", "docstrings"]'}
-    approved = run_process(repo.path, "review", "--approve", "--as", "rev-a", env=loose)
-    assert approved.returncode == 0, approved.stderr
-    rules = git(repo.origin, "log", "-1", "--format=%B", "main")
-    assert "tests-present" not in rules  # the approval says what it did not judge
-    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev-b")
+    before = repo.origin_sha()
+    refused = run_process(repo.path, "review", "--approve", "--as", "rev-a", env=loose)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "GATEBOT_DISABLED_RULES, GATEBOT_MAX_FUNCTION_LINES set" in refused.stderr
+    assert repo.origin_sha() == before  # an approval is judged by the base's settings alone
+    looked = run_process(repo.path, "review", "--as", "rev-a", env=loose)
+    assert looked.returncode == 0, looked.stdout + looked.stderr  # looking may try settings
+    result = run_process(repo.path, "review", "--approve", "--as", "rev-a")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "function-length" in result.stderr
+    assert "function-length" in result.stdout + result.stderr
+    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev-b", env=loose)
+    assert result.returncode == 2, result.stdout + result.stderr
     assert head not in git(repo.origin, "rev-list", "main").split()
 
 
