@@ -336,10 +336,22 @@ def gate_files_result(
     none: gate_files.Texts = (None, None)
     changed = gate_files.gate_file_changes(
         touched, texts.get(gate_files.PYPROJECT, none), texts.get(gate_files.SETUP_CFG, none),
-        {p: t for p, t in texts.items() if "/" in p}, texts.get(gate_files.NOXFILE, none))
+        {p: t for p, t in texts.items() if "/" in p}, texts.get(gate_files.NOXFILE, none),
+        modules=gate_files.command_modules(cfg.checks.commands))
+    changed = sorted({*changed, *gate_files.links_out(_link_targets(git, merge_base, head))})
     verified = tuple(verify(approvers)) if changed and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
                                approvers=approvers)
+
+
+def _link_targets(git: Git, merge_base: str, head: str) -> dict[str, str]:
+    """The symlinks ``merge_base..head`` adds or changes → their target text (one git process)."""
+    links = [e for e in git.changed_entries(merge_base, head) if e.mode == "120000"]
+    if not links:
+        return {}
+    texts = git.read_files([(head, e.path) for e in links])
+    return {e.path: (t or b"").decode("utf-8", "surrogateescape")
+            for e, t in zip(links, texts, strict=True)}
 
 
 def _timed(results: dict[str, RuleResult], rule_id: str, fn: Callable[[], RuleResult]) -> None:

@@ -52,11 +52,17 @@ def look_alike(text: str) -> str:
     """``text`` as exclusion compares it: ``fold``, then its UTS #39 skeleton, case-folded.
 
     Names that a reader of the board cannot tell apart give the same string:
-    ``builder-\u043ene`` (Cyrillic ``о``), ``rev1`` and ``revl``, ``rn`` and ``m``.
-    Used to exclude (a look-alike of a builder is a builder), never to grant
+    ``builder-\u043ene`` (Cyrillic ``о``), ``rev1`` and ``revl``, ``rn`` and ``m``. An
+    email's sub-address is dropped (RFC 5233: ``ann+review@x.org`` is ``ann@x.org``'s
+    mailbox). Used to exclude (a look-alike of a builder is a builder), never to grant
     (a look-alike of a maintainer is no maintainer: ``Identity.matches_any``).
     """
-    return skeleton(fold(text)).casefold()
+    folded = fold(text)
+    local, at, domain = folded.rpartition("@")
+    mailbox = local.split("+", 1)[0]
+    if at and mailbox:
+        folded = f"{mailbox}@{domain}"
+    return skeleton(folded).casefold()
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,16 @@ class Identity:
         return frozenset(fold(x) for x in (self.actor, self.git_name, self.git_email)) - {""}
 
     def look_alike_keys(self) -> frozenset[str]:
-        """Every name and email of this identity as ``look_alike`` gives it; no empty string."""
-        return frozenset(look_alike(x) for x in (self.actor, self.git_name, self.git_email)) - {""}
+        """Every name and email of this identity as ``look_alike`` gives it; no empty string.
+
+        An actor written as a git identity (``Ann <ann@x.org>``) counts as its name
+        and its email too: the board shows it as that person.
+        """
+        names = [self.actor, self.git_name, self.git_email]
+        written = _GIT_IDENT.match(self.actor.strip())
+        if written is not None:
+            names += [written["name"], written["email"]]
+        return frozenset(look_alike(x) for x in names) - {""}
 
     def matches(self, other: Identity) -> bool:
         """Whether ``other`` may be the same person: a name or email in common or alike.

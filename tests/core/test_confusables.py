@@ -44,3 +44,10 @@ def test_a_look_alike_is_excluded_but_never_granted() -> None:
     assert Identity("rev1").matches(Identity("revl"))
     assert not same_person("maint\u0430", "maint")  # Cyrillic а
     assert same_person("MAINT", "maint")
+
+
+def test_a_sub_address_is_its_mailbox() -> None:
+    """RFC 5233: ``ann+review@x.org`` delivers to ``ann@x.org``; a name with ``+`` is kept."""
+    assert look_alike("Ann+Review@X.org") == look_alike("ann@x.org")
+    assert look_alike("a+b") != look_alike("a")
+    assert look_alike("+x@y.org") != look_alike("@y.org")

@@ -11,7 +11,11 @@ count below the root too (``tests/pytest.ini``, a ``tests/tox.ini`` with
 ``[pytest]``); a ``pytest11`` entry point makes the package's own module a
 plugin pytest loads by itself once the checks install it; and a ``conftest.py``
 at any depth is a plugin pytest loads as it collects (one that marks every test
-skipped makes the ``tests`` check pass with no test run). Such a change needs
+skipped makes the ``tests`` check pass with no test run); ``python -m pytest`` and
+``coverage run -m`` import the working directory's modules first, so a root ``pytest.py``
+(a module named after any of ``TOOL_MODULES``) replaces the tool, and a module a
+configured check runs with ``-m`` is what that check is; a symlink out of the
+repository (``links_out``) brings in what no one reviewed. Such a change needs
 the approval of one of ``claims.maintainers`` (like a CODEOWNERS entry): at
 gate 1 the approving reviewer must be a maintainer; at gate 2 the gate-1 or the
 gate-2 reviewer. Looking without approving shows the rule as failing, naming
@@ -21,6 +25,7 @@ the files. Pure: paths and file texts come in as values.
 from __future__ import annotations
 
 import ast
+import posixpath
 import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -147,9 +152,65 @@ def noxfile_helpers(paths: Sequence[str], noxfile: Texts) -> list[str]:
     return [p for p in paths if p in files]
 
 
+TOOL_MODULES = frozenset({"pytest", "_pytest", "py", "pluggy", "coverage", "nox", "tox",
+                          "mypy", "ruff", "unittest", "hypothesis", "pytest_cov", "xdist"})
+"""Modules the checks run with ``python -m`` (or import while testing): a module of the same
+name at the repository root is imported instead of the real one, since ``python -m`` and
+``coverage run -m`` put the working directory first on ``sys.path``."""
+
+
+def command_modules(commands: Mapping[str, str | Sequence[str]]) -> frozenset[str]:
+    """The dotted modules the configured check commands run with ``-m`` (``app.selftest``)."""
+    found: set[str] = set()
+    for command in commands.values():
+        argv = command.split() if isinstance(command, str) else list(command)
+        found.update(argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "-m")
+    return frozenset(found)
+
+
+def module_files(paths: Sequence[str], modules: frozenset[str]) -> list[str]:
+    """The paths among ``paths`` that are one of ``modules`` as Python imports it from the root.
+
+    A dotted module ``a.b`` is ``a/b.py`` (or ``.pyc``, an extension ``a/b*.so``/``.pyd``), or
+    the ``__init__`` or ``__main__`` of the package ``a/b/``; the ``__init__`` of each parent
+    package runs too. ``TOOL_MODULES`` count always (``pytest.py`` shadows pytest).
+    """
+    wanted = {name.split(".")[0] for name in TOOL_MODULES} | set(modules)
+    prefixes = {".".join(n.split(".")[:i]) for n in wanted for i in range(1, n.count(".") + 1)}
+    found = []
+    for path in paths:
+        parent, _, leaf = path.rpartition("/")
+        stem = leaf.split(".", 1)[0]
+        suffix = leaf.rsplit(".", 1)[-1] if "." in leaf else ""
+        if suffix not in ("py", "pyc", "so", "pyd"):
+            continue
+        package = parent.replace("/", ".")
+        if (f"{package}.{stem}" if package else stem) in wanted \
+                or (stem in ("__init__", "__main__") and package in wanted) \
+                or (stem == "__init__" and package in prefixes):
+            found.append(path)
+    return found
+
+
+def links_out(targets: Mapping[str, str]) -> list[str]:
+    """The symlinks among ``targets`` (path → the link's text) that lead out of the repository.
+
+    An absolute target, or a relative one that climbs above the root, names a file the
+    change does not hold: what it leads to (a directory of ``conftest.py`` files on a
+    shared machine, a module imported as the link's name) is never reviewed. In path order.
+    """
+    found = []
+    for path, target in targets.items():
+        dest = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if posixpath.isabs(target) or dest == ".." or dest.startswith("../"):
+            found.append(path)
+    return sorted(found)
+
+
 def gate_file_changes(
     paths: Sequence[str], pyproject: Texts = (None, None), setup_cfg: Texts = (None, None),
-    nested: Mapping[str, Texts] | None = None, noxfile: Texts = (None, None),
+    nested: Mapping[str, Texts] | None = None, noxfile: Texts = (None, None), *,
+    modules: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The paths among ``paths`` (added, modified, deleted or renamed) that define the gates.
 
@@ -158,8 +219,9 @@ def gate_file_changes(
     or sections (``_sections``) differ. ``conftest.py`` counts at any depth; below the
     root, ``PYTEST_FILES`` always count, and a ``NESTED_TEXTS`` file counts when its texts in ``nested``
     (path → texts; absent means unchanged) differ in those parts. ``noxfile``: the
-    noxfile's texts; the root modules it imports count (``noxfile_helpers``). Sorted, no
-    repeats.
+    noxfile's texts; the root modules it imports count (``noxfile_helpers``). ``modules``:
+    the modules the configured checks run (``command_modules``); they and the root modules
+    named like a check's tool count (``module_files``). Sorted, no repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)
              or p.rsplit("/", 1)[-1] == CONFTEST}
@@ -169,6 +231,7 @@ def gate_file_changes(
         found.add(SETUP_CFG)
     found.update(p for p in paths if "/" in p and _nested_changed(p, (nested or {}).get(p)))
     found.update(noxfile_helpers(paths, noxfile))
+    found.update(module_files(paths, modules))
     return sorted(found)
 
 

@@ -1,0 +1,30 @@
+"""gate-files: the modules the checks run (``gate_files.module_files``, ``command_modules``)."""
+
+from __future__ import annotations
+
+from gatebot.core.rules import gate_files
+
+
+def test_root_modules_named_after_a_tool_are_gate_files() -> None:
+    """``python -m pytest`` imports ``./pytest.py`` first; ``tests/pytest.py`` it never does."""
+    paths = ["pytest.py", "coverage/__init__.py", "_pytest/__main__.py", "nox.pyc",
+             "tests/pytest.py", "pytest.md", "src/coverage.py", "app/f.py", "pytestx.py"]
+    assert gate_files.module_files(paths, frozenset()) == [
+        "pytest.py", "coverage/__init__.py", "_pytest/__main__.py", "nox.pyc"]
+
+
+def test_the_modules_a_configured_check_runs_are_gate_files() -> None:
+    """``-m app.selftest`` runs ``app/selftest.py`` after ``app/__init__.py``."""
+    modules = gate_files.command_modules({"tests": ("python", "-m", "app.selftest", "-x"),
+                                          "lint": "ruff check .", "m": ("x", "-m")})
+    assert modules == frozenset({"app.selftest"})
+    paths = ["app/selftest.py", "app/__init__.py", "app/other.py", "app/selftest/__main__.py"]
+    assert gate_files.module_files(paths, modules) == [
+        "app/selftest.py", "app/__init__.py", "app/selftest/__main__.py"]
+
+
+def test_links_out_of_the_repository() -> None:
+    """Absolute targets and targets above the root; a link inside the tree is no gate file."""
+    targets = {"tests/ext": "/tmp/plugins", "a/b": "../../up", "a/c": "../in/tree",
+               "top": "..", "d": "sub/../../x", "e": "f.py"}
+    assert gate_files.links_out(targets) == ["a/b", "d", "tests/ext", "top"]
