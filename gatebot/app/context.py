@@ -20,7 +20,6 @@ from gatebot.adapters.git import Git
 from gatebot.adapters.local import LocalForge
 from gatebot.core import archive
 from gatebot.core.board import Board, Task
-from gatebot.core.confusables import mixed_scripts
 from gatebot.core.protocol import TASK_BRANCH, Identity
 from gatebot.core.records import Heads
 from gatebot.errors import ConfigError, EnvironmentProblem, UsageError
@@ -62,6 +61,8 @@ class Context:
                 "no actor: gatebot cannot tell who you are",
                 "pass --as NAME, set GATEBOT_ACTOR, or set git config user.email",
             )
+        from gatebot.core.confusables import mixed_scripts  # noqa: PLC0415 - Unicode data
+
         scripts = mixed_scripts(actor)
         if scripts:
             raise UsageError(

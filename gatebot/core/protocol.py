@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from gatebot.core.confusables import skeleton
 from gatebot.core.verdict import Finding, RuleResult
 
 TASK_BRANCH = re.compile(r"^task/(\d+)(?:[-_/.].*)?$")
@@ -57,6 +56,8 @@ def look_alike(text: str) -> str:
     mailbox). Used to exclude (a look-alike of a builder is a builder), never to grant
     (a look-alike of a maintainer is no maintainer: ``Identity.matches_any``).
     """
+    from gatebot.core.confusables import skeleton  # noqa: PLC0415 - 1 MB of Unicode data
+
     folded = fold(text)
     local, at, domain = folded.rpartition("@")
     mailbox = local.split("+", 1)[0]
