@@ -45,6 +45,7 @@ from gatebot.adapters.github.gate import gate_one  # noqa: E402
 from gatebot.core.github_model import Person  # noqa: E402
 from gatebot.core.verdict import RuleResult, Verdict  # noqa: E402
 from tests.fakegithub import FakeGitHub  # noqa: E402
+from tests.github.gate1_runs import record_runs  # noqa: E402
 from tests.github.test_review_event import review_payload  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "landing.json"
@@ -103,7 +104,8 @@ class Landing:
                                 bot_login=fake.bot.login))
         gate_one(conn, self.pull, Verdict("review", self.head, "0" * 40, (
             RuleResult("checks.tests", "pass", "ok"),)), "## gate 1: pass\n",
-            pusher=Person(alice.id, alice.login, False))  # alice pushed the head
+            pusher=Person(alice.id, alice.login, False),  # alice pushed the head
+            runs=record_runs(fake, self.head), base="main")  # as gatebot-publish.yml posts it
         conn.close()
         self.work = tmp / "job"
         _git(tmp, "clone", "-q", "--no-local", str(fake.git_dir), str(self.work))

@@ -23,11 +23,11 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from gatebot.adapters.github.client import Connection, translated
-from gatebot.adapters.github.identity import approvals, pull_facts, resolve_co_authors
-from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import set_stage
+from gatebot.adapters.github.reviews import read_reviews
 from gatebot.adapters.github.writes import add_labels, post_comment
 from gatebot.core.board import Stage
+from gatebot.core.github_model import Person
 from gatebot.core.landing import (
     STAGING_PREFIX,
     CheckRunFact,
@@ -239,22 +239,24 @@ class StagingRepo:
             self._pulls[number] = pull
         return pull
 
-    def approvers(self, number: int, head: str, task: int) -> tuple[str, ...]:
+    def approvers(self, number: int, head: str, task: int, app: str = "github-actions"
+                  ) -> tuple[str, ...]:
         """The eligible accounts whose standing review of pull request ``number`` approves ``head``.
 
-        Gate 2's rule (``gatebot.core.github_model.decide_approvals``): a later review by the
-        same account replaces its approval, an approval of another commit does not count, and
-        no builder ever counts — task ``task``'s claimants (its assignees, past and present),
-        the pull request's author and the people behind its commits — nor any bot. At most two are named (the
-        gate-1 and gate-2 reviewers); none when ``head`` is no longer the pull request's head.
+        Decided as the review step decides it (``reviews.read_reviews``; ``task`` is the
+        pull request's own): a later review by the same account replaces its approval, an
+        approval of another commit does not count, and no builder ever counts — the task's
+        claimants (past and present), the pull request's author, the people behind its
+        commits and the pushers gate 1's counted verdict records (without that verdict, no
+        one) — nor any bot. At most two are named (the gate-1 and gate-2 reviewers); none
+        when ``head`` is no longer the pull request's head. ``app``: the slug of gatebot's
+        App (``--checks-app``), whose gate-1 check runs are gatebot's when no App id is set.
         """
-        pull = self._pull(number)
-        with self._doing(f"reading the reviews of pull request #{number}"):
-            facts = resolve_co_authors(self.repo.requester, pull_facts(pull))
-            if facts.head != head:
-                return ()
-            claimants = claimants_of(self.repo.get_issue(task))
-        found = approvals(facts, claimants)
+        bot = Person(None, f"{app}[bot]", True)  # only its slug is read: no request
+        read = read_reviews(self.conn, number, bot, self.base, pull=self._pull(number))
+        if read.facts.head != head:
+            return ()
+        found = read.approvals
         return tuple(p.login for p in (found.gate1, found.gate2) if p is not None)
 
     def set_stage(self, issue: int, stage: Stage) -> None:

@@ -5,7 +5,8 @@ written by the change: the privileged workflow (gatebot-publish.yml) reads it on
 module, which admits nothing but the documented shapes, with bounded sizes, before anything is
 posted. The artifact is a directory holding two files::
 
-    event.json    {"pull_request": 7, "head_sha": "<40 hex>", "exit_code": 1}
+    event.json    {"pull_request": 7, "head_sha": "<40 hex>", "exit_code": 1,
+                   "action": "synchronize"}
     verdict.json  the gatebot.verdict/1 document of `gatebot review --format json`
 
 gatebot-publish.yml downloads it and names the directory in ``GATEBOT_VERDICT`` for ``gatebot
@@ -98,20 +99,28 @@ class VerdictModel(_Model):
 
 
 class EventModel(_Model):
-    """What the workflow knew: the pull request, its head SHA, gatebot's exit code."""
+    """What the workflow knew: the pull request, its head SHA, gatebot's exit code.
+
+    ``action``: the ``pull_request`` event's action (absent in older workflows' artifacts).
+    """
 
     pull_request: Annotated[int, Field(ge=1)]
     head_sha: Sha
     exit_code: Annotated[int, Field(ge=0, le=255)]
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z_]{0,40}$")] | None = None
 
 
 @dataclass(frozen=True)
 class VerdictArtifact:
-    """A validated artifact: the pull request it is about, gatebot's exit code, the verdict."""
+    """A validated artifact: the pull request it is about, gatebot's exit code, the verdict.
+
+    ``action``: the ``pull_request`` action the run says started it (None: not said).
+    """
 
     pull_request: int
     exit_code: int
     verdict: Verdict
+    action: str | None = None
 
 
 def read_verdict_artifact(directory: Path, *, head_sha: str) -> VerdictArtifact:
@@ -135,7 +144,7 @@ def read_verdict_artifact(directory: Path, *, head_sha: str) -> VerdictArtifact:
         raise ArtifactError(
             f"verdict.json says {verdict.verdict!r} but its rules make {result.verdict!r}",
             "nothing was posted; re-run the gatebot-pr workflow")
-    return VerdictArtifact(event.pull_request, event.exit_code, result)
+    return VerdictArtifact(event.pull_request, event.exit_code, result, event.action or None)
 
 
 def _capped(models: list[RuleModel]) -> tuple[RuleResult, ...]:

@@ -19,6 +19,12 @@ VERDICT_DIR = "GATEBOT_VERDICT"
 """The environment variable naming the directory the verdict artifact was downloaded to."""
 
 
+def run_id(environ: Mapping[str, str]) -> int | None:
+    """The id of the workflow run gatebot runs in (``GITHUB_RUN_ID``, set by GitHub Actions); None outside one."""
+    value = environ.get("GITHUB_RUN_ID", "")
+    return int(value) if value.isdigit() and len(value) < 20 else None
+
+
 def publish_command(cwd: Path, intent: PublishVerdict, environ: Mapping[str, str]) -> int:
     """Post the verdict artifact of ``intent``'s run; 0 when it passed, 1 when it failed.
 
@@ -41,7 +47,8 @@ def publish_command(cwd: Path, intent: PublishVerdict, environ: Mapping[str, str
     base = open_context(cwd).config.base
     conn = connect(env_settings(repository=repository_of(cwd)))
     try:
-        done = publish_artifact(conn, Path(where), intent, render_markdown, base=base)
+        done = publish_artifact(conn, Path(where), intent, render_markdown, base=base,
+                                publish_run=run_id(environ))
     finally:
         conn.close()
     how = {"check-run": "posted as a check run", "status": "posted as a commit status",

@@ -38,7 +38,7 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
         raise EnvironmentProblem("approvals from pull request reviews need the github forge",
                                  "run `gatebot gate` inside GitHub Actions, or pass "
                                  "--forge github (GITHUB_TOKEN and GITHUB_REPOSITORY set)")
-    read = read_reviews(forge.conn, intent.pr, forge.bot)
+    read = read_reviews(forge.conn, intent.pr, forge.bot, ctx.config.base)
     if note_reviews(forge.conn, intent.pr, forge.bot, read.approvals, read.facts.head):
         print(f"pull request #{intent.pr}: review notes updated", file=sys.stderr)
     api = StagingRepo(forge.conn, ctx.config.base, remember=True)
@@ -77,7 +77,9 @@ def candidate(ctx: Context, read: PullReviews) -> merge.Candidate:
     first, second = read.approvals.gate1, read.approvals.gate2
     if read.issue is None or first is None or second is None:
         raise ValueError("gate 2's candidate needs a task and two approvals")
-    task = ctx.board(ctx.forge.tip()).task(read.issue.number)
+    forge = ctx.forge
+    task = (forge.task_at(read.issue, forge.tip()) if isinstance(forge, GitHubForge)
+            else ctx.board(forge.tip()).task(read.issue.number))
     people = tuple(Contributor(p.login, "builder", p.login if "@" in p.login else "")
                    for p in read.builders)
     return merge.Candidate(task, read.facts.branch, read.facts.head,

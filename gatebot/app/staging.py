@@ -226,7 +226,7 @@ def read_facts(ctx: Context, target: Target, known: StagingRun | None = None,
     facts = LandingFacts(
         staging=staging, recorded_base=base, approved_head=head,
         base_now=api.ref_sha(ctx.config.base) or "", head_now=head_now,
-        approvers=api.approvers(target.pull, head_now, target.task),
+        approvers=api.approvers(target.pull, head_now, target.task, target.app),
         checks=vouched(api, staging, api.check_runs(staging), target.app, known),
         required=target.required, app=target.app,
         attempt=int(trailers.get("Gatebot-Attempt", "1")), retries=ctx.config.merge.retries)

@@ -16,6 +16,7 @@ from gatebot.adapters.github.identity import maintainers
 from gatebot.adapters.github.verdicts import Publication, publish
 from gatebot.core.verdict import RuleResult, Verdict
 from tests.fakegithub.server import FakeGitHub
+from tests.github.gate1_runs import record_runs
 from tests.github.helpers import conn, person
 from tests.github.test_review_event import BRANCH, REPO, TODO, Pull
 from tests.repos import NO_CHECKS, git
@@ -36,8 +37,10 @@ def gate_pull(fake_github: FakeGitHub, tmp_path: Path) -> Pull:
     verdict = Verdict("review", head, base, (
         RuleResult("gate-files", "fail", "tox.ini changed: needs a maintainer's approval"),
         RuleResult("checks.tests", "pass", "passed")))
+    runs = record_runs(fake, head, conclusion="failure")  # the publish job failed with it
     publish(conn(fake, fake.bot), Publication(number, "gate-1", verdict, "## gate 1: fail\n",
-                                              pushers=(person(alice),)), person(fake.bot))
+                                              pushers=(person(alice),), runs=runs, base="main"),
+            person(fake.bot))
     work = tmp_path / "job"
     git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
     return Pull(fake, work, number, head, tmp_path)

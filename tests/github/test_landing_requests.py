@@ -15,13 +15,15 @@ from pathlib import Path
 
 from benchmarks.bench_landing import one
 
-GATE_REQUESTS = 13
-"""gate 2: bot, pull request + commits + reviews, issue + events, gate-1 check run, notes
-comment read + update, staging branches, board (issues, pulls), dispatch."""
-LAND_REQUESTS = 16
-"""land: staging branches, open pulls, check run, pull request + commits + reviews, main,
-issue + events, check runs, fast-forward, labels (read, remove, add), close, delete branch."""
-
+GATE_REQUESTS = 12
+"""gate 2: bot, pull request + commits + reviews, issue + events, gate-1 check runs + the
+publish run they name, notes comment read + update, staging branches, dispatch (the task's
+board entry comes from git and the issue already read: no issue or pull request lists)."""
+LAND_REQUESTS = 18
+"""land: staging branches, open pulls, check run, pull request, main, commits + reviews,
+issue + events, gate-1 check runs + the publish run they name (the approvers are decided as the
+review step decides them, with gate 1's recorded pushers), check runs, fast-forward, labels
+(read, remove, add), close, delete branch."""
 
 def test_a_landing_makes_the_pinned_number_of_requests(tmp_path: Path) -> None:
     """Each step's request count equals its pin; one staging run; main is the staged commit."""

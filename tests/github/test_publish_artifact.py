@@ -52,9 +52,10 @@ def _gate_one_run(fake: FakeGitHub, tmp_path: Path) -> Pr:
     return Pr(fake, number, task, head, artifact, clone)
 
 
-def _event_json(artifact: Path, number: int, head: str) -> None:
+def _event_json(artifact: Path, number: int, head: str, action: str | None = None) -> None:
+    said = {"action": action} if action else {}
     (artifact / "event.json").write_text(json.dumps(
-        {"pull_request": number, "head_sha": head, "exit_code": 0}), encoding="utf-8")
+        {"pull_request": number, "head_sha": head, "exit_code": 0, **said}), encoding="utf-8")
 
 
 @pytest.fixture
@@ -63,11 +64,16 @@ def pr(fake_github: FakeGitHub, tmp_path: Path) -> Pr:
     return _gate_one_run(fake_github, tmp_path)
 
 
+PUBLISH_RUN = 9001
+"""The publish job's own run id (``GITHUB_RUN_ID``) in these tests."""
+
+
 def _publish(pr: Pr, tmp_path: Path, *, pulls: tuple[int, ...] | None = None,
              head: str | None = None, workflow: str = "gatebot-pr.yml",
-             artifact: bool = True, actor: str = "alice") -> tuple[int, str]:
+             artifact: bool = True, actor: str = "alice",
+             publish_run: int = PUBLISH_RUN) -> tuple[int, str]:
     """``gatebot gate`` in the publish job for the run that tested ``head`` (exit, output);
-    ``actor``: who pushed the head that started the run."""
+    ``actor``: who started the run; ``publish_run``: the publish job's own run id."""
     pusher = pr.fake.state.user_by_login(actor)
     assert pusher is not None
     sha = head or pr.head
@@ -87,7 +93,8 @@ def _publish(pr: Pr, tmp_path: Path, *, pulls: tuple[int, ...] | None = None,
            "GITHUB_API_URL": pr.fake.url, "GITHUB_TOKEN": pr.fake.bot.token,
            "GATEBOT_GITHUB_THROTTLE": "0", "GATEBOT_GITHUB_BOT_LOGIN": pr.fake.bot.login,
            "GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": str(event),
-           "GATEBOT_VERDICT": str(pr.artifact) if artifact else ""}
+           "GATEBOT_VERDICT": str(pr.artifact) if artifact else "",
+           "GITHUB_RUN_ID": str(publish_run)}
     result = run_cli(pr.clone, "gate", env=env)
     assert pr.fake.bot.token not in result.output
     return result.exit_code, result.output
@@ -124,7 +131,7 @@ def test_the_runs_actor_pushed_the_head_and_cannot_approve_it(pr: Pr, tmp_path: 
     code, output = _publish(pr, tmp_path, actor="carol")
     assert code == 0, output
     [run] = pr.fake.state.check_runs.values()
-    assert run.external_id.endswith(f" pushers={carol.id}/carol"), run.external_id
+    assert f" pushers={carol.id}/carol " in run.external_id, run.external_id
     assert pr.fake.state.issues[pr.task].labels == ["status:review"]
 
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from tests.fakegithub import FakeGitHub
+from tests.github.gate1_runs import post_gate1
 from tests.repos import git, run_cli
 
 REPO = "acme/widgets"
@@ -34,6 +35,7 @@ def test_the_github_queue_lists_approved_heads_and_leaves_out_a_pushed_one(
         branch = f"task/{number}-work"
         heads[number] = fake_github.push_commit(branch, {path: "x = 1\n"}, title, alice)
         pulls[number] = fake_github.create_pull(branch, alice, body=f"Closes #{number}")
+        post_gate1(fake_github, heads[number], alice)  # gate 1 passed: alice pushed
         fake_github.client(bob).get_repo(REPO).get_pull(pulls[number]).create_review(
             event="APPROVE")
     first, second = sorted(heads)
@@ -75,8 +77,9 @@ def test_the_github_queue_is_in_the_order_the_approval_pairs_were_completed(
         number = fake_github.create_issue(title, fake_github.owner,
                                           labels=("status:rdy-for-prod",))
         branch = f"task/{number}-work"
-        fake_github.push_commit(branch, {f"f{number}.py": "x = 1\n"}, title, alice)
+        head = fake_github.push_commit(branch, {f"f{number}.py": "x = 1\n"}, title, alice)
         pulls[number] = fake_github.create_pull(branch, alice, body=f"Closes #{number}")
+        post_gate1(fake_github, head, alice)  # gate 1 passed: alice pushed
     one, two, three = sorted(pulls)
     for number, reviewer in ((one, "bob"), (two, "bob"), (three, "bob"), (two, "carol"),
                              (one, "carol")):

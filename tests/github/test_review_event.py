@@ -19,6 +19,7 @@ import pytest
 from gatebot.core.github_model import STICKY_MARKER
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
+from tests.github.gate1_runs import post_gate1
 from tests.repos import NO_CHECKS, git, run_cli
 
 REPO = "acme/widgets"
@@ -123,9 +124,7 @@ def pull(fake_github: FakeGitHub, tmp_path: Path) -> Pull:
         fake.state.issues[task].assignees.append(bob.id)  # bob claimed it
     head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
     number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}")
-    fake.client(fake.bot).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", head, status="completed", conclusion="success",
-        external_id=pushed_by(alice))
+    post_gate1(fake, head, alice)
     work = tmp_path / "job"
     git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
     return Pull(fake, work, number, head, tmp_path)
@@ -195,7 +194,8 @@ def test_gate_1_counts_only_gatebots_own_check_run(pull: Pull) -> None:
 
 def test_gate_1_counts_only_gatebots_own_commit_status(pull: Pull) -> None:
     """A builder with ``statuses: write`` posting ``gatebot/gate-1`` success moves nothing;
-    the same status by gatebot's own account does."""
+    nor does the same status by gatebot's App (a status names no publishing run); by
+    gatebot's account on a person's token (the terminal's ``gatebot gate``), it does."""
     with pull.fake.state.lock:
         pull.fake.state.check_runs.clear()
     builder = next(u for u in pull.fake.state.users.values() if u.login == "alice")
@@ -209,7 +209,15 @@ def test_gate_1_counts_only_gatebots_own_commit_status(pull: Pull) -> None:
     own = pull.fake.client(pull.fake.bot).get_repo(REPO).get_commit(pull.head)
     own.create_status("success", context="gatebot/gate-1",
                       description=f"{pushed_by(builder).split(' ')[1]} pass")
-    code, out = pull.gate(pull.approve(carol))
+    code, out = pull.gate(pull.approve(carol))  # an App's status: any holder of its key
+    assert code == 0, out
+    assert pull.labels() == ["status:review"]
+    person_token = {"GITHUB_TOKEN": pull.fake.owner.token,
+                    "GATEBOT_GITHUB_BOT_LOGIN": pull.fake.owner.login}
+    mine = pull.fake.client(pull.fake.owner).get_repo(REPO).get_commit(pull.head)
+    mine.create_status("success", context="gatebot/gate-1",
+                       description=f"{pushed_by(builder).split(' ')[1]} pass")
+    code, out = pull.gate(pull.approve(carol) | person_token)
     assert code == 0, out
     assert pull.labels() == ["status:rdy-for-prod"]
 
@@ -231,9 +239,7 @@ def test_gate_1_trusts_only_the_configured_apps_check_run(pull: Pull) -> None:
     assert pull.labels() == ["status:review"]
     alice = pull.fake.state.user_by_login("alice")
     assert alice is not None
-    pull.fake.client(pull.fake.bot).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", pull.head, status="completed", conclusion="success",
-        external_id=pushed_by(alice))
+    post_gate1(pull.fake, pull.head, alice)
     code, out = pull.gate(pull.approve(carol) | as_actions)
     assert code == 0, out
     assert pull.labels() == ["status:rdy-for-prod"]

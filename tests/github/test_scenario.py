@@ -44,7 +44,15 @@ TODO = textwrap.dedent("""\
 
 
 class Job:
-    """The Actions jobs of one repository: a clone of the fake's repository, the bot's token."""
+    """The Actions jobs of one repository: a clone of the fake's repository, the bot's token.
+
+    gatebot runs gate 1 itself on ``pull_request`` here (not through gatebot-publish.yml), so
+    its check runs name no publishing run: they count because gatebot's App is configured by
+    id (``app_id``; docs/github.md, "Which gate-1 check run counts").
+    """
+
+    app_id = True
+    """Set ``GATEBOT_GITHUB_APP_ID`` to the bot's App (False: trust the bot's slug only)."""
 
     def __init__(self, fake: FakeGitHub, tmp: Path) -> None:
         """Clone the fake's repository into ``tmp/job``."""
@@ -57,7 +65,9 @@ class Job:
         return {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO,
                 "GITHUB_API_URL": self.fake.url, "GITHUB_TOKEN": self.fake.bot.token,
                 "GATEBOT_GITHUB_BOT_LOGIN": self.fake.bot.login, "GATEBOT_GITHUB_THROTTLE": "0",
-                "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]", **extra}
+                "GATEBOT_CLAIMS__SETTLE": "[0.05, 0.05]",
+                **({"GATEBOT_GITHUB_APP_ID": str(self.fake.bot.app_id)} if self.app_id else {}),
+                **extra}
 
     def gate(self, event: str, payload: dict[str, Any], checkout: str = "main") -> str:
         """``gatebot gate`` on ``payload`` with ``checkout`` checked out; its output."""

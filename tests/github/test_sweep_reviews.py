@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 
 from tests.fakegithub.server import FakeGitHub
-from tests.github.test_review_event import BRANCH, REPO, TODO, actions_env, pushed_by
+from tests.github.gate1_runs import post_gate1
+from tests.github.test_review_event import BRANCH, REPO, TODO, actions_env
 from tests.repos import NO_CHECKS, git, run_cli
 
 
@@ -35,9 +36,7 @@ def test_the_sweep_moves_and_stages_a_forks_approved_pull_request_once(
     task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
     head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
     number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}", fork=True)
-    fake.client(fake.bot).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", head, status="completed", conclusion="success",
-        external_id=pushed_by(alice))
+    post_gate1(fake, head, alice)
     for login in ("carol", "dave"):  # their review events ran read-only: nothing was done
         pull = fake.client(fake.add_user(login)).get_repo(REPO).get_pull(number)
         pull.create_review(commit=pull.base.repo.get_commit(head), event="APPROVE")

@@ -25,14 +25,12 @@ from gatebot.adapters.github.board import live_tasks
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.escalations import escalate
 from gatebot.adapters.github.identity import (
-    approvals,
     bot_identity,
     maintainers,
     person,
-    read_pull,
 )
-from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, read_task_issue, set_stage
+from gatebot.adapters.github.reviews import read_reviews
 from gatebot.adapters.github.verdicts import Publication, publish
 from gatebot.adapters.github.writes import (
     add_labels,
@@ -43,7 +41,7 @@ from gatebot.adapters.github.writes import (
     remove_label,
 )
 from gatebot.core.board import Board, Stage, Task, escape_title, single_line
-from gatebot.core.board_sync import synced
+from gatebot.core.board_sync import LiveTask, synced
 from gatebot.core.claims import ClaimRecord, flag_key
 from gatebot.core.github_model import (
     CLAIMED,
@@ -59,6 +57,7 @@ from gatebot.core.github_model import (
 from gatebot.core.protocol import Identity
 from gatebot.core.records import Approval
 from gatebot.core.transitions import BoardState, TaskState
+from gatebot.errors import BoardError
 
 if TYPE_CHECKING:
     from gatebot.adapters.local import LocalForge
@@ -229,6 +228,21 @@ class GitHubForge:
         """TODO.md at ``tip`` with each task moved to its live stage and holder."""
         return synced(self.files.board(tip), live_tasks(self.conn))
 
+    def task_at(self, issue: Issue, tip: str) -> Task:
+        """``issue``'s task as TODO.md at ``tip`` has it, moved to the issue's stage.
+
+        Like ``board(tip).task(n)`` for this one issue, without listing every issue and pull
+        request (two requests fewer for a landing); ``BoardError`` when it has no stage.
+        """
+        names = [lb.name for lb in issue.labels]
+        stage = issue_stage(issue)
+        if stage is None:
+            raise BoardError(f"issue #{issue.number} has no status: label, so it is no task",
+                             "label it (gatebot init --github creates the labels)")
+        fields = {"Priority": "critical"} if CRITICAL.name in names else {}
+        live = LiveTask(issue.number, issue.title, stage, fields)
+        return synced(self.files.board(tip), [live]).task(issue.number)
+
     def events(self, task: int, tip: str | None = None) -> list[BoardEvent]:
         """The events recorded in git for ``task`` (release commits), newest first."""
         return self.files.events(task, tip)
@@ -236,16 +250,17 @@ class GitHubForge:
     def approvals(self, task: int, tip: str | None = None) -> tuple[Approval, ...]:
         """The gate-1 approval of ``task``'s pull request head, by an eligible reviewer.
 
-        Its ``at`` is when the counted approvals were complete: the later review's
-        ``submitted_at`` of the gate-1 and gate-2 pair (the merge queue's order).
+        Who is eligible is decided as the review step decides it (``reviews.read_reviews``:
+        the claimants, the commit people and the pushers gate 1's counted verdict records;
+        without that verdict no approval counts). Its ``at`` is when the counted approvals
+        were complete: the later review's ``submitted_at`` of the gate-1 and gate-2 pair (the
+        merge queue's order).
         """
         pull = self._pull_of(task)
         if pull is None:
             return ()
-        facts = read_pull(self.conn, pull)
-        with translated(self.conn.secrets, f"reading task #{task}"):
-            claimants = claimants_of(self.conn.repo.get_issue(task))
-        counted = approvals(facts, claimants)
+        read = read_reviews(self.conn, pull, self.bot, self.branch)
+        facts, counted = read.facts, read.approvals
         if counted.gate1 is None:
             return ()
         return (Approval(Identity(counted.gate1.login), "review", facts.head, facts.branch, (),
@@ -353,7 +368,8 @@ class GitHubForge:
             return
         gate = "gate-1" if verdict.gate == "review" else "gate-2"
         publish(self.conn, Publication(pull, gate, verdict, self.render(verdict),
-                                       pushers=(pusher,) if pusher else ()), self.bot)
+                                       pushers=(pusher,) if pusher else (), base=self.branch),
+                self.bot)
 
     def push_release(self, tip: str, commit: str) -> bool:
         """Land ``commit`` on the base branch in git, without force (the local forge's push)."""

@@ -26,6 +26,7 @@ from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, read_task_issue, set_stage
 from gatebot.adapters.github.verdicts import Publication, Published, publish
 from gatebot.core.board import Stage
+from gatebot.core.gate1_runs import RunIds
 from gatebot.core.github_model import Approvals, Person, task_of_pull
 from gatebot.core.verdict import Verdict
 
@@ -75,11 +76,12 @@ def _task_issue(conn: Connection, facts: PullFacts) -> Issue | None:
 
 
 def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,
-             log_url: str | None = None, pusher: Person | None = None) -> GateOutcome:
+             log_url: str | None = None, pusher: Person | None = None,
+             runs: RunIds | None = None, base: str = "") -> GateOutcome:
     """Publish gate 1 on pull request ``number`` and move its task when approved (module doc).
 
     ``verdict.head`` must be the pull request's head; ``markdown`` is the verdict's summary
-    (the review notes are appended). Raises ``EnvironmentProblem`` (exit 2) on GitHub errors,
+    (the review notes are appended); ``runs`` and ``base`` as ``Publication`` has them. Raises ``EnvironmentProblem`` (exit 2) on GitHub errors,
     ``BoardError`` (exit 2) when the task has two stage labels.
     """
     facts = read_pull(conn, number)
@@ -89,7 +91,7 @@ def gate_one(conn: Connection, number: int, verdict: Verdict, markdown: str, *,
     found = approvals(facts, claimants, pusher)
     done = publish(conn, Publication(number, "gate-1", verdict, markdown, log_url,
                                      reviews_section(found, facts.head),
-                                     (pusher,) if pusher else ()),
+                                     (pusher,) if pusher else (), runs, base),
                    bot_identity(conn))
     moved = bool(issue and verdict.verdict == "pass" and verdict.head == facts.head
                  and found.gate1 and issue_stage(issue) is Stage.REVIEW)

@@ -8,14 +8,17 @@ its hidden marker and the bot's own user id, edited in place, created once. Each
 verdict and the review notes are sections of it (``core.github_model.SECTIONS``): a writer
 replaces its own and keeps the others.
 
-Who pushed the head is written with the verdict, where only gatebot's account can write: the
-check run's ``external_id`` (``<digest> pushers=<id>/<login>,…``) or the status description
-(``pushers=…``): the event's sender; without one (a label event re-runs gate 1 without
-a push), those of gatebot's newest verdict of the gate on that head. ``pushers_of`` reads
-them back; reviews count them as builders.
+Who pushed the head is written with the verdict: the check run's ``external_id``
+(``<digest> pushers=<id>/<login>,… publish=<X> pr-run=<Y> failed=<rule>,…``) or the status
+description (``pushers=…``): the event's sender; without one (a label event re-runs gate 1
+without a push), those of gate 1's counted verdict on that head (``gate1_record``).
+``pushers_of`` reads them back; reviews count them as builders. ``publish=``/``pr-run=`` name
+the workflow runs that published a gate-1 verdict and ``failed=`` the rules that failed: a
+gate-1 check run counts only when GitHub says those runs are gatebot's publishing
+(``gatebot.core.gate1_runs``).
 
 Publishing the same verdict again writes nothing: the sticky comment remembers, per gate, the
-head, a digest of what was published and the rules that failed (``failed_rules`` reads them). Two runs publishing at once take a lock first, a git
+head, a digest of what was published and the rules that failed. Two runs publishing at once take a lock first, a git
 ref ``refs/gatebot/verdicts/<gate>/<head>-<digest>`` whose creation only one can win; the
 other leaves the publishing to it. Two sticky comments made at once: the newer is removed.
 """
@@ -31,10 +34,10 @@ from typing import Any
 
 from github import GithubException
 from github.CheckRun import CheckRun
-from github.GithubApp import GithubApp
 from github.IssueComment import IssueComment
 
 from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.gate1_record import forget_gate1, read_gate1
 from gatebot.adapters.github.writes import (
     create_once,
     delete_comment,
@@ -42,6 +45,7 @@ from gatebot.adapters.github.writes import (
     list_comments,
     post_comment,
 )
+from gatebot.core.gate1_runs import RunIds, failed_text
 from gatebot.core.github_model import (
     STICKY_MARKER,
     Person,
@@ -64,7 +68,9 @@ class Publication:
     ``gate`` is ``gate-1`` or
     ``gate-2``; ``markdown`` the summary; ``log_url`` where the full log is (or None);
     ``reviews`` the review notes' section when the publisher knows them (None: kept as is);
-    ``pushers`` who put the head there (module doc), as far as this publisher knows.
+    ``pushers`` who put the head there (module doc), as far as this publisher knows;
+    ``runs`` the workflow runs publishing it (gate 1 through gatebot-publish.yml; None:
+    published directly); ``base`` the configured base branch (where gatebot-publish.yml runs).
     """
 
     pull: int
@@ -74,6 +80,8 @@ class Publication:
     log_url: str | None = None
     reviews: str | None = None
     pushers: tuple[Person, ...] = ()
+    runs: RunIds | None = None
+    base: str = ""
 
     @property
     def name(self) -> str:
@@ -127,6 +135,7 @@ def publish(conn: Connection, item: Publication, bot: Person) -> Published:
     if not item.pushers:  # a re-run without a push: who pushed the head is unchanged
         item = replace(item, pushers=_earlier_pushers(conn, item, bot))
     via = _verdict(conn, item)
+    forget_gate1(conn, item.verdict.head)
     return Published(True, via, write_sticky(conn, item.pull, bot, sticky, body))
 
 
@@ -135,19 +144,6 @@ def stickies(conn: Connection, pull: int, bot: Person) -> list[IssueComment]:
     with translated(conn.secrets, f"reading the comments of #{pull}"):
         return [c for c in list_comments(conn, pull)
                 if c.user.id == bot.id and STICKY_MARKER in (c.body or "")]
-
-
-def failed_rules(body: str | None, gate: str, head: str) -> tuple[str, ...] | None:
-    """The rules that failed in ``gate``'s verdict on ``head``, as a sticky comment records it.
-
-    None when the comment records no verdict of that gate on that head. Read it only from a
-    comment ``stickies`` found (gatebot's own): anyone can type the same text elsewhere.
-    """
-    mark = sticky_state(body).get(gate)
-    if not isinstance(mark, dict) or mark.get("head") != head:
-        return None
-    failed = mark.get("failed")
-    return tuple(str(x) for x in failed) if isinstance(failed, list) else None
 
 
 PUSHERS = re.compile(r"pushers=(\d+/[\w.\[\]-]+(?:,\d+/[\w.\[\]-]+)*)")
@@ -159,47 +155,29 @@ def pushers_text(pushers: Sequence[Person]) -> str:
     return f"pushers={','.join(known)}" if known else ""
 
 
-def pushers_of(text: str | None) -> tuple[Person, ...]:
-    """The pushers ``pushers_text`` wrote into ``text`` (empty when it names none).
+def pushers_of(*texts: str | None) -> tuple[Person, ...]:
+    """The pushers ``pushers_text`` wrote into ``texts``, all of them (empty when none names any).
 
-    Read it only from a verdict gatebot's own account wrote (a check run of its App, a
-    status it created): anyone can type the same text elsewhere.
+    Read them only from verdicts that count (``gate1_record``): anyone can type the same text
+    elsewhere. Every text's pushers count: a forged verdict among them only adds builders.
     """
-    found = PUSHERS.search(text or "")
-    if not found:
-        return ()
-    pairs = [item.split("/", 1) for item in found.group(1).split(",")]
-    return tuple(Person(int(i), login, login.endswith("[bot]")) for i, login in pairs)
+    found: dict[int, Person] = {}
+    for text in texts:
+        match = PUSHERS.search(text or "")
+        for item in match.group(1).split(",") if match else ():
+            key, login = item.split("/", 1)
+            found.setdefault(int(key), Person(int(key), login, login.endswith("[bot]")))
+    return tuple(found.values())
 
 
 def _earlier_pushers(conn: Connection, item: Publication, bot: Person) -> tuple[Person, ...]:
-    """The pushers of gatebot's newest verdict of ``item``'s gate on its head; () if none.
+    """The pushers of gate 1's counted verdict on ``item``'s head (``read_gate1``); () if none.
 
-    That verdict is a check run of the App behind ``bot``, else a status ``bot`` created.
+    Gate 2 records no pushers of its own.
     """
-    head = item.verdict.head
-    with translated(conn.secrets, f"reading who pushed {head[:12]}"):
-        runs = [r for r in conn.repo.get_commit(head).get_check_runs(check_name=item.name,
-                                                                     filter="latest")
-                if by_gatebot(r.app, conn.settings.app_id, bot)]
-        if runs:
-            return pushers_of(runs[0].external_id)
-        if conn.settings.app_id is not None:
-            return ()
-        _, listed = conn.gh.requester.requestJsonAndCheck(
-            "GET", f"{conn.repo.url}/commits/{head}/statuses", parameters={"per_page": 100})
-    mine = [s for s in listed if s.get("context") == item.name
-            and (s.get("creator") or {}).get("id") == bot.id]
-    return pushers_of(mine[0].get("description")) if mine else ()
-
-
-def by_gatebot(app: GithubApp | None, app_id: str | None, bot: Person) -> bool:
-    """Whether a check run's ``app`` is gatebot's: the configured App id, else the bot's slug."""
-    if app is None:
-        return False
-    if app_id is not None:
-        return str(app.id) == app_id.strip()
-    return app.slug == bot.login.removesuffix("[bot]")
+    if item.gate != "gate-1":
+        return ()
+    return pushers_of(*read_gate1(conn, item.verdict.head, bot, item.base).external_ids)
 
 
 def _lock(conn: Connection, item: Publication) -> bool:
@@ -260,7 +238,10 @@ def _fields(item: Publication, batch: list[dict[str, Any]], *, last: bool) -> di
 def _create_run(conn: Connection, item: Publication, batch: list[dict[str, Any]], *,
                 last: bool) -> CheckRun:
     head = item.verdict.head
-    external_id = f"{item.digest()} {pushers_text(item.pushers)}".strip()
+    failed = failed_text([r.id for r in item.verdict.failed()]) if item.gate == "gate-1" else ""
+    parts = (item.digest(), pushers_text(item.pushers), item.runs.text() if item.runs else "",
+             failed)
+    external_id = " ".join(p for p in parts if p)
 
     def create() -> CheckRun:
         try:
