@@ -129,7 +129,7 @@ class Stepper:
         pull = world.pulls.get(number)
         if pull is None or number in world.single:
             return None
-        read = read_reviews(self.forge.conn, pull.number, self.forge.bot)
+        read = read_reviews(self.forge.conn, pull.number, self.forge.bot, self.ctx.config.base)
         if read.stage is not Stage.RDY_FOR_PROD or read.approvals.gate1 is None \
                 or read.approvals.gate2 is None \
                 or (head is not None and read.facts.head != head):

@@ -21,6 +21,7 @@ import pytest
 
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
+from tests.github.gate1_runs import post_gate1
 from tests.repos import GIT_ENV, NO_CHECKS, Result, git, run_cli
 
 REPO = "acme/widgets"
@@ -129,9 +130,7 @@ def _queue(fake: FakeGitHub, tmp: Path, count: int, *, bad: set[int] = frozenset
             content = {**content, f"bad/{n}.txt": "breaks the checks\n"}
         head = fake.push_commit(branch, content, f"Task {n}", alice)
         pull = fake.create_pull(branch, alice, body=f"Closes #{n}", title=f"Task {n}")
-        fake.client(fake.bot).get_repo(REPO).create_check_run(
-            "gatebot/gate-1", head, status="completed", conclusion="success",
-            external_id=f"{'0' * 16} pushers={alice.id}/{alice.login}")
+        post_gate1(fake, head, alice)  # gate 1 passed, as gatebot-publish.yml posts it
         for reviewer in reviewers:
             fake.clock.advance(60)
             gh_pull = fake.client(reviewer).get_repo(REPO).get_pull(pull)

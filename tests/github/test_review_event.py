@@ -292,9 +292,7 @@ def second_pull(pull: Pull) -> tuple[int, int]:
     task = fake.create_issue("Cache", fake.owner, labels=("status:review",))
     head = fake.push_commit("task/2-cache", {"notes/cache.md": "# Cache\n"}, "Add cache", alice)
     number = fake.create_pull("task/2-cache", alice, body=f"Closes #{task}")
-    fake.client(fake.bot).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", head, status="completed", conclusion="success",
-        external_id=pushed_by(alice))
+    post_gate1(fake, head, alice)
     approve_only(pull, "carol", number, head)
     return task, number
 
@@ -369,9 +367,7 @@ def test_a_forks_review_is_acted_on_through_the_hop(fake_github: FakeGitHub,
     task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
     head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
     number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}", fork=True)
-    fake.client(fake.bot).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", head, status="completed", conclusion="success",
-        external_id=pushed_by(alice))
+    post_gate1(fake, head, alice)
     work = tmp_path / "job"
     git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
     pull = Pull(fake, work, number, head, tmp_path)
