@@ -100,6 +100,7 @@ class Stepper:
         self.ctx, self.forge, self.override, self.report = ctx, forge, override, report
         self.api = StagingRepo(forge.conn, ctx.config.base)
         self.remote: str = forge.remote
+        self.passed: set[int] = set()  # tasks this invocation judged for a batch already
 
     # -- facts -----------------------------------------------------------------------------
     def read(self) -> World:
@@ -140,10 +141,9 @@ class Stepper:
     def step(self) -> str:
         """Read, decide, do one effect; what was done (``waiting`` and ``empty`` did nothing)."""
         world = self.read()
-        for number in world.out:
-            say(f"  #{number} left the queue (not RDY FOR PROD with both approvals on the "
-                "head the batch merged, or staged on its own): taken out")
-            self.report.taken_out.append(number)
+        for number in world.out:  # said on every step until the batch is done: not counted
+            say(f"  #{number} is no longer in the batch (not RDY FOR PROD with both approvals "
+                "on the head the batch merged, or staged on its own)")
         batch = tuple(t for t in dict.fromkeys(t for b in world.branches for t in b.tasks)
                       if t in world.cands)
         if any(b.pending and b.tasks for b in world.branches):
@@ -166,13 +166,14 @@ class Stepper:
         """Take the next batch off the queue and stage it whole; ``empty`` when none waits."""
         view = gather(self.ctx, self.override)
         waiting = [e for batch in view.batches for e in batch
-                   if e.task.number not in world.single]
+                   if e.task.number not in world.single | self.passed]
         by_number = {e.task.number: e for e in waiting}
         chosen = [by_number[c.number] for c in next_batch([e.candidate() for e in waiting],
                                                           self.override)]
+        self.passed.update(e.task.number for e in chosen)
         cands = [c for c in (self.admit(world, e.task.number, e.head) for e in chosen) if c]
         if not cands:
-            return "empty" if not chosen else "taken-out"
+            return "empty" if not chosen else "skipped"
         say(f"batch of {len(cands)} on {world.tip[:12]}: "
             + " ".join(f"#{c.task.number}" for c in cands))
         world.cands.update({c.task.number: c for c in cands})
@@ -185,10 +186,8 @@ class Stepper:
         to REVIEW before any run.
         """
         cand = self.candidate(world, number, head)
-        if cand is None:
-            say(f"  #{number} skipped: it needs both approvals on its head (or is staged "
-                "on its own)")
-            self.report.skipped.append(number)
+        if cand is None:  # gate 2 is the second approval: until it comes, the task waits
+            say(f"  #{number} waits for a second eligible approval of its current head")
             return None
         try:
             merge_app.gate_files_rule(self.ctx, cand, world.tip)

@@ -55,9 +55,11 @@ def test_the_github_queue_lists_approved_heads_and_leaves_out_a_pushed_one(
     assert fake_github.writes() == []
     landing = run_cli(clone, "queue", "run", "--forge", "github", "--as", "carol",
                       env=_env(fake_github))
-    # one approval (gate 1's) is not enough to land: the task is skipped, nothing written
-    assert landing.exit_code == 1, landing.output
-    assert f"#{first} skipped: it needs both approvals" in landing.output
+    # one approval (gate 1's) is not enough to land: the task waits, nothing is written
+    assert landing.exit_code == 0, landing.output
+    # judged once per invocation: not taken again and again in a loop
+    assert landing.output.count(f"#{first} waits for a second eligible approval") == 1
+    assert "0 landed" in landing.output
     assert fake_github.writes() == []
 
 

@@ -98,10 +98,13 @@ class Queue:
                                      "workflow_run": {"id": run_id, **run}}), encoding="utf-8")
         return self.cli("land", "--workflow-run", str(event))
 
-    def drive(self) -> None:
-        """Play every dispatch until none is left (each event's job may dispatch more)."""
+    def drive(self) -> list[int]:
+        """Play every dispatch until none is left (each event's job may dispatch more); the
+        landing jobs' exit codes."""
+        codes = []
         while self.played < len(self.fake.state.dispatches):
-            self.play()
+            codes.append(self.play().exit_code)
+        return codes
 
     def labels(self, number: int) -> list[str]:
         """The issue's labels now."""
@@ -179,8 +182,10 @@ def test_a_batch_of_four_with_one_bad_task_sends_only_it_back(fake_github: FakeG
                                                                tmp_path: Path) -> None:
     queue = _queue(fake_github, tmp_path, 4, bad={3})
     assert queue.step().exit_code == 0
-    queue.drive()
+    codes = queue.drive()
     one, two, three, four = queue.tasks
+    # exit 1 only for the job that sent the culprit back; the later ones landed #4
+    assert codes == [0, 0, 0, 1, 0], queue.outputs
     assert queue.released() == [one, two, four]
     assert queue.labels(three) == ["status:review"]
     assert not _reaches(queue, three)
