@@ -158,6 +158,8 @@ class MergeConfig(_Table):
 
     retries: int = field(default=3, metadata=_rule(ge=0))
     remote: str = "origin"
+    landing: Literal["single", "queue"] = field(
+        default="single", metadata=_rule(choices=("single", "queue")))
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,13 @@ class MergeConfig(_Model):
         description="The remote whose base branch holds the board and receives releases; "
         "without such a remote the local base branch does.",
     )
+    landing: Literal["single", "queue"] = Field(
+        default="single",
+        description="GitHub mode: what gate 2 does with a task once its second approval "
+        "stands: `single` stages it alone (`gatebot land` fast-forwards the base branch to it "
+        "when its staging run passed); `queue` hands it to the merge queue (`gatebot queue "
+        "run --forge github`), which tests approved tasks in batches.",
+    )
 
 
 class DocsConfig(_Model):

@@ -390,9 +390,20 @@ def land_queue_run(cwd: Path, run: StagingRun, sha: str, api: StagingRepo) -> in
         recorded = record_run(api, run, sha)
         say(f"gatebot land: workflow run {run.run_id} ({run.conclusion}) of the merge queue's "
             f"{sha[:12]} {'recorded' if recorded else 'was recorded already'}")
-        report = Report()
-        run_steps(ctx, None, False, report)
-        say(report.steps_summary())
-        return report.exit_code()
+        return queue_steps(ctx)
     finally:
         FORGE_OPTION.reset(token)
+
+
+def queue_steps(ctx: Context) -> int:
+    """The queue's next steps on ``ctx`` (github forge) until one must wait; the exit code.
+
+    For the jobs that drive the queue besides ``queue run``: the landing job of a finished
+    staging run, and gate 2 with ``merge.landing = "queue"`` (the approved task joins the
+    next batch; a batch in flight is waited for). Exit 0, or 1 when a task went back, was
+    taken out or skipped (``Report.exit_code``).
+    """
+    report = Report()
+    run_steps(ctx, None, False, report)
+    say(report.steps_summary())
+    return report.exit_code()

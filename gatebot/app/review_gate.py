@@ -48,6 +48,10 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
     print(f"gatebot gate: pull request #{intent.pr}: {step.reason}", flush=True)
     if step.action == "rdy-for-prod" and read.issue is not None:
         set_stage(forge.conn, read.issue, Stage.RDY_FOR_PROD)
+    elif step.action == "stage" and number is not None and ctx.config.merge.landing == "queue":
+        from gatebot.app.queue_github import queue_steps  # noqa: PLC0415 - merge.landing
+
+        return queue_steps(ctx)  # the task joins the queue's next batch
     elif step.action == "stage" and number is not None:
         target = staging.Target(api, number, intent.pr)
         done = staging.stage(ctx, target, candidate(ctx, read))

@@ -22,6 +22,7 @@ import pytest
 from tests.fakegithub.server import FakeGitHub
 from tests.fakegithub.state import User
 from tests.github.gate1_runs import post_gate1
+from tests.github.test_review_event import review_payload
 from tests.repos import GIT_ENV, NO_CHECKS, Result, git, run_cli
 
 REPO = "acme/widgets"
@@ -118,13 +119,13 @@ class Queue:
 
 
 def _queue(fake: FakeGitHub, tmp: Path, count: int, *, bad: set[int] = frozenset(),
-           files: dict[int, dict[str, str]] | None = None) -> Queue:
+           files: dict[int, dict[str, str]] | None = None, config: str = NO_CHECKS) -> Queue:
     """``count`` tasks in RDY FOR PROD, each approved twice on its head, gate 1 green."""
     alice = fake.add_user("alice", email="alice@example.com")
     reviewers = [fake.add_user(login, email=f"{login}@example.com") for login in ("rev1", "rev2")]
     numbers = [fake.create_issue(f"Task {i}", alice, labels=("status:rdy-for-prod",))
                for i in range(1, count + 1)]
-    fake.push_commit("main", {"TODO.md": _todo(numbers), ".gatebot.toml": NO_CHECKS}, "Board",
+    fake.push_commit("main", {"TODO.md": _todo(numbers), ".gatebot.toml": config}, "Board",
                      fake.owner)
     for n in numbers:
         branch = f"task/{n}-work"
@@ -340,4 +341,33 @@ def test_two_landing_jobs_at_once_land_each_task_once(fake_github: FakeGitHub,
     assert [job.returncode for job in jobs] == [0, 0], outputs
     assert queue.released() == queue.tasks  # each task released once
     assert queue.main() == sha
+    assert len(fake_github.state.dispatches) == 1
+
+
+def test_gate_2_hands_the_task_to_the_queue_with_merge_landing_queue(
+        fake_github: FakeGitHub, tmp_path: Path) -> None:
+    """``merge.landing = "queue"``: the second approval's review step runs the queue's steps
+    instead of staging the task alone; both approved tasks go in one batch, one run."""
+    queue = _queue(fake_github, tmp_path, 2, config=NO_CHECKS + '[merge]\nlanding = "queue"\n')
+    [pull] = [p for p in fake_github.client(fake_github.owner).get_repo(REPO).get_pulls()
+              if p.head.ref == f"task/{queue.tasks[0]}-work"]
+    [review] = [r for r in pull.get_reviews() if r.user.login == "rev2"]
+    rev2 = fake_github.state.user_by_login("rev2")
+    assert rev2 is not None
+    payload = tmp_path / "review.json"
+    payload.write_text(json.dumps(review_payload(pull.number, pull.head.sha, review.id, rev2)),
+                       encoding="utf-8")
+    env = {**queue.env(), "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_review",
+           "GITHUB_EVENT_PATH": str(payload)}
+    first = run_cli(queue.work, "gate", env=env)
+    assert first.exit_code == 0, first.output
+    assert "batch of 2" in first.output
+    assert queue.git("branch", "--list", "gatebot/staging/*").split() == [
+        "gatebot/staging/queue/1"]  # no staging branch of the task's own
+    fake_github.reset_log()
+    again = run_cli(queue.work, "gate", env=env)  # the same event again: the batch is awaited
+    assert again.exit_code == 0, again.output
+    assert fake_github.writes() == []
+    queue.drive()
+    assert queue.released() == queue.tasks
     assert len(fake_github.state.dispatches) == 1
