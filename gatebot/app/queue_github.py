@@ -170,8 +170,10 @@ class Stepper:
         by_number = {e.task.number: e for e in waiting}
         chosen = [by_number[c.number] for c in next_batch([e.candidate() for e in waiting],
                                                           self.override)]
-        self.passed.update(e.task.number for e in chosen)
         cands = [c for c in (self.admit(world, e.task.number, e.head) for e in chosen) if c]
+        # not taken again by this invocation: the tasks it judged unready (those admitted
+        # go on; one whose merge conflicts leaves RDY FOR PROD)
+        self.passed.update({e.task.number for e in chosen} - {c.task.number for c in cands})
         if not cands:
             return "empty" if not chosen else "skipped"
         say(f"batch of {len(cands)} on {world.tip[:12]}: "
