@@ -266,6 +266,52 @@ def test_every_privileged_job_names_the_environment_and_runs_base_branch_code(
         assert not runs_change_code(job), f"{name} {job_id}"
 
 
+#: what every gatebot step of a privileged job is given: the job's token, and gatebot's App
+#: (used instead when the environment holds its key)
+CREDENTIALS = {"GITHUB_TOKEN": "${{ github.token }}",
+               "GATEBOT_GITHUB_APP_ID": "${{ vars.GATEBOT_GITHUB_APP_ID }}",
+               "GATEBOT_GITHUB_APP_KEY": "${{ secrets.GATEBOT_GITHUB_APP_KEY }}",
+               "GATEBOT_GITHUB_BOT_LOGIN": "${{ vars.GATEBOT_GITHUB_BOT_LOGIN }}"}
+
+
+@pytest.mark.parametrize(("name", "workflow"), WORKFLOWS, ids=IDS)
+def test_the_apps_key_reaches_gatebot_only_in_jobs_of_the_environment(
+        name: str, workflow: dict[str, Any]) -> None:
+    """Every step that runs gatebot with a token in a job naming the environment gets the App
+    credentials from it; no job outside the environment mentions them."""
+    for job_id, job in workflow["jobs"].items():
+        acting = [s for s in job.get("steps", []) if "GITHUB_TOKEN" in s.get("env", {})]
+        if job.get("environment") != workflows.ENVIRONMENT:
+            assert "GATEBOT_GITHUB_APP" not in repr(job), f"{name} {job_id}"
+            continue
+        assert acting, f"{name} {job_id}: gatebot never acts here"
+        for step in acting:
+            assert "gatebot " in step["run"], f"{name} {job_id}: {step.get('name')}"
+            given = {k: v for k, v in step["env"].items() if k in CREDENTIALS}
+            assert given == CREDENTIALS, f"{name} {job_id}: {step.get('name')}"
+
+
+@pytest.mark.parametrize(("login", "app"), [("", "github-actions"),
+                                            ("gatebot-acme[bot]", "gatebot-acme"),
+                                            ("$(touch pwned)", "$(touch pwned)")])
+def test_the_landing_counts_the_check_runs_of_the_app_it_acts_as(
+        tmp_path: Path, login: str, app: str) -> None:
+    """`gatebot land` records the staging check run as whoever it acts as: with the App its
+    slug (the bot login without `[bot]`), else GitHub Actions'. The login stays one word."""
+    land = parse(workflows.render("gatebot-publish.yml", USER))["jobs"]["land"]["steps"][-1]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gatebot").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (fake / "gatebot").chmod(0o755)
+    done = subprocess.run(["bash", "-e", "-c", land["run"]], cwd=tmp_path, check=False,
+                          env={"PATH": f"{fake}:/usr/bin:/bin", "GITHUB_EVENT_PATH": "ev.json",
+                               "GATEBOT_GITHUB_BOT_LOGIN": login},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["land", "--workflow-run", "ev.json", "--checks-app", app]
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_the_review_hop_carries_nothing_but_the_event() -> None:
     """gatebot-review.yml only finishes (no token scope, no action, no artifact); the review
     job of gatebot-publish.yml reads no artifact and acts on the ``workflow_run`` GitHub sent."""
@@ -282,7 +328,7 @@ def test_the_review_hop_carries_nothing_but_the_event() -> None:
         assert not [s for s in hop["steps"] if "artifact" in s.get("uses", "")]
         act = hop["steps"][-1]
         assert act["run"] == 'gatebot gate --event "$GITHUB_EVENT_PATH"'
-        assert set(act["env"]) == {"GITHUB_TOKEN"}
+        assert act["env"] == CREDENTIALS
         assert hop["concurrency"] == {"group": "gatebot-landing", "cancel-in-progress": False}
 
 

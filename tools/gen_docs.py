@@ -45,7 +45,9 @@ ENV_DESCRIPTIONS = {
     "shell that runs the agent), used for claims instead of each command's parent process.",
     "GATEBOT_GITHUB_APP_ID": "GitHub mode: the GitHub App's id, to act as the App instead of "
     "with a token (with `GATEBOT_GITHUB_APP_KEY` or `GATEBOT_GITHUB_APP_KEY_FILE`).",
-    "GATEBOT_GITHUB_APP_KEY": "GitHub mode: the GitHub App's private key (PEM text).",
+    "GATEBOT_GITHUB_APP_KEY": "GitHub mode: the GitHub App's private key (PEM text). With "
+                              "`GATEBOT_GITHUB_APP_ID` it is used instead of `GITHUB_TOKEN` "
+                              "(`--token` still wins).",
     "GATEBOT_GITHUB_APP_KEY_FILE": "GitHub mode: a file holding the GitHub App's private key.",
     "GATEBOT_GITHUB_MAX_WAIT": "GitHub mode: the longest wait, in seconds, for GitHub's rate "
     "limits (default 60); a longer wait ends the command (exit 2) instead.",

@@ -382,3 +382,58 @@ def test_a_forks_review_is_acted_on_through_the_hop(fake_github: FakeGitHub,
     code, out = hop(pull, run_event(head, [], head_repo="alice/widgets"))
     assert code == 0, out
     assert fake.writes() == []
+
+
+def app_env(pull: Pull, token: str, *, key: str = "") -> dict[str, str]:
+    """The credentials gatebot-publish.yml's steps pass: the job's ``token`` and the App's id,
+    key and bot login from the environment (``key`` empty: the environment holds none)."""
+    bot = pull.fake.bot
+    return {"GITHUB_TOKEN": token, "GATEBOT_GITHUB_APP_ID": str(bot.app_id) if key else "",
+            "GATEBOT_GITHUB_APP_KEY": key, "GATEBOT_GITHUB_BOT_LOGIN": bot.login if key else ""}
+
+
+def test_the_review_hop_acts_as_gatebots_app_when_the_environment_holds_its_key(
+        pull: Pull) -> None:
+    """The job's own token is set too, as in the workflow: the App's key wins, and every write
+    is the App's bot's; the key shows nowhere."""
+    actions = pull.fake.add_user("github-actions", bot=True)
+    key = pull.fake.add_app_key(pull.fake.bot)
+    approve_only(pull, "carol")
+    pull.fake.reset_log()
+    code, out = hop(pull, run_event(pull.head, [pull.number]), **app_env(pull, actions.token,
+                                                                          key=key))
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"]
+    assert {r.login for r in pull.fake.writes() if not r.path.startswith("/app/")} == {
+        pull.fake.bot.login}
+    assert all(line not in out for line in key.splitlines()[1:-1])
+
+
+def test_without_the_apps_key_the_hop_acts_with_the_jobs_token(pull: Pull) -> None:
+    """The environment holds no App: its variables arrive empty, and the job's token (GitHub
+    Actions' bot, whose gate-1 check run is then the one trusted) does the writing."""
+    actions = pull.fake.add_user("github-actions", bot=True)
+    alice = pull.fake.state.user_by_login("alice")
+    assert alice is not None
+    pull.fake.client(actions).get_repo(REPO).create_check_run(
+        "gatebot/gate-1", pull.head, status="completed", conclusion="success",
+        external_id=pushed_by(alice))
+    approve_only(pull, "carol")
+    pull.fake.reset_log()
+    code, out = hop(pull, run_event(pull.head, [pull.number]), **app_env(pull, actions.token))
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"]
+    assert {r.login for r in pull.fake.writes()} == {actions.login}
+
+
+def test_the_apps_key_beats_the_environments_token_but_not_an_explicit_one() -> None:
+    from gatebot.adapters.github.client import Settings  # noqa: PLC0415 - only here
+
+    env = {"GITHUB_REPOSITORY": REPO, "GITHUB_TOKEN": "job-token",
+           "GATEBOT_GITHUB_APP_ID": "7", "GATEBOT_GITHUB_APP_KEY": "pem"}
+    made = Settings.from_env(env)
+    assert (made.token, made.app_id, made.app_key) == (None, "7", "pem")
+    made = Settings.from_env(env, token="explicit")
+    assert (made.token, made.app_id, made.app_key) == ("explicit", "7", None)
+    made = Settings.from_env(env | {"GATEBOT_GITHUB_APP_KEY": ""})
+    assert (made.token, made.app_id, made.app_key) == ("job-token", "7", None)

@@ -3,7 +3,8 @@
 Credentials (docs/github.md in the README's "GitHub mode"): a token (``--token``, else
 ``GITHUB_TOKEN``) or a GitHub App (``GATEBOT_GITHUB_APP_ID`` and its private key in
 ``GATEBOT_GITHUB_APP_KEY`` or the file ``GATEBOT_GITHUB_APP_KEY_FILE``; gatebot exchanges them
-for an installation token of the repository). ``GITHUB_API_URL`` selects GitHub Enterprise
+for an installation token of the repository; with both set, the App is used even when
+``GITHUB_TOKEN`` is set too, as in a workflow job that passes both). ``GITHUB_API_URL`` selects GitHub Enterprise
 (default ``https://api.github.com``); ``GITHUB_REPOSITORY`` names ``owner/name``.
 
 Retries (``RetryPolicy``): GitHub's primary and secondary rate limits (403 or 429 with
@@ -155,7 +156,9 @@ class Settings:
                              "give the repository an origin remote on GitHub")
         app_id = env.get("GATEBOT_GITHUB_APP_ID")
         key = env.get("GATEBOT_GITHUB_APP_KEY") or _read_key(env.get("GATEBOT_GITHUB_APP_KEY_FILE"))
-        secret = token or env.get("GITHUB_TOKEN")
+        # the App's own key beats the job's GITHUB_TOKEN (a workflow passes both, the key from
+        # its environment when there is one); an explicit --token beats both
+        secret = token or (None if app_id and key else env.get("GITHUB_TOKEN"))
         if not secret and not (app_id and key):
             raise UsageError("no GitHub credentials",
                              "pass --token, set GITHUB_TOKEN, or set GATEBOT_GITHUB_APP_ID with "
