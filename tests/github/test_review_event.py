@@ -415,9 +415,7 @@ def test_without_the_apps_key_the_hop_acts_with_the_jobs_token(pull: Pull) -> No
     actions = pull.fake.add_user("github-actions", bot=True)
     alice = pull.fake.state.user_by_login("alice")
     assert alice is not None
-    pull.fake.client(actions).get_repo(REPO).create_check_run(
-        "gatebot/gate-1", pull.head, status="completed", conclusion="success",
-        external_id=pushed_by(alice))
+    post_gate1(pull.fake, pull.head, alice, by=actions)  # the publish job's, as Actions' bot
     approve_only(pull, "carol")
     pull.fake.reset_log()
     code, out = hop(pull, run_event(pull.head, [pull.number]), **app_env(pull, actions.token))
