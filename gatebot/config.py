@@ -533,12 +533,8 @@ def _leaves(keys: Sequence[str], value: object) -> list[str]:
     return [leaf for key, item in value.items() for leaf in _leaves([*keys, str(key)], item)]
 
 
-def gate_env(environ: Mapping[str, str]) -> dict[str, list[str]]:
-    """``GATEBOT_*`` variables that set a gate setting → the settings; the rest left out.
-
-    A gate setting is any key but ``OVERRIDABLE_AT_GATES``; a variable that sets
-    a whole table (``GATEBOT_CHECKS`` as JSON) counts for every key it holds.
-    """
+def _gatebot_gate_env(environ: Mapping[str, str]) -> dict[str, list[str]]:
+    """``GATEBOT_*`` variables that set a gate setting → the settings; the rest left out."""
     found: dict[str, list[str]] = {}
     for name in _config_env(environ):
         keys = _env_keys(name)
@@ -548,6 +544,28 @@ def gate_env(environ: Mapping[str, str]) -> dict[str, list[str]]:
                  if leaf not in OVERRIDABLE_AT_GATES]
         if gates:
             found[name] = gates
+    return found
+
+
+TOX_AT_GATES = frozenset({"TOX_WORK_DIR", "TOX_PARALLEL_NO_SPINNER", "TOX_LIMITED_SHEBANG",
+                          "TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_PACKAGE"})
+"""The ``TOX_*`` variables an approval or a landing still takes: where tox works, how it
+shows progress, and those tox itself sets inside an environment (gatebot run by tox). tox reads ``TOX_<OPTION>`` as its command-line option ``--option``, so
+``TOX_OVERRIDE=testenv.commands=…`` or ``TOX_CONFIG_FILE`` would swap what a tox check runs
+(the checks see ``TOX_*``); every other one is a gate setting."""
+
+
+def gate_env(environ: Mapping[str, str]) -> dict[str, list[str]]:
+    """``GATEBOT_*`` and ``TOX_*`` variables that set a gate setting → the settings.
+
+    A gate setting is any key but ``OVERRIDABLE_AT_GATES``; a variable that sets
+    a whole table (``GATEBOT_CHECKS`` as JSON) counts for every key it holds. A
+    ``TOX_*`` variable but ``TOX_AT_GATES`` sets tox's option of that name.
+    """
+    found = _gatebot_gate_env(environ)
+    for name in sorted(environ):
+        if name.startswith("TOX_") and name not in TOX_AT_GATES:
+            found[name] = [f"tox's --{name.removeprefix('TOX_').lower().replace('_', '-')}"]
     return found
 
 

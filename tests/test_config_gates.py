@@ -45,3 +45,13 @@ def test_every_overridable_key_is_a_setting() -> None:
     environ = dict.fromkeys(names, "1")
     assert config.unknown_env(environ) == []
     assert config.gate_env(environ) == {}
+
+
+def test_tox_options_in_the_environment_are_gate_settings() -> None:
+    """tox reads ``TOX_<OPTION>`` as ``--option``: ``TOX_OVERRIDE`` swaps a tox check's commands."""
+    environ = {"TOX_OVERRIDE": "testenv.commands=python -c pass", "TOX_CONFIG_FILE": "/tmp/x",
+               "TOX_WORK_DIR": "/tmp/w", "TOX_ENV_NAME": "py", "TOXENV": "py"}
+    assert config.gate_env(environ) == {"TOX_CONFIG_FILE": ["tox's --config-file"],
+                                        "TOX_OVERRIDE": ["tox's --override"]}
+    with pytest.raises(ConfigError, match=r"TOX_OVERRIDE sets tox's --override"):
+        config.refuse_gate_env({"TOX_OVERRIDE": "x"}, "an approval")

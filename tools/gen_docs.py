@@ -90,7 +90,10 @@ is a gate setting except `base`, `forge`, `merge.retries`, `merge.remote`, `chec
 `checks.timeout`, `claims.stale_after` and `claims.settle`, which say where and how fast
 gatebot works, never what passes. Looking (`gatebot review` without `--approve`, `gatebot
 review --reject`, `gatebot config show`) honours every variable, so a setting can be tried
-before it is proposed.
+before it is proposed. For the same reason an approval or a landing refuses the `TOX_*`
+variables that tox reads as its command-line options (`TOX_OVERRIDE`, `TOX_CONFIG_FILE`, …),
+which would change what a tox check runs; `TOX_WORK_DIR`, `TOX_PARALLEL_NO_SPINNER`,
+`TOX_LIMITED_SHEBANG` and those tox sets inside an environment pass.
 
 The base branch is `--base`, else `GATEBOT_BASE`, else the remote's default branch (`main`
 without a remote); a `base` key in that branch's own configuration may name another. The

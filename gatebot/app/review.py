@@ -324,6 +324,7 @@ def gate_files_result(
     cat-file`` process, none when nothing needs reading. ``verify(approvers)``, asked only
     when a gate file changed, names the approvers the forge knows as maintainers (on GitHub:
     the admin or maintain role, ``Forge.maintainers``); they count as ``claims.maintainers``.
+    A deleted test module and a symlink out of the repository count as gate files too.
     """
     touched = git.touched_files(merge_base, head)
     wanted = [p for p in touched if p in (gate_files.PYPROJECT, gate_files.SETUP_CFG)
@@ -338,7 +339,10 @@ def gate_files_result(
         touched, texts.get(gate_files.PYPROJECT, none), texts.get(gate_files.SETUP_CFG, none),
         {p: t for p, t in texts.items() if "/" in p}, texts.get(gate_files.NOXFILE, none),
         modules=gate_files.command_modules(cfg.checks.commands))
-    changed = sorted({*changed, *gate_files.links_out(_link_targets(git, merge_base, head))})
+    deleted = gate_files.deleted_tests(git.deleted_files(merge_base, head), cfg.tests.patterns,
+                                       cfg.tests.source_patterns)
+    changed = sorted({*changed, *deleted,
+                      *gate_files.links_out(_link_targets(git, merge_base, head))})
     verified = tuple(verify(approvers)) if changed and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
                                approvers=approvers)

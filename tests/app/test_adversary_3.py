@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.test_adversary import person, push_work, with_pytest_check
+from tests.app.test_tox_checks import WITHOUT_COVERAGE, add_test, tox_ini, tox_repo
 from tests.repos import Repo, git, run_process
 
 SHADOW = "import sys\nsys.exit(0)\n"
@@ -161,4 +162,47 @@ def test_an_actor_written_as_a_git_identity_is_that_identity(repo: Repo) -> None
                          "Someone <builder-one@example.com>")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "builder of this change" in result.stderr
+    assert repo.origin_sha() == before
+
+
+def test_a_branch_that_deletes_the_test_it_breaks_needs_a_maintainer(repo: Repo) -> None:
+    """main's ``tests/test_g.py`` checks ``app/g.py``; the branch breaks ``app/g.py``, deletes
+    that test and adds another: tests-present and the tests check passed, rev1 approved."""
+    with_pytest_check(repo)
+    repo.write("app/g.py", '"""G."""\n\n\ndef g() -> int:\n    """One."""\n    return 1\n')
+    repo.write("app/__init__.py", '"""App."""\n')
+    repo.write("tests/test_g.py", "from app.g import g\n\n\ndef test_g():\n    assert g() == 1\n")
+    repo.commit("g and its test")
+    repo.git("push", "-q", "origin", "main")
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/g.py", '"""G."""\n\n\ndef g() -> int:\n    """Two."""\n    return 2\n')
+    repo.git("rm", "-q", "tests/test_g.py")
+    repo.write("tests/test_h.py", "def test_h():\n    assert True\n")
+    repo.commit("the work", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
+    assert [f["path"] for f in gate["findings"]] == ["tests/test_g.py"]
+    assert repo.origin_sha() == before
+
+
+def test_tox_override_in_the_reviewers_environment_does_not_approve(tmp_path: Path) -> None:
+    """tox reads ``TOX_OVERRIDE`` as ``--override`` and gatebot passes ``TOX_*`` to the checks:
+    ``TOX_OVERRIDE='testenv.commands=python -c pass'`` made a failing tests environment pass."""
+    ini = tox_ini(tests=WITHOUT_COVERAGE)
+    repo = tox_repo(tmp_path, ini, gatebot_toml="min_coverage = 0\n")
+    repo.write("app/__init__.py", '"""App."""\n')
+    repo.write("app/core.py", '"""Core."""\n\n\ndef add(a: int, b: int) -> int:\n'
+               '    """Sum."""\n    return a - b\n')
+    add_test(repo)
+    repo.git("push", "-q", "origin", "task/4-sum")
+    before = repo.origin_sha()
+    loose = {"TOX_OVERRIDE": f"testenv.commands={sys.executable} -c pass"}
+    result = run_process(repo.path, "review", "--approve", "--task", "4", "--as", "rev1",
+                         env=loose)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "TOX_OVERRIDE sets tox's --override" in result.stderr
     assert repo.origin_sha() == before

@@ -28,3 +28,20 @@ def test_links_out_of_the_repository() -> None:
     targets = {"tests/ext": "/tmp/plugins", "a/b": "../../up", "a/c": "../in/tree",
                "top": "..", "d": "sub/../../x", "e": "f.py"}
     assert gate_files.links_out(targets) == ["a/b", "d", "tests/ext", "top"]
+
+
+def test_case_twins_of_gate_files() -> None:
+    """``CONFTEST.py`` is pytest's conftest.py on macOS; ``Noxfile.py`` below the root is not."""
+    paths = ["tests/CONFTEST.py", "Pytest.ini", "NOXFILE.py", "lib/Noxfile.py",
+             "tests/conftest.py", "docs/Setup.CFG", "README.md", "Tox.ini"]
+    assert gate_files.case_twins(paths) == [
+        "tests/CONFTEST.py", "Pytest.ini", "NOXFILE.py", "docs/Setup.CFG", "Tox.ini"]
+    assert gate_files.gate_file_changes(["Pytest.ini", "app/f.py"]) == ["Pytest.ini"]
+
+
+def test_deleted_test_modules() -> None:
+    """A deleted test module counts; a deleted fixture or a deleted source file does not."""
+    patterns, sources = ("tests/**", "**/test_*.py"), ("**/*.py",)
+    deleted = ["tests/test_a.py", "tests/data/x.json", "app/f.py", "lib/test_b.py"]
+    assert gate_files.deleted_tests(deleted, patterns, sources) == [
+        "tests/test_a.py", "lib/test_b.py"]

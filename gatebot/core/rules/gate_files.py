@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gatebot.core.protocol import Identity
+from gatebot.core.rules.globs import match_any
 from gatebot.core.verdict import Finding, RuleResult
 
 RULE_ID = "gate-files"
@@ -192,6 +193,38 @@ def module_files(paths: Sequence[str], modules: frozenset[str]) -> list[str]:
     return found
 
 
+_ANY_DEPTH = frozenset({CONFTEST, *PYTEST_FILES, *NESTED_TEXTS})
+_AT_ROOT = frozenset({*GATE_PATHS, PYPROJECT, SETUP_CFG, NOXFILE})
+
+
+def case_twins(paths: Sequence[str]) -> list[str]:
+    """The paths among ``paths`` named like a gate file but for the case of their letters.
+
+    On a case-insensitive file system (macOS's and Windows' defaults) ``CONFTEST.py`` is
+    the ``conftest.py`` pytest opens and ``Pytest.ini`` its ``pytest.ini``; on Linux they
+    are only look-alikes. Either way they count as the gate file they stand for.
+    """
+    found = []
+    for path in paths:
+        parent, _, leaf = path.rpartition("/")
+        names = _ANY_DEPTH if parent else _ANY_DEPTH | _AT_ROOT
+        folded = {n.casefold(): n for n in names}
+        if leaf.casefold() in folded and folded[leaf.casefold()] != leaf:
+            found.append(path)
+    return found
+
+
+def deleted_tests(deleted: Sequence[str], test_patterns: Sequence[str],
+                  source_patterns: Sequence[str]) -> list[str]:
+    """The test modules among the ``deleted`` paths: test files that are also source code.
+
+    The tests are what the ``tests`` check runs: a change that breaks a test and deletes
+    it passes that check. Deleting one (a rename is no deletion) needs a maintainer, as
+    editing ``conftest.py`` does. Fixtures and data under ``tests/`` do not count.
+    """
+    return [p for p in deleted if match_any(p, test_patterns) and match_any(p, source_patterns)]
+
+
 def links_out(targets: Mapping[str, str]) -> list[str]:
     """The symlinks among ``targets`` (path → the link's text) that lead out of the repository.
 
@@ -232,6 +265,7 @@ def gate_file_changes(
     found.update(p for p in paths if "/" in p and _nested_changed(p, (nested or {}).get(p)))
     found.update(noxfile_helpers(paths, noxfile))
     found.update(module_files(paths, modules))
+    found.update(case_twins(paths))
     return sorted(found)
 
 
