@@ -15,7 +15,12 @@ from pathlib import Path
 
 from gatebot.adapters.github.forge import GitHubForge
 from gatebot.adapters.github.labels import set_stage
-from gatebot.adapters.github.reviews import PullReviews, note_reviews, read_reviews
+from gatebot.adapters.github.reviews import (
+    PullReviews,
+    note_reviews,
+    read_reviews,
+    sync_gate_files,
+)
 from gatebot.adapters.github_staging import StagingRepo
 from gatebot.app import merge, staging
 from gatebot.app.context import Context, open_context
@@ -44,7 +49,13 @@ def review_changed(cwd: Path, intent: ReviewChanged) -> int:
     api = StagingRepo(forge.conn, ctx.config.base, remember=True)
     number = read.issue.number if read.issue else None
     staged = number is not None and api.staged_head(number) == read.facts.head
-    step = review_step(ReviewFacts(read.stage, read.approvals, gate1_green(forge, read), staged))
+    green = gate1_green(forge, read)
+    if read.gate1_failed == ("gate-files",) and sync_gate_files(
+            forge.conn, read.facts.head, forge.bot, ctx.config.base,
+            read.approvals.gate1 if green else None):
+        print(f"pull request #{intent.pr}: gate 1's check run says whether a maintainer's "
+              "approval met gate-files", file=sys.stderr)
+    step = review_step(ReviewFacts(read.stage, read.approvals, green, staged))
     print(f"gatebot gate: pull request #{intent.pr}: {step.reason}", flush=True)
     if step.action == "rdy-for-prod" and read.issue is not None:
         set_stage(forge.conn, read.issue, Stage.RDY_FOR_PROD)

@@ -8,6 +8,7 @@ either reviewer is one. The same approvals by people with the write role move no
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,39 @@ def test_maintainers_are_read_from_the_repository_role(fake_github: FakeGitHub) 
     found = maintainers(conn(fake_github, fake_github.bot), [*roles, "nobody", "ann"])
     assert found == ("ann", "mo")
     assert maintainers(conn(fake_github, fake_github.bot), [fake_github.owner.login]) == ("acme",)
+
+
+def _gate1_runs(pull: Pull) -> list[tuple[str | None, str]]:
+    """gatebot/gate-1 check runs on the head, oldest first: (conclusion, title)."""
+    return [(r.conclusion, r.title or "") for r in sorted(
+        pull.fake.state.check_runs.values(), key=lambda r: r.id)
+        if r.name == "gatebot/gate-1" and r.head_sha == pull.head]
+
+
+def test_a_maintainers_approval_turns_gate_1s_check_run_green_and_a_dismissal_back(
+        gate_pull: Pull) -> None:
+    """As policy-bot and kodiak do: the check a branch protection requires turns green when
+    the approval the rule needs arrives, once; when that approval is dismissed, red again."""
+    carol = _user(gate_pull, "carol", "maintain")
+    env = gate_pull.approve(carol)  # type: ignore[arg-type]
+    code, out = gate_pull.gate(env)
+    assert code == 0, out
+    assert _gate1_runs(gate_pull)[-1] == (
+        "success", "gatebot/gate-1: pass (gate-files approved by @carol)"), out
+    code, out = gate_pull.gate(env)  # the same event again: no second run
+    assert code == 0, out
+    assert len(_gate1_runs(gate_pull)) == 2
+    review = gate_pull.fake.client(gate_pull.fake.owner).get_repo(REPO).get_pull(
+        gate_pull.number).get_review(int(json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(
+            encoding="utf-8"))["review"]["id"]))
+    review.dismiss("not yet")
+    code, out = gate_pull.gate(env)
+    assert code == 0, out
+    assert _gate1_runs(gate_pull)[-1][0] == "failure", out
+
+
+def test_a_writers_approval_leaves_gate_1s_check_run_red(gate_pull: Pull) -> None:
+    carol = _user(gate_pull, "carol", "write")
+    code, out = gate_pull.gate(gate_pull.approve(carol))  # type: ignore[arg-type]
+    assert code == 0, out
+    assert [c for c, _ in _gate1_runs(gate_pull)] == ["failure"]

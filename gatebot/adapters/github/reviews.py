@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from github import GithubException
 from github.Issue import Issue
 from github.PullRequest import PullRequest
 
 from gatebot.adapters.github.client import Connection, translated
 from gatebot.adapters.github.gate import reviews_section
-from gatebot.adapters.github.gate1_record import read_gate1
+from gatebot.adapters.github.gate1_record import GATE1, forget_gate1, read_gate1
 from gatebot.adapters.github.identity import (
     PullFacts,
     approvals,
@@ -29,7 +30,7 @@ from gatebot.adapters.github.identity import (
 )
 from gatebot.adapters.github.identity import claimants as claimants_of
 from gatebot.adapters.github.labels import issue_stage, read_task_issue
-from gatebot.adapters.github.verdicts import pushers_of, stickies, write_sticky
+from gatebot.adapters.github.verdicts import pushers_of, pushers_text, stickies, write_sticky
 from gatebot.core.board import Stage
 from gatebot.core.github_model import (
     Approvals,
@@ -111,4 +112,51 @@ def note_reviews(conn: Connection, number: int, bot: Person, found: Approvals,
     if body == old:
         return False
     write_sticky(conn, number, bot, sticky, body)
+    return True
+
+
+MET = "gate-files=met"
+"""In a gate-1 check run's ``external_id``: posted because a maintainer's approval met the
+only rule that failed, ``gate-files`` (``sync_gate_files``)."""
+
+
+def sync_gate_files(conn: Connection, head: str, bot: Person, base: str,
+                    maintainer: Person | None) -> bool:
+    """Make gate 1's check run on ``head`` say whether a maintainer's approval met ``gate-files``.
+
+    For a head whose counted verdict failed only on ``gate-files`` (the caller checks): with
+    ``maintainer`` (the gate-1 reviewer, who has the admin or maintain role) a new
+    ``gatebot/gate-1`` check run, success, saying so; when that approval no longer stands
+    (``maintainer`` None) after such a run, a failure again. As policy-bot and kodiak turn a
+    required check green when the required approval arrives, a branch protection that
+    requires ``gatebot/gate-1`` follows. The run names the same publishing runs, so it joins
+    their group, where the published failure stays the worst: gatebot's own steps decide
+    ``gate-files`` again from the approvals at every review. Returns whether a check run was
+    posted (not when it says so already, when the verdict names no publishing run, or when
+    the token may not create check runs). Raises ``EnvironmentProblem`` on other errors.
+    """
+    record = read_gate1(conn, head, bot, base)
+    newest_met = bool(record.external_ids) and MET in record.external_ids[0].split()
+    if record.ids is None or newest_met == (maintainer is not None):
+        return False
+    by = f"by={maintainer.id}/{maintainer.login}" if maintainer else "failed=gate-files"
+    external_id = " ".join(x for x in (
+        "gate-files", pushers_text(pushers_of(*record.external_ids)), record.ids.text(),
+        MET if maintainer else "", by) if x)
+    title = (f"{GATE1}: pass (gate-files approved by @{maintainer.login})" if maintainer
+             else f"{GATE1}: fail (gate-files: no maintainer's approval stands)")
+    summary = (f"The only rule that failed, `gate-files`, is met: @{maintainer.login}, who "
+               "has the admin or maintain role, approved this head." if maintainer else
+               "`gate-files` failed and no approval by a maintainer of this head stands.")
+    with translated(conn.secrets, f"posting gate 1's check run on {head[:12]}"):
+        try:
+            conn.repo.create_check_run(
+                GATE1, head, status="completed",
+                conclusion="success" if maintainer else "failure", external_id=external_id,
+                output={"title": title, "summary": summary})
+        except GithubException as exc:
+            if exc.status != 403:
+                raise
+            return False
+    forget_gate1(conn, head)
     return True
