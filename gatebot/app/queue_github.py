@@ -209,8 +209,13 @@ class Stepper:
 
         On a branch of it that awaits a run (a step killed before its dispatch, or a run
         cancelled once), dispatch again; else build the chain, push it to a new branch,
-        dispatch.
+        dispatch. ``raced`` when main moved since ``read`` took its tip: a job that landed
+        moves main before it relabels its tasks, so a task read as queued may be released
+        already (the next step reads again instead of spending a run on it).
         """
+        if self.api.ref_sha(self.ctx.config.base) != world.tip:
+            say("main moved since this step read it: reading again")
+            return "raced"
         tree = decision.tree
         mine = [b for b in world.branches if b.current and b.tasks == tree and not b.void
                 and bool(b.links[-1].flaky) == decision.retry]

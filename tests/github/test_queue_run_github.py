@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -316,10 +317,6 @@ def test_a_flaky_failure_is_retried_on_the_same_tree_and_marked(fake_github: Fak
     assert "Flaky check while landing task" in landed.output
 
 
-@pytest.mark.xfail(strict=False, reason="race open: when both jobs handle the same staging "
-                   "run, the second may exit 1 ('recorded already') although each task is "
-                   "released once; fix in app/queue_github.py step (a task another job landed "
-                   "is not 'left the queue')")
 def test_two_landing_jobs_at_once_land_each_task_once(fake_github: FakeGitHub,
                                                       tmp_path: Path) -> None:
     """The same staging run's event handled by two jobs in two clones at the same time."""
@@ -346,6 +343,47 @@ def test_two_landing_jobs_at_once_land_each_task_once(fake_github: FakeGitHub,
     assert queue.released() == queue.tasks  # each task released once
     assert queue.main() == sha
     assert len(fake_github.state.dispatches) == 1
+
+
+def test_a_step_that_read_main_before_another_job_landed_stages_nothing(
+        fake_github: FakeGitHub, tmp_path: Path) -> None:
+    """The window two landing jobs hit: job B read main's tip and task 1 as queued; then job A
+    fast-forwarded main to the batch and relabelled both tasks; B read task 2 as released.
+    B's stale view made task 1 a batch of its own: it dispatched a staging run of a task
+    already on main (2 dispatches in 3 runs of the two-jobs test under load)."""
+    queue = _queue(fake_github, tmp_path, 2)
+    queue.step()
+    sha = fake_github.state.dispatches[0].inputs["sha"]
+    with fake_github.state.lock:  # its staging run passed, and a job recorded it
+        fake_github.state.workflow_runs[7] = {
+            "path": STAGING, "event": "workflow_dispatch", "head_branch": "main",
+            "display_title": f"gatebot staging {sha}", "status": "completed",
+            "conclusion": "success", "name": "gatebot-staging", "head_sha": queue.main()}
+    repo = fake_github.client(fake_github.bot).get_repo(REPO)
+    repo.create_check_run("gatebot/staging", sha, status="completed", conclusion="success",
+                          external_id="7")
+    first, second = queue.tasks
+    slow = fake_github.inject("slow", method="GET", path=f"/repos/{REPO}/issues/{first}",
+                              delay=3.0)
+    job_b = subprocess.Popen([sys.executable, "-m", "gatebot", "queue", "run", "--forge",
+                              "github", "--once"], cwd=queue.work,
+                             env={**os.environ, **GIT_ENV, **queue.env()},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while slow.times > 0 and time.monotonic() < deadline:  # B is reading task 1's issue
+        time.sleep(0.02)
+    assert slow.times == 0, "job B never read task 1's issue"
+    # job A lands meanwhile: main first, then the labels
+    repo.get_git_ref("heads/main").edit(sha)
+    for number in (first, second):
+        issue = repo.get_issue(number)
+        issue.add_to_labels("status:released")
+        issue.remove_from_labels("status:rdy-for-prod")
+    output = job_b.communicate(timeout=120)[0]
+    assert job_b.returncode == 0, output
+    assert len(fake_github.state.dispatches) == 1, output
+    assert queue.main() == sha
+    assert queue.released() == queue.tasks
 
 
 def test_gate_2_hands_the_task_to_the_queue_with_merge_landing_queue(
