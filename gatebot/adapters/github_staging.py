@@ -22,7 +22,7 @@ from github.GitRef import GitRef
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.client import Connection, translated, workflow_run_data
 from gatebot.adapters.github.labels import set_stage
 from gatebot.adapters.github.reviews import read_reviews
 from gatebot.adapters.github.writes import add_labels, post_comment
@@ -154,12 +154,9 @@ class StagingRepo:
         (``GET /actions/runs/{id}``; the token needs ``actions: read``.) A run whose JSON
         lacks a field ``StagingRun`` needs counts as none.
         """
-        with self._doing(f"reading the workflow run {run_id}"):
-            try:
-                _headers, data = self.conn.gh.requester.requestJsonAndCheck(
-                    "GET", f"{self.repo.url}/actions/runs/{run_id}")
-            except UnknownObjectException:
-                return None
+        data = workflow_run_data(self.conn, run_id)
+        if data is None:
+            return None
         try:
             return staging_run_of({"workflow_run": data})
         except ValueError:

@@ -45,6 +45,8 @@ TRAILER_PREFIX = "Gatebot-"
 TRAILERS_FORMAT = "%(trailers:only,unfold,separator=%x1d,key_value_separator=%x1c)"
 """A ``git log --format`` field: the trailer block as ``key\x1cvalue`` pairs joined by ``\x1d``."""
 BOT_IDENTITY = Person("gatebot", "gatebot@localhost")
+BOT_COMMITTER = f"{BOT_IDENTITY.name} <{BOT_IDENTITY.email}>"
+"""``BOT_IDENTITY`` as ``git log --format=%cn <%ce>`` prints it (gatebot's commits)."""
 TASK_NUMBER = re.compile(r"#[0-9]+")
 
 Edit = Callable[[Reader], Mapping[str, str]]

@@ -225,9 +225,7 @@ class Stepper:
             return "staged"
         flaky = ""
         if decision.retry:
-            failed = [r.run_id for b in world.branches if b.tasks == tree for r in b.results
-                      if r.conclusion == "failure"]
-            flaky = f"{STAGING_CHECK} (workflow run {', '.join(map(str, failed))})"
+            flaky = f"{STAGING_CHECK} (workflow run {failed_runs(world, tree)})"
         sha = self.build(world, tree, flaky)
         if sha is None:
             return "taken-out"
@@ -305,9 +303,7 @@ class Stepper:
 
     def send_back(self, world: World, decision: SendBack) -> str:
         """The culprit failed twice on base + itself: back to REVIEW, the failing runs named."""
-        failed = [r.run_id for b in world.branches if b.tasks == decision.tree
-                  for r in b.results if r.conclusion == "failure"]
-        runs = ", ".join(map(str, failed))
+        runs = failed_runs(world, decision.tree)
         reason = (f"failed after integration: {STAGING_CHECK} failed twice on the base with "
                   f"task #{decision.task} (workflow runs {runs})")
         merge_app.send_back(self.ctx, world.cands[decision.task], "merge-failed", reason,
@@ -340,6 +336,12 @@ class Stepper:
             self.api.delete_branch(branch.branch)
         say("batch done: its staging branches deleted")
         return "cleaned"
+
+
+def failed_runs(world: World, tree: Tree) -> str:
+    """The ids of the staging runs that failed on ``tree``, comma-separated, oldest first."""
+    return ", ".join(str(r.run_id) for b in world.branches if b.tasks == tree
+                     for r in b.results if r.conclusion == "failure")
 
 
 def run_steps(ctx: Context, override: int | None, once: bool, report: Report) -> list[str]:

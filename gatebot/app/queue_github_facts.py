@@ -18,11 +18,12 @@ from git and GitHub each time (docs/queue.md, "On GitHub"):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gatebot.adapters.github_staging import StagingRepo
-from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
+from gatebot.adapters.local import BOT_COMMITTER, TRAILERS_FORMAT, split_trailers
 from gatebot.app import staging
 from gatebot.app.context import Context
 from gatebot.core.landing import INTERRUPTED, STAGING_CHECK, staged_sha
@@ -105,31 +106,54 @@ class Staged:
         return sum(1 for r in self.results if r.conclusion == "interrupted")
 
 
+@dataclass(frozen=True)
+class _Commit:
+    """One commit as ``_log`` reads it: SHA, parents, tree, committer and trailers."""
+
+    sha: str
+    parents: tuple[str, ...]
+    tree: str
+    committer: str
+    trailers: dict[str, str]
+
+    def released(self) -> int | None:
+        """The task this commit releases when gatebot committed it as a release, else None."""
+        task = self.trailers.get("Gatebot-Task", "").removeprefix("#")
+        is_release = self.committer == BOT_COMMITTER and task.isdigit() \
+            and self.trailers.get("Gatebot-Event") == "released"
+        return int(task) if is_release else None
+
+
+def _log(ctx: Context, *args: str) -> list[_Commit]:
+    """``git log --first-parent *args`` read as ``_Commit`` records, in git's order."""
+    out = ctx.git.out("log", "--first-parent",
+                      f"--format=%H{_SEP}%P{_SEP}%T{_SEP}%cn <%ce>{_SEP}{TRAILERS_FORMAT}{_END}",
+                      *args)
+    found = []
+    for entry in (e.strip("\n") for e in out.split(_END) if e.strip("\n")):
+        sha, parents, tree, committer, raw = entry.split(_SEP, 4)
+        found.append(_Commit(sha, tuple(parents.split()), tree, committer, split_trailers(raw)))
+    return found
+
+
 def read_chain(ctx: Context, sha: str, tip: str) -> tuple[Link, ...] | str:
     """The release commits of ``sha``'s first-parent chain not on ``tip``, oldest first.
 
     Returns why not (a message) when one of them is not a release commit gatebot built.
     """
-    out = ctx.git.out("log", "--first-parent", f"-n{MAX_CHAIN + 1}",
-                      f"--format=%H{_SEP}%P{_SEP}%T{_SEP}%cn <%ce>{_SEP}{TRAILERS_FORMAT}{_END}",
-                      sha, "--not", tip)
-    entries = [e.strip("\n") for e in out.split(_END) if e.strip("\n")]
-    if len(entries) > MAX_CHAIN:
+    commits = _log(ctx, f"-n{MAX_CHAIN + 1}", sha, "--not", tip)
+    if len(commits) > MAX_CHAIN:
         return f"its chain is longer than {MAX_CHAIN} commits"
     links: list[Link] = []
-    for entry in reversed(entries):
-        commit, parents, tree, committer, raw = entry.split(_SEP, 4)
-        trailers, pair = split_trailers(raw), parents.split()
-        task = trailers.get("Gatebot-Task", "").removeprefix("#")
-        if committer != f"{BOT_IDENTITY.name} <{BOT_IDENTITY.email}>" or len(pair) != 2 \
-                or not task.isdigit() or trailers.get("Gatebot-Event") != "released" \
-                or trailers.get("Gatebot-Head") != pair[1]:
-            return f"{commit[:12]} is not a release commit gatebot built"
-        why = staging.forged(ctx, commit, pair[0], pair[1])
+    for commit in reversed(commits):
+        task, pair = commit.released(), commit.parents
+        if task is None or len(pair) != 2 or commit.trailers.get("Gatebot-Head") != pair[1]:
+            return f"{commit.sha[:12]} is not a release commit gatebot built"
+        why = staging.not_the_merge(ctx, commit.sha, pair[0], pair[1])
         if why is not None:
-            return f"{commit[:12]}: {why}"
-        links.append(Link(commit, pair[0], int(task), pair[1], tree,
-                          trailers.get("Gatebot-Flaky", "")))
+            return f"{commit.sha[:12]}: {why}"
+        links.append(Link(commit.sha, pair[0], task, pair[1], commit.tree,
+                          commit.trailers.get("Gatebot-Flaky", "")))
     return tuple(links)
 
 
@@ -170,23 +194,13 @@ class Move:
 
 def moves(ctx: Context, base: str, tip: str) -> list[Move]:
     """The commits on main's first-parent chain after ``base`` up to ``tip``, oldest first."""
-    out = ctx.git.out("log", "--first-parent", "--reverse",
-                      f"--format=%H{_SEP}%P{_SEP}%cn <%ce>{_SEP}{TRAILERS_FORMAT}{_END}",
-                      f"{base}..{tip}")
     board = ctx.config.board
-    found: list[Move] = []
-    for entry in (e.strip("\n") for e in out.split(_END) if e.strip("\n")):
-        sha, parents, committer, raw = entry.split(_SEP, 3)
-        trailers = split_trailers(raw)
-        task = trailers.get("Gatebot-Task", "").removeprefix("#")
-        released = committer == f"{BOT_IDENTITY.name} <{BOT_IDENTITY.email}>" \
-            and trailers.get("Gatebot-Event") == "released" and task.isdigit()
-        code = any(not owned(p, board_paths=(board.todo, board.current_state),
-                             archive_dir=board.archive_dir)
-                   for p in ctx.git.changed_files(parents.split()[0], sha)) \
-            if parents else True
-        found.append(Move(sha, int(task) if released else None, code))
-    return found
+    return [Move(commit.sha, commit.released(),
+                 any(not owned(p, board_paths=(board.todo, board.current_state),
+                               archive_dir=board.archive_dir)
+                     for p in ctx.git.changed_files(commit.parents[0], commit.sha))
+                 if commit.parents else True)
+            for commit in _log(ctx, "--reverse", f"{base}..{tip}")]
 
 
 def staged(ctx: Context, api: StagingRepo, refs: dict[str, str], tip: str) -> list[Staged]:
@@ -199,8 +213,6 @@ def staged(ctx: Context, api: StagingRepo, refs: dict[str, str], tip: str) -> li
         k = queue_attempt(branch)
         links = read_chain(ctx, sha, tip) if k is not None else "not a queue branch"
         if isinstance(links, str):
-            import sys  # noqa: PLC0415 - only for this warning
-
             print(f"gatebot queue: {branch} ignored: {links}", file=sys.stderr)
             continue
         if not links:

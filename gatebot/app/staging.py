@@ -22,7 +22,7 @@ from gatebot.adapters.event_file import read_event
 from gatebot.adapters.git import Person
 from gatebot.adapters.github.client import connect, env_settings
 from gatebot.adapters.github_staging import StagingRepo
-from gatebot.adapters.local import BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
+from gatebot.adapters.local import BOT_COMMITTER, BOT_IDENTITY, TRAILERS_FORMAT, split_trailers
 from gatebot.app import gate1, merge
 from gatebot.app.context import Context, open_context
 from gatebot.app.transitions import now as clock
@@ -300,8 +300,17 @@ def forged(ctx: Context, staging: str, base: str, head: str) -> str | None:
     rebuilt (it names the minute it was built).
     """
     committer = ctx.git.out("log", "-1", "--format=%cn <%ce>", staging)
-    if committer != f"{BOT_IDENTITY.name} <{BOT_IDENTITY.email}>":
+    if committer != BOT_COMMITTER:
         return f"it was committed by {printable(committer)}, not by gatebot"
+    return not_the_merge(ctx, staging, base, head)
+
+
+def not_the_merge(ctx: Context, staging: str, base: str, head: str) -> str | None:
+    """Why ``staging``'s tree is not the merge of ``base`` and ``head``; None when it is.
+
+    ``forged``'s tree comparison without its committer check: the tree must be ``git
+    merge-tree`` of the two with only the board files edited.
+    """
     merged = ctx.git.merge_tree(base, head)
     if merged is None:
         return "its parents do not merge without conflicts, so gatebot built no tree for it"

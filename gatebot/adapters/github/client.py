@@ -332,3 +332,20 @@ def raw(item: GithubObject) -> dict[str, Any]:
     """
     data: dict[str, Any] = GithubObject.raw_data.fget(item)  # type: ignore[attr-defined]
     return data
+
+
+def workflow_run_data(conn: Connection, run_id: int) -> Any:
+    """The JSON of ``GET /repos/{o}/{r}/actions/runs/{run_id}``; None when there is no such run.
+
+    Read fresh each time (a run in progress finishes). The token needs ``actions: read``.
+    Raises ``EnvironmentProblem`` (exit 2) for any other GitHub error (``translated``).
+    """
+    with translated(conn.secrets, f"reading the workflow run {run_id}"):
+        try:
+            _headers, data = conn.gh.requester.requestJsonAndCheck(
+                "GET", f"{conn.repo.url}/actions/runs/{run_id}")
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
+            return None
+    return data

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from github import GithubException
 from github.GithubApp import GithubApp
 
-from gatebot.adapters.github.client import Connection, translated
+from gatebot.adapters.github.client import Connection, translated, workflow_run_data
 from gatebot.core.gate1_runs import (
     CheckRun,
     Gate1Record,
@@ -83,15 +82,7 @@ def workflow_run(conn: Connection, run_id: int) -> WorkflowRun | None:
     """
     key = f"workflow-run:{run_id}"
     if key not in conn.memo:
-        with translated(conn.secrets, f"reading the workflow run {run_id}"):
-            try:
-                _, data = conn.gh.requester.requestJsonAndCheck(
-                    "GET", f"{conn.repo.url}/actions/runs/{run_id}")
-            except GithubException as exc:
-                if exc.status != 404:
-                    raise
-                data = None
-        conn.memo[key] = _run_of(data)
+        conn.memo[key] = _run_of(workflow_run_data(conn, run_id))
     found: WorkflowRun | None = conn.memo[key]
     return found
 
