@@ -80,6 +80,32 @@ def with_pytest_check(repo: Repo) -> None:
     repo.git("push", "-q", "origin", "main")
 
 
+def broken_work(repo: Repo) -> None:
+    """A required pytest check on main, then ``task/4-work`` checked out with a failing test."""
+    with_pytest_check(repo)
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/f.py", '"""F."""\n')
+    repo.write("tests/test_f.py", "def test_broken():\n    assert False\n")
+
+
+def gate_files_refuses(repo: Repo, message: str) -> list[str]:
+    """Commit the work tree as builder-one, push ``task/4-work`` and approve it as rev1.
+
+    Asserts the approval is refused (exit 1) by a failing ``gate-files`` with nothing pushed;
+    returns the paths of that rule's findings.
+    """
+    repo.commit(message, as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
+    assert gate["status"] == "fail", gate
+    assert repo.origin_sha() == before
+    return [f["path"] for f in gate["findings"]]
+
+
 VACUOUS = {
     "pytest.ini": "[pytest]\naddopts = --co\n",
     "pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--co'\n",
@@ -94,21 +120,9 @@ def test_configuring_pytest_or_coverage_on_the_branch_needs_a_maintainer(
 ) -> None:
     """``addopts = --co`` makes pytest collect and exit 0 without running the failing test:
     the tests check passed and a non-maintainer approved. It is a gate file now."""
-    with_pytest_check(repo)
-    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
-    repo.write("app/f.py", '"""F."""\n')
-    repo.write("tests/test_f.py", "def test_broken():\n    assert False\n")
+    broken_work(repo)
     repo.write(name, VACUOUS[name])
-    repo.commit("collect only", as_="builder-one")
-    repo.git("push", "-q", "origin", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
-    assert result.returncode == 1, result.stdout + result.stderr
-    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
-    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
-    assert gate["status"] == "fail"
-    assert [f["path"] for f in gate["findings"]] == [name]
-    assert repo.origin_sha() == before
+    assert gate_files_refuses(repo, "collect only") == [name]
 
 
 def push_work(repo: Repo) -> str:
@@ -179,17 +193,23 @@ def test_a_homoglyph_of_a_builders_name_is_the_builder(
     assert repo.origin_sha() == before
 
 
-def test_the_gate_1_reviewer_cannot_land_under_a_look_alike_name(repo: Repo) -> None:
-    """rev1 approves gate 1 and lands ``--as revl`` from the same clone (no user.email):
-    one person passes both gates under a name that reads the same."""
+def gate_1_reviewer_cannot_land_as(repo: Repo, name: str) -> None:
+    """rev1 approves gate 1 of builder-one's work; ``merge --as name`` from the same clone is
+    refused as the gate-1 reviewer (exit 1) and lands nothing."""
     head = push_work(repo)
     ok(repo.path, "review", "--approve", "--as", "rev1")
     before = repo.origin_sha()
-    result = run_process(repo.path, "merge", "--task", "4", "--as", "revl")
+    result = run_process(repo.path, "merge", "--task", "4", "--as", name)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "approved gate 1" in result.stderr
     assert repo.origin_sha() == before
     assert head not in git(repo.origin, "rev-list", "main").split()
+
+
+def test_the_gate_1_reviewer_cannot_land_under_a_look_alike_name(repo: Repo) -> None:
+    """rev1 approves gate 1 and lands ``--as revl`` from the same clone (no user.email):
+    one person passes both gates under a name that reads the same."""
+    gate_1_reviewer_cannot_land_as(repo, "revl")
 
 
 def test_gate_2_re_tests_with_the_bases_checks_whatever_the_environment(repo: Repo) -> None:
@@ -322,14 +342,7 @@ def test_the_gate_1_reviewer_cannot_land_under_an_invisibly_different_name(repo:
     here) approves ``--as rev1`` and lands ``--as rev1<U+200B>``: one person, both gates."""
     unset = subprocess.run(["git", "config", "user.email"], cwd=repo.path, check=False)
     assert unset.returncode == 1  # no user.email: the name acted as is all there is
-    head = push_work(repo)
-    ok(repo.path, "review", "--approve", "--as", "rev1")
-    before = repo.origin_sha()
-    result = run_process(repo.path, "merge", "--task", "4", "--as", "rev1\u200b")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "approved gate 1" in result.stderr
-    assert repo.origin_sha() == before
-    assert head not in git(repo.origin, "rev-list", "main").split()
+    gate_1_reviewer_cannot_land_as(repo, "rev1\u200b")
 
 
 def test_another_task_s_branch_never_becomes_a_task_s_own(repo: Repo) -> None:

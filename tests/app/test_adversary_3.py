@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.test_adversary import person, push_work, with_pytest_check
+from tests.app.test_adversary import (
+    broken_work,
+    gate_files_refuses,
+    person,
+    push_work,
+    with_pytest_check,
+)
 from tests.app.test_tox_checks import WITHOUT_COVERAGE, add_test, tox_ini, tox_repo
 from tests.repos import Repo, git, run_process
 
@@ -27,21 +33,9 @@ def test_a_root_module_that_shadows_pytest_needs_a_maintainer(repo: Repo, shadow
     ``sys.path``: the branch's own ``pytest.py`` ran instead of pytest and exited 0, and a
     failing test was approved. A root module named after a tool the checks run is a gate
     file."""
-    with_pytest_check(repo)
-    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
-    repo.write("app/f.py", '"""F."""\n')
-    repo.write("tests/test_f.py", "def test_broken():\n    assert False\n")
+    broken_work(repo)
     repo.write(shadow, SHADOW)
-    repo.commit("the work", as_="builder-one")
-    repo.git("push", "-q", "origin", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
-    assert result.returncode == 1, result.stdout + result.stderr
-    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
-    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
-    assert gate["status"] == "fail"
-    assert [f["path"] for f in gate["findings"]] == [shadow]
-    assert repo.origin_sha() == before
+    assert gate_files_refuses(repo, "the work") == [shadow]
 
 
 def test_a_module_the_checks_run_with_dash_m_is_a_gate_file(repo: Repo) -> None:
@@ -133,21 +127,9 @@ def test_a_symlink_out_of_the_repository_needs_a_maintainer(repo: Repo, tmp_path
     outside = tmp_path / "shared" / "plugins"
     outside.mkdir(parents=True)
     (outside / "conftest.py").write_text(SKIP_ALL, encoding="utf-8")
-    with_pytest_check(repo)
-    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
-    repo.write("app/f.py", '"""F."""\n')
-    repo.write("tests/test_f.py", "def test_broken():\n    assert False\n")
+    broken_work(repo)
     (repo.path / "tests" / "ext").symlink_to(outside)
-    repo.commit("the work", as_="builder-one")
-    repo.git("push", "-q", "origin", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
-    assert result.returncode == 1, result.stdout + result.stderr
-    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
-    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
-    assert gate["status"] == "fail", gate
-    assert [f["path"] for f in gate["findings"]] == ["tests/ext"]
-    assert repo.origin_sha() == before
+    assert gate_files_refuses(repo, "the work") == ["tests/ext"]
 
 
 def test_an_actor_written_as_a_git_identity_is_that_identity(repo: Repo) -> None:
@@ -178,15 +160,7 @@ def test_a_branch_that_deletes_the_test_it_breaks_needs_a_maintainer(repo: Repo)
     repo.write("app/g.py", '"""G."""\n\n\ndef g() -> int:\n    """Two."""\n    return 2\n')
     repo.git("rm", "-q", "tests/test_g.py")
     repo.write("tests/test_h.py", "def test_h():\n    assert True\n")
-    repo.commit("the work", as_="builder-one")
-    repo.git("push", "-q", "origin", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
-    assert result.returncode == 1, result.stdout + result.stderr
-    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
-    gate = next(r for r in doc["rules"] if r["id"] == "gate-files")
-    assert [f["path"] for f in gate["findings"]] == ["tests/test_g.py"]
-    assert repo.origin_sha() == before
+    assert gate_files_refuses(repo, "the work") == ["tests/test_g.py"]
 
 
 def test_tox_override_in_the_reviewers_environment_does_not_approve(tmp_path: Path) -> None:

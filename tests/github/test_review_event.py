@@ -357,17 +357,24 @@ def test_a_run_github_ties_to_no_open_pull_request_does_nothing(pull: Pull) -> N
     assert pull.labels() == ["status:rdy-for-prod"]
 
 
-def test_a_forks_review_is_acted_on_through_the_hop(fake_github: FakeGitHub,
-                                                     tmp_path: Path) -> None:
-    """A fork's run lists no pull request: the head SHA and head repository GitHub reports
-    find it among the open pull requests, and its approval moves the stage at once."""
-    fake = fake_github
+def forks_pull_request(fake: FakeGitHub) -> tuple[int, int, str]:
+    """alice's pull request from her fork for a task in REVIEW, gate 1 green on its head, on
+    a board without checks; the task's number, the pull request's number and head SHA."""
     alice = fake.add_user("alice")
     fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
     task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
     head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
     number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}", fork=True)
     post_gate1(fake, head, alice)
+    return task, number, head
+
+
+def test_a_forks_review_is_acted_on_through_the_hop(fake_github: FakeGitHub,
+                                                     tmp_path: Path) -> None:
+    """A fork's run lists no pull request: the head SHA and head repository GitHub reports
+    find it among the open pull requests, and its approval moves the stage at once."""
+    fake = fake_github
+    task, number, head = forks_pull_request(fake)
     work = tmp_path / "job"
     git(tmp_path, "clone", "-q", str(fake.git_dir), str(work))
     pull = Pull(fake, work, number, head, tmp_path)

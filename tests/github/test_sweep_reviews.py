@@ -13,9 +13,8 @@ import json
 from pathlib import Path
 
 from tests.fakegithub.server import FakeGitHub
-from tests.github.gate1_runs import post_gate1
-from tests.github.test_review_event import BRANCH, REPO, TODO, actions_env
-from tests.repos import NO_CHECKS, git, run_cli
+from tests.github.test_review_event import REPO, actions_env, forks_pull_request
+from tests.repos import git, run_cli
 
 
 def _sweep(fake: FakeGitHub, work: Path, tmp: Path) -> str:
@@ -31,12 +30,7 @@ def _sweep(fake: FakeGitHub, work: Path, tmp: Path) -> str:
 def test_the_sweep_moves_and_stages_a_forks_approved_pull_request_once(
         fake_github: FakeGitHub, tmp_path: Path) -> None:
     fake = fake_github
-    alice = fake.add_user("alice")
-    fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board", fake.owner)
-    task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
-    head = fake.push_commit(BRANCH, {"notes/limiter.md": "# Limiter\n"}, "Add notes", alice)
-    number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}", fork=True)
-    post_gate1(fake, head, alice)
+    task, number, head = forks_pull_request(fake)
     for login in ("carol", "dave"):  # their review events ran read-only: nothing was done
         pull = fake.client(fake.add_user(login)).get_repo(REPO).get_pull(number)
         pull.create_review(commit=pull.base.repo.get_commit(head), event="APPROVE")
