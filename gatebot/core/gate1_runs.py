@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gatebot.core.workflow_run import workflow_path
+
 PUBLISH_PATH = ".github/workflows/gatebot-publish.yml"
 MAX_GROUPS = 4
 """At most this many distinct runs are looked up per head (newest check runs first): a
@@ -95,11 +97,6 @@ class CheckRun:
     external_id: str
 
 
-def _path(run: WorkflowRun) -> str:
-    """The workflow file of ``run`` without a ``@ref`` suffix."""
-    return run.path.split("@", 1)[0]
-
-
 def refusal(ids: RunIds, runs: Mapping[int, WorkflowRun | None], *, head: str,
             base: str) -> str | None:
     """Why run ``ids.publish`` did not publish a gate-1 verdict on ``head``; None when it did.
@@ -115,7 +112,7 @@ def refusal(ids: RunIds, runs: Mapping[int, WorkflowRun | None], *, head: str,
         return f"workflow run {ids.publish} does not exist"
     title = _TITLE.search(publish.display_title)
     checks = (
-        (_path(publish) != PUBLISH_PATH, f"workflow run {ids.publish} is not {PUBLISH_PATH}"),
+        (workflow_path(publish.path) != PUBLISH_PATH, f"workflow run {ids.publish} is not {PUBLISH_PATH}"),
         (publish.event != "workflow_run",
          f"workflow run {ids.publish} was started by {publish.event}, not workflow_run"),
         (publish.head_branch != base, f"workflow run {ids.publish} is not on {base}"),

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gatebot.core.workflow_run import workflow_file
+
 STAGING_PREFIX = "gatebot/staging/"
 """Staging branches: ``gatebot/staging/<N>/<attempt>``, each pushed once as a new ref."""
 
@@ -209,7 +211,7 @@ def staged_sha(run: StagingRun, base: str) -> str | None:
     ``gatebot staging <sha>`` by the workflow's ``run-name``.
     """
     title = run.display_title.removeprefix("gatebot staging ")
-    if run.path.rsplit("/", 1)[-1] != STAGING_WORKFLOW or run.event != "workflow_dispatch" \
+    if workflow_file(run.path) != STAGING_WORKFLOW or run.event != "workflow_dispatch" \
             or run.head_branch != base or not _SHA.fullmatch(title):
         return None
     return title

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gatebot.core.printable import printable
-from gatebot.core.workflow_run import PullSeen, RunEvent
+from gatebot.core.workflow_run import PullSeen, RunEvent, workflow_file
 
 REVIEW_WORKFLOW = "gatebot-review.yml"
 """The unprivileged workflow a ``pull_request_review`` event runs; its runs start the hop."""
@@ -48,14 +48,6 @@ class ReviewRun:
     pulls: tuple[int, ...]
 
 
-def workflow_file(event: RunEvent) -> str:
-    """The file name of the run's workflow (``gatebot-review.yml``), from ``workflow_run.path``.
-
-    The path may carry a ref (``.github/workflows/x.yml@refs/pull/7/merge``): it is dropped.
-    """
-    return event.workflow_run.path.split("@", 1)[0].rsplit("/", 1)[-1]
-
-
 def review_run_of(event: RunEvent) -> ReviewRun | str | None:
     """The review hop a ``workflow_run`` event asks for, the reason it asks for none, or None.
 
@@ -65,7 +57,7 @@ def review_run_of(event: RunEvent) -> ReviewRun | str | None:
     everything again.
     """
     run = event.workflow_run
-    if workflow_file(event) != REVIEW_WORKFLOW:
+    if workflow_file(run.path) != REVIEW_WORKFLOW:
         return None
     if event.action != "completed":
         return f"workflow run {run.id} is {event.action}, not completed"

@@ -102,6 +102,19 @@ class PullSeen:
     """The branch the pull request is into (``base.ref``)."""
 
 
+def workflow_path(path: str) -> str:
+    """A workflow run's ``path`` without the ``@<ref>`` GitHub may append to it.
+
+    ``.github/workflows/x.yml@refs/pull/7/merge`` → ``.github/workflows/x.yml``.
+    """
+    return path.split("@", 1)[0]
+
+
+def workflow_file(path: str) -> str:
+    """The workflow's file name (``x.yml``) of a run's ``path`` (``workflow_path``'s last part)."""
+    return workflow_path(path).rsplit("/", 1)[-1]
+
+
 def publish_of(event: RunEvent) -> PublishVerdict | str:
     """The publish intent of a ``workflow_run`` event, or the reason there is nothing to do.
 
@@ -109,7 +122,7 @@ def publish_of(event: RunEvent) -> PublishVerdict | str:
     verdict to post; the staging workflow's runs are ``gatebot land``'s.
     """
     run = event.workflow_run
-    workflow = run.path.rsplit("/", 1)[-1].split("@", 1)[0]
+    workflow = workflow_file(run.path)
     if event.action != "completed":
         return f"workflow run {run.id} is {event.action}, not completed"
     if workflow != PR_WORKFLOW or run.event not in ("pull_request", "pull_request_target"):

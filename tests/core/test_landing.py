@@ -64,6 +64,10 @@ def test_a_new_push_or_a_lost_approval_discards_before_anything_else() -> None:
      f"gatebot staging {S}", None),
     (".github/workflows/gatebot-staging.yml", "workflow_dispatch", "main",
      f"gatebot staging {S}; rm -rf", None),
+    (".github/workflows/gatebot-staging.yml@refs/heads/main", "workflow_dispatch", "main",
+     f"gatebot staging {S}", S),
+    (".github/workflows/gatebot-pr.yml@refs/heads/gatebot-staging.yml", "workflow_dispatch",
+     "main", f"gatebot staging {S}", None),
 ])
 def test_only_the_staging_workflow_dispatched_on_the_base_names_a_sha(
         path: str, event: str, branch: str, title: str, expected: str | None) -> None:

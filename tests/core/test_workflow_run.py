@@ -49,6 +49,16 @@ def test_a_pull_request_the_event_does_not_list_is_refused() -> None:
         "the artifact names pull request #3, the run was for #4"
 
 
+def test_a_run_path_with_a_ref_is_still_gatebot_pr() -> None:
+    """GitHub may append ``@<ref>`` to a run's ``path``: the file name is read before it (the
+    ref's last part, ``merge``, was taken for the file and the verdict never posted)."""
+    intent = intent_of("workflow_run", _payload(path=".github/workflows/gatebot-pr.yml"
+                                                     "@refs/pull/3/merge"))
+    assert intent == PublishVerdict(9, HEAD, "mallory/w", "acme/w", (), None)
+    other = intent_of("workflow_run", _payload(path=".github/workflows/x.yml@gatebot-pr.yml"))
+    assert isinstance(other, Nothing)
+
+
 @pytest.mark.parametrize(("run", "reason"), [
     ({"conclusion": "failure"}, "ended failure"),
     ({"conclusion": "cancelled"}, "ended cancelled"),
