@@ -135,6 +135,19 @@ def push_work(repo: Repo) -> str:
     return head
 
 
+def refused_as_the_builder_from_elsewhere(repo: Repo, name: str) -> None:
+    """From a clone whose git identity is another person's, ``review --approve --as name`` on
+    builder-one's pushed ``task/4-work`` is refused as the builder (exit 1); nothing pushed."""
+    other = person(repo, "elsewhere", "elsewhere@example.net")
+    other.git("fetch", "-q")
+    other.git("checkout", "-q", "task/4-work")
+    before = repo.origin_sha()
+    result = run_process(other.path, "review", "--approve", "--as", name)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "builder of this change" in result.stderr
+    assert repo.origin_sha() == before
+
+
 @pytest.mark.parametrize("invisible", ["\u200b", "\u2060", "\u00ad", "\u200d", "\ufe0f"])
 def test_an_invisible_character_does_not_make_a_builder_a_reviewer(
     repo: Repo, invisible: str
@@ -143,14 +156,7 @@ def test_an_invisible_character_does_not_make_a_builder_a_reviewer(
     clone with another git identity: the board would show builder-one approving their own
     work. NFKC keeps these characters; the caseless identifier match drops them."""
     push_work(repo)
-    other = person(repo, "elsewhere", "elsewhere@example.net")
-    other.git("fetch", "-q")
-    other.git("checkout", "-q", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(other.path, "review", "--approve", "--as", f"builder{invisible}-one")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "builder of this change" in result.stderr
-    assert repo.origin_sha() == before
+    refused_as_the_builder_from_elsewhere(repo, f"builder{invisible}-one")
 
 
 def test_a_mixed_script_homoglyph_of_a_builders_name_is_refused(repo: Repo) -> None:
@@ -183,14 +189,7 @@ def test_a_homoglyph_of_a_builders_name_is_the_builder(
     repo.write("tests/test_f.py", "x = 1\n")
     commit_as(repo, builder, "the work")
     repo.git("push", "-q", "origin", "task/4-work")
-    other = person(repo, "elsewhere", "elsewhere@example.net")
-    other.git("fetch", "-q")
-    other.git("checkout", "-q", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(other.path, "review", "--approve", "--as", alias)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "builder of this change" in result.stderr
-    assert repo.origin_sha() == before
+    refused_as_the_builder_from_elsewhere(repo, alias)
 
 
 def gate_1_reviewer_cannot_land_as(repo: Repo, name: str) -> None:

@@ -17,8 +17,8 @@ import pytest
 from tests.app.test_adversary import (
     broken_work,
     gate_files_refuses,
-    person,
     push_work,
+    refused_as_the_builder_from_elsewhere,
     with_pytest_check,
 )
 from tests.app.test_tox_checks import WITHOUT_COVERAGE, add_test, tox_ini, tox_repo
@@ -66,14 +66,7 @@ def test_a_sub_address_of_a_builders_email_is_the_builder(repo: Repo, alias: str
     git identity is elsewhere, ``--as builder-one+review@example.com``: the same mailbox
     (RFC 5233 sub-addressing), another person to gatebot."""
     push_work(repo)
-    other = person(repo, "elsewhere", "elsewhere@example.net")
-    other.git("fetch", "-q")
-    other.git("checkout", "-q", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(other.path, "review", "--approve", "--as", alias)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "builder of this change" in result.stderr
-    assert repo.origin_sha() == before
+    refused_as_the_builder_from_elsewhere(repo, alias)
 
 
 def test_the_queue_refuses_gate_settings_from_the_environment(repo: Repo) -> None:
@@ -136,15 +129,7 @@ def test_an_actor_written_as_a_git_identity_is_that_identity(repo: Repo) -> None
     """``--as "builder-one <builder-one@example.com>"`` from a clone with another git
     identity: the board showed builder-one approving; gatebot compared the whole text."""
     push_work(repo)
-    other = person(repo, "elsewhere", "elsewhere@example.net")
-    other.git("fetch", "-q")
-    other.git("checkout", "-q", "task/4-work")
-    before = repo.origin_sha()
-    result = run_process(other.path, "review", "--approve", "--as",
-                         "Someone <builder-one@example.com>")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "builder of this change" in result.stderr
-    assert repo.origin_sha() == before
+    refused_as_the_builder_from_elsewhere(repo, "Someone <builder-one@example.com>")
 
 
 def test_a_branch_that_deletes_the_test_it_breaks_needs_a_maintainer(repo: Repo) -> None:
