@@ -25,6 +25,8 @@ PYPROJECT = b'[project]\nname = "x"\nversion = "1"\n[tool.gatebot]\nmin_coverage
         ([".github/workflows/deep/x.yaml"], [".github/workflows/deep/x.yaml"]),
         (["sub/noxfile.py", "docs/tox.ini", "app/x.py"], []),
         (["noxfile.py.bak", "my.gatebot.toml"], []),
+        ([".gitattributes", "tests/.gitattributes", "x.gitattributes"],
+         [".gitattributes", "tests/.gitattributes"]),  # git reads one in every directory
         ([], []),
     ],
 )

@@ -11,7 +11,8 @@ count below the root too (``tests/pytest.ini``, a ``tests/tox.ini`` with
 ``[pytest]``); a ``pytest11`` entry point makes the package's own module a
 plugin pytest loads by itself once the checks install it; and a ``conftest.py``
 at any depth is a plugin pytest loads as it collects (one that marks every test
-skipped makes the ``tests`` check pass with no test run); ``python -m pytest`` and
+skipped makes the ``tests`` check pass with no test run); a ``.gitattributes`` at any depth
+sets how git merges and diffs (``TODO.md merge=union``); ``python -m pytest`` and
 ``coverage run -m`` import the working directory's modules first, so a root ``pytest.py``
 (a module named after any of ``TOOL_MODULES``) replaces the tool, and a module a
 configured check runs with ``-m`` is what that check is; a symlink out of the
@@ -40,6 +41,10 @@ GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml", "p
 """Files at the repository root that define the gates (or what the tests check and coverage do)."""
 CONFTEST = "conftest.py"
 """pytest's per-directory plugin: a gate file at any depth (it can skip or rewrite every test)."""
+ATTRIBUTES = ".gitattributes"
+"""git's per-directory attributes: a gate file at any depth. ``TODO.md merge=union`` makes every
+later merge of the board (or ``noxfile.py merge=union`` of the noxfile) combine both sides
+without a conflict; ``-diff`` hides a file's changes from ``git diff``."""
 PYTEST_FILES = frozenset({"pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml"})
 """pytest's own configuration files: gate files at any depth (even empty, they set pytest's root)."""
 NESTED_TEXTS = frozenset({"tox.ini", "pyproject.toml", "setup.cfg"})
@@ -193,7 +198,7 @@ def module_files(paths: Sequence[str], modules: frozenset[str]) -> list[str]:
     return found
 
 
-_ANY_DEPTH = frozenset({CONFTEST, *PYTEST_FILES, *NESTED_TEXTS})
+_ANY_DEPTH = frozenset({CONFTEST, ATTRIBUTES, *PYTEST_FILES, *NESTED_TEXTS})
 _AT_ROOT = frozenset({*GATE_PATHS, PYPROJECT, SETUP_CFG, NOXFILE})
 
 
@@ -249,15 +254,15 @@ def gate_file_changes(
 
     ``pyproject`` and ``setup_cfg`` are the root files' texts at the merge base
     and at the head; each counts only when its gate tables (``GATE_TABLES``)
-    or sections (``_sections``) differ. ``conftest.py`` counts at any depth; below the
-    root, ``PYTEST_FILES`` always count, and a ``NESTED_TEXTS`` file counts when its texts in ``nested``
-    (path → texts; absent means unchanged) differ in those parts. ``noxfile``: the
+    or sections (``_sections``) differ. ``conftest.py`` and ``.gitattributes`` count at any
+    depth; below the root, ``PYTEST_FILES`` always count, and a ``NESTED_TEXTS`` file counts
+    when its texts in ``nested`` (path → texts; absent means unchanged) differ in those parts. ``noxfile``: the
     noxfile's texts; the root modules it imports count (``noxfile_helpers``). ``modules``:
     the modules the configured checks run (``command_modules``); they and the root modules
     named like a check's tool count (``module_files``). Sorted, no repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)
-             or p.rsplit("/", 1)[-1] == CONFTEST}
+             or p.rsplit("/", 1)[-1] in (CONFTEST, ATTRIBUTES)}
     if PYPROJECT in paths and pyproject_gates_changed(*pyproject):
         found.add(PYPROJECT)
     if SETUP_CFG in paths and setup_cfg_gates_changed(*setup_cfg):
