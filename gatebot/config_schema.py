@@ -96,7 +96,9 @@ class ChecksConfig(_Model):
     env_allow: tuple[str, ...] = Field(
         default=(),
         description="Environment variables checks may see beyond the built-in allow-list "
-        "(PATH, HOME, locale, PYTHON*, NOX_*, PIP_*, UV_*, certificates, proxies…): names or "
+        "(PATH, HOME, locale, Python's output settings, NOX_*, PIP_*, UV_*, certificates, "
+        "proxies…; not PYTHONPATH, PYTEST_* or COVERAGE_*, which change what the checks run): "
+        "names or "
         "globs. A name that looks secret (TOKEN, SECRET, PASSWORD, …) passes only when "
         "listed by its exact name; its value is still redacted from the logs.",
     )

@@ -93,7 +93,13 @@ review --reject`, `gatebot config show`) honours every variable, so a setting ca
 before it is proposed. For the same reason an approval or a landing refuses the `TOX_*`
 variables that tox reads as its command-line options (`TOX_OVERRIDE`, `TOX_CONFIG_FILE`, …),
 which would change what a tox check runs; `TOX_WORK_DIR`, `TOX_PARALLEL_NO_SPINNER`,
-`TOX_LIMITED_SHEBANG` and those tox sets inside an environment pass.
+`TOX_LIMITED_SHEBANG` and those tox sets inside an environment pass. The other variables that
+would change what the checks run are not refused but kept from them, at every review: a check
+gets an allow-list of the environment (`checks.env_allow`), which holds Python's output
+settings but not `PYTHONPATH` (a `pytest.py` on it would replace pytest), `PYTHONHOME`,
+`PYTHONSTARTUP`, `PYTHONOPTIMIZE` or any other `PYTHON*`, nor `PYTEST_ADDOPTS` (`--co` passes
+with no test run), `PYTEST_*` or `COVERAGE_*`. gatebot itself may need a `PYTHONPATH` (run
+from a source tree), so refusing it would stop honest runs; the checks never see it.
 
 The base branch is `--base`, else `GATEBOT_BASE`, else the remote's default branch (`main`
 without a remote); a `base` key in that branch's own configuration may name another. The

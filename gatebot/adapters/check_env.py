@@ -18,15 +18,33 @@ from types import MappingProxyType
 
 from gatebot.core.safe_text import Redactor
 
+PYTHON_ALLOW = (
+    "PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONCOERCECLOCALE",
+    "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED", "PYTHONFAULTHANDLER", "PYTHONTRACEMALLOC",
+    "PYTHONDEVMODE", "PYTHON_COLORS",
+)
+"""The ``PYTHON*`` variables a check gets: how Python encodes and shows its output, whether it
+writes bytecode, the hash seed, diagnostics. Never those that change what runs (the
+environment of whoever runs gatebot must not decide what a gate's checks are):
+``PYTHONPATH`` (a ``pytest.py`` on it replaces pytest under ``python -m pytest``),
+``PYTHONHOME``, ``PYTHONSTARTUP``, ``PYTHONINSPECT``, ``PYTHONOPTIMIZE`` (drops ``assert``),
+``PYTHONUSERBASE``, ``PYTHONPYCACHEPREFIX`` (bytecode from elsewhere), ``PYTHONWARNINGS``,
+``PYTHONBREAKPOINT`` … nor any Python adds later. ``PYTEST_*`` (``PYTEST_ADDOPTS="--co"``
+passes with no test run, ``PYTEST_PLUGINS``) and ``COVERAGE_*`` (``COVERAGE_RCFILE``) are
+not allowed either. A project that needs one lists it in ``checks.env_allow`` on the base
+branch, a reviewed gate setting."""
 DEFAULT_ALLOW = (
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TEMP", "TMP",
-    "LANG", "LANGUAGE", "LC_*", "TZ", "PYTHON*", "VIRTUAL_ENV", "NOX_*", "TOX_*", "CI",
+    "LANG", "LANGUAGE", "LC_*", "TZ", *PYTHON_ALLOW, "VIRTUAL_ENV", "NOX_*", "TOX_*", "CI",
     "PIP_*", "UV_*", "PYENV_*", "SSL_CERT_*", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS", "XDG_*",
     "LD_LIBRARY_PATH", "SOURCE_DATE_EPOCH", "NO_COLOR", "FORCE_COLOR",
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 )
-"""What nox, tox, pip, uv, virtualenv and test runners need: paths, locale, indexes, certificates."""
+"""What nox, tox, pip, uv, virtualenv and test runners need: paths, locale, indexes, certificates.
+
+Where things are, never what the checks run (``PYTHON_ALLOW``). ``TOX_*`` options are passed
+on for ``gatebot review`` but refused at approvals and landings (``config.TOX_AT_GATES``)."""
 SECRET_NAMES = ("*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "*_KEY")
 """Names (matched upper-cased) withheld unless ``checks.env_allow`` lists them exactly."""
 _GLOB_CHARS = frozenset("*?[")

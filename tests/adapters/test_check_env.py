@@ -105,7 +105,14 @@ def test_a_command_check_gets_the_same_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "extra", "kept"), [
     ("PATH", (), True),
     ("LC_ALL", (), True),
-    ("PYTHONPATH", (), True),
+    ("PYTHONUNBUFFERED", (), True),
+    ("PYTHONPATH", (), False),  # what the checks import is the change's, not the environment's
+    ("PYTHONHOME", (), False),
+    ("PYTHONOPTIMIZE", (), False),
+    ("PYTHONSOMETHINGNEW", (), False),
+    ("PYTHONPATH", ("PYTHONPATH",), True),  # unless the base branch's configuration says so
+    ("PYTEST_ADDOPTS", (), False),
+    ("COVERAGE_RCFILE", (), False),
     ("NOX_DEFAULT_VENV_BACKEND", (), True),
     ("SSL_CERT_FILE", (), True),
     ("GITHUB_TOKEN", (), False),
