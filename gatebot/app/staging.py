@@ -436,6 +436,10 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
         code = land_queue_run(cwd, run, sha, api)
         if code is not None:
             return code
+    if number is None and run is not None and sha is not None and _on_base(ctx, sha):
+        print(f"gatebot land: workflow run {run.run_id}'s commit {sha[:12]} is already on "
+              f"{ctx.config.base}: nothing to do")
+        return EXIT_OK
     if number is None:
         raise UsageError("which task? no staging branch holds the run's commit" if sha else
                          "which task? pass --task N", "pass --task N (the task's issue number)")
@@ -445,6 +449,15 @@ def land_command(cwd: Path, *, task: int | None, pull: int | None, workflow_run:
     done = land(ctx, target, run)
     print(f"gatebot land: {done.message}")
     return EXIT_REFUSED if done.state in ("back-to-review", "escalated") else EXIT_OK
+
+
+def _on_base(ctx: Context, sha: str) -> bool:
+    """Whether commit ``sha`` is on the base branch's current tip (fetched first).
+
+    True when a staging run's event comes after its landing: GitHub redelivered it, or a
+    second job handles the same run.
+    """
+    return ctx.git.merge_base(sha, ctx.forge.tip()) == sha
 
 
 def _run_of(path: str) -> StagingRun:
