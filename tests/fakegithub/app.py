@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -67,6 +67,8 @@ class Fault:
     the request first, as when GitHub did the write but the answer was lost), ``drop`` (close
     the connection with no answer), ``slow`` (apply, then answer after ``delay`` seconds) or
     ``malformed`` (apply, then break the body with ``mutate``: a test of the validator).
+    A ``slow`` answer goes out early at ``release()`` (a test that waits for its own step,
+    not for a clock) or when the fake stops.
     """
 
     method: str
@@ -77,6 +79,12 @@ class Fault:
     delay: float = 0.0
     after: bool = False
     mutate: Callable[[Any], Any] | None = None
+    released: threading.Event = field(default_factory=threading.Event, compare=False,
+                                      repr=False)
+
+    def release(self) -> None:
+        """Send the ``slow`` answers held now and later at once (safe from any thread)."""
+        self.released.set()
 
     def matches(self, request: Request) -> bool:
         """Whether ``request`` is one this fault still answers."""
@@ -139,8 +147,8 @@ class FakeGitHubApp:
             start_response("500 Dropped", [("Content-Length", "0")])
             return []
         response = self._answer(request, user, fault)
-        if fault and fault.kind == "slow":
-            self.stopping.wait(fault.delay)
+        if fault and fault.kind == "slow" and not self.stopping.is_set():
+            fault.released.wait(fault.delay)  # stopping releases every fault
         self._record(request, response.status_code, user, fault)
         return response(environ, start_response)
 

@@ -139,6 +139,9 @@ class FakeGitHub:
         for client in self._clients:
             client.close()
         self.app.stopping.set()
+        with self.state.lock:
+            for fault in self.app.faults:
+                fault.release()
         self._served.give_back()
 
     @property

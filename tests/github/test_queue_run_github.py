@@ -364,7 +364,7 @@ def test_a_step_that_read_main_before_another_job_landed_stages_nothing(
                           external_id="7")
     first, second = queue.tasks
     slow = fake_github.inject("slow", method="GET", path=f"/repos/{REPO}/issues/{first}",
-                              delay=3.0)
+                              delay=60.0)  # held until job A is done: release() below
     job_b = subprocess.Popen([sys.executable, "-m", "gatebot", "queue", "run", "--forge",
                               "github", "--once"], cwd=queue.work,
                              env={**os.environ, **GIT_ENV, **queue.env()},
@@ -379,6 +379,7 @@ def test_a_step_that_read_main_before_another_job_landed_stages_nothing(
         issue = repo.get_issue(number)
         issue.add_to_labels("status:released")
         issue.remove_from_labels("status:rdy-for-prod")
+    slow.release()  # B gets task 1's issue as it was when B asked: queued
     output = job_b.communicate(timeout=120)[0]
     assert job_b.returncode == 0, output
     assert len(fake_github.state.dispatches) == 1, output
