@@ -4,8 +4,9 @@ Runs the github forge's ``gate_one`` (read the pull request, its commits, review
 publish the verdict, move the task) against the fake GitHub of ``tests/fakegithub`` over real
 HTTP, twice for a push (the second time must write nothing) and once more after a new review,
 and counts the requests the fake logged. Also times the ``tests/github`` test module as a real
-``pytest`` process (wall and CPU seconds, with the machine's load). Results:
-benchmarks/results/github_requests.json.
+``pytest`` process, in one process (``tests_github_*``) and on two pytest-xdist workers
+(``tests_github_n2_*``), as ``nox -s tests`` runs it: wall and CPU seconds, with the machine's
+load before and after each run. Results: benchmarks/results/github_requests.json.
 
     python benchmarks/github_requests.py [--no-tests | --tests-only] [--repeat N]
                                          [--baseline DIR]
@@ -81,12 +82,13 @@ def measure(tmp: Path) -> dict[str, object]:
         fake.stop()
 
 
-def time_tests(root: Path = ROOT) -> dict[str, object]:
+def time_tests(root: Path = ROOT, workers: int = 0) -> dict[str, object]:
     """Wall and CPU seconds of ``pytest tests/github`` in the checkout ``root``, with the load.
 
-    The tests run as a separate process, with ``root`` first on ``PYTHONPATH``.
-    CPU: the process and its children (git, gatebot's processes), the fake's server threads
-    included. The run gets its own empty ``--basetemp``: pytest otherwise deletes the oldest
+    The tests run as a separate process, with ``root`` first on ``PYTHONPATH``; ``workers``
+    > 0 runs them on that many pytest-xdist workers (``-n``), 0 in the one process.
+    CPU: the process and its children (xdist's workers, git, gatebot's processes), the fake's
+    server threads included. The run gets its own empty ``--basetemp``: pytest otherwise deletes the oldest
     of the shared ``pytest-of-<user>`` directories at start, another run's leftovers, whose
     size has nothing to do with this module. The 1-minute load average is read before and
     after (the machine is shared: load stretches the wall time, less the CPU time).
@@ -96,7 +98,8 @@ def time_tests(root: Path = ROOT) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as base:
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               f"--basetemp={base}/t", "tests/github"], cwd=root,
+                               f"--basetemp={base}/t", "-n", str(workers), "tests/github"],
+                              cwd=root,
                               capture_output=True, text=True, check=False,
                               env={**os.environ, "PYTHONPATH": str(root)})
         wall = time.monotonic() - started
@@ -116,20 +119,31 @@ def _median_run(runs: list[dict[str, object]]) -> dict[str, object]:
     return sorted(runs, key=lambda run: float(str(run["tests_github_wall_s"])))[len(runs) // 2]
 
 
-def time_module(repeat: int, baseline: Path | None) -> dict[str, object]:
-    """``repeat`` timed runs of tests/github here, and alternating ones in ``baseline``.
+def _renamed(run: dict[str, object], prefix: str) -> dict[str, object]:
+    """``run``'s figures with ``tests_github_`` replaced by ``prefix``."""
+    return {key.replace("tests_github_", prefix, 1): value for key, value in run.items()}
 
-    ``baseline`` is another checkout, such as the main branch before a change: alternating puts
-    both under the same load. Returns the median run's figures, every run, and the baseline's
-    median run under ``tests_github_baseline``.
+
+def time_module(repeat: int, baseline: Path | None) -> dict[str, object]:
+    """``repeat`` timed runs of tests/github here, serial and on two workers in turn.
+
+    Serial runs in ``baseline`` alternate with them when it is given. ``baseline`` is another checkout, such as the main branch before a change: alternating puts
+    both under the same load. Returns the median serial run's figures (``tests_github_*``),
+    the median two-worker run's (``tests_github_n2_*``), every run, and the baseline's median
+    run under ``tests_github_baseline``.
     """
     ours: list[dict[str, object]] = []
+    two: list[dict[str, object]] = []
     theirs: list[dict[str, object]] = []
     for _ in range(repeat):
         if baseline is not None:
             theirs.append(time_tests(baseline))
         ours.append(time_tests())
-    result = {**_median_run(ours), "tests_github_runs": ours, "cores": os.cpu_count(),
+        two.append(time_tests(workers=2))
+    result = {**_median_run(ours), "tests_github_runs": ours,
+              **_renamed(_median_run(two), "tests_github_n2_"),
+              "tests_github_n2_runs": [_renamed(run, "tests_github_n2_") for run in two],
+              "cores": os.cpu_count(),
               "tests_github_goal": "under 30 s wall on this 2-core machine (median run)"}
     if theirs:
         commit = subprocess.run(["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"],
