@@ -9,6 +9,11 @@ and ``Scripts.txt`` as the ``confusable-homoglyphs`` package ships them
 (JSON files in the package). They are read from the installed package itself,
 never from the ``CONFUSABLE_DATA`` directory that package's own loader honours:
 the environment of the person acting must not be able to swap the data.
+
+Most names are ASCII: for them the answers come from two small facts of that
+data written out here (``ASCII_PROTOTYPES``; every ASCII character is Latin or
+of no script), so the 1 MB of JSON is read only for a name that is not ASCII.
+The tests derive both facts from the package's data again.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib.util
-import json
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,10 @@ _SCRIPTLESS = frozenset({"COMMON", "INHERITED", "Unknown"})
 _AUGMENTED = (frozenset({"HAN", "HIRAGANA", "KATAKANA"}), frozenset({"HAN", "HANGUL"}),
               frozenset({"HAN", "BOPOMOFO"}))
 """Scripts written together as one (UTS #39 §5.1 augmented script sets: Jpan, Kore, Hanb)."""
+ASCII_PROTOTYPES = {'"': "''", "%": "\u00ba/\u2080", "0": "O", "1": "l", "I": "l", "`": "'",
+                    "m": "rn", "|": "l"}
+"""Every ASCII character whose prototype is not itself, and that prototype (``prototype``
+answers the same from the package's data: ``tests/core/test_confusables.py`` checks it)."""
 
 
 @functools.cache
@@ -35,6 +43,8 @@ def _data(name: str) -> Any:
     spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed: pip install confusable-homoglyphs")
+    import json  # noqa: PLC0415 - only for a name that is not ASCII
+
     folder = Path(next(iter(spec.submodule_search_locations)))
     return json.loads((folder / name).read_text(encoding="utf-8"))
 
@@ -70,9 +80,13 @@ def skeleton(text: str) -> str:
     """The UTS #39 skeleton of ``text``: NFD, each character's prototype, NFD again.
 
     ``skeleton("builder-\u043ene") == skeleton("builder-one")``. Pure; reads
-    the package's data once per process (about 1 MB of JSON).
+    the package's data once per process (about 1 MB of JSON), and only for
+    text that is not ASCII (ASCII text is its own NFD: ``ASCII_PROTOTYPES``).
     """
-    mapped = "".join(prototype(c) for c in unicodedata.normalize("NFD", text))
+    if text.isascii():
+        mapped = "".join(ASCII_PROTOTYPES.get(c, c) for c in text)
+    else:
+        mapped = "".join(prototype(c) for c in unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFD", mapped)
 
 
@@ -101,8 +115,11 @@ def mixed_scripts(text: str) -> tuple[str, ...]:
     ``INHERITED``) are left out, and the scripts written together as one
     (Han with Hiragana and Katakana, with Hangul, or with Bopomofo) count as
     one: UTS #39's "single script" restriction level. ``builder-\u043ene``
-    mixes ``("CYRILLIC", "LATIN")``.
+    mixes ``("CYRILLIC", "LATIN")``. ASCII text mixes none: its letters are
+    Latin and the rest of no script (no data read).
     """
+    if text.isascii():  # NFKC keeps ASCII as it is
+        return ()
     found = {script(c) for c in unicodedata.normalize("NFKC", text)} - _SCRIPTLESS
     if len(found) <= 1 or any(found <= together for together in _AUGMENTED):
         return ()

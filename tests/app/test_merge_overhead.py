@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -241,19 +242,34 @@ LANDING_MODULES = frozenset({
 case, 42 modules; each costs start-up time): a new one must earn its place here."""
 
 
-def imported_by(repo: Repo, tmp: Path, *args: str) -> set[str]:
-    """The modules a real ``python -m gatebot ARGS`` process had loaded when it exited."""
+def at_exit(repo: Repo, tmp: Path, *args: str) -> dict[str, Any]:
+    """What a real ``python -m gatebot ARGS`` process held when it exited.
+
+    ``modules``: every module it had loaded; ``unicode_data``: how many of the
+    confusables package's data files it had read (``None``: the look-alike module not loaded).
+    """
     site = tmp / "site"
     site.mkdir()
-    dump = tmp / "modules.json"
+    dump = tmp / "at-exit.json"
     (site / "sitecustomize.py").write_text(
         "import atexit, json, sys\n"
-        f"atexit.register(lambda: open({str(dump)!r}, 'w').write(json.dumps(list(sys.modules))))\n",
+        "def dump():\n"
+        "    look = sys.modules.get('gatebot.core.confusables')\n"
+        "    read = look._data.cache_info().currsize if look else None\n"
+        f"    open({str(dump)!r}, 'w').write(json.dumps("
+        "{'modules': list(sys.modules), 'unicode_data': read}))\n"
+        "atexit.register(dump)\n",
         encoding="utf-8")
     path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
     result = run_process(repo.path, *args, env={"PYTHONPATH": path})  # gatebot as imported here
     assert result.returncode == 0, result.stderr
-    return set(json.loads(dump.read_text(encoding="utf-8")))
+    found: dict[str, Any] = json.loads(dump.read_text(encoding="utf-8"))
+    return found
+
+
+def imported_by(repo: Repo, tmp: Path, *args: str) -> set[str]:
+    """The modules a real ``python -m gatebot ARGS`` process had loaded when it exited."""
+    return set(at_exit(repo, tmp, *args)["modules"])
 
 
 @pytest.mark.parametrize("file_rules", [True, False])
@@ -284,3 +300,12 @@ def test_the_merge_command_imports_no_checks_runner_metrics_or_worktree() -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_landing_among_ascii_names_reads_no_unicode_data(tmp_path: Path) -> None:
+    """Who may review is judged on look-alike names; for ASCII names none of the 1 MB is read."""
+    repo = make_repo(tmp_path)
+    approved_branch(repo)
+    found = at_exit(repo, tmp_path, "merge", "--task", "4", "--as", "rev-b")
+    assert repo.origin_sha() != repo.git("rev-parse", "main")  # it landed
+    assert found["unicode_data"] == 0  # the look-alike check ran on the ASCII table alone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatebot.core.confusables import mixed_scripts, script, skeleton
+from gatebot.core.confusables import ASCII_PROTOTYPES, mixed_scripts, prototype, script, skeleton
 from gatebot.core.protocol import Contributor, Identity, look_alike
 from gatebot.core.rules.gate_files import same_person
 
@@ -51,3 +51,22 @@ def test_a_sub_address_is_its_mailbox() -> None:
     assert look_alike("Ann+Review@X.org") == look_alike("ann@x.org")
     assert look_alike("a+b") != look_alike("a")
     assert look_alike("+x@y.org") != look_alike("@y.org")
+
+
+def test_ascii_text_is_answered_as_the_data_answers_it() -> None:
+    """The shortcut for ASCII names (no data read) is what Unicode's data says of each character.
+
+    ``ASCII_PROTOTYPES`` lists every ASCII character the data maps elsewhere, and every
+    ASCII character is Latin or of no script, so ASCII text never mixes scripts.
+    """
+    ascii_chars = [chr(point) for point in range(128)]
+    from_data = {c: prototype(c) for c in ascii_chars if prototype(c) != c}
+    assert from_data == ASCII_PROTOTYPES
+    assert {script(c) for c in ascii_chars} == {"LATIN", "COMMON"}
+    every = "".join(ascii_chars)
+    assert skeleton(every) == "".join(prototype(c) for c in every)
+    assert skeleton("rev-1 m|I0`%") == "rev-l rnllO'\u00ba/\u2080"
+    assert mixed_scripts("rev-1 b") == ()
+    # the first non-ASCII character reads the data: a look-alike is still one
+    assert skeleton("rev-\u0399") == skeleton("rev-1") == skeleton("rev-l")  # Greek Iota
+    assert mixed_scripts("rev-\u0399a") == ("GREEK", "LATIN")
