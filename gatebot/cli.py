@@ -8,13 +8,25 @@ code; anything else is an internal error (exit 3) whose traceback goes to a log.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+import gc
 
-import click
+GC_YOUNG_THRESHOLD = 100_000
+"""Objects allocated (net) before the cyclic garbage collector looks at the young ones.
 
-from gatebot import __version__
+Python's default is 700: loading click and a command's modules (about 25,000 objects for
+a landing, each a module, class, function or constant that lives as long as the process)
+then ran some 40 collections that found nothing to free, about 5 % of a landing's CPU
+time. Set before anything else loads; collections still happen, that much less often,
+in a command that runs long."""
+gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+import sys  # noqa: E402 - after the collector's threshold: each import allocates
+from collections.abc import Callable  # noqa: E402
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar  # noqa: E402
+
+import click  # noqa: E402
+
+from gatebot import __version__  # noqa: E402
 
 if TYPE_CHECKING:
     from pathlib import Path
