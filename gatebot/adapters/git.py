@@ -14,8 +14,8 @@ import re
 import time
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from gatebot.adapters import proc
 from gatebot.core.protocol import refspec_glob_match
@@ -26,16 +26,18 @@ LINK_HOPS = 8
 HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@")
 
 
-@dataclass(frozen=True)
-class Person:
-    """A commit identity: ``name`` and ``email`` as git records them."""
+class Person(NamedTuple):
+    """A commit identity: ``name`` and ``email`` as git records them.
+
+    The records git answers with are named tuples, not dataclasses: a landing
+    loads this module, and a frozen dataclass costs ten times as much to define.
+    """
 
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     """One commit of a range: its SHA, author, committer and full message."""
 
     sha: str
@@ -44,8 +46,7 @@ class CommitInfo:
     message: str
 
 
-@dataclass(frozen=True)
-class RawChange:
+class RawChange(NamedTuple):
     """One line of ``git diff --raw``: ``status`` letter, ``path`` (head side), ``base_path``.
 
     ``base_path`` differs from ``path`` only for a rename or copy; ``mode``/``sha``
@@ -61,8 +62,7 @@ class RawChange:
     base_sha: str
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     """A file of a commit: ``path``, git ``mode``, object ``sha``, diff ``status`` letter if any.
 
     Modes: ``100644``/``100755`` a file, ``120000`` a symlink (its blob is the

@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Generator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ProcResult:
-    """A finished process: ``argv``, exit ``returncode``, decoded ``stdout``/``stderr``."""
+class ProcResult(NamedTuple):
+    """A finished process: ``argv``, exit ``returncode``, decoded ``stdout``/``stderr``.
+
+    A named tuple (immutable, cheap to define: every command loads this module).
+    """
 
     argv: tuple[str, ...]
     returncode: int
