@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from gatebot.adapters.git import Git, Person
 from gatebot.adapters.local import BOT_IDENTITY, render_trailers
@@ -51,8 +51,7 @@ class ReleaseRefused(PushRefused):
     """The remote refused the release push itself (not a board commit): worth a retry."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A task ready for gate 2: its branch, approved head, builders and both reviewers.
 
     ``first`` (the gate-1 reviewer, as recorded) and ``second`` (the gate-2
@@ -337,8 +336,7 @@ def conflict_rule(files: tuple[str, ...], *, whitespace: bool) -> RuleResult:
     return RuleResult("conflicts", "pass", note)
 
 
-@dataclasses.dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a merge run did: ``state`` (landed, already-merged, dry-run, failed, escalated)."""
 
     state: str

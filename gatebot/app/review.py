@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gatebot import config as config_module
 from gatebot.adapters import coverage_report
@@ -45,8 +44,7 @@ STATIC_RULES = (
 Progress = Callable[[str, str], None]
 
 
-@dataclass(frozen=True)
-class ReviewOptions:
+class ReviewOptions(NamedTuple):
     """The flags of ``gatebot review`` that shape the verdict (SPEC §7).
 
     ``approver`` is the actor of ``--approve`` (None when only looking): the

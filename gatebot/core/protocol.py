@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gatebot.core.verdict import Finding, RuleResult
 
@@ -146,8 +147,7 @@ def as_identity(actor: Identity | str) -> Identity:
     return actor if isinstance(actor, Identity) else Identity(actor.strip())
 
 
-@dataclass(frozen=True)
-class Contributor:
+class Contributor(NamedTuple):
     """Someone who built part of a change: ``role`` says how (claimant, author of SHA…)."""
 
     name: str
