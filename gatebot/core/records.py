@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from gatebot.core.protocol import Identity, refspec_glob_match
 
@@ -21,8 +22,7 @@ GATE_EVENTS = ("rejected", "merge-failed", "escalated")
 """Events after which an earlier gate-1 approval no longer stands."""
 
 
-@dataclass(frozen=True)
-class BoardEvent:
+class BoardEvent(NamedTuple):
     """A recorded event: its id (a board commit's SHA), ``Gatebot-*`` fields, when it happened.
 
     ``trailers``: the record's ``Gatebot-*`` keys and values (last value wins);
@@ -48,8 +48,7 @@ class BoardEvent:
         return Identity.parse(self.actor, self.trailers.get("Gatebot-Actor-Git", ""))
 
 
-@dataclass(frozen=True)
-class Approval:
+class Approval(NamedTuple):
     """A gate-1 approval as recorded: who, which gate, which head SHA, which rules.
 
     ``reviewer``: the approver whole (an approval recorded before git

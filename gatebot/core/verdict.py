@@ -7,7 +7,7 @@ Shapes: a ``Verdict`` holds one ``RuleResult`` per rule; a ``RuleResult`` holds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 RuleStatus = Literal["pass", "fail", "skip", "error"]
 VerdictValue = Literal["pass", "fail", "error"]
@@ -15,8 +15,7 @@ Gate = Literal["review", "release"]
 SCHEMA = "gatebot.verdict/1"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem a rule found: repository-relative ``path`` (or None), 1-based ``line``.
 
     ``test`` names the failing test a finding of ``checks.tests`` stands for (from the
