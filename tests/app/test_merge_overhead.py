@@ -248,7 +248,7 @@ def at_exit(repo: Repo, tmp: Path, *args: str) -> dict[str, Any]:
     ``modules``: every module it had loaded; ``unicode_data``: how many of the
     confusables package's data files it had read (``None``: the look-alike module not loaded);
     ``collections``: how many times the cyclic garbage collector ran after Python's own
-    start-up (``site``).
+    start-up (``site``); ``dataclasses``: the dataclasses gatebot's modules define.
     """
     site = tmp / "site"
     site.mkdir()
@@ -263,7 +263,10 @@ def at_exit(repo: Repo, tmp: Path, *args: str) -> dict[str, Any]:
         "    read = look._data.cache_info().currsize if look else None\n"
         f"    open({str(dump)!r}, 'w').write(json.dumps("
         "{'modules': list(sys.modules), 'unicode_data': read,"
-        " 'collections': ran() - started}))\n"
+        " 'collections': ran() - started, 'dataclasses': sorted("
+        "f'{m}.{k}' for m, mod in list(sys.modules.items()) if m.startswith('gatebot')"
+        " for k, v in vars(mod).items() if isinstance(v, type)"
+        " and '__dataclass_fields__' in vars(v) and v.__module__ == m)}))\n"
         "atexit.register(dump)\n",
         encoding="utf-8")
     path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
@@ -296,6 +299,22 @@ def test_a_landing_without_checks_imports_no_parser_template_engine_or_pydantic(
     if not file_rules:
         assert sorted(m for m in modules if m.split(".")[0] == "gatebot"
                       and m not in LANDING_MODULES) == []
+
+
+def test_a_landing_defines_few_dataclasses(tmp_path: Path) -> None:
+    """Each frozen dataclass runs six generated methods through exec as its module loads.
+
+    The records a landing only reads (git's answers, events, approvals, findings, the
+    change, the candidate and the outcome) are named tuples, a tenth of the cost.
+    """
+    repo = make_repo(tmp_path)
+    repo.write(".gatebot.toml", f"disabled_rules = {FILE_RULES}\n{NO_CHECKS}")
+    repo.commit("no file rules")
+    repo.git("push", "-q", "origin", "main")
+    approved_branch(repo)
+    found = at_exit(repo, tmp_path, "merge", "--task", "4", "--as", "rev-b")
+    assert repo.origin_sha() != repo.git("rev-parse", "main")  # it landed
+    assert len(found["dataclasses"]) <= 19, found["dataclasses"]  # 32 before
 
 
 def test_the_merge_command_imports_no_checks_runner_metrics_or_worktree() -> None:
