@@ -1,9 +1,10 @@
 """The configuration's two paths agree: the dataclasses' own checks and the pydantic models.
 
-``gatebot.config`` judges values of exactly their key's type itself and hands
-anything else to ``gatebot.config_schema`` (pydantic). For any table the two
-must give the same configuration, or the same first error; and a command
-whose configuration needs no coercion must not import pydantic at all.
+The pydantic models of ``gatebot.config_schema`` define every key; the dataclasses of
+``gatebot.config`` are generated from them (tools/gen_config.py). ``gatebot.config``
+judges values of exactly their key's type itself and hands anything else to pydantic.
+For any table the two must give the same configuration, or the same first error; and a
+command whose configuration needs no coercion must not import pydantic at all.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import dataclasses
 import math
 import subprocess
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from gatebot import config, config_schema
+from tools import gen_config
 
 TABLES = [config.Config, *config._TABLES.values()]
 POOL: list[Any] = [
@@ -109,3 +112,62 @@ def test_loading_a_plain_configuration_imports_no_pydantic(tmp_path: Any) -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["70.0", "2", "False"]
+
+
+def test_the_dataclasses_are_generated_from_the_models() -> None:
+    """gatebot/config.py holds no key of its own: its tables are what the generator makes."""
+    path = Path(config.__file__)
+    assert path.read_text(encoding="utf-8") == gen_config.config_py(path), (
+        "gatebot/config.py is out of date: run `python tools/gen_docs.py`")
+
+
+class Limits(BaseModel):
+    """``[limits]``: a table added to a model."""
+
+    size: int = Field(default=5, ge=2, le=9, description="A bounded number.")
+    kind: Literal["a", "b"] = Field(default="b", description="A choice.")
+    names: dict[str, tuple[str, ...]] = Field(default_factory=lambda: {"x": ("y",)},
+                                             description="A mapping.")
+
+
+class Extended(BaseModel):
+    """A configuration with a new key and a new table."""
+
+    paths: tuple[config_schema.Glob, ...] = Field(default=("docs/**",), description="Globs.")
+    limits: Limits = Field(default=Limits(), description="The new table.")
+
+
+def test_a_key_added_to_a_model_becomes_a_dataclass_field_with_its_checks() -> None:
+    source = gen_config.tables_source(Extended)
+    assert "class Limits(_Table):" in source and "class Extended(_Root):" in source
+    assert '    size: int = field(default=5, metadata=_rule(ge=2, le=9))' in source
+    assert '    kind: Literal["a", "b"] = field(default="b", metadata=_rule(choices=("a", "b")))' in source
+    assert '    paths: tuple[str, ...] = field(default=("docs/**",), metadata=_rule(glob=True))' in source
+    namespace = dict(vars(config))
+    exec(source, namespace)  # the generated tables, beside the helpers of gatebot.config
+    made = namespace["Extended"]()
+    assert made.as_json() == Extended().model_dump(mode="json")
+    assert dataclasses.fields(made.limits)[2].default_factory() == {"x": ("y",)}
+
+
+class Patterned(BaseModel):
+    """A key checked by a constraint the fast path does not know."""
+
+    name: str = Field(default="a", pattern="^[a-z]+$", description="A name.")
+
+
+class Validated(BaseModel):
+    """A key checked by a validator the fast path does not know."""
+
+    name: str = Field(default="a", description="A name.")
+
+    @field_validator("name")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+@pytest.mark.parametrize("model", [Patterned, Validated])
+def test_a_check_the_fast_path_cannot_make_stops_the_generator(model: type[BaseModel]) -> None:
+    with pytest.raises(SystemExit, match=rf"{model.__name__}.name: the fast path cannot"):
+        gen_config.tables_source(model)
