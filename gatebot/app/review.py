@@ -26,6 +26,7 @@ from gatebot.core.rules import (
     file_length,
     function_length,
     gate_files,
+    gate_files_tests,
     tests_present,
 )
 from gatebot.core.rules import checks as checks_rule
@@ -322,11 +323,15 @@ def gate_files_result(
     cat-file`` process, none when nothing needs reading. ``verify(approvers)``, asked only
     when a gate file changed, names the approvers the forge knows as maintainers (on GitHub:
     the admin or maintain role, ``Forge.maintainers``); they count as ``claims.maintainers``.
-    A deleted test module and a symlink out of the repository count as gate files too.
+    A deleted test module and a symlink out of the repository count as gate files too, and
+    a test removed from or skipped in a kept test module (``gate_files_tests.lost_tests``).
     """
     touched = git.touched_files(merge_base, head)
+    removed = git.deleted_files(merge_base, head)
+    modules = [p for p in gate_files_tests.python_test_modules(touched, cfg.tests.patterns)
+               if p not in removed]
     wanted = [p for p in touched if p in (gate_files.PYPROJECT, gate_files.SETUP_CFG)
-              or ("/" in p and p.rsplit("/", 1)[1] in gate_files.NESTED_TEXTS)]
+              or ("/" in p and p.rsplit("/", 1)[1] in gate_files.NESTED_TEXTS)] + modules
     if cfg.checks.nox_sessions and cfg.checks.runner != "tox":  # the noxfile's imports count
         wanted.append(gate_files.NOXFILE)
     read = git.read_files([(rev, p) for p in wanted for rev in (merge_base, head)]) if wanted \
@@ -337,13 +342,13 @@ def gate_files_result(
         touched, texts.get(gate_files.PYPROJECT, none), texts.get(gate_files.SETUP_CFG, none),
         {p: t for p, t in texts.items() if "/" in p}, texts.get(gate_files.NOXFILE, none),
         modules=gate_files.command_modules(cfg.checks.commands))
-    deleted = gate_files.deleted_tests(git.deleted_files(merge_base, head), cfg.tests.patterns,
-                                       cfg.tests.source_patterns)
+    deleted = gate_files.deleted_tests(removed, cfg.tests.patterns, cfg.tests.source_patterns)
     changed = sorted({*changed, *deleted,
                       *gate_files.links_out(_link_targets(git, merge_base, head))})
-    verified = tuple(verify(approvers)) if changed and verify is not None else ()
+    lost = gate_files_tests.lost_tests({p: texts[p] for p in modules})
+    verified = tuple(verify(approvers)) if (changed or lost) and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
-                               approvers=approvers)
+                               approvers=approvers, lost=lost)
 
 
 def _link_targets(git: Git, merge_base: str, head: str) -> dict[str, str]:

@@ -19,7 +19,8 @@ class Finding(NamedTuple):
     """One problem a rule found: repository-relative ``path`` (or None), 1-based ``line``.
 
     ``test`` names the failing test a finding of ``checks.tests`` stands for (from the
-    tests check's JUnit report), e.g. ``tests/test_x.py::test_add``; None otherwise.
+    tests check's JUnit report), e.g. ``tests/test_x.py::test_add``, or the test a
+    ``gate-files`` finding says the change removed or skipped; None otherwise.
     """
 
     message: str

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_adversary import broken_work, gate_files_refuses
+from tests.app.test_adversary import broken_work, gate_files_refuses, with_pytest_check
+from tests.app.test_adversary_2 import gate_files_of
 from tests.repos import Repo, run_process
 
 STAGING = ".github/workflows/gatebot-staging.yml"
@@ -92,3 +93,78 @@ def test_pytest_addopts_in_the_reviewers_environment_runs_no_fewer_tests(
     assert code == 1, rule
     assert rule["status"] == "fail", rule
     assert repo.origin_sha() == before
+
+
+G_TESTS = ("from app.g import g\n\n\ndef test_g():\n    assert g() == 1\n\n\n"
+           "def test_type():\n    assert isinstance(g(), int)\n")
+"""main's ``tests/test_g.py``: ``test_g`` at line 4 checks what the branch breaks."""
+TYPE_ONLY = "from app.g import g\n\n\ndef test_type():\n    assert isinstance(g(), int)\n"
+LOSES_TEST_G = {
+    "removed": (TYPE_ONLY, "removed", 4),
+    "renamed": (G_TESTS.replace("def test_g", "def check_g"), "removed", 4),
+    "wrapped": (G_TESTS.replace("def test_g():\n    assert g() == 1\n",
+                                "if False:\n    def test_g():\n        assert g() == 1\n"),
+                "removed", 4),
+    "mark.skip": ("import pytest\n" + G_TESTS.replace(
+        "def test_g", "@pytest.mark.skip(reason='flaky')\ndef test_g"), "skipped", 6),
+    "mark.xfail": ("import pytest\n" + G_TESTS.replace(
+        "def test_g", "@pytest.mark.xfail\ndef test_g"), "skipped", 6),
+    "pytest.skip()": ("import pytest\n" + G_TESTS.replace(
+        "def test_g():\n", "def test_g():\n    pytest.skip('later')\n"), "skipped", 5),
+    "pytestmark": ("import pytest\n\npytestmark = pytest.mark.skip\n" + G_TESTS,
+                   "skipped", 7),  # test_type at line 14 is skipped too
+}
+
+
+def g_and_its_tests(repo: Repo) -> None:
+    """main: a pytest check, ``app/g.py`` (``g() == 1``) and ``G_TESTS``; then ``task/4-work``
+    checked out with ``g`` broken (it returns 2)."""
+    with_pytest_check(repo)
+    repo.write("app/__init__.py", '"""App."""\n')
+    repo.write("app/g.py", '"""G."""\n\n\ndef g() -> int:\n    """One."""\n    return 1\n')
+    repo.write("tests/test_g.py", G_TESTS)
+    repo.commit("g and its tests")
+    repo.git("push", "-q", "origin", "main")
+    repo.git("checkout", "-q", "-b", "task/4-work", "origin/main")
+    repo.write("app/g.py", '"""G."""\n\n\ndef g() -> int:\n    """Two."""\n    return 2\n')
+
+
+@pytest.mark.parametrize("move", sorted(LOSES_TEST_G))
+def test_a_branch_that_drops_the_test_it_breaks_from_a_kept_file_needs_a_maintainer(
+    repo: Repo, move: str
+) -> None:
+    """main's ``tests/test_g.py`` holds ``test_g``, which checks ``app/g.py``; the branch breaks
+    ``g`` and keeps the file but deletes ``test_g`` from it (or renames it ``check_g``, hides
+    it under ``if False:``, marks it skipped or xfail, calls ``pytest.skip()``, adds a
+    module-wide ``pytestmark``). The tests check passed and rev1 approved: deleting a whole
+    test module needed a maintainer, deleting the test inside it did not."""
+    text, how, line = LOSES_TEST_G[move]
+    g_and_its_tests(repo)
+    repo.write("tests/test_g.py", text)
+    repo.commit("the work", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    before = repo.origin_sha()
+    code, rule = gate_files_of(repo)
+    assert code == 1, rule
+    assert rule["status"] == "fail", rule
+    assert [(f["path"], f["line"], f.get("test")) for f in rule["findings"]][:1] == [
+        ("tests/test_g.py", line, "tests/test_g.py::test_g")]
+    assert len(rule["findings"]) == (2 if move == "pytestmark" else 1), rule
+    assert f"tests/test_g.py::test_g {how}" in rule["summary"]
+    assert repo.origin_sha() == before
+
+
+def test_a_test_moved_to_another_file_is_not_lost(repo: Repo) -> None:
+    """The other side: ``test_g`` leaves ``tests/test_g.py`` for a new ``tests/test_g2.py`` in
+    the same change, and ``test_type`` moves into a class: both still run, no maintainer."""
+    g_and_its_tests(repo)
+    repo.write("app/g.py", '"""G."""\n\n\ndef g() -> int:\n    """One, still."""\n    return 1\n')
+    repo.write("tests/test_g.py", "from app.g import g\n\n\nclass TestG:\n"
+               "    def test_type(self):\n        assert isinstance(g(), int)\n")
+    repo.write("tests/test_g2.py", "from app.g import g\n\n\ndef test_g():\n"
+               "    assert g() == 1\n")
+    repo.commit("the work", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-work")
+    code, rule = gate_files_of(repo)
+    assert rule["status"] == "pass", rule
+    assert code == 0, rule

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gatebot.core.protocol import Identity
+from gatebot.core.rules.gate_files_tests import LostTest
 from gatebot.core.rules.globs import match_any
 from gatebot.core.verdict import Finding, RuleResult
 
@@ -296,25 +297,35 @@ def same_person(actor: str, maintainer: str) -> bool:
 
 
 def evaluate(
-    changed: Sequence[str], *, maintainers: Sequence[str], approvers: Sequence[str]
+    changed: Sequence[str], *, maintainers: Sequence[str], approvers: Sequence[str],
+    lost: Sequence[LostTest] = (),
 ) -> RuleResult:
     """``gate-files`` for the gate files ``changed`` and the reviewers approving the change.
 
     ``approvers``: at gate 1 the approving actor (empty when only looking), at
-    gate 2 the gate-1 and gate-2 reviewers. Passes when nothing that defines
-    the gates changed, or when one approver is among ``maintainers``. Fails
-    otherwise, with "needs a maintainer's approval" and one finding per file.
+    gate 2 the gate-1 and gate-2 reviewers. ``lost``: the tests the change removes
+    from or skips in a kept test module (``gate_files_tests.lost_tests``). Passes
+    when nothing that defines the gates changed and no test was lost, or when one
+    approver is among ``maintainers``. Fails otherwise, with "needs a maintainer's
+    approval" and one finding per file, then one per lost test (its file, line and name).
     """
-    if not changed:
+    if not changed and not lost:
         return RuleResult(RULE_ID, "pass", "no file that defines the gates changed")
-    names = ", ".join(changed)
+    names = "; ".join([*([f"{', '.join(changed)} changed"] if changed else []),
+                       *([", ".join(f"{t.label} {t.how}" for t in lost)] if lost else [])])
     for approver in approvers:
         if any(same_person(approver, m) for m in maintainers):
-            return RuleResult(RULE_ID, "pass", f"{names} changed; approved by maintainer "
-                              f"{approver}")
-    return RuleResult(RULE_ID, "fail", f"{names} changed: {NEEDS}{_why(approvers)}",
-                      tuple(Finding(f"defines the gates: {NEEDS} ({_who(maintainers)})", path=p)
-                            for p in changed))
+            return RuleResult(RULE_ID, "pass", f"{names}; approved by maintainer {approver}")
+    who = _who(maintainers)
+    return RuleResult(RULE_ID, "fail", f"{names}: {NEEDS}{_why(approvers)}", (
+        *(Finding(f"defines the gates: {NEEDS} ({who})", path=p) for p in changed),
+        *(Finding(f"test {t.name} {_LOST[t.how]}: {NEEDS} ({who})", path=t.path, line=t.line,
+                  test=t.label) for t in lost)))
+
+
+_LOST = {"removed": "is no longer collected from this kept test module (line of the merge "
+                    "base); a test moved to another file keeps its name",
+         "skipped": "ran at the merge base and is now skipped"}
 
 
 def _why(approvers: Sequence[str]) -> str:
