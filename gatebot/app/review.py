@@ -26,7 +26,6 @@ from gatebot.core.rules import (
     file_length,
     function_length,
     gate_files,
-    gate_files_tests,
     tests_present,
 )
 from gatebot.core.rules import checks as checks_rule
@@ -38,6 +37,7 @@ from gatebot.errors import EnvironmentProblem, UsageError
 if TYPE_CHECKING:  # running checks and measuring files are imported when they happen:
     from gatebot.adapters import checks as checks_adapter  # gate 2 without checks needs neither
     from gatebot.core.facts import CheckResult, CoverageReport, FileMetrics, TestReport
+    from gatebot.core.rules.gate_files_tests import LostTest
 
 STATIC_RULES = (
     "gate-files", "file-length", "function-length", "tests-present", "docstrings", "coverage", "board-files",
@@ -328,8 +328,7 @@ def gate_files_result(
     """
     touched = git.touched_files(merge_base, head)
     removed = git.deleted_files(merge_base, head)
-    modules = [p for p in gate_files_tests.python_test_modules(touched, cfg.tests.patterns)
-               if p not in removed]
+    modules = _test_modules(git, merge_base, head, touched, cfg.tests.patterns)
     wanted = [p for p in touched if p in (gate_files.PYPROJECT, gate_files.SETUP_CFG)
               or ("/" in p and p.rsplit("/", 1)[1] in gate_files.NESTED_TEXTS)] + modules
     if cfg.checks.nox_sessions and cfg.checks.runner != "tox":  # the noxfile's imports count
@@ -345,10 +344,32 @@ def gate_files_result(
     deleted = gate_files.deleted_tests(removed, cfg.tests.patterns, cfg.tests.source_patterns)
     changed = sorted({*changed, *deleted,
                       *gate_files.links_out(_link_targets(git, merge_base, head))})
-    lost = gate_files_tests.lost_tests({p: texts[p] for p in modules})
+    lost: list[LostTest] = []
+    if modules:
+        from gatebot.core.rules import gate_files_tests  # noqa: PLC0415 - see _test_modules
+
+        lost = gate_files_tests.lost_tests({p: texts[p] for p in modules})
     verified = tuple(verify(approvers)) if (changed or lost) and verify is not None else ()
     return gate_files.evaluate(changed, maintainers=(*cfg.claims.maintainers, *verified),
                                approvers=approvers, lost=lost)
+
+
+def _test_modules(git: Git, merge_base: str, head: str, touched: Sequence[str],
+                  patterns: Sequence[str]) -> list[str]:
+    """The touched Python test modules whose texts ``lost_tests`` needs; none when none is kept.
+
+    A test can only be lost from a module that exists on both sides (edited, retyped or
+    renamed; deleted ones count whole): without one, no text is read at all. With one,
+    the added modules are read too (a test may have moved there).
+    """
+    kept = {c.base_path for c in git.changes(merge_base, head) if c.status in "MRT"}
+    if not any(p.endswith(".py") and match_any(p, patterns) for p in kept):
+        return []  # the usual landing: gate_files_tests is not even imported
+    from gatebot.core.rules import gate_files_tests  # noqa: PLC0415 - see above
+
+    removed = {c.base_path for c in git.changes(merge_base, head) if c.status == "D"}
+    return [p for p in gate_files_tests.python_test_modules(touched, patterns)
+            if p not in removed]
 
 
 def _link_targets(git: Git, merge_base: str, head: str) -> dict[str, str]:
