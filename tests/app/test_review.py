@@ -66,8 +66,8 @@ def test_unchanged_file_passes_unless_all(repo: Repo) -> None:
     repo.commit("legacy code on main")
     repo.git("push", "-q", "origin", "main")
     branch_with(repo, {"app/core.py": '"""Core."""\n\n\ndef add(a, b):\n    """Add."""\n'
-                       "    return b + a\n", "tests/test_core.py": "def test_y():\n    pass\n"})
-    code, doc = verdict_of(repo)
+                       "    return b + a\n", "tests/test_y.py": "def test_y():\n    pass\n"})
+    code, doc = verdict_of(repo)  # a new test module: main's test_add is kept (gate-files)
     assert code == 0, doc
     code, doc = verdict_of(repo, "--all")
     assert code == 1
