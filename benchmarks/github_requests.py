@@ -9,7 +9,7 @@ and counts the requests the fake logged. Also times the ``tests/github`` test mo
 load before and after each run. Results: benchmarks/results/github_requests.json.
 
     python benchmarks/github_requests.py [--no-tests | --tests-only] [--repeat N]
-                                         [--baseline DIR]
+                                         [--workers N[,N…]] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -120,31 +120,38 @@ def _median_run(runs: list[dict[str, object]]) -> dict[str, object]:
 
 
 def _renamed(run: dict[str, object], prefix: str) -> dict[str, object]:
-    """``run``'s figures with ``tests_github_`` replaced by ``prefix``."""
-    return {key.replace("tests_github_", prefix, 1): value for key, value in run.items()}
+    """``run``'s figures renamed: ``prefix`` instead of ``tests_github_`` or before a key."""
+    return {(key.replace("tests_github_", prefix, 1) if key.startswith("tests_github_")
+             else prefix + key): value for key, value in run.items()}
 
 
-def time_module(repeat: int, baseline: Path | None) -> dict[str, object]:
-    """``repeat`` timed runs of tests/github here, serial and on two workers in turn.
+def time_module(repeat: int, baseline: Path | None, workers: tuple[int, ...] = (2,)
+                ) -> dict[str, object]:
+    """``repeat`` rounds of timed runs of tests/github: serial, then on each of ``workers``.
 
-    Serial runs in ``baseline`` alternate with them when it is given. ``baseline`` is another checkout, such as the main branch before a change: alternating puts
-    both under the same load. Returns the median serial run's figures (``tests_github_*``),
-    the median two-worker run's (``tests_github_n2_*``), every run, and the baseline's median
-    run under ``tests_github_baseline``.
+    ``workers`` are pytest-xdist worker counts (``-n``), timed in turn with the serial run.
+    Serial runs in ``baseline`` alternate with them when it is given: another checkout, such
+    as the main branch before a change (alternating puts both under the same load). Returns
+    the median serial run's figures (``tests_github_*``), each worker count's median run
+    (``tests_github_n<N>_*``, ``tests_github_n2_*`` as ``nox -s tests`` runs on 2 cores),
+    every run, and the baseline's median run under ``tests_github_baseline``.
     """
     ours: list[dict[str, object]] = []
-    two: list[dict[str, object]] = []
+    parallel: dict[int, list[dict[str, object]]] = {n: [] for n in workers}
     theirs: list[dict[str, object]] = []
     for _ in range(repeat):
         if baseline is not None:
             theirs.append(time_tests(baseline))
         ours.append(time_tests())
-        two.append(time_tests(workers=2))
-    result = {**_median_run(ours), "tests_github_runs": ours,
-              **_renamed(_median_run(two), "tests_github_n2_"),
-              "tests_github_n2_runs": [_renamed(run, "tests_github_n2_") for run in two],
-              "cores": os.cpu_count(),
-              "tests_github_goal": "under 30 s wall on this 2-core machine (median run)"}
+        for n, runs in parallel.items():
+            runs.append(time_tests(workers=n))
+    result = {**_median_run(ours), "tests_github_runs": ours}
+    for n, runs in parallel.items():
+        prefix = f"tests_github_n{n}_"
+        result.update({**_renamed(_median_run(runs), prefix),
+                       prefix + "runs": [_renamed(run, prefix) for run in runs]})
+    result.update({"cores": os.cpu_count(),
+                   "tests_github_goal": "under 30 s wall on this 2-core machine (median run)"})
     if theirs:
         commit = subprocess.run(["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True, check=False).stdout.strip()
@@ -162,6 +169,9 @@ def main() -> int:
                         help="only time tests/github; keep the request counts already written")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="time tests/github N times; the median run is the figure")
+    parser.add_argument("--workers", default="2", metavar="N[,N…]",
+                        help="pytest-xdist worker counts to time besides the serial run "
+                             "(default 2, as `nox -s tests` on 2 cores)")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="another checkout (e.g. `git worktree add DIR main`) whose "
                              "tests/github is timed too, alternating with this one")
@@ -176,7 +186,8 @@ def main() -> int:
                   "goal": "push and review: at most 10 requests each; push_again: 0 writes",
                   **runs}
     if not args.no_tests:
-        result.update(time_module(args.repeat, args.baseline))
+        result.update(time_module(args.repeat, args.baseline,
+                                  tuple(int(n) for n in args.workers.split(",") if n)))
     elif OUT.exists():  # keep the module's timing already written
         kept = json.loads(OUT.read_text(encoding="utf-8"))
         result.update({k: v for k, v in kept.items() if k not in result})

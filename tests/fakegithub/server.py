@@ -27,6 +27,8 @@ from tests.fakegithub.state import Clock, PullRequest, State, User
 
 _TEMPLATES: dict[tuple[str, str], Path] = {}
 """Per process: the seeded bare repository of each ``owner/repo``."""
+_APP_KEYS: list[Any] = []
+"""Per process: the GitHub App private keys made so far (``FakeGitHub.add_app_key``)."""
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -107,6 +109,7 @@ class FakeGitHub:
         self.url = self._served.url
         self.app = FakeGitHubApp(self.state, self.url)
         self._clients: list[Github] = []
+        self._keys_lent = 0
         self._served.app = self.app
 
     def _seed(self, owner: str, repo: str) -> None:
@@ -184,12 +187,17 @@ class FakeGitHub:
         """Register a new RSA key for the GitHub App of ``bot``; its private key (PEM).
 
         With it, ``GithubIntegration`` (the App's JWT) gets installation tokens that act as
-        ``bot`` (``handlers_apps``).
+        ``bot`` (``handlers_apps``). Each call on one fake gives a key of its own; the keys
+        (2048 bits, ~70 ms of CPU each to make) are made once per process and lent again to
+        the next fakes in the same order.
         """
         from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
         from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
 
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if self._keys_lent == len(_APP_KEYS):
+            _APP_KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        key = _APP_KEYS[self._keys_lent]
+        self._keys_lent += 1
         public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
         if bot.app_id is None:
