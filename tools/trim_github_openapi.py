@@ -70,6 +70,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     f"{R}/git/refs": ("post",),
     f"{R}/git/refs/{{ref}}": ("patch", "delete"),
     f"{R}/actions/workflows/{{workflow_id}}/dispatches": ("post",),
+    f"{R}/actions/workflows/{{workflow_id}}/runs": ("get",),
     f"{R}/actions/runs/{{run_id}}": ("get",),
     f"{R}/installation": ("get",),
     "/app/installations/{installation_id}/access_tokens": ("post",),
