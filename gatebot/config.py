@@ -183,6 +183,7 @@ class MergeConfig(_Table):
     retries: int = field(default=3, metadata=_rule(ge=0))
     remote: str = "origin"
     landing: Literal["single", "queue"] = field(default="single", metadata=_rule(choices=("single", "queue")))
+    staging_timeout: float = field(default=1800.0, metadata=_rule(gt=0))
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,14 @@ class MergeConfig(_Model):
         "when its staging run passed); `queue` hands it to the merge queue (`gatebot queue "
         "run --forge github`), which tests approved tasks in batches.",
     )
+    staging_timeout: float = Field(
+        default=1800.0, gt=0,
+        description="GitHub merge queue: seconds a dispatched staging run may take to appear "
+        "in the Actions API. A waiting step that finds no run of the dispatch after this long "
+        "counts it as timed out and dispatches it again once (a run that exists, queued or in "
+        "progress, is waited for however long it takes). The default, 30 minutes, is that of "
+        "`checks.timeout`, the bound on the checks the staging workflow runs.",
+    )
 
 
 class DocsConfig(_Model):

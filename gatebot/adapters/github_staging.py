@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -36,6 +38,10 @@ from gatebot.core.landing import (
     staging_prefix,
     staging_run_of,
 )
+from gatebot.core.staging_watch import ListedRun
+
+LISTED_RUNS = 100
+"""The runs one listing of the staging workflow reads (GitHub's largest page)."""
 
 NOT_FAST_FORWARD = 422
 """GitHub's status for a ref update it refuses (not a fast-forward, or the ref moved)."""
@@ -145,22 +151,41 @@ class StagingRepo:
         with self._doing(f"reading the check runs of {sha[:12]}"):
             runs = self.repo.get_commit(sha).get_check_runs(filter="all")
             return tuple(CheckRunFact(r.name, r.app.slug if r.app else "", r.head_sha,
-                                      r.status, r.conclusion, r.external_id or "")
+                                      r.status, r.conclusion, r.external_id or "",
+                                      r.started_at)
                          for r in runs)
 
     def workflow_run(self, run_id: int) -> StagingRun | None:
         """Workflow run ``run_id`` as the Actions API reports it; None when there is none.
 
         (``GET /actions/runs/{id}``; the token needs ``actions: read``.) A run whose JSON
-        lacks a field ``StagingRun`` needs counts as none.
+        lacks a field ``StagingRun`` needs counts as none, and so does a run whose head
+        repository is not this one (a fork's).
         """
         data = workflow_run_data(self.conn, run_id)
-        if data is None:
-            return None
-        try:
-            return staging_run_of({"workflow_run": data})
-        except ValueError:
-            return None
+        listed = _listed_run(data) if data is not None else None
+        return listed.run if listed is not None and listed.own() else None
+
+    def workflow_runs(self, workflow: str) -> tuple[list[ListedRun], datetime]:
+        """The newest runs of ``workflow`` dispatched on the base branch, and GitHub's time.
+
+        One request, ``GET .../actions/workflows/{workflow}/runs?branch=<base>&event=
+        workflow_dispatch&per_page=100`` (the token needs ``actions: read``): at most the
+        newest 100, newest first. A run whose JSON lacks a field ``StagingRun`` needs is left
+        out. The time is the answer's ``Date`` header (GitHub's clock, as the check runs'
+        times are), or this machine's when it has none.
+        """
+        with self._doing(f"listing the runs of {workflow}"):
+            headers, data = self.conn.gh.requester.requestJsonAndCheck(
+                "GET", f"{self.repo.url}/actions/workflows/{quote(workflow, safe='')}/runs",
+                parameters={"branch": self.base, "event": "workflow_dispatch",
+                            "per_page": LISTED_RUNS})
+        found = []
+        for item in (data or {}).get("workflow_runs") or []:
+            listed = _listed_run(item)
+            if listed is not None:
+                found.append(listed)
+        return found, _github_time(headers)
 
     def record_check(self, sha: str, name: str, conclusion: str | None, *, summary: str,
                      external_id: str) -> None:
@@ -277,6 +302,29 @@ class StagingRepo:
         """Close issue ``issue`` as completed."""
         with self._doing(f"closing issue #{issue}"):
             self.repo.get_issue(issue).edit(state="closed", state_reason="completed")
+
+
+def _listed_run(item: Any) -> ListedRun | None:
+    """One item of a workflow-runs listing as a ``ListedRun``; None when a field is missing."""
+    try:
+        run = staging_run_of({"workflow_run": item})
+    except ValueError:
+        return None
+    repository, head = item.get("repository"), item.get("head_repository")
+    if not isinstance(repository, dict) or not isinstance(repository.get("full_name"), str):
+        return None
+    head_name = head.get("full_name") if isinstance(head, dict) else None
+    return ListedRun(run, str(item.get("status") or ""), repository["full_name"],
+                     head_name if isinstance(head_name, str) else None)
+
+
+def _github_time(headers: Any) -> datetime:
+    """The ``Date`` of GitHub's answer (aware, UTC); this machine's time when it lacks one."""
+    raw = headers.get("date") if isinstance(headers, dict) else None
+    try:
+        return parsedate_to_datetime(raw) if raw else datetime.now(UTC)
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
 
 
 def _staging_by_task(refs: Iterable[GitRef]) -> dict[int, list[tuple[int, str, str]]]:

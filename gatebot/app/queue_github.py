@@ -62,6 +62,7 @@ from gatebot.core.queue import (
     queue_attempt,
     queue_branch,
 )
+from gatebot.core.staging_watch import LOST, Lost, Record, watch
 from gatebot.errors import Refused, UsageError
 from gatebot.ports import PushRefused
 
@@ -146,9 +147,9 @@ class Stepper:
                 "on the head the batch merged, or staged on its own)")
         batch = tuple(t for t in dict.fromkeys(t for b in world.branches for t in b.tasks)
                       if t in world.cands)
-        if any(b.pending and b.tasks for b in world.branches):
-            say("waiting for the staging run in progress")
-            return "waiting"
+        awaited = [b for b in world.branches if b.pending and b.tasks]
+        if awaited:
+            return self.unwait(awaited)
         if not batch:
             return self.clean(world) if world.branches else self.start(world)
         runs = [run for b in world.branches for run in b.runs()]
@@ -160,6 +161,37 @@ class Stepper:
         if isinstance(decision, SendBack):
             return self.send_back(world, decision)
         return self.clean(world)  # Done: every task of the batch landed or left
+
+    def unwait(self, awaited: list[Staged]) -> str:
+        """Branches await a staging run no event recorded: list the runs once and act on them.
+
+        GitHub may drop a ``workflow_run`` event, so the step reads the staging workflow's
+        runs itself (one request): a finished run of an awaited SHA is recorded as its
+        event's landing job would (``recorded``: the next step acts on it); a dispatch with
+        no run after ``merge.staging_timeout`` is recorded as lost (``lost``: the next step
+        dispatches it again, as after a timed-out run); else ``waiting``.
+        """
+        listed, now = self.api.workflow_runs(STAGING_WORKFLOW)
+        timeout = self.ctx.config.merge.staging_timeout
+        for branch in awaited:
+            seen = watch(listed, branch.sha, self.ctx.config.base, since=branch.since, now=now,
+                         recorded=(r.run_id for r in branch.results), timeout=timeout)
+            if isinstance(seen, Record):
+                fresh = [run.run_id for run in seen.runs if record_run(self.api, run, branch.sha)]
+                if fresh:
+                    say(f"staging run{'s' * (len(fresh) > 1)} "
+                        f"{', '.join(map(str, fresh))} of {branch.branch} finished without "
+                        "an event that recorded it: recorded now")
+                    return "recorded"
+            elif isinstance(seen, Lost):
+                self.api.record_check(branch.sha, STAGING_CHECK, "timed_out", external_id=LOST,
+                                      summary=f"no {STAGING_WORKFLOW} run appeared within "
+                                      f"{seen.waited:.0f} s of its dispatch")
+                say(f"the staging run dispatched for {branch.branch} ({branch.sha[:12]}) did "
+                    f"not appear within {timeout:.0f} s: counted as timed out")
+                return "lost"
+        say("waiting for the staging run in progress")
+        return "waiting"
 
     # -- effects ---------------------------------------------------------------------------
     def start(self, world: World) -> str:

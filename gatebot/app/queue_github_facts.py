@@ -11,7 +11,9 @@ from git and GitHub each time (docs/queue.md, "On GitHub"):
 - the staging workflow runs of each branch's tip: the ``gatebot/staging`` check runs on that
   SHA name them (``external_id``), and each counts only when ``GET /actions/runs/{id}`` shows
   ``gatebot-staging.yml`` started by ``workflow_dispatch`` on the base branch for exactly
-  that SHA, finished. A green check run without such a run is dropped, as if never posted;
+  that SHA, finished. A green check run without such a run is dropped, as if never posted.
+  A dispatch that started no run within ``merge.staging_timeout`` is recorded as lost
+  (``external_id`` ``lost``, conclusion ``timed_out``): no verdict, as a timed-out run;
 - the commits main got since each branch's base: the queue's own landings (a prefix of the
   branch's tasks) and anything else (code, or board files only).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gatebot.adapters.github_staging import StagingRepo
 from gatebot.adapters.local import BOT_COMMITTER, TRAILERS_FORMAT, split_trailers
@@ -29,6 +32,7 @@ from gatebot.app.context import Context
 from gatebot.core.landing import INTERRUPTED, STAGING_CHECK, staged_sha
 from gatebot.core.queue import CheckRun, Tree, queue_attempt
 from gatebot.core.rules.board_files import owned
+from gatebot.core.staging_watch import LOST
 
 MAX_CHAIN = 64
 """The longest chain read back from a queue staging branch (batches hold at most a few)."""
@@ -69,8 +73,9 @@ class Staged:
     """One queue staging branch read back.
 
     ``links``: its release commits not on main yet, oldest first (empty: it landed);
-    ``results``: the verified staging runs of its tip, oldest first; ``pending``: a run was
-    dispatched on the tip and has not reported; ``tasks``: relative to main's tip now (the
+    ``results``: the verified staging runs of its tip, oldest first (and its lost dispatches,
+    interrupted); ``pending``: a run was dispatched on the tip and has not reported, since
+    ``since`` (GitHub's time of the newest dispatch; None when unknown); ``tasks``: relative to main's tip now (the
     prefix main already released is cut off); ``void``: main got a code commit since the
     branch's base, so its runs tested another base; ``current``: built on main's tip, so its
     tip may be fast-forwarded to.
@@ -85,6 +90,7 @@ class Staged:
     tasks: Tree
     void: bool
     current: bool
+    since: datetime | None = None
 
     def runs(self) -> list[CheckRun]:
         """Its results as ``core.queue`` check runs of ``tasks`` (interrupted ones are none).
@@ -157,19 +163,24 @@ def read_chain(ctx: Context, sha: str, tip: str) -> tuple[Link, ...] | str:
     return tuple(links)
 
 
-def read_results(api: StagingRepo, sha: str) -> tuple[tuple[Result, ...], bool]:
-    """The verified staging runs of ``sha``, oldest first, and whether one is still awaited.
+def read_results(api: StagingRepo, sha: str
+                 ) -> tuple[tuple[Result, ...], bool, datetime | None]:
+    """The verified staging runs of ``sha``, oldest first; whether one is awaited, and since.
 
     Every completed ``gatebot/staging`` check run on ``sha`` names a workflow run; it counts
     once per run id, and only when the Actions API shows that run as ``gatebot-staging.yml``
-    dispatched on the base branch for ``sha``, finished (one request per run). A queued one
-    is gatebot's mark of a dispatch: more marks than verified runs means one is awaited.
+    dispatched on the base branch for ``sha``, finished (one request per run). One whose id
+    is ``lost`` records a dispatch that started no run: an interrupted result (run id 0). A
+    queued one is gatebot's mark of a dispatch: more marks than results means one is
+    awaited, since the newest mark's ``started_at``.
     """
     checks = [c for c in api.check_runs(sha) if c.name == STAGING_CHECK and c.head_sha == sha]
-    marks = sum(1 for c in checks if c.status != "completed")
+    marks = [c for c in checks if c.status != "completed"]
     found: list[Result] = []
     seen: set[str] = set()
     for check in reversed(checks):  # GitHub lists the newest first
+        if check.status == "completed" and check.external_id == LOST:
+            found.append(Result(0, "interrupted"))
         if check.status != "completed" or not check.external_id.isdigit() \
                 or check.external_id in seen:
             continue
@@ -180,7 +191,8 @@ def read_results(api: StagingRepo, sha: str) -> tuple[tuple[Result, ...], bool]:
         conclusion = run.conclusion if run.conclusion == "success" else \
             "interrupted" if run.conclusion in INTERRUPTED else "failure"
         found.append(Result(run.run_id, conclusion))
-    return tuple(found), marks > len(found)
+    since = max((c.started_at for c in marks if c.started_at is not None), default=None)
+    return tuple(found), len(marks) > len(found), since
 
 
 @dataclass(frozen=True)
@@ -218,10 +230,10 @@ def staged(ctx: Context, api: StagingRepo, refs: dict[str, str], tip: str) -> li
         if not links:
             found.append(Staged(k or 0, branch, sha, (), (), False, (), False, False))
             continue
-        results, pending = read_results(api, sha)
+        results, pending, since = read_results(api, sha)
         tasks, void = relative(ctx, links, tip)
         found.append(Staged(k or 0, branch, sha, links, results, pending, tasks, void,
-                            links[0].parent == tip))
+                            links[0].parent == tip, since))
     return found
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gatebot.core.workflow_run import workflow_file
 
@@ -67,7 +68,8 @@ class CheckRunFact:
     """One check run on a commit as GitHub reports it: which app made it, for which SHA.
 
     ``external_id``: the id its maker gave it (gatebot's ``gatebot/staging`` run: the id of
-    the staging workflow run it records; "" when none).
+    the staging workflow run it records; "" when none); ``started_at``: when GitHub says it
+    started (None when unknown).
     """
 
     name: str
@@ -76,6 +78,7 @@ class CheckRunFact:
     status: str
     conclusion: str | None
     external_id: str = ""
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -87,14 +87,24 @@ class Queue:
         assert (sent.workflow, sent.ref) == ("gatebot-staging.yml", "main")
         return self.finish(sha, conclusion or self.conclusion(sha), run_id or 100 + self.played)
 
+    def ran(self, sha: str, conclusion: str | None, run_id: int, **forged: object
+            ) -> dict[str, object]:
+        """The Actions API holds staging run ``run_id`` of ``sha`` (in progress when
+        ``conclusion`` is None), with the ``forged`` fields instead of the real ones; no
+        event is sent. Returns the run's fields as its event would carry them."""
+        run: dict[str, object] = {
+            "path": STAGING, "event": "workflow_dispatch", "head_branch": "main",
+            "display_title": f"gatebot staging {sha}", "name": "gatebot-staging",
+            "status": "completed" if conclusion else "in_progress", "conclusion": conclusion,
+            **forged}
+        with self.fake.state.lock:
+            self.fake.state.workflow_runs[run_id] = {"head_sha": self.main(), **run}
+        return run
+
     def finish(self, sha: str, conclusion: str, run_id: int) -> Result:
         """The staging run ``run_id`` of ``sha`` finished: the Actions API holds it, the
         landing job gets its event."""
-        run = {"path": STAGING, "event": "workflow_dispatch", "head_branch": "main",
-               "display_title": f"gatebot staging {sha}", "status": "completed",
-               "conclusion": conclusion, "name": "gatebot-staging"}
-        with self.fake.state.lock:
-            self.fake.state.workflow_runs[run_id] = {**run, "head_sha": self.main()}
+        run = self.ran(sha, conclusion, run_id)
         event = self.tmp / f"event-{run_id}.json"
         event.write_text(json.dumps({"action": "completed",
                                      "workflow_run": {"id": run_id, **run}}), encoding="utf-8")
@@ -237,17 +247,18 @@ def test_main_moving_between_steps_rebuilds_on_the_new_tip(fake_github: FakeGitH
     assert queue.git("rev-parse", f"{first}^1") == moved
 
 
+@pytest.mark.parametrize("forged", [
+    {"path": ".github/workflows/ci.yml", "event": "push"},  # another workflow: any job's
+    {"head_repository": "mallory/widgets"},  # a fork's run
+], ids=["other-workflow", "fork"])
 def test_a_forged_green_staging_check_run_lands_nothing(fake_github: FakeGitHub,
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path,
+                                                        forged: dict[str, str]) -> None:
     queue = _queue(fake_github, tmp_path, 2)
     before = queue.main()
     queue.step()
     sha = fake_github.state.dispatches[0].inputs["sha"]
-    with fake_github.state.lock:  # a run of another workflow, which any job could start
-        fake_github.state.workflow_runs[55] = {
-            "path": ".github/workflows/ci.yml", "event": "push", "head_branch": "main",
-            "display_title": f"gatebot staging {sha}", "status": "completed",
-            "conclusion": "success", "head_sha": before}
+    queue.ran(sha, "success", 55, **forged)
     fake_github.client(fake_github.bot).get_repo(REPO).create_check_run(
         "gatebot/staging", sha, status="completed", conclusion="success", external_id="55")
     result = queue.step()
