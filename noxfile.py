@@ -21,15 +21,14 @@ nox.options.reuse_venv = "yes"
 def tests(session: nox.Session) -> None:
     """Run the tests under coverage; write coverage.json and junit.xml (pytest args after --).
 
-    The tests run in this process: the local queue soak's invariants failed once under
-    ``-n auto`` (other workers' load). ``-- -n auto`` runs them in one pytest-xdist worker per
-    core; pytest-cov combines the workers' coverage into one report.
+    The tests run in this process, as CI has always run them; ``-- -n auto`` runs them in
+    one pytest-xdist worker per core, and pytest-cov combines the workers' coverage.
     """
     session.install("-e", ".[test]")
     session.run("coverage", "erase")
     session.run(
-        "pytest", "--cov=gatebot", "--cov-report=json:coverage.json",
-        "--cov-report=term", "--junitxml=junit.xml", *session.posargs,
+        "pytest", "--cov=gatebot", "--cov-report=json:coverage.json", "--cov-report=term",
+        "--junitxml=junit.xml", *session.posargs,
     )
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -27,7 +26,7 @@ from github.Repository import Repository
 from gatebot.adapters.github.client import Connection, translated, workflow_run_data
 from gatebot.adapters.github.labels import set_stage
 from gatebot.adapters.github.reviews import read_reviews
-from gatebot.adapters.github.writes import add_labels, post_comment
+from gatebot.adapters.github.writes import add_labels, date_header, post_comment
 from gatebot.core.board import Stage
 from gatebot.core.github_model import Person
 from gatebot.core.landing import (
@@ -185,7 +184,7 @@ class StagingRepo:
             listed = _listed_run(item)
             if listed is not None:
                 found.append(listed)
-        return found, _github_time(headers)
+        return found, date_header(headers)
 
     def record_check(self, sha: str, name: str, conclusion: str | None, *, summary: str,
                      external_id: str) -> None:
@@ -316,15 +315,6 @@ def _listed_run(item: Any) -> ListedRun | None:
     head_name = head.get("full_name") if isinstance(head, dict) else None
     return ListedRun(run, str(item.get("status") or ""), repository["full_name"],
                      head_name if isinstance(head_name, str) else None)
-
-
-def _github_time(headers: Any) -> datetime:
-    """The ``Date`` of GitHub's answer (aware, UTC); this machine's time when it lacks one."""
-    raw = headers.get("date") if isinstance(headers, dict) else None
-    try:
-        return parsedate_to_datetime(raw) if raw else datetime.now(UTC)
-    except (TypeError, ValueError):
-        return datetime.now(UTC)
 
 
 def _staging_by_task(refs: Iterable[GitRef]) -> dict[int, list[tuple[int, str, str]]]:

@@ -328,7 +328,8 @@ def gate_files_result(
     """
     touched = git.touched_files(merge_base, head)
     removed = git.deleted_files(merge_base, head)
-    modules = _test_modules(git, merge_base, head, touched, cfg.tests.patterns)
+    modules = _test_modules(git, merge_base, head, touched, removed=removed,
+                             patterns=cfg.tests.patterns)
     wanted = [p for p in touched if p in (gate_files.PYPROJECT, gate_files.SETUP_CFG)
               or ("/" in p and p.rsplit("/", 1)[1] in gate_files.NESTED_TEXTS)] + modules
     if cfg.checks.nox_sessions and cfg.checks.runner != "tox":  # the noxfile's imports count
@@ -355,7 +356,7 @@ def gate_files_result(
 
 
 def _test_modules(git: Git, merge_base: str, head: str, touched: Sequence[str],
-                  patterns: Sequence[str]) -> list[str]:
+                  *, removed: Sequence[str], patterns: Sequence[str]) -> list[str]:
     """The touched Python test modules whose texts ``lost_tests`` needs; none when none is kept.
 
     A test can only be lost from a module that exists on both sides (edited, retyped or
@@ -367,7 +368,6 @@ def _test_modules(git: Git, merge_base: str, head: str, touched: Sequence[str],
         return []  # the usual landing: gate_files_tests is not even imported
     from gatebot.core.rules import gate_files_tests  # noqa: PLC0415 - see above
 
-    removed = {c.base_path for c in git.changes(merge_base, head) if c.status == "D"}
     return [p for p in gate_files_tests.python_test_modules(touched, patterns)
             if p not in removed]
 
