@@ -70,7 +70,7 @@ def claim_command(cwd: Path, number: int, *, files: Sequence[str], estimate: int
     """``gatebot claim N``: the three-phase claim record, then the board commit (first push wins)."""
     ctx = open_context(cwd)
     who = ctx.actor(actor)
-    task = ctx.board().task(number)
+    task = ctx.board(ctx.opened_tip).task(number)  # the tip opening fetched
     transitions.claimable(task)
     globs = list(files) or task.field_list("Files")
     store = store_of(ctx)
@@ -178,7 +178,7 @@ def _lapse(record: ClaimRecord) -> transitions.StaleClaim:
 def status_command(cwd: Path, fmt: str, write: str | None) -> int:
     """``gatebot status``: claims, tasks per stage and escalations (the seed's ``./sesh``)."""
     ctx = open_context(cwd)
-    board = ctx.board()
+    board = ctx.board(ctx.opened_tip)  # the tip opening fetched
     stages = {str(s): sum(1 for t in board.tasks if t.stage is s) for s in Stage}
     escalations = [(t.number, t.title) for t in board.tasks
                    if "escalated" in [x.lower() for x in t.field_list("Labels")]]

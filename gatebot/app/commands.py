@@ -38,7 +38,7 @@ def review_command(
                          "rule on the change", "run gatebot review --approve without them")
     ctx = open_context(cwd, {"base": base}, judging="an approval" if approve else None)
     fmt = fmt or "text"
-    board = ctx.board()
+    board = ctx.board(ctx.opened_tip)  # the tip opening fetched (None: fetch it)
     the_task = find_task(board, task, ctx.git.current_branch())
     acting = approve or reject_msg is not None
     if acting and the_task is None:

@@ -174,7 +174,7 @@ def gate_one(cwd: Path, intent: Gate1) -> int:
             f"#{intent.pr}'s head {intent.head_sha[:12]}",
             "check the head out first (actions/checkout with ref: the pull request's head "
             "SHA and fetch-depth: 0)")
-    task = find_task(ctx.board(), None, intent.head_ref)
+    task = find_task(ctx.board(ctx.opened_tip), None, intent.head_ref)
     options = review_app.ReviewOptions(base=ctx.config.base, critical=bool(task and task.critical))
     fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     with output.check_progress(fmt) as progress:
@@ -240,7 +240,7 @@ def _claim_as_author(cwd: Path, intent: ClaimCommand) -> int:
     from gatebot.app.context import open_context  # noqa: PLC0415
 
     ctx = open_context(cwd)
-    task, who = ctx.board().task(intent.issue), intent.actor.login
+    task, who = ctx.board(ctx.opened_tip).task(intent.issue), intent.actor.login
     records, _ = claims.store_of(ctx).list()
     own = [r for r in records
            if r.number == intent.issue and r.session_name.casefold() == who.casefold()]

@@ -78,11 +78,14 @@ def _entry(ctx: Context, task: Task, tip: str) -> Entry:
     return Entry(task, head, approval)
 
 
-def gather(ctx: Context, override: int | None) -> QueueView:
-    """The queue at the base tip now; ``UsageError`` for a batch size below 1."""
+def gather(ctx: Context, override: int | None, tip: str | None = None) -> QueueView:
+    """The queue at the base ``tip`` (a SHA the caller has just fetched; None: fetched now).
+
+    Raises ``UsageError`` for a batch size below 1.
+    """
     if override is not None and override < 1:
         raise UsageError(f"--batch-size {override} is below 1", "pass --batch-size 1 or more")
-    tip = ctx.forge.tip()
+    tip = tip or ctx.forge.tip()
     where = f"{ctx.forge.remote}/{ctx.forge.branch}" if ctx.forge.remote else ctx.forge.branch
     entries = [_entry(ctx, t, tip) for t in ctx.board(tip).tasks if t.stage is Stage.RDY_FOR_PROD]
     by_number = {e.task.number: e for e in entries}
@@ -126,7 +129,8 @@ def queue_text(view: QueueView) -> str:
 
 def queue_command(cwd: Path, override: int | None, fmt: str) -> int:
     """``gatebot queue [--batch-size N] [--format F]``: print the queue; exit 0 (2: bad size)."""
-    view = gather(open_context(cwd), override)
+    ctx = open_context(cwd)
+    view = gather(ctx, override, ctx.opened_tip)  # the tip opening fetched: one fetch
     if fmt == "json":
         print(json.dumps(queue_json(view), indent=2, ensure_ascii=False))
     else:

@@ -136,7 +136,7 @@ class Stepper:
                 or read.approvals.gate2 is None \
                 or (head is not None and read.facts.head != head):
             return None
-        return review_candidate(self.ctx, read)
+        return review_candidate(self.ctx, read, world.tip)  # the tip this step fetched
 
     # -- the step --------------------------------------------------------------------------
     def step(self) -> str:
@@ -196,7 +196,7 @@ class Stepper:
     # -- effects ---------------------------------------------------------------------------
     def start(self, world: World) -> str:
         """Take the next batch off the queue and stage it whole; ``empty`` when none waits."""
-        view = gather(self.ctx, self.override)
+        view = gather(self.ctx, self.override, world.tip)
         waiting = [e for batch in view.batches for e in batch
                    if e.task.number not in world.single | self.passed]
         by_number = {e.task.number: e for e in waiting}

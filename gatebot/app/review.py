@@ -64,7 +64,8 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     """The change under review: files of ``merge-base(base, HEAD)..HEAD`` or all tracked files.
 
     With a remote the base is fetched first (the board commits land there, and
-    a stale local branch would count them as the change's own edits). Under
+    a stale local branch would count them as the change's own edits): the configured base
+    was, when the context opened; another ``base_ref`` is fetched here. Under
     ``--all`` the scope is every tracked file, but ``touched_paths`` is still
     the change. Raises ``EnvironmentProblem`` when the base or HEAD does not
     resolve, and ``UsageError`` when the base is the branch under review (its
@@ -73,7 +74,10 @@ def gather_change(ctx: Context, base_ref: str, all_files: bool) -> Change:
     git = ctx.git
     head = git.must_resolve("HEAD")
     remote = ctx.forge.remote
-    fetched = git.fetch(remote, base_ref) if remote else None
+    if remote and base_ref == ctx.config.base and ctx.opened_tip:
+        fetched: str | None = ctx.opened_tip  # opening the context fetched this base just now
+    else:
+        fetched = git.fetch(remote, base_ref) if remote else None
     base = fetched or git.must_resolve(base_ref)
     if not all_files and (base == head or base_ref == git.current_branch()):
         what = ("is the branch under review" if base_ref == git.current_branch()

@@ -83,8 +83,11 @@ def gate1_green(forge: GitHubForge, read: PullReviews) -> bool:
     return gate1_passes(False, read.gate1_failed, bool(forge.maintainers([first.login])))
 
 
-def candidate(ctx: Context, read: PullReviews) -> merge.Candidate:
+def candidate(ctx: Context, read: PullReviews, tip: str | None = None) -> merge.Candidate:
     """Gate 2's candidate: the task, the approved head, both reviewers and the builders.
+
+    ``tip``: the base tip the caller has just fetched (the task's fields are read there);
+    None fetches it.
 
     Raises ``ValueError`` without a task or both approvals. The builders are GitHub's (claimants, the pull request's author, the people behind its
     commits), named by login (or the commit's email where GitHub links no account).
@@ -93,8 +96,9 @@ def candidate(ctx: Context, read: PullReviews) -> merge.Candidate:
     if read.issue is None or first is None or second is None:
         raise ValueError("gate 2's candidate needs a task and two approvals")
     forge = ctx.forge
-    task = (forge.task_at(read.issue, forge.tip()) if isinstance(forge, GitHubForge)
-            else ctx.board(forge.tip()).task(read.issue.number))
+    tip = tip or forge.tip()
+    task = (forge.task_at(read.issue, tip) if isinstance(forge, GitHubForge)
+            else ctx.board(tip).task(read.issue.number))
     people = tuple(Contributor(p.login, "builder", p.login if "@" in p.login else "")
                    for p in read.builders)
     return merge.Candidate(task, read.facts.branch, read.facts.head,
