@@ -5,11 +5,12 @@ publish the verdict, move the task) against the fake GitHub of ``tests/fakegithu
 HTTP, twice for a push (the second time must write nothing) and once more after a new review,
 and counts the requests the fake logged. Also times the ``tests/github`` test module as a real
 ``pytest`` process, in one process (``tests_github_*``) and on two pytest-xdist workers
-(``tests_github_n2_*``), as ``nox -s tests`` runs it: wall and CPU seconds, with the machine's
-load before and after each run. Results: benchmarks/results/github_requests.json.
+(``tests_github_n2_*``): wall and CPU seconds, with the machine's load before and after each
+run; and the same for GitHub mode's own tests (``github_mode_*``: the module without the tests
+of the Actions landing, the merge queue and the audit, which came later and reuse the fake). Results: benchmarks/results/github_requests.json.
 
     python benchmarks/github_requests.py [--no-tests | --tests-only] [--repeat N]
-                                         [--workers N[,N…]] [--baseline DIR]
+                                         [--workers N[,N…]]
 """
 
 from __future__ import annotations
@@ -82,23 +83,41 @@ def measure(tmp: Path) -> dict[str, object]:
         fake.stop()
 
 
-def time_tests(root: Path = ROOT, workers: int = 0) -> dict[str, object]:
+LATER = ("test_staged_landing.py", "test_landing_requests.py", "test_publish_artifact.py",
+         "test_queue_github.py", "test_queue_run_github.py", "test_queue_lost_events.py",
+         "test_queue_landed_replay.py", "test_audit.py")
+"""Modules of ``tests/github`` that test what was built on GitHub mode afterwards, reusing its
+fake: the landing in GitHub Actions (staging runs), the merge queue on GitHub, the audit's
+GitHub data. Left out, the rest is GitHub mode's own suite (scope ``github_mode``): the fake
+and its faults, the forge, claims, approvals, verdicts, ``gatebot gate``'s events, the
+adversary tests and the scenario."""
+
+SCOPES = {"tests_github": (), "github_mode": LATER}
+"""Figure prefix → the modules left out of ``tests/github`` for it."""
+
+
+def time_tests(root: Path = ROOT, workers: int = 0, scope: str = "tests_github"
+               ) -> dict[str, object]:
     """Wall and CPU seconds of ``pytest tests/github`` in the checkout ``root``, with the load.
 
-    The tests run as a separate process, with ``root`` first on ``PYTHONPATH``; ``workers``
-    > 0 runs them on that many pytest-xdist workers (``-n``), 0 in the one process.
-    CPU: the process and its children (xdist's workers, git, gatebot's processes), the fake's
-    server threads included. The run gets its own empty ``--basetemp``: pytest otherwise deletes the oldest
-    of the shared ``pytest-of-<user>`` directories at start, another run's leftovers, whose
-    size has nothing to do with this module. The 1-minute load average is read before and
-    after (the machine is shared: load stretches the wall time, less the CPU time).
+    ``scope``: a key of ``SCOPES`` (its modules are ``--ignore``d); the figures are named
+    after it (``tests_github_wall_s``, ``github_mode_wall_s``). The tests run as a separate
+    process, with ``root`` first on ``PYTHONPATH``; ``workers`` > 0 runs them on that many
+    pytest-xdist workers (``-n``), 0 in the one process. CPU: the process and its children
+    (xdist's workers, git, gatebot's processes), the fake's server threads included. The run
+    gets its own empty ``--basetemp``: pytest otherwise deletes the oldest of the shared
+    ``pytest-of-<user>`` directories at start, another run's leftovers, whose size has
+    nothing to do with this module. The 1-minute load average is read before and after (the
+    machine is shared: load stretches the wall time, less the CPU time).
     """
+    ignored = [f"--ignore=tests/github/{name}" for name in SCOPES[scope]]
     load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as base:
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               f"--basetemp={base}/t", "-n", str(workers), "tests/github"],
+                               f"--basetemp={base}/t", "-n", str(workers), *ignored,
+                               "tests/github"],
                               cwd=root,
                               capture_output=True, text=True, check=False,
                               env={**os.environ, "PYTHONPATH": str(root)})
@@ -108,55 +127,45 @@ def time_tests(root: Path = ROOT, workers: int = 0) -> dict[str, object]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = done.stdout.strip().splitlines()[-1]
-    return {"tests_github_wall_s": round(wall, 1), "tests_github_cpu_s": round(cpu, 1),
-            "tests_github_outcome": summary.strip("= "),
+    return {f"{scope}_wall_s": round(wall, 1), f"{scope}_cpu_s": round(cpu, 1),
+            f"{scope}_outcome": summary.strip("= "),
             "load_average_1min": round(load_before, 1),
             "load_average_1min_after": round(os.getloadavg()[0], 1)}
 
 
-def _median_run(runs: list[dict[str, object]]) -> dict[str, object]:
+def _median_run(runs: list[dict[str, object]], scope: str) -> dict[str, object]:
     """The run with the median wall time (the upper one of an even count)."""
-    return sorted(runs, key=lambda run: float(str(run["tests_github_wall_s"])))[len(runs) // 2]
+    return sorted(runs, key=lambda run: float(str(run[f"{scope}_wall_s"])))[len(runs) // 2]
 
 
-def _renamed(run: dict[str, object], prefix: str) -> dict[str, object]:
-    """``run``'s figures renamed: ``prefix`` instead of ``tests_github_`` or before a key."""
-    return {(key.replace("tests_github_", prefix, 1) if key.startswith("tests_github_")
+def _renamed(run: dict[str, object], scope: str, prefix: str) -> dict[str, object]:
+    """``run``'s figures renamed: ``prefix`` instead of ``scope_`` or before a key."""
+    return {(key.replace(f"{scope}_", prefix, 1) if key.startswith(f"{scope}_")
              else prefix + key): value for key, value in run.items()}
 
 
-def time_module(repeat: int, baseline: Path | None, workers: tuple[int, ...] = (2,)
-                ) -> dict[str, object]:
-    """``repeat`` rounds of timed runs of tests/github: serial, then on each of ``workers``.
+def time_module(repeat: int, workers: tuple[int, ...] = (2,)) -> dict[str, object]:
+    """``repeat`` rounds of timed runs of each scope: serial, then on each of ``workers``.
 
-    ``workers`` are pytest-xdist worker counts (``-n``), timed in turn with the serial run.
-    Serial runs in ``baseline`` alternate with them when it is given: another checkout, such
-    as the main branch before a change (alternating puts both under the same load). Returns
-    the median serial run's figures (``tests_github_*``), each worker count's median run
-    (``tests_github_n<N>_*``, ``tests_github_n2_*`` as ``nox -s tests`` runs on 2 cores),
-    every run, and the baseline's median run under ``tests_github_baseline``.
+    ``workers`` are pytest-xdist worker counts (``-n``), timed in turn with the serial run
+    (alternating puts all of them under the same load). Returns, for each scope of
+    ``SCOPES``, the median serial run's figures (``tests_github_*``, ``github_mode_*``), each
+    worker count's median run (``tests_github_n2_*``: on 2 cores, as ``-n auto`` runs), and
+    every run (``*_runs``).
     """
-    ours: list[dict[str, object]] = []
-    parallel: dict[int, list[dict[str, object]]] = {n: [] for n in workers}
-    theirs: list[dict[str, object]] = []
+    found: dict[str, list[dict[str, object]]] = {}
     for _ in range(repeat):
-        if baseline is not None:
-            theirs.append(time_tests(baseline))
-        ours.append(time_tests())
-        for n, runs in parallel.items():
-            runs.append(time_tests(workers=n))
-    result = {**_median_run(ours), "tests_github_runs": ours}
-    for n, runs in parallel.items():
-        prefix = f"tests_github_n{n}_"
-        result.update({**_renamed(_median_run(runs), prefix),
-                       prefix + "runs": [_renamed(run, prefix) for run in runs]})
-    result.update({"cores": os.cpu_count(),
+        for scope in SCOPES:
+            for n in (0, *workers):
+                found.setdefault(f"{scope}:{n}", []).append(time_tests(workers=n, scope=scope))
+    result: dict[str, object] = {}
+    for key, runs in found.items():
+        scope, count = key.split(":")
+        prefix = f"{scope}_" if count == "0" else f"{scope}_n{count}_"
+        result.update({**_renamed(_median_run(runs, scope), scope, prefix),
+                       prefix + "runs": [_renamed(run, scope, prefix) for run in runs]})
+    result.update({"cores": os.cpu_count(), "github_mode_modules_left_out": list(LATER),
                    "tests_github_goal": "under 30 s wall on this 2-core machine (median run)"})
-    if theirs:
-        commit = subprocess.run(["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=False).stdout.strip()
-        result["tests_github_baseline"] = {**_median_run(theirs), "checkout": str(baseline),
-                                           "commit": commit or None, "runs": theirs}
     return result
 
 
@@ -172,9 +181,6 @@ def main() -> int:
     parser.add_argument("--workers", default="2", metavar="N[,N…]",
                         help="pytest-xdist worker counts to time besides the serial run "
                              "(default 2, as `nox -s tests` on 2 cores)")
-    parser.add_argument("--baseline", type=Path, metavar="DIR",
-                        help="another checkout (e.g. `git worktree add DIR main`) whose "
-                             "tests/github is timed too, alternating with this one")
     args = parser.parse_args()
     result: dict[str, object] = {}
     if args.tests_only and OUT.exists():
@@ -186,7 +192,9 @@ def main() -> int:
                   "goal": "push and review: at most 10 requests each; push_again: 0 writes",
                   **runs}
     if not args.no_tests:
-        result.update(time_module(args.repeat, args.baseline,
+        result = {k: v for k, v in result.items()
+                  if not k.startswith(("tests_github", "github_mode", "load_average"))}
+        result.update(time_module(args.repeat,
                                   tuple(int(n) for n in args.workers.split(",") if n)))
     elif OUT.exists():  # keep the module's timing already written
         kept = json.loads(OUT.read_text(encoding="utf-8"))
@@ -194,7 +202,7 @@ def main() -> int:
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: ({"requests": v["requests"], "writes": v["writes"]}
                           if isinstance(v, dict) and "requests" in v else v)
-                      for k, v in result.items() if k != "tests_github_runs"}, indent=2))
+                      for k, v in result.items() if not k.endswith("_runs")}, indent=2))
     return 0
 
 
