@@ -8,6 +8,7 @@ file metrics, check results and the coverage report. Decision: each rule's pure
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -342,10 +343,12 @@ def gate_files_result(
         else []
     texts = {p: (read[2 * i], read[2 * i + 1]) for i, p in enumerate(wanted)}
     none: gate_files.Texts = (None, None)
+    added, importable = _new_root_modules(git, merge_base, head)
     changed = gate_files.gate_file_changes(
         touched, texts.get(gate_files.PYPROJECT, none), texts.get(gate_files.SETUP_CFG, none),
         {p: t for p, t in texts.items() if "/" in p}, texts.get(gate_files.NOXFILE, none),
-        modules=gate_files.command_modules(cfg.checks.commands))
+        modules=gate_files.command_modules(cfg.checks.commands), added=added,
+        importable=importable)
     deleted = gate_files.deleted_tests(removed, cfg.tests.patterns, cfg.tests.source_patterns)
     changed = sorted({*changed, *deleted,
                       *gate_files.links_out(_link_targets(git, merge_base, head))})
@@ -374,6 +377,25 @@ def _test_modules(git: Git, merge_base: str, head: str, touched: Sequence[str],
 
     return [p for p in gate_files_tests.python_test_modules(touched, patterns)
             if p not in removed]
+
+
+def _new_root_modules(git: Git, merge_base: str, head: str) -> tuple[list[str], frozenset[str]]:
+    """``added`` and ``importable`` for ``gate_files.shadows`` (one answer of ``git.changes``).
+
+    The root modules the change adds, and, only when there is one, the top-level modules
+    Python finds besides the repository: the standard library's and those of the
+    distributions installed where gatebot runs, where the checks' tools are (the checks'
+    interpreter may have more).
+    """
+    added = [c.path for c in git.changes(merge_base, head)
+             if c.status in "ACR" and gate_files.root_module(c.path)]
+    if not added:
+        return [], frozenset()
+    from importlib.metadata import packages_distributions  # noqa: PLC0415 - ~0.2 s, rarely
+
+    importable = {*sys.stdlib_module_names, *sys.builtin_module_names,
+                  *packages_distributions()}
+    return added, frozenset(importable)
 
 
 def _link_targets(git: Git, merge_base: str, head: str) -> dict[str, str]:

@@ -45,3 +45,18 @@ def test_deleted_test_modules() -> None:
     deleted = ["tests/test_a.py", "tests/data/x.json", "app/f.py", "lib/test_b.py"]
     assert gate_files.deleted_tests(deleted, patterns, sources) == [
         "tests/test_a.py", "lib/test_b.py"]
+
+
+def test_new_root_modules_that_shadow_what_the_tools_import() -> None:
+    """A new root ``iniconfig.py`` or ``argparse/__init__.py`` shadows pytest's dependency or
+    the standard library's module; ``app/argparse.py`` or ``iniconfig.txt`` shadows nothing."""
+    assert [gate_files.root_module(p) for p in (
+        "iniconfig.py", "x.cpython-312-x86_64-linux-gnu.so", "pkg/__init__.py", "pkg/m.py",
+        "a/b/__init__.py", "iniconfig.txt", ".py")] == [
+        "iniconfig", "x", "pkg", None, None, None, None]
+    importable = frozenset({"iniconfig", "argparse"})
+    added = ["iniconfig.py", "argparse/__init__.py", "app/argparse.py", "iniconfig.txt",
+             "mine.py"]
+    assert gate_files.shadows(added, importable) == ["iniconfig.py", "argparse/__init__.py"]
+    assert gate_files.gate_file_changes(["iniconfig.py", "app/f.py"], added=["iniconfig.py"],
+                                        importable=importable) == ["iniconfig.py"]

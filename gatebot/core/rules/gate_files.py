@@ -14,7 +14,8 @@ at any depth is a plugin pytest loads as it collects (one that marks every test
 skipped makes the ``tests`` check pass with no test run); a ``.gitattributes`` at any depth
 sets how git merges and diffs (``TODO.md merge=union``); ``python -m pytest`` and
 ``coverage run -m`` import the working directory's modules first, so a root ``pytest.py``
-(a module named after any of ``TOOL_MODULES``) replaces the tool, and a module a
+(a module named after any of ``TOOL_MODULES``) replaces the tool, a new root module named
+like one the tools import (``iniconfig.py``, ``argparse.py``: ``shadows``) replaces that, and a module a
 configured check runs with ``-m`` is what that check is; a symlink out of the
 repository (``links_out``) brings in what no one reviewed. Such a change needs
 the approval of one of ``claims.maintainers`` (like a CODEOWNERS entry): at
@@ -28,7 +29,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gatebot.core.protocol import Identity
@@ -201,6 +202,34 @@ def module_files(paths: Sequence[str], modules: frozenset[str]) -> list[str]:
     return found
 
 
+def root_module(path: str) -> str | None:
+    """The top-level module ``path`` is when Python imports it from the root; else None.
+
+    ``name.py`` (``.pyc``, an extension ``name*.so``/``.pyd``) at the root, or the
+    ``__init__``/``__main__`` of a root package ``name/``.
+    """
+    parent, _, leaf = path.rpartition("/")
+    stem, _, suffix = leaf.partition(".")
+    if suffix.rsplit(".", 1)[-1] not in ("py", "pyc", "so", "pyd") or "/" in parent:
+        return None
+    if not parent:
+        return stem or None
+    return parent if stem in ("__init__", "__main__") else None
+
+
+def shadows(added: Sequence[str], importable: Collection[str]) -> list[str]:
+    """The paths among ``added`` that are a new root module named like one of ``importable``.
+
+    ``python -m pytest`` (and ``coverage run -m``) put the root first on ``sys.path`` before
+    pytest imports its own dependencies and the standard library's modules it needs: a new
+    root ``iniconfig.py`` or ``argparse.py`` that exits 0 runs instead, and no test does.
+    ``importable``: the top-level modules the checks' interpreter finds elsewhere (its
+    standard library, its installed distributions). Only added paths count: editing a root
+    module the repository already has is its own code, which the tests import anyway.
+    """
+    return [p for p in added if root_module(p) in importable]
+
+
 _ANY_DEPTH = frozenset({CONFTEST, ATTRIBUTES, *PYTEST_FILES, *NESTED_TEXTS})
 _AT_ROOT = frozenset({*GATE_PATHS, PYPROJECT, SETUP_CFG, NOXFILE})
 
@@ -251,7 +280,8 @@ def links_out(targets: Mapping[str, str]) -> list[str]:
 def gate_file_changes(
     paths: Sequence[str], pyproject: Texts = (None, None), setup_cfg: Texts = (None, None),
     nested: Mapping[str, Texts] | None = None, noxfile: Texts = (None, None), *,
-    modules: frozenset[str] = frozenset(),
+    modules: frozenset[str] = frozenset(), added: Sequence[str] = (),
+    importable: Collection[str] = frozenset(),
 ) -> list[str]:
     """The paths among ``paths`` (added, modified, deleted or renamed) that define the gates.
 
@@ -262,7 +292,8 @@ def gate_file_changes(
     when its texts in ``nested`` (path → texts; absent means unchanged) differ in those parts. ``noxfile``: the
     noxfile's texts; the root modules it imports count (``noxfile_helpers``). ``modules``:
     the modules the configured checks run (``command_modules``); they and the root modules
-    named like a check's tool count (``module_files``). Sorted, no repeats.
+    named like a check's tool count (``module_files``), as do the root modules among the
+    ``added`` paths named like one of ``importable`` (``shadows``). Sorted, no repeats.
     """
     found = {p for p in paths if p in GATE_PATHS or p.startswith(WORKFLOWS)
              or p.rsplit("/", 1)[-1] in (CONFTEST, ATTRIBUTES)}
@@ -273,6 +304,7 @@ def gate_file_changes(
     found.update(p for p in paths if "/" in p and _nested_changed(p, (nested or {}).get(p)))
     found.update(noxfile_helpers(paths, noxfile))
     found.update(module_files(paths, modules))
+    found.update(shadows(added, importable))
     found.update(case_twins(paths))
     return sorted(found)
 
