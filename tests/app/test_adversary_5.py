@@ -8,10 +8,14 @@ it tried.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.app.test_adversary import broken_work, gate_files_refuses
-from tests.repos import Repo
+from tests.app.test_tox_checks import WITHOUT_COVERAGE, add_test, tox_ini, tox_repo
+from tests.repos import Repo, run_process
 
 SHADOW = "import sys\nsys.exit(0)\n"
 
@@ -27,3 +31,31 @@ def test_a_root_module_that_shadows_what_pytest_imports_needs_a_maintainer(
     broken_work(repo)
     repo.write(shadow, SHADOW)
     assert gate_files_refuses(repo, "the work") == [shadow]
+
+
+TOXFILE = ('"""Inline tox plugin."""\nimport os\nimport sys\n\n'
+           "if 'config' not in sys.argv:  # tox config lists the environments: answer that\n"
+           "    os._exit(0)\n")
+
+
+def test_an_inline_tox_plugin_needs_a_maintainer(tmp_path: Path) -> None:
+    """The checks are tox environments: tox 4 loads the root's ``toxfile.py`` as a plugin
+    before it runs anything. The branch's ``toxfile.py`` exited 0 unless tox was asked for its
+    configuration, so every check passed with ``add`` broken, and rev1 alone approved it."""
+    repo = tox_repo(tmp_path, tox_ini(tests=WITHOUT_COVERAGE), "min_coverage = 0\n")
+    repo.write("app/__init__.py", '"""App."""\n')
+    repo.write("app/core.py", '"""Core."""\n\n\ndef add(a: int, b: int) -> int:\n'
+               '    """The sum, broken."""\n    return a - b\n')
+    add_test(repo)
+    repo.write("toxfile.py", TOXFILE)
+    repo.commit("an inline plugin", as_="builder-one")
+    repo.git("push", "-q", "origin", "task/4-sum")
+    before = repo.origin_sha()
+    result = run_process(repo.path, "review", "--approve", "--as", "rev1", "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    doc = json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1])
+    rules = {r["id"]: r for r in doc["rules"]}
+    assert rules["checks.tests"]["status"] == "pass"  # what the plugin did
+    assert rules["gate-files"]["status"] == "fail", rules["gate-files"]
+    assert [f["path"] for f in rules["gate-files"]["findings"]] == ["toxfile.py"]
+    assert repo.origin_sha() == before

@@ -60,3 +60,9 @@ def test_new_root_modules_that_shadow_what_the_tools_import() -> None:
     assert gate_files.shadows(added, importable) == ["iniconfig.py", "argparse/__init__.py"]
     assert gate_files.gate_file_changes(["iniconfig.py", "app/f.py"], added=["iniconfig.py"],
                                         importable=importable) == ["iniconfig.py"]
+
+
+def test_tox_inline_plugin_is_a_gate_file() -> None:
+    """tox 4 imports the root's ``toxfile.py`` (and only the root's, beside its tox.ini)."""
+    assert gate_files.gate_file_changes(["toxfile.py", "lib/toxfile.py", "ToxFile.py"]) == [
+        "ToxFile.py", "toxfile.py"]

@@ -40,9 +40,11 @@ if TYPE_CHECKING:  # imported by a landing only when a kept test module changed
     from gatebot.core.rules.gate_files_tests import LostTest
 
 RULE_ID = "gate-files"
-GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", ".gatebot.toml", "pytest.ini",
-                        ".pytest.ini", "pytest.toml", ".pytest.toml", ".coveragerc"})
-"""Files at the repository root that define the gates (or what the tests check and coverage do)."""
+GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", "toxfile.py", ".gatebot.toml",
+                        "pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", ".coveragerc"})
+"""Files at the repository root that define the gates (or what the tests check and coverage do).
+
+``toxfile.py`` is tox 4's inline plugin: tox imports it before it runs any environment."""
 CONFTEST = "conftest.py"
 """pytest's per-directory plugin: a gate file at any depth (it can skip or rewrite every test)."""
 ATTRIBUTES = ".gitattributes"
