@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.test_adversary import broken_work, gate_files_refuses
+from tests.app.test_adversary_2 import PLUGIN, failing_change, gate_files_of
 from tests.app.test_tox_checks import WITHOUT_COVERAGE, add_test, tox_ini, tox_repo
 from tests.repos import Repo, run_process
 
@@ -59,3 +60,26 @@ def test_an_inline_tox_plugin_needs_a_maintainer(tmp_path: Path) -> None:
     assert rules["gate-files"]["status"] == "fail", rules["gate-files"]
     assert [f["path"] for f in rules["gate-files"]["findings"]] == ["toxfile.py"]
     assert repo.origin_sha() == before
+
+
+BUILD = {
+    "setup.py": ("from setuptools import setup\n\n"
+                 "setup(name='app', entry_points={'pytest11': ['quiet = app.plugin']})\n"),
+    "pyproject.toml": ('[project]\nname = "app"\nversion = "0"\n[build-system]\n'
+                       'requires = []\nbuild-backend = "backend"\nbackend-path = ["ci"]\n'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILD))
+def test_how_the_checks_install_the_package_needs_a_maintainer(repo: Repo, name: str) -> None:
+    """nox and tox sessions install the package (``pip install -e .``), which runs its
+    ``setup.py`` or the ``[build-system]`` backend the branch names, with the checks' own
+    environment open to it: ``setup.py`` registered ``app.plugin`` (every test dropped) as a
+    ``pytest11`` entry point, which counted only in pyproject.toml and setup.cfg, and a
+    backend of the repository's ``ci/`` can write anything into the checks' environment."""
+    failing_change(repo, {name: BUILD[name], "app/plugin.py": PLUGIN,
+                          "ci/backend.py": '"""A build backend."""\n'})
+    code, rule = gate_files_of(repo)
+    assert code == 1
+    assert rule["status"] == "fail", rule
+    assert [f["path"] for f in rule["findings"]] == [name]

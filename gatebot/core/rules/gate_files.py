@@ -41,10 +41,13 @@ if TYPE_CHECKING:  # imported by a landing only when a kept test module changed
 
 RULE_ID = "gate-files"
 GATE_PATHS = frozenset({"noxfile.py", "tox.ini", "tox.toml", "toxfile.py", ".gatebot.toml",
-                        "pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", ".coveragerc"})
+                        "pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", ".coveragerc",
+                        "setup.py"})
 """Files at the repository root that define the gates (or what the tests check and coverage do).
 
-``toxfile.py`` is tox 4's inline plugin: tox imports it before it runs any environment."""
+``toxfile.py`` is tox 4's inline plugin: tox imports it before it runs any environment.
+``setup.py`` runs when the checks install the package (``pip install -e .``) inside their
+environment, and can register a ``pytest11`` entry point no text states."""
 CONFTEST = "conftest.py"
 """pytest's per-directory plugin: a gate file at any depth (it can skip or rewrite every test)."""
 ATTRIBUTES = ".gitattributes"
@@ -66,21 +69,22 @@ NEEDS = "needs a maintainer's approval"
 def _tables(text: bytes | None) -> tuple[Any, ...] | None:
     """The gate tables of a pyproject.toml; None when it is absent; raises ValueError if bad."""
     if text is None:
-        return (None,) * (len(GATE_TABLES) + 1)
+        return (None,) * (len(GATE_TABLES) + 2)
     doc = tomllib.loads(text.decode("utf-8"))
     tool = doc.get("tool")
     tool = tool if isinstance(tool, dict) else {}
     project = doc.get("project")
     points = project.get("entry-points") if isinstance(project, dict) else None
     plugins = points.get("pytest11") if isinstance(points, dict) else None
-    return (*(tool.get(name) for name in GATE_TABLES), plugins)
+    return (*(tool.get(name) for name in GATE_TABLES), plugins, doc.get("build-system"))
 
 
 def pyproject_gates_changed(before: bytes | None, after: bytes | None) -> bool:
     """Whether two pyproject.toml texts differ in what defines the gates.
 
-    That is a ``GATE_TABLES`` table of ``[tool]`` or the ``pytest11`` entry
-    points of ``[project.entry-points]``.
+    That is a ``GATE_TABLES`` table of ``[tool]``, the ``pytest11`` entry
+    points of ``[project.entry-points]``, or ``[build-system]`` (the backend that runs
+    when the checks install the package, which ``backend-path`` may take from the tree).
 
     ``None`` means the file is absent. A text that cannot be read as UTF-8
     TOML counts as a change (it cannot be shown not to be one).
