@@ -8,9 +8,10 @@ from gatebot.core.rules import gate_files
 def test_root_modules_named_after_a_tool_are_gate_files() -> None:
     """``python -m pytest`` imports ``./pytest.py`` first; ``tests/pytest.py`` it never does."""
     paths = ["pytest.py", "coverage/__init__.py", "_pytest/__main__.py", "nox.pyc",
-             "tests/pytest.py", "pytest.md", "src/coverage.py", "app/f.py", "pytestx.py"]
+             "tests/pytest.py", "pytest.md", "src/coverage.py", "app/f.py", "pytestx.py",
+             "pip/__main__.py"]
     assert gate_files.module_files(paths, frozenset()) == [
-        "pytest.py", "coverage/__init__.py", "_pytest/__main__.py", "nox.pyc"]
+        "pytest.py", "coverage/__init__.py", "_pytest/__main__.py", "nox.pyc", "pip/__main__.py"]
 
 
 def test_the_modules_a_configured_check_runs_are_gate_files() -> None:

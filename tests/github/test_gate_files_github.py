@@ -26,20 +26,26 @@ from tests.repos import NO_CHECKS, git
 @pytest.fixture
 def gate_pull(fake_github: FakeGitHub, tmp_path: Path) -> Pull:
     """Task #1 in REVIEW; its pull request changes tox.ini; gate 1 failed on gate-files only."""
-    fake = fake_github
+    return _pull(fake_github, tmp_path, {"tox.ini": "[tox]\nenv_list = py\n"}, "fail")
+
+
+def _pull(fake: FakeGitHub, tmp_path: Path, files: dict[str, str], gate_files: str) -> Pull:
+    """Task #1 in REVIEW, its pull request adding ``files``, gate 1's ``gate-files`` as given."""
     alice, bob = fake.add_user("alice"), fake.add_user("bob")
     base = fake.push_commit("main", {"TODO.md": TODO, ".gatebot.toml": NO_CHECKS}, "Board",
                             fake.owner)
     task = fake.create_issue("Rate limiter", fake.owner, labels=("status:review",))
     with fake.state.lock:
         fake.state.issues[task].assignees.append(bob.id)
-    head = fake.push_commit(BRANCH, {"tox.ini": "[tox]\nenv_list = py\n"}, "Tox", alice)
+    head = fake.push_commit(BRANCH, files, "The work", alice)
     number = fake.create_pull(BRANCH, alice, body=f"Closes #{task}")
     verdict = Verdict("review", head, base, (
-        RuleResult("gate-files", "fail", "tox.ini changed: needs a maintainer's approval"),
+        RuleResult("gate-files", gate_files, f"{', '.join(files)} changed"),
         RuleResult("checks.tests", "pass", "passed")))
-    runs = record_runs(fake, head, conclusion="failure")  # the publish job failed with it
-    publish(conn(fake, fake.bot), Publication(number, "gate-1", verdict, "## gate 1: fail\n",
+    conclusion = "success" if gate_files == "pass" else "failure"
+    runs = record_runs(fake, head, conclusion=conclusion)  # the publish job's, with it
+    publish(conn(fake, fake.bot), Publication(number, "gate-1", verdict,
+                                              f"## gate 1: {gate_files}\n",
                                               pushers=(person(alice),), runs=runs, base="main"),
             person(fake.bot))
     work = tmp_path / "job"
@@ -81,6 +87,24 @@ def test_gate_2_refuses_gate_files_without_a_maintainer(gate_pull: Pull) -> None
     assert code == 1, out
     assert "rule gate-files" in out and "maintainer" in out
     assert gate_pull.fake.state.dispatches == []
+
+
+def test_gate_2_refuses_a_root_pip_package(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    """The staging workflow runs ``python -m pip install gatebot`` in the staging commit's
+    checkout, which imports the branch's root ``pip/`` first: its ``__main__`` could install
+    a ``gatebot`` that reports every check passed. A gate 1 that counted ``pytest.py`` but not
+    ``pip`` passed gate-files, and two writers' approvals staged it; gate 2 judges again."""
+    pull = _pull(fake_github, tmp_path, {"pip/__init__.py": "", "pip/__main__.py": "pass\n",
+                                         "app.py": '"""App."""\n',
+                                         "tests/test_app.py": "x = 1\n"}, "pass")
+    carol, dave = _user(pull, "carol", "write"), _user(pull, "dave", "write")
+    code, out = pull.gate(pull.approve(carol))  # type: ignore[arg-type]
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"], out
+    code, out = pull.gate(pull.approve(dave))  # type: ignore[arg-type]
+    assert code == 1, out
+    assert "rule gate-files" in out and "pip/__init__.py" in out
+    assert pull.fake.state.dispatches == []
 
 
 def test_maintainers_are_read_from_the_repository_role(fake_github: FakeGitHub) -> None:

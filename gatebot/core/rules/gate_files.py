@@ -169,10 +169,12 @@ def noxfile_helpers(paths: Sequence[str], noxfile: Texts) -> list[str]:
 
 
 TOOL_MODULES = frozenset({"pytest", "_pytest", "py", "pluggy", "coverage", "nox", "tox",
-                          "mypy", "ruff", "unittest", "hypothesis", "pytest_cov", "xdist"})
+                          "mypy", "ruff", "unittest", "hypothesis", "pytest_cov", "xdist", "pip"})
 """Modules the checks run with ``python -m`` (or import while testing): a module of the same
 name at the repository root is imported instead of the real one, since ``python -m`` and
-``coverage run -m`` put the working directory first on ``sys.path``."""
+``coverage run -m`` put the working directory first on ``sys.path``. ``pip``: the staging
+workflow runs ``python -m pip install`` in the staging commit's checkout before gatebot is
+installed (a root ``pip/`` would install a ``gatebot`` of its own that passes everything)."""
 
 
 def command_modules(commands: Mapping[str, str | Sequence[str]]) -> frozenset[str]:
