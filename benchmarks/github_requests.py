@@ -153,15 +153,14 @@ def time_module(repeat: int, workers: tuple[int, ...] = (2,)) -> dict[str, objec
     worker count's median run (``tests_github_n2_*``: on 2 cores, as ``-n auto`` runs), and
     every run (``*_runs``).
     """
-    found: dict[str, list[dict[str, object]]] = {}
+    found: dict[tuple[str, int], list[dict[str, object]]] = {}
     for _ in range(repeat):
         for scope in SCOPES:
             for n in (0, *workers):
-                found.setdefault(f"{scope}:{n}", []).append(time_tests(workers=n, scope=scope))
+                found.setdefault((scope, n), []).append(time_tests(workers=n, scope=scope))
     result: dict[str, object] = {}
-    for key, runs in found.items():
-        scope, count = key.split(":")
-        prefix = f"{scope}_" if count == "0" else f"{scope}_n{count}_"
+    for (scope, n), runs in found.items():
+        prefix = f"{scope}_n{n}_" if n else f"{scope}_"
         result.update({**_renamed(_median_run(runs, scope), scope, prefix),
                        prefix + "runs": [_renamed(run, scope, prefix) for run in runs]})
     result.update({"cores": os.cpu_count(), "github_mode_modules_left_out": list(LATER),

@@ -40,6 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gatebot.config import BoardConfig
+from gatebot.core.rules.board_files import owned
+
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("READY", "IN-PROGRESS", "REVIEW", "RDY FOR PROD", "RELEASED")
 BOARD = "# TODO\n\n" + "".join(f"## {s}\n\n" for s in STAGES)
@@ -793,9 +796,10 @@ def _board_only(origin: Path, tested: str, landed: str) -> bool:
         return True
     if git(origin, "cat-file", "-t", tested, check=False) != "tree":
         return True  # never pushed: the board-commit case, nothing more to compare
+    board = BoardConfig()  # the soak's board: the default paths
     names = git(origin, "diff-tree", "-r", "--name-only", tested, landed).split("\n")
-    return all(n in ("TODO.md", "CURRENT_STATE.md") or n.startswith("coordination/archive/")
-               for n in names if n)
+    return all(owned(n, board_paths=(board.todo, board.current_state),
+                     archive_dir=board.archive_dir) for n in names if n)
 
 
 def run_check(origin: Path, sha: str) -> str:

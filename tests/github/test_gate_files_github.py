@@ -60,12 +60,17 @@ def _user(pull: Pull, login: str, role: str) -> object:
     return user
 
 
+def _both_approve(pull: Pull, first: object, second: object) -> tuple[int, str]:
+    """``first`` approves (gate 1 passes: RDY FOR PROD), then ``second``: gate 2's answer."""
+    code, out = pull.gate(pull.approve(first))  # type: ignore[arg-type]
+    assert code == 0, out
+    assert pull.labels() == ["status:rdy-for-prod"], out
+    return pull.gate(pull.approve(second))  # type: ignore[arg-type]
+
+
 def test_a_maintainers_approval_meets_gate_files_at_both_gates(gate_pull: Pull) -> None:
     carol, dave = _user(gate_pull, "carol", "maintain"), _user(gate_pull, "dave", "read")
-    code, out = gate_pull.gate(gate_pull.approve(carol))  # type: ignore[arg-type]
-    assert code == 0, out
-    assert gate_pull.labels() == ["status:rdy-for-prod"], out
-    code, out = gate_pull.gate(gate_pull.approve(dave))  # type: ignore[arg-type]
+    code, out = _both_approve(gate_pull, carol, dave)
     assert code == 0, out
     assert len(gate_pull.fake.state.dispatches) == 1, out  # staged: gate-files passed
 
@@ -98,10 +103,7 @@ def test_gate_2_refuses_a_root_pip_package(fake_github: FakeGitHub, tmp_path: Pa
                                          "app.py": '"""App."""\n',
                                          "tests/test_app.py": "x = 1\n"}, "pass")
     carol, dave = _user(pull, "carol", "write"), _user(pull, "dave", "write")
-    code, out = pull.gate(pull.approve(carol))  # type: ignore[arg-type]
-    assert code == 0, out
-    assert pull.labels() == ["status:rdy-for-prod"], out
-    code, out = pull.gate(pull.approve(dave))  # type: ignore[arg-type]
+    code, out = _both_approve(pull, carol, dave)
     assert code == 1, out
     assert "rule gate-files" in out and "pip/__init__.py" in out
     assert pull.fake.state.dispatches == []
